@@ -1,0 +1,84 @@
+import { asc, eq } from 'drizzle-orm';
+import { RECORD_TYPES, type RecordType, type RecordState } from '../../protocol/index.js';
+import type { DeviceDb } from '../open.js';
+import { recordTables } from '../schema.js';
+
+export type SyncState = 'local' | 'pending' | 'synced' | 'conflict';
+
+export interface RecordMeta {
+  serverVersion: number | null;
+  lastSeq: number;
+  syncState: SyncState;
+  pendingReview: boolean;
+  createdAt: number;
+  createdBy: string;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+export interface StoredRecord extends RecordState, RecordMeta {
+  type: RecordType;
+  id: string;
+}
+
+type Row = Record<string, unknown> & RecordMeta & { id: string; deleted: boolean };
+
+function toStored(type: RecordType, row: Row): StoredRecord {
+  const fields: Record<string, unknown> = {};
+  for (const name of Object.keys(RECORD_TYPES[type].fields)) fields[name] = row[name] ?? null;
+  return {
+    type,
+    id: row.id,
+    fields,
+    deleted: row.deleted,
+    serverVersion: row.serverVersion,
+    lastSeq: row.lastSeq,
+    syncState: row.syncState,
+    pendingReview: row.pendingReview,
+    createdAt: row.createdAt,
+    createdBy: row.createdBy,
+    updatedAt: row.updatedAt,
+    updatedBy: row.updatedBy,
+  };
+}
+
+export function readRecord(db: DeviceDb, type: RecordType, id: string): StoredRecord | null {
+  const table = recordTables[type];
+  const row = db.select().from(table).where(eq(table.id, id)).get() as Row | undefined;
+  return row ? toStored(type, row) : null;
+}
+
+export function writeRecord(db: DeviceDb, record: StoredRecord): void {
+  const table = recordTables[record.type];
+  const values = {
+    ...record.fields,
+    id: record.id,
+    deleted: record.deleted,
+    serverVersion: record.serverVersion,
+    lastSeq: record.lastSeq,
+    syncState: record.syncState,
+    pendingReview: record.pendingReview,
+    createdAt: record.createdAt,
+    createdBy: record.createdBy,
+    updatedAt: record.updatedAt,
+    updatedBy: record.updatedBy,
+  };
+  const { id: _id, createdAt: _createdAt, createdBy: _createdBy, ...changes } = values;
+  db.insert(table).values(values as never).onConflictDoUpdate({ target: table.id, set: changes as never }).run();
+}
+
+export function listRecords(db: DeviceDb, type: RecordType, options: { includeDeleted?: boolean; limit?: number } = {}): StoredRecord[] {
+  const table = recordTables[type];
+  const rows = db
+    .select()
+    .from(table)
+    .where(options.includeDeleted ? undefined : eq(table.deleted, false))
+    .orderBy(asc(table.createdAt))
+    .limit(options.limit ?? -1)
+    .all() as Row[];
+  return rows.map((row) => toStored(type, row));
+}
+
+export function allRecords(db: DeviceDb): StoredRecord[] {
+  return (Object.keys(recordTables) as RecordType[]).flatMap((type) => listRecords(db, type, { includeDeleted: true }));
+}

@@ -1,0 +1,171 @@
+import { eq } from 'drizzle-orm';
+import {
+  type ChainVerdict,
+  type JournalEntry,
+  type RecordType,
+  type SignedCheckpoint,
+  type Signer,
+  bytesToHex,
+  createSigner,
+  verifyChain,
+} from '../../protocol/index.js';
+import { type DeviceDatabase, openDeviceDatabase } from '../../db/open.js';
+import { countJournalEntries, listCheckpoints, listJournalEntries, listRecordHistory, readChainTip } from '../../db/queries/journal.js';
+import { countOutbox, markAcknowledged } from '../../db/queries/outbox.js';
+import { listRecords, readRecord, type StoredRecord } from '../../db/queries/records.js';
+import { type OperatorRow, upsertOperator } from '../../db/queries/sessions.js';
+import { device } from '../../db/schema.js';
+import { compactAll } from './compaction.js';
+import { type Clock, type KeyStore, type Randomness, randomId, systemClock, systemRandomness } from './ports.js';
+import { DEFAULT_SESSION_POLICY, type SessionInfo, SessionManager, type SessionPolicy } from './sessions.js';
+import { type ActionResult, performAction } from './write-path.js';
+
+export interface DeviceCoreOptions {
+  /** The device database file. */
+  path: string;
+  keyStore: KeyStore;
+  clock?: Clock;
+  random?: Randomness;
+  sessionPolicy?: Partial<SessionPolicy>;
+  /** Encrypt the database with the key store's database key (default true). */
+  encrypt?: boolean;
+  migrationsFolder?: string;
+}
+
+export interface DeviceStatus {
+  deviceId: string;
+  devicePublicKey: string;
+  session: SessionInfo | null;
+  journal: { entries: number; lastSeq: number; head: string; checkpoints: number };
+  outbox: { pending: number; acknowledged: number; failed: number };
+}
+
+/**
+ * The main-process core: everything the app does on the device, with no Electron in it. The
+ * shell's IPC handlers and the dev host call these methods; tests drive it directly.
+ */
+export class DeviceCore {
+  readonly sessions: SessionManager;
+  readonly deviceId: string;
+  readonly #deviceSigner: Signer;
+  readonly #clock: Clock;
+  readonly #random: Randomness;
+
+  private constructor(
+    readonly database: DeviceDatabase,
+    deviceId: string,
+    deviceSigner: Signer,
+    clock: Clock,
+    random: Randomness,
+    policy: SessionPolicy,
+  ) {
+    this.deviceId = deviceId;
+    this.#deviceSigner = deviceSigner;
+    this.#clock = clock;
+    this.#random = random;
+    this.sessions = new SessionManager({ db: database.db, sqlite: database.sqlite, deviceId, deviceSigner, clock, random, policy });
+  }
+
+  static open(options: DeviceCoreOptions): DeviceCore {
+    const clock = options.clock ?? systemClock;
+    const random = options.random ?? systemRandomness;
+    const database = openDeviceDatabase({
+      path: options.path,
+      key: options.encrypt === false ? null : options.keyStore.databaseKey(),
+      migrationsFolder: options.migrationsFolder,
+    });
+    const deviceSigner = createSigner(options.keyStore.deviceSeed(), 'tweetnacl');
+    const publicKey = bytesToHex(deviceSigner.publicKey);
+    let identity = database.db.select().from(device).where(eq(device.singleton, 1)).get();
+    if (!identity) {
+      identity = { singleton: 1, deviceId: randomId(random, 'dev'), publicKey, createdAt: clock.now(), compacting: 0 };
+      database.db.insert(device).values(identity).run();
+    } else if (identity.publicKey !== publicKey) {
+      database.sqlite.close();
+      throw new Error('the key store holds another device identity than this database was created with');
+    }
+    return new DeviceCore(database, identity.deviceId, deviceSigner, clock, random, { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy });
+  }
+
+  get devicePublicKey(): Uint8Array {
+    return this.#deviceSigner.publicKey;
+  }
+
+  signIn(badgeId: string, pin: string): SessionInfo {
+    return this.sessions.signIn(badgeId, pin);
+  }
+
+  signOut(): void {
+    this.sessions.end('sign-out');
+  }
+
+  perform(input: unknown): ActionResult {
+    const { db, sqlite } = this.database;
+    return performAction({ db, sqlite, deviceId: this.deviceId, clock: this.#clock, random: this.#random, sessions: this.sessions }, input);
+  }
+
+  getRecord(type: RecordType, id: string): StoredRecord | null {
+    return readRecord(this.database.db, type, id);
+  }
+
+  listRecords(type: RecordType): StoredRecord[] {
+    return listRecords(this.database.db, type);
+  }
+
+  recordHistory(type: RecordType, id: string): JournalEntry[] {
+    return listRecordHistory(this.database.db, type, id);
+  }
+
+  journal(range?: { fromSeq?: number; toSeq?: number; limit?: number }): JournalEntry[] {
+    return listJournalEntries(this.database.db, range);
+  }
+
+  checkpoints(): SignedCheckpoint[] {
+    return listCheckpoints(this.database.db);
+  }
+
+  status(): DeviceStatus {
+    const { db } = this.database;
+    const tip = readChainTip(db);
+    return {
+      deviceId: this.deviceId,
+      devicePublicKey: bytesToHex(this.#deviceSigner.publicKey),
+      session: this.sessions.current,
+      journal: { entries: countJournalEntries(db), lastSeq: tip.seq, head: tip.head, checkpoints: listCheckpoints(db).length },
+      outbox: countOutbox(db),
+    };
+  }
+
+  /** Verifies this device's own chain, checkpoints included, with the shared verifier. */
+  verifyJournal(): ChainVerdict {
+    return verifyChain(
+      { deviceId: this.deviceId, devicePublicKey: this.#deviceSigner.publicKey },
+      { checkpoints: this.checkpoints(), entries: this.journal() },
+    );
+  }
+
+  provisionOperator(operator: Omit<OperatorRow, 'failedAttempts' | 'lockedUntil'>): void {
+    upsertOperator(this.database.db, operator);
+  }
+
+  /** Records the office's acknowledgement of entries (the sync daemon calls this). */
+  acknowledge(seqs: readonly number[]): void {
+    markAcknowledged(this.database.db, seqs, this.#clock.now());
+  }
+
+  compact(): SignedCheckpoint[] {
+    const { db, sqlite } = this.database;
+    return compactAll({ db, sqlite, deviceId: this.deviceId, deviceSigner: this.#deviceSigner, clock: this.#clock });
+  }
+
+  /** Ends the session with a signed close entry, zeroes the keys held in memory, closes the database. */
+  close(): void {
+    if (!this.database.sqlite.open) return;
+    try {
+      this.sessions.end('quit');
+    } finally {
+      this.#deviceSigner.destroy();
+      this.database.sqlite.close();
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import {
+  type RecordAction,
+  type RecordType,
+  applyAction,
+  fieldOperationSchema,
+  identifier,
+  isSubmitted,
+  RECORD_TYPE_NAMES,
+  RECORD_TYPES,
+  recordActionSchema,
+} from '../../protocol/index.js';
+import type { DeviceDb, Sqlite } from '../../db/open.js';
+import { readRecord, type StoredRecord, writeRecord } from '../../db/queries/records.js';
+import { CoreError, storageError } from './errors.js';
+import { appendSignedEntry } from './journal-writer.js';
+import { type Clock, type Randomness, randomId } from './ports.js';
+import type { SessionManager } from './sessions.js';
+
+/** One user action, as it arrives from the renderer (validated again here: the renderer is not trusted). */
+export const actionInputSchema = z.strictObject({
+  recordType: z.enum(RECORD_TYPE_NAMES as [RecordType, ...RecordType[]]),
+  /** Omitted on create: the core assigns one. */
+  recordId: identifier.optional(),
+  action: recordActionSchema,
+  ops: z.array(fieldOperationSchema).min(1).max(200),
+});
+export type ActionInput = z.infer<typeof actionInputSchema>;
+
+export interface ActionResult {
+  seq: number;
+  record: StoredRecord;
+}
+
+interface WritePathDeps {
+  db: DeviceDb;
+  sqlite: Sqlite;
+  deviceId: string;
+  clock: Clock;
+  random: Randomness;
+  sessions: SessionManager;
+}
+
+/**
+ * The local write path. One user action is one SQLite transaction that applies the field
+ * operations to the materialized record, appends one signed journal entry and marks it pending in
+ * the outbox. The caller is told only after the commit (synchronous=FULL), and an invalid action
+ * writes nothing at all.
+ */
+export function performAction(deps: WritePathDeps, input: unknown): ActionResult {
+  const parsed = actionInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CoreError('invalid-input', `invalid action: ${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'malformed'}`);
+  }
+  const action = parsed.data;
+  if (action.action !== 'create' && !action.recordId) throw new CoreError('invalid-input', 'invalid action: recordId is required');
+  const session = deps.sessions.requireActive();
+  const recordId = action.recordId ?? randomId(deps.random, action.recordType);
+
+  let result: ActionResult;
+  try {
+    result = deps.sqlite.transaction(() => applyInTransaction(deps, action.recordType, recordId, action.action, action.ops, session))();
+  } catch (error) {
+    throw storageError(error);
+  }
+  deps.sessions.noteEntry();
+  return result;
+}
+
+function applyInTransaction(
+  deps: WritePathDeps,
+  recordType: RecordType,
+  recordId: string,
+  action: RecordAction,
+  ops: ActionInput['ops'],
+  session: ReturnType<SessionManager['requireActive']>,
+): ActionResult {
+  const { db, deviceId, clock } = deps;
+  const spec = RECORD_TYPES[recordType];
+  const current = readRecord(db, recordType, recordId);
+  const applied = applyAction(spec, current, action, ops);
+  if (!applied.ok) throw new CoreError(applied.error.code, applied.error.message, applied.error.field);
+  if (action === 'create' && spec.correctionField) checkCorrection(db, recordType, applied.state.fields[spec.correctionField]);
+
+  const entry = appendSignedEntry(db, deviceId, clock, session, {
+    kind: 'record',
+    recordType,
+    recordId,
+    action,
+    baseVersion: current?.serverVersion ?? null,
+    ops,
+  });
+  const { seq, deviceTime, operatorId } = entry.body;
+  const record: StoredRecord = {
+    type: recordType,
+    id: recordId,
+    fields: applied.state.fields,
+    deleted: applied.state.deleted,
+    serverVersion: current?.serverVersion ?? null,
+    lastSeq: seq,
+    syncState: current?.serverVersion == null ? 'local' : 'pending',
+    pendingReview: current?.pendingReview ?? false,
+    createdAt: current?.createdAt ?? deviceTime,
+    createdBy: current?.createdBy ?? operatorId,
+    updatedAt: deviceTime,
+    updatedBy: operatorId,
+  };
+  writeRecord(db, record);
+  return { seq, record };
+}
+
+/** A correction is a new record that references a submitted original of the same type. */
+function checkCorrection(db: DeviceDb, recordType: RecordType, originalId: unknown): void {
+  if (originalId === null || originalId === undefined) return;
+  const original = readRecord(db, recordType, String(originalId));
+  if (!original) throw new CoreError('invalid-correction', `the record being corrected (${String(originalId)}) does not exist`);
+  if (!isSubmitted(RECORD_TYPES[recordType], original)) {
+    throw new CoreError('invalid-correction', 'only a submitted record can be corrected; edit the draft instead');
+  }
+}

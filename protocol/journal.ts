@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { canonicalBytes } from './canonical.js';
+import { SIGNATURE_DOMAINS, signInDomain, verifyInDomain, type Signer, type SignerBackend } from './crypto/ed25519.js';
+import { base64ToBytes, bytesToBase64, hexToBytes, sha256Hex } from './crypto/hash.js';
+import { HLC_PATTERN } from './hlc.js';
+
+/**
+ * The journal entry format: what a device signs for every action, and what the office stores
+ * verbatim. Changing anything here changes hashes, so the format carries a version.
+ */
+export const JOURNAL_FORMAT_VERSION = 1;
+
+export const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes of lowercase hex');
+export const base64Signature = z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'expected a base64 Ed25519 signature');
+export const identifier = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+
+const jsonValue: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.null(), z.boolean(), z.number().finite(), z.string().max(10_000), z.array(jsonValue).max(1000), z.record(z.string(), jsonValue)]),
+);
+
+export const fieldOperationSchema = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('set'), field: identifier, key: identifier.optional(), value: jsonValue }),
+  z.strictObject({ op: z.literal('increment'), field: identifier, by: z.number().int().min(-1_000_000).max(1_000_000) }),
+  z.strictObject({ op: z.literal('add'), field: identifier, member: z.string().min(1).max(256) }),
+  z.strictObject({ op: z.literal('remove'), field: identifier, member: z.string().min(1).max(256) }),
+  z.strictObject({ op: z.literal('tombstone') }),
+]);
+export type FieldOperation = z.infer<typeof fieldOperationSchema>;
+
+export const recordActionSchema = z.enum(['create', 'update', 'submit', 'delete']);
+export type RecordAction = z.infer<typeof recordActionSchema>;
+
+export const sessionCertificateSchema = z.strictObject({
+  v: z.literal(JOURNAL_FORMAT_VERSION),
+  deviceId: identifier,
+  sessionId: identifier,
+  operatorId: identifier,
+  sessionPublicKey: hex32,
+  startedAt: z.number().int().nonnegative(),
+  prevChainHead: hex32,
+  firstSeq: z.number().int().positive(),
+});
+export type SessionCertificate = z.infer<typeof sessionCertificateSchema>;
+
+export const signedCertificateSchema = z.strictObject({
+  certificate: sessionCertificateSchema,
+  signature: base64Signature,
+});
+export type SignedCertificate = z.infer<typeof signedCertificateSchema>;
+
+export const sessionCloseReasonSchema = z.enum(['sign-out', 'idle-lock', 'rotation', 'quit']);
+export type SessionCloseReason = z.infer<typeof sessionCloseReasonSchema>;
+
+const envelope = {
+  v: z.literal(JOURNAL_FORMAT_VERSION),
+  deviceId: identifier,
+  seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  prevHash: hex32,
+  sessionId: identifier,
+  operatorId: identifier,
+  deviceTime: z.number().int().nonnegative(),
+  hlc: z.string().regex(HLC_PATTERN),
+};
+
+export const entryBodySchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    ...envelope,
+    kind: z.literal('record'),
+    recordType: identifier,
+    recordId: identifier,
+    action: recordActionSchema,
+    /** The server version of the record this edit was made on; null for records never synced. */
+    baseVersion: z.number().int().nonnegative().nullable(),
+    ops: z.array(fieldOperationSchema).min(1).max(200),
+  }),
+  z.strictObject({ ...envelope, kind: z.literal('session.open'), certificate: signedCertificateSchema }),
+  z.strictObject({ ...envelope, kind: z.literal('session.close'), reason: sessionCloseReasonSchema }),
+]);
+export type EntryBody = z.infer<typeof entryBodySchema>;
+export type RecordEntryBody = Extract<EntryBody, { kind: 'record' }>;
+
+export const journalEntrySchema = z.strictObject({
+  body: entryBodySchema,
+  hash: hex32,
+  signature: base64Signature,
+});
+export type JournalEntry = z.infer<typeof journalEntrySchema>;
+
+export function hashEntryBody(body: EntryBody): string {
+  return sha256Hex(canonicalBytes(body));
+}
+
+export function signEntry(body: EntryBody, sessionSigner: Signer): JournalEntry {
+  const hash = hashEntryBody(body);
+  const signature = signInDomain(sessionSigner, SIGNATURE_DOMAINS.journalEntry, hexToBytes(hash));
+  return { body, hash, signature: bytesToBase64(signature) };
+}
+
+export function signCertificate(certificate: SessionCertificate, deviceSigner: Signer): SignedCertificate {
+  const signature = signInDomain(deviceSigner, SIGNATURE_DOMAINS.sessionCertificate, canonicalBytes(certificate));
+  return { certificate, signature: bytesToBase64(signature) };
+}
+
+export function verifyCertificateSignature(
+  signed: SignedCertificate,
+  devicePublicKey: Uint8Array,
+  backend?: SignerBackend,
+): boolean {
+  return verifyInDomain(
+    devicePublicKey,
+    SIGNATURE_DOMAINS.sessionCertificate,
+    canonicalBytes(signed.certificate),
+    base64ToBytes(signed.signature),
+    backend,
+  );
+}

@@ -1,0 +1,29 @@
+import type { RecordTypeSpec } from './define.js';
+import { billingLine } from './billing-line.js';
+import { gateEvent } from './gate-event.js';
+import { inspection } from './inspection.js';
+import { equipmentInterchange } from './interchange.js';
+import { note } from './note.js';
+import { workOrder } from './work-order.js';
+import { yardCount } from './yard-count.js';
+
+export * from './define.js';
+export { billingLine, equipmentInterchange, gateEvent, inspection, note, workOrder, yardCount };
+
+/** Every record type both sides know, by name. Adding a type here is a protocol change. */
+export const RECORD_TYPES = {
+  workOrder,
+  inspection,
+  gateEvent,
+  equipmentInterchange,
+  yardCount,
+  billingLine,
+  note,
+} as const satisfies Record<string, RecordTypeSpec>;
+
+export type RecordType = keyof typeof RECORD_TYPES;
+export const RECORD_TYPE_NAMES = Object.keys(RECORD_TYPES) as RecordType[];
+
+export function recordTypeSpec(type: string): RecordTypeSpec | undefined {
+  return Object.hasOwn(RECORD_TYPES, type) ? (RECORD_TYPES[type as RecordType] as RecordTypeSpec) : undefined;
+}
