@@ -39,7 +39,8 @@ function encode(value: unknown, path: string): string {
       if (!value.isWellFormed()) throw new CanonicalEncodingError(path, 'string with a lone surrogate');
       return JSON.stringify(value);
     case 'object':
-      if (Array.isArray(value)) return `[${value.map((item, i) => encode(item, `${path}[${i}]`)).join(',')}]`;
+      // Array.from visits holes of sparse arrays (map skips them and would emit invalid JSON).
+      if (Array.isArray(value)) return `[${Array.from(value, (item, i) => encode(item, `${path}[${i}]`)).join(',')}]`;
       if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
         throw new CanonicalEncodingError(path, 'only plain objects can be encoded');
       }
@@ -53,6 +54,6 @@ function encodeObject(object: Record<string, unknown>, path: string): string {
   const keys = Object.keys(object)
     .filter((key) => object[key] !== undefined)
     .sort();
-  const members = keys.map((key) => `${JSON.stringify(key)}:${encode(object[key], `${path}.${key}`)}`);
+  const members = keys.map((key) => `${encode(key, `${path}.${key}`)}:${encode(object[key], `${path}.${key}`)}`);
   return `{${members.join(',')}}`;
 }
