@@ -135,6 +135,7 @@ export const SIGNATURE_DOMAINS = {
   sessionCertificate: 'waypost/v1/session-certificate',
   checkpoint: 'waypost/v1/checkpoint',
   anchorReceipt: 'waypost/v1/anchor-receipt',
+  enrollment: 'waypost/v1/enrollment',
 } as const;
 export type SignatureDomain = (typeof SIGNATURE_DOMAINS)[keyof typeof SIGNATURE_DOMAINS];
 

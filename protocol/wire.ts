@@ -1,0 +1,355 @@
+import { z } from 'zod';
+import { canonicalBytes } from './canonical.js';
+import { SIGNATURE_DOMAINS, signInDomain, verifyInDomain, type Signer, type SignerBackend } from './crypto/ed25519.js';
+import { base64ToBytes, bytesToBase64, hexToBytes } from './crypto/hash.js';
+import { base64Signature, hex32, identifier, journalEntrySchema } from './journal.js';
+
+/**
+ * The HTTP contract between devices and the office sync service. Client and server both parse
+ * with these schemas, so a shape change is made here once.
+ *
+ * Endpoints (all JSON; bodies limited in size; every error answers with `apiErrorSchema`):
+ * - `POST /v1/enroll` (no auth: the one-time token is the credential) → `enrollResponseSchema`
+ * - `POST /v1/sync/push` (device bearer credential) → `pushResponseSchema`
+ * - `POST /v1/sync/pull` (device bearer credential) → `pullResponseSchema`
+ * - `GET  /v1/sync/events` (device bearer credential; Server-Sent Events, see `SYNC_EVENTS`)
+ * - `GET  /health` (process alive), `GET /ready` (database reachable and migrated)
+ *
+ * Device requests authenticate with `Authorization: Bearer <credential>` (the credential returned
+ * by enrollment). Requests with a body carry `schemaVersion`; GET requests carry the
+ * `SCHEMA_VERSION_HEADER` header. A revoked device gets 403 `device-revoked` on every endpoint.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Schema versions
+// ---------------------------------------------------------------------------------------------
+
+/** The wire and record schema this build speaks. Bump it when a record field or a shape changes. */
+export const CURRENT_SCHEMA_VERSION = 1;
+/** The oldest client schema the server still accepts (older ones get `update-required`). */
+export const MINIMUM_SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION_HEADER = 'waypost-schema-version';
+
+/**
+ * Record fields added after schema version 1, by the version that introduced them. A client
+ * older than a field's version cannot know it: the server refuses its operations on that field
+ * (`field-unknown-to-client`) and leaves the field out of what it sends that client.
+ */
+export const FIELDS_ADDED_IN_VERSION: Readonly<Record<number, readonly { recordType: string; field: string }[]>> = {};
+
+/** Whether a client speaking `clientVersion` knows `recordType.field`. */
+export function clientKnowsField(
+  clientVersion: number,
+  recordType: string,
+  field: string,
+  history: Readonly<Record<number, readonly { recordType: string; field: string }[]>> = FIELDS_ADDED_IN_VERSION,
+): boolean {
+  for (const [version, added] of Object.entries(history)) {
+    if (Number(version) > clientVersion && added.some((f) => f.recordType === recordType && f.field === field)) return false;
+  }
+  return true;
+}
+
+export const schemaVersionSchema = z.number().int().positive().max(1_000_000);
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Machine-readable error codes of whole requests (per-entry push outcomes use `EntryReason`).
+ * 400 invalid-request / invalid-cursor / device-mismatch(403) / unauthorized(401) / device-revoked(403)
+ * / forbidden(403) / enrollment-token-invalid(401) / enrollment-token-expired(401)
+ * / enrollment-token-used(401) / enrollment-kind-mismatch(400) / bad-enrollment-proof(400)
+ * / device-already-enrolled(409) / not-found(404) / payload-too-large(413)
+ * / update-required(426) / schema-version-unsupported(400) / unavailable(503) / internal(500).
+ */
+export const API_ERROR_CODES = [
+  'invalid-request',
+  'invalid-cursor',
+  'unauthorized',
+  'forbidden',
+  'device-revoked',
+  'device-mismatch',
+  'enrollment-token-invalid',
+  'enrollment-token-expired',
+  'enrollment-token-used',
+  'enrollment-kind-mismatch',
+  'bad-enrollment-proof',
+  'device-already-enrolled',
+  'not-found',
+  'conflict',
+  'payload-too-large',
+  'update-required',
+  'schema-version-unsupported',
+  'unavailable',
+  'internal',
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+export const apiErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  /** Where the request was wrong (for invalid-request): a dotted path and the problem. */
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+export type ApiError = z.infer<typeof apiErrorSchema>;
+
+/** HTTP 426: the client must update before it can sync again; the app shows the forced-update flow. */
+export const updateRequiredSchema = apiErrorSchema.extend({
+  code: z.literal('update-required'),
+  minimumVersion: z.number().int(),
+  currentVersion: z.number().int(),
+});
+export type UpdateRequired = z.infer<typeof updateRequiredSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Enrollment
+// ---------------------------------------------------------------------------------------------
+
+export const deviceKindSchema = z.enum(['cab', 'kiosk']);
+export type DeviceKind = z.infer<typeof deviceKindSchema>;
+
+/** What the device signs with its identity key to prove it holds the key it registers. */
+export const enrollmentClaimSchema = z.strictObject({
+  token: z.string().min(16).max(200),
+  deviceId: identifier,
+  publicKey: hex32,
+  kind: deviceKindSchema,
+});
+export type EnrollmentClaim = z.infer<typeof enrollmentClaimSchema>;
+
+export const enrollRequestSchema = z.strictObject({
+  schemaVersion: schemaVersionSchema,
+  claim: enrollmentClaimSchema,
+  /** Signature of the canonical claim in the enrollment domain, by the device identity key. */
+  proof: base64Signature,
+  label: z.string().trim().min(1).max(200).optional(),
+});
+export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
+
+export const enrollResponseSchema = z.strictObject({
+  deviceId: identifier,
+  kind: deviceKindSchema,
+  siteId: identifier,
+  organisationId: identifier,
+  /** Bearer credential for every later request. Shown once; the server keeps only its hash. */
+  credential: z.string().min(16).max(200),
+  /** The key that signs anchor receipts (hex Ed25519 public key). */
+  serverPublicKey: hex32,
+  schema: z.strictObject({ minimum: z.number().int(), current: z.number().int() }),
+});
+export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
+
+export function signEnrollmentClaim(claim: EnrollmentClaim, deviceSigner: Signer): string {
+  return bytesToBase64(signInDomain(deviceSigner, SIGNATURE_DOMAINS.enrollment, canonicalBytes(claim)));
+}
+
+export function verifyEnrollmentProof(claim: EnrollmentClaim, proof: string, backend?: SignerBackend): boolean {
+  return verifyInDomain(hexToBytes(claim.publicKey), SIGNATURE_DOMAINS.enrollment, canonicalBytes(claim), base64ToBytes(proof), backend);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Canonical records (what the server holds; devices replace their copy with it)
+// ---------------------------------------------------------------------------------------------
+
+export const canonicalRecordSchema = z.strictObject({
+  type: identifier,
+  id: identifier,
+  /** Server version; a device bases its next edit on it (`baseVersion` in the journal entry). */
+  version: z.number().int().positive(),
+  fields: z.record(z.string(), z.unknown()),
+  deleted: z.boolean(),
+  /** A reviewer must decide between competing versions; devices show the record as pending. */
+  pendingReview: z.boolean(),
+});
+export type CanonicalRecord = z.infer<typeof canonicalRecordSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Push
+// ---------------------------------------------------------------------------------------------
+
+export const MAX_PUSH_ENTRIES = 500;
+/** Request body limit for push, in bytes (500 entries of a few KB each, with headroom). */
+export const MAX_PUSH_BODY_BYTES = 8 * 1024 * 1024;
+
+export const pushRequestSchema = z.strictObject({
+  schemaVersion: schemaVersionSchema,
+  deviceId: identifier,
+  /** The device clock when the request was sent; the server estimates the clock offset from it. */
+  sentAt: z.number().int().nonnegative(),
+  /** Consecutive journal entries in sequence order, oldest first. */
+  entries: z.array(journalEntrySchema).min(1).max(MAX_PUSH_ENTRIES),
+});
+export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+/**
+ * accepted: applied as sent. merged: applied, combined with concurrent changes (or some fields
+ * lost an ordering, were refused or only observed; see `fields`). conflict: a reviewer must
+ * decide; the record is pending review. rejected: nothing applied, see `reason`.
+ */
+export const entryOutcomeSchema = z.enum(['accepted', 'merged', 'conflict', 'rejected']);
+export type EntryOutcome = z.infer<typeof entryOutcomeSchema>;
+
+/**
+ * Known machine-readable reasons. Chain verification reasons (protocol/verify.ts ChainFailureCode)
+ * mean the entry was NOT stored (not acknowledged; fix or re-sign and resend). Every other reason
+ * comes with an acknowledged entry: it is stored, part of the chain, and must not be sent again.
+ * Clients must tolerate codes they do not know (treat them as rejected with the message shown).
+ */
+export const ENTRY_REASONS = [
+  // chain verification (not acknowledged)
+  'malformed',
+  'wrong-device',
+  'sequence-duplicate',
+  'sequence-reordered',
+  'sequence-gap',
+  'broken-link',
+  'hash-mismatch',
+  'non-canonical-signature',
+  'signed-by-device-key',
+  'bad-signature',
+  'no-session',
+  'session-closed',
+  'session-mismatch',
+  'bad-certificate',
+  /** The sequence number was acknowledged before with a different entry: fork; the device is flagged. */
+  'sequence-reused',
+  // acknowledged, but not (fully) applied
+  'unknown-record-type',
+  'out-of-scope',
+  'operator-not-allowed',
+  'field-unknown-to-client',
+  'record-exists',
+  'unknown-record',
+  'record-deleted',
+  'record-immutable',
+  'unknown-field',
+  'wrong-operation',
+  'invalid-value',
+  'immutable-field',
+  'missing-field',
+  'not-deletable',
+  'not-submittable',
+  'incomplete',
+  'policy-rejected',
+] as const;
+export type EntryReason = (typeof ENTRY_REASONS)[number];
+export const entryReasonSchema = z.string().regex(/^[a-z][a-z0-9-]*$/);
+
+/** Per field (or map key) outcome of a record entry, as the conflict policy decided it. */
+export const fieldOutcomeSchema = z.strictObject({
+  field: z.string(),
+  key: z.string().optional(),
+  outcome: z.enum(['applied', 'merged', 'superseded', 'rejected', 'review', 'observed']),
+  reason: z.string().optional(),
+});
+export type FieldOutcome = z.infer<typeof fieldOutcomeSchema>;
+
+export const entryResultSchema = z.strictObject({
+  seq: z.number().int().positive(),
+  hash: hex32,
+  outcome: entryOutcomeSchema,
+  /** True when the entry is stored and part of the acknowledged chain (seq ≤ receipt.seq). */
+  acknowledged: z.boolean(),
+  reason: entryReasonSchema.optional(),
+  message: z.string().optional(),
+  fields: z.array(fieldOutcomeSchema).optional(),
+  /** The record the entry touched and its server version after the entry. */
+  record: z.strictObject({ type: identifier, id: identifier, version: z.number().int().nonnegative() }).optional(),
+});
+export type EntryResult = z.infer<typeof entryResultSchema>;
+
+/** Signed by the server: "I hold this device's chain up to seq, ending in head". */
+export const anchorReceiptSchema = z.strictObject({
+  deviceId: identifier,
+  seq: z.number().int().nonnegative(),
+  head: hex32,
+  serverTime: z.number().int().nonnegative(),
+  signature: base64Signature,
+});
+export type AnchorReceipt = z.infer<typeof anchorReceiptSchema>;
+export type AnchorReceiptPayload = Omit<AnchorReceipt, 'signature'>;
+
+export const pushResponseSchema = z.strictObject({
+  /** One result per entry sent, in the same order. A resent entry gets its stored result again. */
+  results: z.array(entryResultSchema),
+  /** Canonical state of every record the entries touched (records that exist on the server). */
+  records: z.array(canonicalRecordSchema),
+  receipt: anchorReceiptSchema,
+  /** The offset the server measured (serverNow − sentAt) and whether it was implausible. */
+  clock: z.strictObject({ offsetMs: z.number().int(), flagged: z.boolean() }),
+});
+export type PushResponse = z.infer<typeof pushResponseSchema>;
+
+export function signAnchorReceipt(payload: AnchorReceiptPayload, serverSigner: Signer): AnchorReceipt {
+  const { deviceId, seq, head, serverTime } = payload;
+  const signature = signInDomain(serverSigner, SIGNATURE_DOMAINS.anchorReceipt, canonicalBytes({ deviceId, seq, head, serverTime }));
+  return { deviceId, seq, head, serverTime, signature: bytesToBase64(signature) };
+}
+
+export function verifyAnchorReceipt(receipt: AnchorReceipt, serverPublicKey: Uint8Array, backend?: SignerBackend): boolean {
+  const { signature, ...payload } = receipt;
+  return verifyInDomain(serverPublicKey, SIGNATURE_DOMAINS.anchorReceipt, canonicalBytes(payload), base64ToBytes(signature), backend);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pull
+// ---------------------------------------------------------------------------------------------
+
+export const MAX_PULL_LIMIT = 1000;
+export const DEFAULT_PULL_LIMIT = 200;
+
+export const pullRequestSchema = z.strictObject({
+  schemaVersion: schemaVersionSchema,
+  /** Opaque; null (or absent) on the first pull. Store the returned cursor only after applying the page. */
+  cursor: z.string().max(200).nullable().optional(),
+  limit: z.number().int().positive().max(MAX_PULL_LIMIT).optional(),
+});
+export type PullRequest = z.infer<typeof pullRequestSchema>;
+
+export const operatorRoleSchema = z.enum(['inspector', 'gate-clerk']);
+export type OperatorRole = z.infer<typeof operatorRoleSchema>;
+
+/** An operator who may sign in on the devices of a site, with the PIN verifier checked offline. */
+export const syncedOperatorSchema = z.strictObject({
+  operatorId: identifier,
+  badgeId: identifier,
+  displayName: z.string(),
+  role: operatorRoleSchema,
+  pinVerifier: z.string(),
+  /** False when the operator was deactivated: remove them from the device. */
+  active: z.boolean(),
+});
+export type SyncedOperator = z.infer<typeof syncedOperatorSchema>;
+
+/**
+ * A record change is the record's state at one version; the versions of a record arrive in
+ * order, each exactly once. An operator change is the operator's state when the page was read.
+ */
+export const changeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('record'), record: canonicalRecordSchema }),
+  z.strictObject({ kind: z.literal('operator'), operator: syncedOperatorSchema }),
+]);
+export type Change = z.infer<typeof changeSchema>;
+
+export const pullResponseSchema = z.strictObject({
+  changes: z.array(changeSchema),
+  /** Pass it to the next pull. Changes committed while paging are never skipped nor repeated. */
+  cursor: z.string(),
+  hasMore: z.boolean(),
+});
+export type PullResponse = z.infer<typeof pullResponseSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Live notification (SSE on GET /v1/sync/events)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `ready` once connected; `changes` when something for the device's site was committed (pull
+ * then); comment lines (`: keep-alive`) keep proxies from closing the stream. The data of every
+ * event is JSON.
+ */
+export const SYNC_EVENTS = { ready: 'ready', changes: 'changes' } as const;
+export const syncEventDataSchema = z.object({ siteId: identifier, at: z.number().int() });
+export type SyncEventData = z.infer<typeof syncEventDataSchema>;
