@@ -6,18 +6,23 @@ import { scryptSync, timingSafeEqual } from 'node:crypto';
  * brute-force; lockout after repeated failures is the device's job.
  */
 const PARAMS = { N: 16384, r: 8, p: 1 } as const;
+const HASH_BYTES = 32;
+const BASE64 = '[A-Za-z0-9+/]+={0,2}';
+const VERIFIER_PATTERN = new RegExp(`^scrypt\\$([1-9]\\d{0,6})\\$([1-9]\\d{0,2})\\$([1-9]\\d{0,2})\\$(${BASE64})\\$(${BASE64})$`);
 
 export function makePinVerifier(pin: string, salt: Uint8Array): string {
   assertPinShape(pin);
-  const hash = scryptSync(pin, salt, 32, PARAMS);
+  const hash = scryptSync(pin, salt, HASH_BYTES, PARAMS);
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, Buffer.from(salt).toString('base64'), hash.toString('base64')].join('$');
 }
 
 export function checkPin(pin: string, verifier: string): boolean {
-  const [scheme, n, r, p, salt, hash] = verifier.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) throw new Error('unknown PIN verifier format');
-  const expected = Buffer.from(hash, 'base64');
-  const actual = scryptSync(pin, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  const match = VERIFIER_PATTERN.exec(verifier);
+  const expected = Buffer.from(match?.[5] ?? '', 'base64');
+  // A hash shorter than makePinVerifier writes would match more PINs than one; an empty one, every PIN.
+  if (!match || expected.length !== HASH_BYTES) throw new Error('unknown PIN verifier format');
+  const [, n, r, p, salt] = match;
+  const actual = scryptSync(pin, Buffer.from(salt!, 'base64'), HASH_BYTES, { N: Number(n), r: Number(r), p: Number(p) });
   return timingSafeEqual(actual, expected);
 }
 
