@@ -1,3 +1,4 @@
+export * from './actions.js';
 export * from './canonical.js';
 export * from './checkpoint.js';
 export * from './crypto/ed25519.js';

@@ -3,6 +3,7 @@ import { canonicalBytes } from './canonical.js';
 import { SIGNATURE_DOMAINS, signInDomain, verifyInDomain, type Signer, type SignerBackend } from './crypto/ed25519.js';
 import { base64ToBytes, bytesToBase64, hexToBytes, sha256Hex } from './crypto/hash.js';
 import { HLC_PATTERN } from './hlc.js';
+import { fieldOperationSchema, identifier, recordActionSchema } from './actions.js';
 
 /**
  * The journal entry format: what a device signs for every action, and what the office stores
@@ -12,23 +13,7 @@ export const JOURNAL_FORMAT_VERSION = 1;
 
 export const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes of lowercase hex');
 export const base64Signature = z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'expected a base64 Ed25519 signature');
-export const identifier = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
-
-const jsonValue: z.ZodType<unknown> = z.lazy(() =>
-  z.union([z.null(), z.boolean(), z.number().finite(), z.string().max(10_000), z.array(jsonValue).max(1000), z.record(z.string(), jsonValue)]),
-);
-
-export const fieldOperationSchema = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('set'), field: identifier, key: identifier.optional(), value: jsonValue }),
-  z.strictObject({ op: z.literal('increment'), field: identifier, by: z.number().int().min(-1_000_000).max(1_000_000) }),
-  z.strictObject({ op: z.literal('add'), field: identifier, member: z.string().min(1).max(256) }),
-  z.strictObject({ op: z.literal('remove'), field: identifier, member: z.string().min(1).max(256) }),
-  z.strictObject({ op: z.literal('tombstone') }),
-]);
-export type FieldOperation = z.infer<typeof fieldOperationSchema>;
-
-export const recordActionSchema = z.enum(['create', 'update', 'submit', 'delete']);
-export type RecordAction = z.infer<typeof recordActionSchema>;
+export { fieldOperationSchema, identifier, recordActionSchema, type FieldOperation, type RecordAction } from './actions.js';
 
 export const sessionCertificateSchema = z.strictObject({
   v: z.literal(JOURNAL_FORMAT_VERSION),

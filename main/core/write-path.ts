@@ -1,14 +1,11 @@
-import { z } from 'zod';
 import {
+  type ActionInput,
   type RecordAction,
   type RecordType,
+  actionInputSchema,
   applyAction,
-  fieldOperationSchema,
-  identifier,
   isSubmitted,
-  RECORD_TYPE_NAMES,
   RECORD_TYPES,
-  recordActionSchema,
 } from '../../protocol/index.js';
 import type { DeviceDb, Sqlite } from '../../db/open.js';
 import { readRecord, type StoredRecord, writeRecord } from '../../db/queries/records.js';
@@ -18,14 +15,7 @@ import { type Clock, type Randomness, randomId } from './ports.js';
 import type { SessionManager } from './sessions.js';
 
 /** One user action, as it arrives from the renderer (validated again here: the renderer is not trusted). */
-export const actionInputSchema = z.strictObject({
-  recordType: z.enum(RECORD_TYPE_NAMES as [RecordType, ...RecordType[]]),
-  /** Omitted on create: the core assigns one. */
-  recordId: identifier.optional(),
-  action: recordActionSchema,
-  ops: z.array(fieldOperationSchema).min(1).max(200),
-});
-export type ActionInput = z.infer<typeof actionInputSchema>;
+export { actionInputSchema, type ActionInput } from '../../protocol/index.js';
 
 export interface ActionResult {
   seq: number;

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { RECORD_TYPE_NAMES, type RecordType } from './records/index.js';
+
+/**
+ * The shape of one user action: which record, which action, which field operations. Pure (zod
+ * only, no Node), because three parties parse it: the renderer builds it, the device core validates
+ * it again before its write path (the renderer is not trusted), and journal entries carry its ops.
+ */
+export const identifier = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+
+const jsonValue: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.null(), z.boolean(), z.number().finite(), z.string().max(10_000), z.array(jsonValue).max(1000), z.record(z.string(), jsonValue)]),
+);
+
+export const fieldOperationSchema = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('set'), field: identifier, key: identifier.optional(), value: jsonValue }),
+  z.strictObject({ op: z.literal('increment'), field: identifier, by: z.number().int().min(-1_000_000).max(1_000_000) }),
+  z.strictObject({ op: z.literal('add'), field: identifier, member: z.string().min(1).max(256) }),
+  z.strictObject({ op: z.literal('remove'), field: identifier, member: z.string().min(1).max(256) }),
+  z.strictObject({ op: z.literal('tombstone') }),
+]);
+export type FieldOperation = z.infer<typeof fieldOperationSchema>;
+
+export const recordActionSchema = z.enum(['create', 'update', 'submit', 'delete']);
+export type RecordAction = z.infer<typeof recordActionSchema>;
+
+export const recordTypeSchema = z.enum(RECORD_TYPE_NAMES as [RecordType, ...RecordType[]]);
+
+export const actionInputSchema = z.strictObject({
+  recordType: recordTypeSchema,
+  /** Omitted on create: the core assigns one. */
+  recordId: identifier.optional(),
+  action: recordActionSchema,
+  ops: z.array(fieldOperationSchema).min(1).max(200),
+});
+export type ActionInput = z.infer<typeof actionInputSchema>;
