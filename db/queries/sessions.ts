@@ -37,6 +37,10 @@ export function findOperatorByBadge(db: DeviceDb, badgeId: string): OperatorRow 
   return db.select().from(operators).where(eq(operators.badgeId, badgeId)).get();
 }
 
+export function findOperatorById(db: DeviceDb, operatorId: string): OperatorRow | undefined {
+  return db.select().from(operators).where(eq(operators.operatorId, operatorId)).get();
+}
+
 export function upsertOperator(db: DeviceDb, operator: Omit<OperatorRow, 'failedAttempts' | 'lockedUntil'>): void {
   const { operatorId: _id, ...changes } = operator;
   db.insert(operators).values(operator).onConflictDoUpdate({ target: operators.operatorId, set: changes }).run();

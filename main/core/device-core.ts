@@ -13,7 +13,7 @@ import { type DeviceDatabase, openDeviceDatabase } from '../../db/open.js';
 import { countJournalEntries, listCheckpoints, listJournalEntries, listRecordHistory, readChainTip } from '../../db/queries/journal.js';
 import { countOutbox, markAcknowledged } from '../../db/queries/outbox.js';
 import { listRecords, readRecord, type StoredRecord } from '../../db/queries/records.js';
-import { type OperatorRow, upsertOperator } from '../../db/queries/sessions.js';
+import { findOperatorById, type OperatorRow, upsertOperator } from '../../db/queries/sessions.js';
 import { device } from '../../db/schema.js';
 import { compactAll } from './compaction.js';
 import { type Clock, type KeyStore, type Randomness, randomId, systemClock, systemRandomness } from './ports.js';
@@ -31,6 +31,9 @@ export interface DeviceCoreOptions {
   encrypt?: boolean;
   migrationsFolder?: string;
 }
+
+/** Who an operator is, for the UI: never the PIN verifier. */
+export type OperatorProfile = Pick<OperatorRow, 'operatorId' | 'displayName' | 'role'>;
 
 export interface DeviceStatus {
   deviceId: string;
@@ -142,6 +145,11 @@ export class DeviceCore {
       { deviceId: this.deviceId, devicePublicKey: this.#deviceSigner.publicKey },
       { checkpoints: this.checkpoints(), entries: this.journal() },
     );
+  }
+
+  operator(operatorId: string): OperatorProfile | null {
+    const row = findOperatorById(this.database.db, operatorId);
+    return row ? { operatorId: row.operatorId, displayName: row.displayName, role: row.role } : null;
   }
 
   provisionOperator(operator: Omit<OperatorRow, 'failedAttempts' | 'lockedUntil'>): void {

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { identifier } from './actions.js';
+
+/**
+ * Inspection checklist templates. The office edits templates later and syncs them down, so a
+ * template is data with a schema, and an inspection stores answers keyed by item id: an answer
+ * stays attached to its item when the office rewords or reorders the list.
+ */
+export const checklistTemplateSchema = z.strictObject({
+  id: identifier,
+  title: z.string().trim().min(1).max(200),
+  items: z
+    .array(z.strictObject({ id: identifier, label: z.string().trim().min(1).max(200) }))
+    .min(1)
+    .max(200)
+    .refine((items) => new Set(items.map((item) => item.id)).size === items.length, 'item ids must be unique'),
+});
+export type ChecklistTemplate = z.infer<typeof checklistTemplateSchema>;
+export type ChecklistItem = ChecklistTemplate['items'][number];
+
+/** Seed templates: the DVIR items of 49 CFR 396.11(a)(1) and the intermodal chassis items of 49 CFR 396.11(b). */
+export const SEED_CHECKLIST_TEMPLATES: readonly ChecklistTemplate[] = [
+  {
+    id: 'dvir-power-unit',
+    title: 'Driver vehicle inspection — power unit',
+    items: [
+      { id: 'service-brakes', label: 'Service brakes including trailer brake connections' },
+      { id: 'parking-brake', label: 'Parking brake' },
+      { id: 'steering', label: 'Steering mechanism' },
+      { id: 'lighting', label: 'Lighting devices and reflectors' },
+      { id: 'tires', label: 'Tires' },
+      { id: 'horn', label: 'Horn' },
+      { id: 'wipers', label: 'Windshield wipers' },
+      { id: 'mirrors', label: 'Rear vision mirrors' },
+      { id: 'coupling', label: 'Coupling devices' },
+      { id: 'wheels-rims', label: 'Wheels and rims' },
+      { id: 'emergency-equipment', label: 'Emergency equipment' },
+    ],
+  },
+  {
+    id: 'intermodal-chassis',
+    title: 'Intermodal equipment (chassis) inspection',
+    items: [
+      { id: 'brakes', label: 'Brakes' },
+      { id: 'lighting', label: 'Lighting devices, lamps, markers and conspicuity marking material' },
+      { id: 'wheels-tires', label: 'Wheels, rims, lugs and tires' },
+      { id: 'air-lines', label: 'Air line connections, hoses and couplers' },
+      { id: 'king-pin', label: 'King pin upper coupling device' },
+      { id: 'rails-frames', label: 'Rails or support frames' },
+      { id: 'tie-downs', label: 'Tie down bolts or locking pins, clevises, clamps or hooks' },
+      { id: 'sliders', label: 'Sliders or sliding frame lock' },
+    ],
+  },
+];
