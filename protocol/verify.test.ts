@@ -56,12 +56,13 @@ describe('verifyChain on an untouched chain', () => {
 
 describe('verifyChain names the first tampered entry and why', () => {
   it('an edited payload (hash left as signed) is a hash-mismatch', () => {
-    const entries = copyOf(signedShift().entries);
+    const chain = signedShift();
+    const entries = copyOf(chain.entries);
     const body = entries[2]!.body;
     if (body.kind !== 'record') throw new Error('entry 3 should be a record');
     body.ops[2] = { op: 'set', field: 'body', value: 'no defects found' };
 
-    expectFailure(verifyChain(signedShift().device, { entries }), { code: 'hash-mismatch', seq: 3, index: 2 });
+    expectFailure(verifyChain(chain.device, { entries }), { code: 'hash-mismatch', seq: 3, index: 2 });
   });
 
   it('an edited payload with a recomputed hash is a bad-signature (the attacker cannot re-sign)', () => {
@@ -406,7 +407,7 @@ describe('verification across checkpoints', () => {
     expect(verdict.state.lastSeq).toBe(3);
   });
 
-  it('checkpointCoversEntries accepts the folded entries and detects a wrong Merkle root or range', () => {
+  it('checkpointCoversEntries accepts the folded entries and detects a wrong Merkle root, range or previous head', () => {
     const chain = longShift();
     const folded = chain.entries.slice(0, 4);
     const honest = signCheckpoint(chain.checkpointManifest(1, 4), chain.deviceSigner);
@@ -420,6 +421,8 @@ describe('verification across checkpoints', () => {
     expect(checkpointCoversEntries(wrongRoot, folded)).toBe('Merkle root does not match the entries');
     expect(checkpointCoversEntries(honest, folded.slice(0, 3))).toBe('checkpoint range and entry count differ');
     expect(checkpointCoversEntries(honest, chain.entries.slice(1, 5))).toBe('entries are not the checkpoint range');
+    const relinked = signCheckpoint({ ...chain.checkpointManifest(1, 4), prevHead: sha256Hex('elsewhere') }, chain.deviceSigner);
+    expect(checkpointCoversEntries(relinked, folded)).toBe('checkpoint previous head is not where the folded entries start');
   });
 
   it('checkpointCoversEntries detects a folded entry swapped for a fork of it', () => {

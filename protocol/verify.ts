@@ -226,6 +226,7 @@ export function checkpointCoversEntries(checkpoint: SignedCheckpoint, entries: r
   const m = checkpoint.manifest;
   if (entries.length !== m.toSeq - m.fromSeq + 1) return 'checkpoint range and entry count differ';
   if (entries.some((entry, i) => entry.body.seq !== m.fromSeq + i)) return 'entries are not the checkpoint range';
+  if (entries[0]!.body.prevHash !== m.prevHead) return 'checkpoint previous head is not where the folded entries start';
   if (entries.at(-1)!.hash !== m.head) return 'checkpoint head is not the last folded entry';
   if (merkleRoot(entries.map((entry) => entry.hash)) !== m.merkleRoot) return 'Merkle root does not match the entries';
   return null;
