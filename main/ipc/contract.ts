@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { actionInputSchema, identifier, recordTypeSchema, type FieldOperation, type RecordAction } from '../../protocol/actions.js';
+import type { ChecklistTemplate } from '../../protocol/checklists.js';
+import type { RecordType } from '../../protocol/records/index.js';
+
+/**
+ * The whole API between the renderer and the main-process core, in one map: method name → the zod
+ * schema its input must pass, and the type it answers. The core validates every call against this
+ * map (handlers.ts) because the renderer is not trusted; the renderer imports only the types.
+ *
+ * The answer types are views declared here rather than the core's own types: they are the public
+ * shape of the boundary, they keep the renderer's type graph free of Node and SQLite, and
+ * handlers.ts only compiles while the core's data still fits them.
+ */
+
+declare const answerType: unique symbol;
+/** Marks the type a method answers; it exists only for the type checker. */
+export interface Answers<T> {
+  readonly [answerType]: T;
+}
+function answers<T>(): Answers<T> {
+  return {} as Answers<T>;
+}
+
+export type OperatorRole = 'inspector' | 'gate-clerk';
+
+export interface SessionView {
+  sessionId: string;
+  operatorId: string;
+  displayName: string;
+  role: OperatorRole;
+  openedAt: number;
+}
+
+export interface RecordView {
+  type: RecordType;
+  id: string;
+  fields: Record<string, unknown>;
+  deleted: boolean;
+  syncState: 'local' | 'pending' | 'synced' | 'conflict';
+  pendingReview: boolean;
+  serverVersion: number | null;
+  lastSeq: number;
+  createdAt: number;
+  createdBy: string;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+export interface PerformedAction {
+  /** Journal sequence number of the entry that recorded the action. */
+  seq: number;
+  record: RecordView;
+}
+
+export interface HistoryEntryView {
+  seq: number;
+  action: RecordAction;
+  ops: FieldOperation[];
+  operatorId: string;
+  sessionId: string;
+  deviceTime: number;
+  hash: string;
+}
+
+export interface DeviceStatusView {
+  deviceId: string;
+  devicePublicKey: string;
+  siteId: string;
+  session: SessionView | null;
+  journal: { entries: number; lastSeq: number; head: string; checkpoints: number };
+  outbox: { pending: number; acknowledged: number; failed: number };
+}
+
+export type JournalVerification =
+  | { ok: true; entriesVerified: number; lastSeq: number; head: string }
+  | { ok: false; entriesVerified: number; failure: { code: string; seq: number | null; message: string } };
+
+const noInput = z.strictObject({});
+const recordRef = z.strictObject({ recordType: recordTypeSchema, recordId: identifier });
+
+export const ipcContract = {
+  'session.signIn': {
+    input: z.strictObject({
+      badgeId: z.string().trim().min(1, 'enter your badge id').max(64, 'a badge id is at most 64 characters'),
+      pin: z.string().regex(/^\d{4,12}$/, 'a PIN is 4 to 12 digits'),
+    }),
+    output: answers<SessionView>(),
+  },
+  'session.signOut': { input: noInput, output: answers<null>() },
+  'session.current': { input: noInput, output: answers<SessionView | null>() },
+  'records.perform': { input: actionInputSchema, output: answers<PerformedAction>() },
+  'records.list': { input: z.strictObject({ recordType: recordTypeSchema }), output: answers<RecordView[]>() },
+  'records.get': { input: recordRef, output: answers<RecordView | null>() },
+  'records.history': { input: recordRef, output: answers<HistoryEntryView[]>() },
+  'device.status': { input: noInput, output: answers<DeviceStatusView>() },
+  'journal.verify': { input: noInput, output: answers<JournalVerification>() },
+  'templates.list': { input: noInput, output: answers<ChecklistTemplate[]>() },
+} as const;
+
+export type IpcContract = typeof ipcContract;
+export type IpcMethod = keyof IpcContract;
+export type IpcInput<M extends IpcMethod> = z.input<IpcContract[M]['input']>;
+export type IpcParsedInput<M extends IpcMethod> = z.output<IpcContract[M]['input']>;
+export type IpcOutput<M extends IpcMethod> = IpcContract[M]['output'] extends Answers<infer T> ? T : never;
+
+export interface IpcError {
+  /** A core error code ('wrong-pin', 'invalid-value', ...), 'invalid-input', 'unknown-method' or 'internal'. */
+  code: string;
+  message: string;
+  /** The input field the error is about, when there is one. */
+  field?: string;
+}
+
+export type IpcResult<T = unknown> = { ok: true; value: T } | { ok: false; error: IpcError };
+
+/** What the preload (and the dev host's browser shim) put on `window.waypost`. */
+export interface WaypostApi {
+  invoke<M extends IpcMethod>(method: M, input: IpcInput<M>): Promise<IpcResult<IpcOutput<M>>>;
+}

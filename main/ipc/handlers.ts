@@ -1,0 +1,130 @@
+import type { z } from 'zod';
+import { SEED_CHECKLIST_TEMPLATES, type ChecklistTemplate } from '../../protocol/checklists.js';
+import type { DeviceCore } from '../core/device-core.js';
+import { CoreError } from '../core/errors.js';
+import type { SessionInfo } from '../core/sessions.js';
+import {
+  ipcContract,
+  type IpcError,
+  type IpcMethod,
+  type IpcOutput,
+  type IpcParsedInput,
+  type IpcResult,
+  type SessionView,
+} from './contract.js';
+
+export interface IpcHandlerOptions {
+  /** The site this device serves; it is stamped on the records made here. */
+  siteId: string;
+  /** Checklist templates in force (the seed ones until the office syncs its own). */
+  templates?: () => readonly ChecklistTemplate[];
+  /** Where unexpected failures are reported; the renderer only gets a safe message. */
+  logError?: (message: string, error: unknown) => void;
+}
+
+/** One renderer call: never throws, always answers with an IpcResult. */
+export type IpcHandler = (method: unknown, input: unknown) => Promise<IpcResult>;
+
+type Implementations = { [M in IpcMethod]: (input: IpcParsedInput<M>) => IpcOutput<M> };
+
+const MAX_MESSAGE_LENGTH = 300;
+const INTERNAL_ERROR_MESSAGE = 'Something went wrong inside Waypost and the request was not completed. Try again; if it keeps happening, restart the app.';
+
+/**
+ * The main-process side of the IPC contract, shared by the Electron shell and the dev host: it
+ * checks the method name and validates the input against the contract before the core sees it,
+ * and turns every failure into a clear error result instead of an exception.
+ */
+export function createIpcHandler(core: DeviceCore, options: IpcHandlerOptions): IpcHandler {
+  const implementations = bindImplementations(core, options);
+  const logError = options.logError ?? ((message, error) => console.error(message, error));
+
+  return async (method, input) => {
+    if (typeof method !== 'string' || !Object.hasOwn(ipcContract, method)) {
+      return failure({ code: 'unknown-method', message: truncate(`unknown method ${JSON.stringify(method) ?? String(method)}`) });
+    }
+    const name = method as IpcMethod;
+    const parsed = ipcContract[name].input.safeParse(input);
+    if (!parsed.success) return failure(describeInvalidInput(parsed.error));
+    try {
+      core.sessions.lockIfIdle();
+      // The implementation for `name` takes exactly what `name`'s schema just produced.
+      const run = implementations[name] as (input: unknown) => unknown;
+      return { ok: true, value: run(parsed.data) };
+    } catch (error) {
+      if (error instanceof CoreError) {
+        return failure({ code: error.code, message: truncate(error.message), ...(error.field ? { field: error.field } : {}) });
+      }
+      logError(`IPC ${name} failed unexpectedly`, error);
+      return failure({ code: 'internal', message: INTERNAL_ERROR_MESSAGE });
+    }
+  };
+}
+
+function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Implementations {
+  const templates = options.templates ?? (() => SEED_CHECKLIST_TEMPLATES);
+  const sessionView = (session: SessionInfo): SessionView => {
+    const operator = core.operator(session.operatorId);
+    if (!operator) throw new Error(`the operator of session ${session.sessionId} is not provisioned`);
+    return { ...session, displayName: operator.displayName, role: operator.role };
+  };
+  const requireSignedIn = (): void => {
+    if (!core.sessions.current) throw new CoreError('not-signed-in', 'sign in to see records');
+  };
+
+  return {
+    'session.signIn': ({ badgeId, pin }) => sessionView(core.signIn(badgeId, pin)),
+    'session.signOut': () => {
+      core.signOut();
+      return null;
+    },
+    'session.current': () => {
+      const session = core.sessions.current;
+      return session && sessionView(session);
+    },
+    'records.perform': (action) => core.perform(action),
+    'records.list': ({ recordType }) => {
+      requireSignedIn();
+      return core.listRecords(recordType);
+    },
+    'records.get': ({ recordType, recordId }) => {
+      requireSignedIn();
+      return core.getRecord(recordType, recordId);
+    },
+    'records.history': ({ recordType, recordId }) => {
+      requireSignedIn();
+      return core.recordHistory(recordType, recordId).flatMap(({ body, hash }) =>
+        body.kind === 'record'
+          ? [{ seq: body.seq, action: body.action, ops: body.ops, operatorId: body.operatorId, sessionId: body.sessionId, deviceTime: body.deviceTime, hash }]
+          : [],
+      );
+    },
+    'device.status': () => {
+      const status = core.status();
+      return { ...status, siteId: options.siteId, session: status.session && sessionView(status.session) };
+    },
+    'journal.verify': () => {
+      const verdict = core.verifyJournal();
+      if (verdict.ok) return { ok: true, entriesVerified: verdict.entriesVerified, lastSeq: verdict.state.lastSeq, head: verdict.state.head };
+      const { code, seq, message } = verdict.failure;
+      return { ok: false, entriesVerified: verdict.entriesVerified, failure: { code, seq, message } };
+    },
+    'templates.list': () => structuredClone([...templates()]),
+  };
+}
+
+function describeInvalidInput(error: z.ZodError): IpcError {
+  const issue = error.issues[0];
+  const path = issue?.path.map(String).join('.') ?? '';
+  const message = truncate(`invalid input${path ? ` at ${path}` : ''}: ${issue?.message ?? 'malformed'}`);
+  const field = issue?.path.length === 1 && typeof issue.path[0] === 'string' ? issue.path[0] : undefined;
+  return field ? { code: 'invalid-input', message, field } : { code: 'invalid-input', message };
+}
+
+function truncate(text: string): string {
+  return text.length <= MAX_MESSAGE_LENGTH ? text : `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
+}
+
+function failure(error: IpcError): IpcResult<never> {
+  return { ok: false, error };
+}
