@@ -39,6 +39,14 @@ export function tempDir(prefix = 'waypost-'): string {
 export const INSPECTOR = { operatorId: 'op-ines', badgeId: 'B100', pin: '4821', displayName: 'Ines Inspector', role: 'inspector' as const };
 export const CLERK = { operatorId: 'op-gus', badgeId: 'B200', pin: '1357', displayName: 'Gus Gate', role: 'gate-clerk' as const };
 
+/** Lets both test operators sign in on `core` with their PINs. */
+export function provisionTestOperators(core: DeviceCore, random: Randomness): void {
+  for (const operator of [INSPECTOR, CLERK]) {
+    const { pin, ...rest } = operator;
+    core.provisionOperator({ ...rest, pinVerifier: makePinVerifier(pin, random.bytes(16)) });
+  }
+}
+
 export interface TestDevice {
   core: DeviceCore;
   clock: ManualClock;
@@ -55,10 +63,7 @@ export function openTestDevice(options: Partial<DeviceCoreOptions> & { seed?: st
   const keyStore = (options.keyStore as MemoryKeyStore | undefined) ?? new MemoryKeyStore(random);
   const path = options.path ?? join(options.dir ?? tempDir(), 'device.db');
   const core = DeviceCore.open({ ...options, path, keyStore, clock, random });
-  for (const operator of [INSPECTOR, CLERK]) {
-    const { pin, ...rest } = operator;
-    core.provisionOperator({ ...rest, pinVerifier: makePinVerifier(pin, random.bytes(16)) });
-  }
+  provisionTestOperators(core, random);
   const device: TestDevice = {
     core,
     clock,
