@@ -85,3 +85,13 @@ describe('encodeHlc / decodeHlc', () => {
     },
   );
 });
+
+describe('hybrid logical clock counter overflow', () => {
+  it('moves the wall time on instead of outgrowing the six-digit counter (clock stuck in the future)', () => {
+    const stuck = { wallMs: 4_102_444_800_000, counter: 999_999 };
+    const next = tickHlc(stuck, 1_795_000_000_000);
+    expect(next).toEqual({ wallMs: stuck.wallMs + 1, counter: 0 });
+    expect(encodeHlc(next) > encodeHlc(stuck)).toBe(true);
+    expect(() => decodeHlc(encodeHlc(next))).not.toThrow();
+  });
+});

@@ -10,19 +10,29 @@ export interface Hlc {
 
 export const HLC_ZERO: Hlc = { wallMs: 0, counter: 0 };
 
+const MAX_COUNTER = 999_999;
+
+/**
+ * A counter that would outgrow its six digits (a clock stuck far in the future for a million
+ * entries) moves the logical wall time on by 1 ms instead, keeping the encoding ordered.
+ */
+function bounded(hlc: Hlc): Hlc {
+  return hlc.counter > MAX_COUNTER ? { wallMs: hlc.wallMs + 1, counter: 0 } : hlc;
+}
+
 export function tickHlc(previous: Hlc, nowMs: number): Hlc {
   if (nowMs > previous.wallMs) return { wallMs: nowMs, counter: 0 };
-  return { wallMs: previous.wallMs, counter: previous.counter + 1 };
+  return bounded({ wallMs: previous.wallMs, counter: previous.counter + 1 });
 }
 
 /** Advance past a timestamp observed from elsewhere (the server, another device). */
 export function observeHlc(local: Hlc, remote: Hlc, nowMs: number): Hlc {
   const wallMs = Math.max(local.wallMs, remote.wallMs, nowMs);
   if (wallMs === local.wallMs && wallMs === remote.wallMs) {
-    return { wallMs, counter: Math.max(local.counter, remote.counter) + 1 };
+    return bounded({ wallMs, counter: Math.max(local.counter, remote.counter) + 1 });
   }
-  if (wallMs === local.wallMs) return { wallMs, counter: local.counter + 1 };
-  if (wallMs === remote.wallMs) return { wallMs, counter: remote.counter + 1 };
+  if (wallMs === local.wallMs) return bounded({ wallMs, counter: local.counter + 1 });
+  if (wallMs === remote.wallMs) return bounded({ wallMs, counter: remote.counter + 1 });
   return { wallMs, counter: 0 };
 }
 
