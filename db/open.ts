@@ -85,7 +85,8 @@ function applyKey(sqlite: Sqlite, key: Uint8Array | null): void {
 function checkIntegrity(sqlite: Sqlite, path: string): void {
   let problems: string[];
   try {
-    problems = (sqlite.pragma('integrity_check') as { integrity_check: string }[]).map((row) => row.integrity_check);
+    // A row can hold several findings, one per line.
+    problems = (sqlite.pragma('integrity_check') as { integrity_check: string }[]).flatMap((row) => row.integrity_check.split('\n'));
   } catch (error) {
     throw new DatabaseUnreadableError(path, 'corrupt', [(error as Error).message]);
   }
@@ -114,10 +115,16 @@ export function rekeyDeviceDatabase(sqlite: Sqlite, newKey: Uint8Array): void {
   }
 }
 
+/** The database file and its WAL and shared-memory side files. */
+export const DATABASE_FILE_SUFFIXES = ['', '-wal', '-shm'] as const;
+
 /** Moves a database and its WAL/SHM side files aside, never deleting them. Returns the new path. */
 export function quarantineDatabaseFiles(path: string, nowMs: number): string {
-  const target = `${path}.damaged-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}`;
-  for (const suffix of ['', '-wal', '-shm']) {
+  const stem = `${path}.damaged-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}`;
+  // rename replaces an existing file: a second quarantine in the same millisecond gets its own name.
+  let target = stem;
+  for (let copy = 2; DATABASE_FILE_SUFFIXES.some((suffix) => existsSync(target + suffix)); copy++) target = `${stem}-${copy}`;
+  for (const suffix of DATABASE_FILE_SUFFIXES) {
     if (existsSync(path + suffix)) renameSync(path + suffix, target + suffix);
   }
   return target;
