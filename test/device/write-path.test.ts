@@ -256,32 +256,41 @@ describe('corrections', () => {
 });
 
 describe('a full disk', () => {
-  it('refuses the action that does not fit with storage-full, keeps every earlier action, and recovers when space returns', () => {
+  it('refuses each action that does not fit with storage-full, whole, keeps every earlier action, and recovers when space returns', () => {
     const sqlite = core.database.sqlite;
-    const pageCount = sqlite.pragma('page_count', { simple: true }) as number;
-    sqlite.pragma(`max_page_count = ${pageCount + 3}`);
+    let pageLimit = (sqlite.pragma('page_count', { simple: true }) as number) + 2;
+    sqlite.pragma(`max_page_count = ${pageLimit}`);
 
+    // After each refusal one more page becomes free, and the bodies vary in size, so the page that
+    // runs out is sometimes the journal's and sometimes the record table's or the outbox's, after
+    // earlier statements of the same action succeeded: none of that may be left behind.
+    const bodySizes = [400, 3, 150, 1200, 40, 700, 10, 90];
     const saved: { id: string; seq: number }[] = [];
-    let refusal: ReturnType<typeof storeFootprint> | null = null;
-    for (let attempt = 0; attempt < 500 && refusal === null; attempt++) {
+    let refusals = 0;
+    for (let attempt = 0; attempt < 500 && refusals < 24; attempt++) {
       const before = storeFootprint(core);
+      const body = `remark ${attempt} ${'x'.repeat(bodySizes[attempt % bodySizes.length]!)}`;
       try {
-        const { seq, record } = core.perform({ recordType: 'note', action: 'create', ops: [...VALID_CREATES.note.slice(0, 2), { op: 'set', field: 'body', value: `remark ${attempt} ${'x'.repeat(400)}` }] });
+        const { seq, record } = core.perform({ recordType: 'note', action: 'create', ops: [...VALID_CREATES.note.slice(0, 2), { op: 'set', field: 'body', value: body }] });
         saved.push({ id: record.id, seq });
+        const after = storeFootprint(core);
+        expect([after.journal.entries, after.outbox.pending, after.records.length]).toEqual([before.journal.entries + 1, before.outbox.pending + 1, before.records.length + 1]);
       } catch (error) {
         expect(error).toMatchObject({ name: 'CoreError', code: 'storage-full', message: 'the disk is full: the action was not saved, nothing was lost' });
         expect(storeFootprint(core)).toEqual(before);
-        refusal = before;
+        refusals++;
+        sqlite.pragma(`max_page_count = ${++pageLimit}`);
       }
     }
-    expect(refusal).not.toBeNull();
+    expect(refusals).toBe(24);
     expect(saved.length).toBeGreaterThan(0);
     for (const { id, seq } of saved) expect(core.getRecord('note', id)).toMatchObject({ lastSeq: seq, deleted: false });
     expect(core.verifyJournal()).toMatchObject({ ok: true });
 
     sqlite.pragma('max_page_count = 1073741823');
+    const lastSeq = core.status().journal.lastSeq;
     const { seq } = core.perform({ recordType: 'note', action: 'create', ops: VALID_CREATES.note });
-    expect(seq).toBe(refusal!.journal.lastSeq + 1);
+    expect(seq).toBe(lastSeq + 1);
     device = device.reopen();
     core = device.core;
     expect(core.listRecords('note')).toHaveLength(saved.length + 1);
