@@ -9,7 +9,7 @@ import {
 } from '../../protocol/index.js';
 import type { DeviceDb, Sqlite } from '../../db/open.js';
 import { closeSessionRow, findOperatorByBadge, insertSession, recordPinAttempt } from '../../db/queries/sessions.js';
-import { CoreError } from './errors.js';
+import { CoreError, storageError } from './errors.js';
 import { appendSignedEntry, type SigningSession } from './journal-writer.js';
 import { type Clock, type Randomness, randomId } from './ports.js';
 
@@ -129,6 +129,8 @@ export class SessionManager {
         const entry = appendSignedEntry(db, deviceId, clock, active, { kind: 'session.close', reason });
         closeSessionRow(db, active.sessionId, entry.body.seq, entry.body.deviceTime, reason);
       })();
+    } catch (error) {
+      throw storageError(error);
     } finally {
       active.signer.destroy();
       this.#active = null;
@@ -169,7 +171,7 @@ export class SessionManager {
       })();
     } catch (error) {
       signer.destroy();
-      throw error;
+      throw storageError(error);
     }
     this.#active = session;
     return session;

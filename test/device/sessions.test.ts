@@ -198,6 +198,36 @@ describe('key rotation', () => {
   });
 });
 
+describe('a full disk', () => {
+  it('makes sign-in fail with storage-full, leaving no half-open session, and sign-in works once space returns', () => {
+    const { core } = open();
+    core.signIn(CLERK.badgeId, CLERK.pin);
+    const sqlite = core.database.sqlite;
+    sqlite.pragma(`max_page_count = ${sqlite.pragma('page_count', { simple: true }) as number}`);
+    // Fill what is left until even a small action no longer fits; a session certificate is larger.
+    let full = false;
+    for (let attempt = 0; attempt < 200 && !full; attempt++) {
+      try {
+        recordNote();
+      } catch (error) {
+        expect(error).toMatchObject({ name: 'CoreError', code: 'storage-full' });
+        full = true;
+      }
+    }
+    expect(full).toBe(true);
+    const notes = core.listRecords('note');
+
+    expectCoreError(() => core.signIn(INSPECTOR.badgeId, INSPECTOR.pin), 'storage-full', /the disk is full/);
+    expect(core.status().session).toBeNull();
+    expect(core.listRecords('note')).toEqual(notes);
+    expect(core.verifyJournal()).toMatchObject({ ok: true });
+
+    sqlite.pragma('max_page_count = 1073741823');
+    expect(core.signIn(INSPECTOR.badgeId, INSPECTOR.pin).operatorId).toBe(INSPECTOR.operatorId);
+    expect(recordNote().operatorId).toBe(INSPECTOR.operatorId);
+  });
+});
+
 /** Remembers the 32-byte secrets it hands out once `recording` is on (after the device key exists). */
 class RecordingRandomness extends SeededRandomness {
   recording = false;
