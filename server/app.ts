@@ -1,0 +1,126 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+import type { Clock, Randomness } from '../main/core/ports.js';
+import type { Signer } from '../protocol/crypto/ed25519.js';
+import { CURRENT_SCHEMA_VERSION, MINIMUM_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, type ApiError, type UpdateRequired } from '../protocol/wire.js';
+import type { OfficeDatabase } from './db/connect.js';
+import { ApiFailure } from './errors.js';
+import { registerAdminRoutes } from './routes/admin.js';
+import { registerEnrollmentRoutes } from './routes/enroll.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerOfficeRoutes } from './routes/office.js';
+import { registerSyncRoutes } from './routes/sync.js';
+import { ChangeNotifier, notificationChannel } from './sync/notifier.js';
+
+export interface ServerDeps {
+  database: OfficeDatabase;
+  clock: Clock;
+  random: Randomness;
+  /** Signs anchor receipts; its public key is handed to devices at enrollment. */
+  serverSigner: Signer;
+  logger: FastifyBaseLogger;
+  config: ServerSettings;
+}
+
+export interface ServerSettings {
+  /** A device clock further off than this is implausible: its entries are ordered by receipt. */
+  maxClockSkewMs: number;
+  /** How often an idle event stream gets a keep-alive comment. */
+  eventKeepAliveMs?: number;
+}
+
+/** What every route module gets: the injected dependencies plus the live-notification hub. */
+export interface ServiceContext extends ServerDeps {
+  notifier: ChangeNotifier;
+  /** False once shutdown began: readiness fails so load balancers drain the instance. */
+  accepting: boolean;
+}
+
+/**
+ * The office sync service as a Fastify instance, built from injected dependencies so tests run it
+ * on PGlite or a throwaway Postgres schema with a manual clock. Route modules register themselves
+ * here; later modules (review, audit, attachments) add theirs the same way.
+ */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: 1024 * 1024,
+    // Node closes idle keep-alive sockets itself; event streams end in onClose below.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const notifier = new ChangeNotifier(deps.database, notificationChannel(deps.database.schema), deps.logger);
+  await notifier.start();
+  const context: ServiceContext = { ...deps, notifier, accepting: true };
+
+  app.setErrorHandler((error: FastifyError | ApiFailure, request, reply) => {
+    if (error instanceof ApiFailure) {
+      return reply.status(error.status).send({ code: error.code, message: error.message, ...error.extra });
+    }
+    const clientError = clientErrorFor(error);
+    if (clientError) return reply.status(clientError.status).send(clientError.body);
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send({ code: 'internal', message: 'internal error; the request was not applied' } satisfies ApiError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ code: 'not-found', message: `no route ${request.method} ${request.url.split('?')[0]}` } satisfies ApiError),
+  );
+  app.addHook('onClose', async () => {
+    context.accepting = false;
+    await notifier.stop();
+  });
+
+  registerHealthRoutes(app, context);
+  registerEnrollmentRoutes(app, context);
+  registerSyncRoutes(app, context);
+  registerAdminRoutes(app, context);
+  registerOfficeRoutes(app, context);
+  return app;
+}
+
+/** Fastify's own refusals (body too large, unparsable JSON, poisoned keys) as wire errors. */
+function clientErrorFor(error: FastifyError): { status: number; body: ApiError } | null {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { status: 413, body: { code: 'payload-too-large', message: 'request body is larger than this endpoint accepts' } };
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return { status, body: { code: 'invalid-request', message: error.message } };
+  }
+  return null;
+}
+
+/** Parses a request part with a wire schema; a mismatch is a 400 naming each problem. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.slice(0, 20).map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
+  const first = issues[0]!;
+  throw new ApiFailure(400, 'invalid-request', `invalid ${what}: ${first.path}: ${first.message}`, { issues });
+}
+
+/**
+ * Checks the client's schema version before its body is parsed, so a client too old to be
+ * understood is told to update rather than that its request is malformed.
+ */
+export function checkSchemaVersion(version: unknown): number {
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    throw new ApiFailure(400, 'invalid-request', `the client schema version (schemaVersion in the body, or the ${SCHEMA_VERSION_HEADER} header) is required`);
+  }
+  if (version < MINIMUM_SCHEMA_VERSION) {
+    const body: Omit<UpdateRequired, 'code' | 'message'> = { minimumVersion: MINIMUM_SCHEMA_VERSION, currentVersion: CURRENT_SCHEMA_VERSION };
+    throw new ApiFailure(426, 'update-required', `this app (schema ${version}) is too old to sync; update to schema ${MINIMUM_SCHEMA_VERSION} or later`, body);
+  }
+  if (version > CURRENT_SCHEMA_VERSION) {
+    throw new ApiFailure(400, 'schema-version-unsupported', `this server speaks schema ${MINIMUM_SCHEMA_VERSION}..${CURRENT_SCHEMA_VERSION}, not ${version}`, {
+      minimumVersion: MINIMUM_SCHEMA_VERSION,
+      currentVersion: CURRENT_SCHEMA_VERSION,
+    });
+  }
+  return version;
+}
+
+export function schemaVersionOfBody(body: unknown): number {
+  const version = typeof body === 'object' && body !== null ? (body as { schemaVersion?: unknown }).schemaVersion : undefined;
+  return checkSchemaVersion(version);
+}

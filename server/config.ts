@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * Service configuration from the environment. Every variable is checked at start and all problems
+ * are reported together, naming the variable, so a misconfigured deployment fails with a message
+ * instead of misbehaving later.
+ */
+const HOUR = 60 * 60 * 1000;
+
+const integerFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const envSchema = z.object({
+  WAYPOST_HOST: z.string().min(1).default('127.0.0.1'),
+  WAYPOST_PORT: integerFrom(0, 65535).default(8787),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  WAYPOST_DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _ only')
+    .default('public'),
+  WAYPOST_DATA_DIR: z.string().min(1).optional(),
+  WAYPOST_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').max(200).optional(),
+  WAYPOST_SERVER_KEY: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be 32 bytes of lowercase hex (the Ed25519 seed that signs receipts)')
+    .optional(),
+  WAYPOST_SERVER_KEY_FILE: z.string().min(1).optional(),
+  WAYPOST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WAYPOST_MAX_CLOCK_SKEW_MS: integerFrom(1000, 30 * 24 * HOUR).default(24 * HOUR),
+  WAYPOST_SHUTDOWN_TIMEOUT_MS: integerFrom(100, 5 * 60 * 1000).default(10_000),
+  WAYPOST_DB_POOL_SIZE: integerFrom(1, 200).default(10),
+});
+
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  database: { url?: string; dataDir?: string; schema: string; poolSize: number };
+  adminToken?: string;
+  serverKey: { seedHex?: string; file?: string };
+  logLevel: z.infer<typeof envSchema>['WAYPOST_LOG_LEVEL'];
+  maxClockSkewMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined>): ServiceConfig {
+  // An empty variable means "unset" (common in compose files and shells).
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.WAYPOST_SERVER_KEY && e.WAYPOST_SERVER_KEY_FILE) {
+    problems.push('WAYPOST_SERVER_KEY and WAYPOST_SERVER_KEY_FILE: set one, not both');
+  }
+  if (e.DATABASE_URL && e.WAYPOST_DATA_DIR) {
+    problems.push('WAYPOST_DATA_DIR is for the embedded database; it cannot be combined with DATABASE_URL');
+  }
+  if (e.DATABASE_URL && !e.WAYPOST_SERVER_KEY && !e.WAYPOST_SERVER_KEY_FILE) {
+    problems.push('WAYPOST_SERVER_KEY or WAYPOST_SERVER_KEY_FILE is required with DATABASE_URL (receipts must stay verifiable across restarts)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    host: e.WAYPOST_HOST,
+    port: e.WAYPOST_PORT,
+    database: { url: e.DATABASE_URL, dataDir: e.WAYPOST_DATA_DIR, schema: e.WAYPOST_DB_SCHEMA, poolSize: e.WAYPOST_DB_POOL_SIZE },
+    adminToken: e.WAYPOST_ADMIN_TOKEN,
+    serverKey: { seedHex: e.WAYPOST_SERVER_KEY, file: e.WAYPOST_SERVER_KEY_FILE },
+    logLevel: e.WAYPOST_LOG_LEVEL,
+    maxClockSkewMs: e.WAYPOST_MAX_CLOCK_SKEW_MS,
+    shutdownTimeoutMs: e.WAYPOST_SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,39 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { EntryResult } from '../../../protocol/wire.js';
+import type { OfficeDb } from '../connect.js';
+import { type StoredSession, devices, journalEntries } from '../schema.js';
+
+/** Devices' journal entries as the office stores them, and each device's acknowledged chain. */
+
+export type JournalEntryRow = typeof journalEntries.$inferInsert;
+
+export interface StoredEntry {
+  hash: string;
+  result: EntryResult;
+}
+
+export async function findStoredEntries(db: OfficeDb, deviceId: string, seqs: readonly number[]): Promise<Map<number, StoredEntry>> {
+  if (seqs.length === 0) return new Map();
+  const rows = await db
+    .select({ seq: journalEntries.seq, hash: journalEntries.hash, result: journalEntries.result })
+    .from(journalEntries)
+    .where(and(eq(journalEntries.deviceId, deviceId), inArray(journalEntries.seq, [...new Set(seqs)])));
+  return new Map(rows.map((row) => [row.seq, { hash: row.hash, result: row.result as EntryResult }]));
+}
+
+export async function insertJournalEntries(db: OfficeDb, rows: readonly JournalEntryRow[]): Promise<void> {
+  if (rows.length > 0) await db.insert(journalEntries).values([...rows]);
+}
+
+export interface ChainPosition {
+  seq: number;
+  head: string;
+  session: StoredSession | null;
+}
+
+export async function saveDeviceChain(db: OfficeDb, deviceId: string, chain: ChainPosition, seenAt: number): Promise<void> {
+  await db
+    .update(devices)
+    .set({ chainSeq: chain.seq, chainHead: chain.head, chainSession: chain.session, lastSeenAt: seenAt })
+    .where(eq(devices.id, deviceId));
+}

@@ -1,0 +1,293 @@
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type { SignedCertificate } from '../../protocol/journal.js';
+import type { FieldState, Tombstone } from '../../protocol/policies/index.js';
+
+/**
+ * The office database. Tables are unqualified so they live in whatever schema the connection's
+ * search_path names (tests give each file its own schema). Times are epoch milliseconds.
+ */
+const epoch = (name: string) => bigint(name, { mode: 'number' });
+
+export const organisations = pgTable('organisations', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: epoch('created_at').notNull(),
+});
+
+export const sites = pgTable('sites', {
+  id: text('id').primaryKey(),
+  organisationId: text('organisation_id')
+    .notNull()
+    .references(() => organisations.id),
+  name: text('name').notNull(),
+  createdAt: epoch('created_at').notNull(),
+});
+
+/** The session in force after a device's last acknowledged entry (protocol/verify.ts OpenSession). */
+export interface StoredSession {
+  certificate: SignedCertificate;
+  closed: boolean;
+}
+
+export const devices = pgTable(
+  'devices',
+  {
+    /** Chosen by the device (it is inside every entry it signs); unique across the service. */
+    id: text('id').primaryKey(),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id),
+    kind: text('kind', { enum: ['cab', 'kiosk'] }).notNull(),
+    label: text('label'),
+    publicKey: text('public_key').notNull(),
+    credentialHash: text('credential_hash').notNull(),
+    enrolledAt: epoch('enrolled_at').notNull(),
+    revokedAt: epoch('revoked_at'),
+    /** Set when the device presented a chain that does not extend its anchored head. */
+    flagged: boolean('flagged').notNull().default(false),
+    /** The acknowledged chain: last sequence number, its hash, the session in force. */
+    chainSeq: integer('chain_seq').notNull().default(0),
+    chainHead: text('chain_head').notNull(),
+    chainSession: jsonb('chain_session').$type<StoredSession | null>(),
+    lastSeenAt: epoch('last_seen_at'),
+  },
+  (table) => [uniqueIndex('devices_credential_idx').on(table.credentialHash), index('devices_site_idx').on(table.siteId)],
+);
+
+export const deviceFlags = pgTable(
+  'device_flags',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deviceId: text('device_id')
+      .notNull()
+      .references(() => devices.id),
+    kind: text('kind', { enum: ['fork', 'clock-skew'] }).notNull(),
+    seq: integer('seq'),
+    /** What was seen: the offending entry for a fork, the measured offset for clock skew. */
+    detail: jsonb('detail').notNull(),
+    createdAt: epoch('created_at').notNull(),
+  },
+  (table) => [index('device_flags_device_idx').on(table.deviceId, table.id)],
+);
+
+export const enrollmentTokens = pgTable('enrollment_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  siteId: text('site_id')
+    .notNull()
+    .references(() => sites.id),
+  kind: text('kind', { enum: ['cab', 'kiosk'] }).notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: epoch('created_at').notNull(),
+  expiresAt: epoch('expires_at').notNull(),
+  usedAt: epoch('used_at'),
+  usedByDevice: text('used_by_device'),
+});
+
+export const operators = pgTable(
+  'operators',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id),
+    badgeId: text('badge_id').notNull(),
+    displayName: text('display_name').notNull(),
+    role: text('role', { enum: ['inspector', 'gate-clerk'] }).notNull(),
+    pinVerifier: text('pin_verifier').notNull(),
+    active: boolean('active').notNull().default(true),
+    updatedAt: epoch('updated_at').notNull(),
+  },
+  (table) => [uniqueIndex('operators_site_badge_idx').on(table.siteId, table.badgeId)],
+);
+
+export const officeUsers = pgTable(
+  'office_users',
+  {
+    id: text('id').primaryKey(),
+    /** null only for the bootstrap admin, who serves every organisation. */
+    organisationId: text('organisation_id').references(() => organisations.id),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['dispatcher', 'reviewer', 'admin'] }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: epoch('created_at').notNull(),
+    revokedAt: epoch('revoked_at'),
+  },
+  (table) => [uniqueIndex('office_users_token_idx').on(table.tokenHash)],
+);
+
+/** Every journal entry a device pushed and the server acknowledged, verbatim, append-only. */
+export const journalEntries = pgTable(
+  'journal_entries',
+  {
+    deviceId: text('device_id')
+      .notNull()
+      .references(() => devices.id),
+    seq: integer('seq').notNull(),
+    kind: text('kind').notNull(),
+    hash: text('hash').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    signature: text('signature').notNull(),
+    /** The signed body as canonical JSON: exactly the bytes that were hashed. */
+    body: text('body').notNull(),
+    sessionId: text('session_id').notNull(),
+    operatorId: text('operator_id').notNull(),
+    recordType: text('record_type'),
+    recordId: text('record_id'),
+    deviceTime: epoch('device_time').notNull(),
+    receivedAt: epoch('received_at').notNull(),
+    /** receivedAt − deviceTime: how long the entry waited on the device, plus clock error. */
+    gapMs: epoch('gap_ms').notNull(),
+    /** serverNow − sentAt of the push that carried it. */
+    clockOffsetMs: epoch('clock_offset_ms').notNull(),
+    /** Skew-corrected device time, or receivedAt when the clock offset was implausible. */
+    effectiveTime: epoch('effective_time').notNull(),
+    skewFlagged: boolean('skew_flagged').notNull(),
+    /** The result returned to the device (wire EntryResult), returned again on a resend. */
+    result: jsonb('result').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.deviceId, table.seq] }), index('journal_entries_record_idx').on(table.recordType, table.recordId)],
+);
+
+/**
+ * Canonical record state. `fields` is what devices see; `fieldStates` is what the conflict
+ * policies need (protocol/policies: each field's value with the stamp of its last change, sets and
+ * maps with per-member stamps); `tombstone` is the delete that won, if any.
+ */
+export const records = pgTable(
+  'records',
+  {
+    type: text('type').notNull(),
+    id: text('id').notNull(),
+    /** The site the record belongs to (where it was created, or the work order's site). */
+    siteId: text('site_id').notNull(),
+    /** Sites whose devices see the record: its home site and the sites of its assignees. */
+    audience: text('audience').array().notNull(),
+    version: integer('version').notNull(),
+    fields: jsonb('fields').$type<Record<string, unknown>>().notNull(),
+    fieldStates: jsonb('field_states').$type<Record<string, FieldState>>().notNull(),
+    tombstone: jsonb('tombstone').$type<Tombstone | null>(),
+    deleted: boolean('deleted').notNull(),
+    pendingReview: boolean('pending_review').notNull(),
+    createdAt: epoch('created_at').notNull(),
+    updatedAt: epoch('updated_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.type, table.id] })],
+);
+
+export type ServerRecord = typeof records.$inferSelect;
+
+/**
+ * Every write attempt on a record, from a device entry or the office, with each field's policy
+ * decision and the values involved (the written one, the one that stood, the one replaced), so
+ * nothing that lost is ever lost.
+ */
+export interface FieldDecision {
+  field: string;
+  key?: string;
+  op: string;
+  outcome: 'applied' | 'merged' | 'superseded' | 'rejected' | 'review' | 'observed';
+  reason?: string;
+  /** What the write asked for (value, member or increment). */
+  written: unknown;
+  /** The field's value before the write. */
+  before: unknown;
+  /** The field's value after the write. */
+  after: unknown;
+}
+
+export const recordWrites = pgTable(
+  'record_writes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    recordType: text('record_type').notNull(),
+    recordId: text('record_id').notNull(),
+    origin: text('origin', { enum: ['office', 'field'] }).notNull(),
+    action: text('action').notNull(),
+    operatorId: text('operator_id'),
+    userId: text('user_id'),
+    deviceId: text('device_id'),
+    seq: integer('seq'),
+    deviceTime: epoch('device_time'),
+    receivedAt: epoch('received_at').notNull(),
+    gapMs: epoch('gap_ms'),
+    effectiveTime: epoch('effective_time').notNull(),
+    skewFlagged: boolean('skew_flagged').notNull(),
+    outcome: text('outcome', { enum: ['accepted', 'merged', 'conflict', 'rejected'] }).notNull(),
+    reason: text('reason'),
+    message: text('message'),
+    decisions: jsonb('decisions').$type<FieldDecision[]>().notNull(),
+    /** The version this write produced; null when it changed nothing. */
+    versionAfter: integer('version_after'),
+  },
+  (table) => [index('record_writes_record_idx').on(table.recordType, table.recordId, table.id)],
+);
+
+export const recordVersions = pgTable(
+  'record_versions',
+  {
+    type: text('type').notNull(),
+    id: text('id').notNull(),
+    version: integer('version').notNull(),
+    fields: jsonb('fields').$type<Record<string, unknown>>().notNull(),
+    deleted: boolean('deleted').notNull(),
+    pendingReview: boolean('pending_review').notNull(),
+    /** The write that produced this version. */
+    writeId: bigint('write_id', { mode: 'number' }).notNull(),
+    createdAt: epoch('created_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.type, table.id, table.version] })],
+);
+
+export const reviewItems = pgTable(
+  'review_items',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    recordType: text('record_type').notNull(),
+    recordId: text('record_id').notNull(),
+    field: text('field').notNull(),
+    key: text('key'),
+    writeId: bigint('write_id', { mode: 'number' }).notNull(),
+    /** The value that stands until a reviewer decides, and the competing one. */
+    currentValue: jsonb('current_value'),
+    proposedValue: jsonb('proposed_value'),
+    reason: text('reason').notNull(),
+    status: text('status', { enum: ['open', 'resolved'] }).notNull().default('open'),
+    createdAt: epoch('created_at').notNull(),
+  },
+  (table) => [index('review_items_open_idx').on(table.status, table.id), index('review_items_record_idx').on(table.recordType, table.recordId)],
+);
+
+/**
+ * The change feed devices pull, one row per change and audience site. Ids come from the
+ * `change_feed` counter, taken last in each writing transaction: the counter row's lock makes ids
+ * become visible in commit order, so a reader paging by id never skips a change that commits later.
+ */
+export const changes = pgTable(
+  'changes',
+  {
+    id: bigint('id', { mode: 'number' }).notNull(),
+    siteId: text('site_id').notNull(),
+    kind: text('kind', { enum: ['record', 'operator'] }).notNull(),
+    recordType: text('record_type'),
+    recordId: text('record_id'),
+    version: integer('version'),
+    operatorId: text('operator_id'),
+  },
+  (table) => [primaryKey({ columns: [table.siteId, table.id] })],
+);
+
+export const counters = pgTable('counters', {
+  name: text('name').primaryKey(),
+  value: bigint('value', { mode: 'number' }).notNull(),
+});

@@ -1,0 +1,22 @@
+import type { ApiErrorCode } from '../protocol/wire.js';
+
+/**
+ * A request the service refuses on purpose. Routes throw it; the error handler turns it into the
+ * wire error shape (`{ code, message, ...extra }`) with its HTTP status. Anything else is a bug
+ * and answers 500 without details.
+ */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'ApiFailure';
+  }
+}
+
+export const notFound = (what: string) => new ApiFailure(404, 'not-found', `${what} not found`);
+export const forbidden = (message: string) => new ApiFailure(403, 'forbidden', message);
+export const conflict = (message: string) => new ApiFailure(409, 'conflict', message);

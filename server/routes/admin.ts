@@ -1,0 +1,211 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { randomId } from '../../main/core/ports.js';
+import { identifier } from '../../protocol/journal.js';
+import { makePinVerifier } from '../../protocol/pin.js';
+import {
+  createEnrollmentTokenSchema,
+  createOfficeUserSchema,
+  createOperatorSchema,
+  createOrganisationSchema,
+  createSiteSchema,
+  updateOperatorSchema,
+  type DeviceSummary,
+} from '../../protocol/wire.js';
+import { type ServiceContext, parseWith } from '../app.js';
+import { assertOrganisationAccess, authenticateOfficeUser, hashSecret, newSecret } from '../auth.js';
+import type { OfficeDb } from '../db/connect.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { appendChanges } from '../db/queries/changes.js';
+import { listDeviceFlags } from '../db/queries/flags.js';
+import {
+  type Device,
+  type OfficeUser,
+  type Operator,
+  findDevice,
+  findOperator,
+  findOrganisation,
+  findSite,
+  insertEnrollmentToken,
+  insertOfficeUser,
+  insertOrganisation,
+  insertSite,
+  listDevices,
+  revokeDevice,
+  upsertOperator,
+} from '../db/queries/identity.js';
+import { ApiFailure, conflict, notFound } from '../errors.js';
+import { notifySites } from '../sync/notifier.js';
+
+const DEFAULT_ENROLLMENT_TTL_MS = 24 * 60 * 60 * 1000;
+const idParams = z.strictObject({ id: identifier });
+
+/**
+ * Administration: the organisation tree, operators (PIN verifiers made here, synced to their
+ * site's devices), office users, enrollment tokens and device revocation.
+ */
+export function registerAdminRoutes(app: FastifyInstance, context: ServiceContext): void {
+  const { db } = context.database;
+  const admin = (request: Parameters<typeof authenticateOfficeUser>[1]) => authenticateOfficeUser(db, request, ['admin']);
+
+  app.post('/v1/admin/organisations', async (request, reply) => {
+    const user = await admin(request);
+    if (user.organisationId !== null) throw new ApiFailure(403, 'forbidden', 'only the bootstrap administrator creates organisations');
+    const input = parseWith(createOrganisationSchema, request.body);
+    const organisation = { id: input.id ?? randomId(context.random, 'org'), name: input.name, createdAt: context.clock.now() };
+    await uniquely(() => insertOrganisation(db, organisation), `organisation ${organisation.id} already exists`);
+    return reply.status(201).send(organisation);
+  });
+
+  app.post('/v1/admin/sites', async (request, reply) => {
+    const user = await admin(request);
+    const input = parseWith(createSiteSchema, request.body);
+    if (!(await findOrganisation(db, input.organisationId))) throw notFound(`organisation ${input.organisationId}`);
+    assertOrganisationAccess(user, input.organisationId);
+    const site = { id: input.id ?? randomId(context.random, 'site'), organisationId: input.organisationId, name: input.name, createdAt: context.clock.now() };
+    await uniquely(() => insertSite(db, site), `site ${site.id} already exists`);
+    return reply.status(201).send(site);
+  });
+
+  app.post('/v1/admin/operators', async (request, reply) => {
+    const user = await admin(request);
+    const input = parseWith(createOperatorSchema, request.body);
+    await siteInReach(db, user, input.siteId);
+    const id = input.id ?? randomId(context.random, 'op');
+    if (await findOperator(db, id)) throw conflict(`operator ${id} already exists`);
+    const operator: Operator = {
+      id,
+      siteId: input.siteId,
+      badgeId: input.badgeId,
+      displayName: input.displayName,
+      role: input.role,
+      pinVerifier: makePinVerifier(input.pin, context.random.bytes(16)),
+      active: true,
+      updatedAt: context.clock.now(),
+    };
+    await uniquely(() => saveOperator(context, operator), `badge ${input.badgeId} is already used at site ${input.siteId}`);
+    return reply.status(201).send(publicOperator(operator));
+  });
+
+  app.patch('/v1/admin/operators/:id', async (request) => {
+    const user = await admin(request);
+    const { id } = parseWith(idParams, request.params, 'path');
+    const input = parseWith(updateOperatorSchema, request.body);
+    const existing = await findOperator(db, id);
+    if (!existing) throw notFound(`operator ${id}`);
+    await siteInReach(db, user, existing.siteId);
+    const operator: Operator = {
+      ...existing,
+      displayName: input.displayName ?? existing.displayName,
+      active: input.active ?? existing.active,
+      pinVerifier: input.pin ? makePinVerifier(input.pin, context.random.bytes(16)) : existing.pinVerifier,
+      updatedAt: context.clock.now(),
+    };
+    await saveOperator(context, operator);
+    return publicOperator(operator);
+  });
+
+  app.post('/v1/admin/users', async (request, reply) => {
+    const user = await admin(request);
+    const input = parseWith(createOfficeUserSchema, request.body);
+    if (!(await findOrganisation(db, input.organisationId))) throw notFound(`organisation ${input.organisationId}`);
+    assertOrganisationAccess(user, input.organisationId);
+    const token = newSecret(context.random, 'office');
+    const created: OfficeUser = {
+      id: input.id ?? randomId(context.random, 'user'),
+      organisationId: input.organisationId,
+      name: input.name,
+      role: input.role,
+      tokenHash: hashSecret(token),
+      createdAt: context.clock.now(),
+      revokedAt: null,
+    };
+    await uniquely(() => insertOfficeUser(db, created), `user ${created.id} already exists`);
+    return reply.status(201).send({ id: created.id, organisationId: input.organisationId, name: created.name, role: created.role, token });
+  });
+
+  app.post('/v1/admin/enrollment-tokens', async (request, reply) => {
+    const user = await admin(request);
+    const input = parseWith(createEnrollmentTokenSchema, request.body);
+    await siteInReach(db, user, input.siteId);
+    const token = newSecret(context.random, 'enrollment');
+    const now = context.clock.now();
+    const expiresAt = now + (input.ttlMs ?? DEFAULT_ENROLLMENT_TTL_MS);
+    await insertEnrollmentToken(db, {
+      tokenHash: hashSecret(token),
+      siteId: input.siteId,
+      kind: input.kind,
+      createdBy: user.id,
+      createdAt: now,
+      expiresAt,
+      usedAt: null,
+      usedByDevice: null,
+    });
+    return reply.status(201).send({ token, siteId: input.siteId, kind: input.kind, expiresAt });
+  });
+
+  app.get('/v1/admin/devices', async (request) => {
+    const user = await admin(request);
+    const { siteId } = parseWith(z.strictObject({ siteId: identifier.optional() }), request.query, 'query');
+    if (siteId) await siteInReach(db, user, siteId);
+    const found = await listDevices(db, { siteId, organisationId: user.organisationId });
+    return { devices: found.map(summary) };
+  });
+
+  app.post('/v1/admin/devices/:id/revoke', async (request) => {
+    const user = await admin(request);
+    const { id } = parseWith(idParams, request.params, 'path');
+    const device = await deviceInReach(db, user, id);
+    if (!(await revokeDevice(db, id, context.clock.now()))) return summary(device);
+    request.log.warn({ deviceId: id, by: user.id }, 'device revoked');
+    return summary((await findDevice(db, id))!);
+  });
+
+  app.get('/v1/admin/devices/:id/flags', async (request) => {
+    const user = await admin(request);
+    const { id } = parseWith(idParams, request.params, 'path');
+    await deviceInReach(db, user, id);
+    return { flags: await listDeviceFlags(db, id) };
+  });
+}
+
+/** Saves an operator and puts it on the site's change feed in one transaction. */
+async function saveOperator(context: ServiceContext, operator: Operator): Promise<void> {
+  await context.database.db.transaction(async (tx) => {
+    await upsertOperator(tx, operator);
+    await appendChanges(tx, [{ kind: 'operator', siteId: operator.siteId, operatorId: operator.id }]);
+    await notifySites(tx, context.notifier.channel, [operator.siteId], operator.updatedAt);
+  });
+}
+
+async function siteInReach(db: OfficeDb, user: OfficeUser, siteId: string): Promise<void> {
+  const site = await findSite(db, siteId);
+  if (!site) throw notFound(`site ${siteId}`);
+  assertOrganisationAccess(user, site.organisationId);
+}
+
+async function deviceInReach(db: OfficeDb, user: OfficeUser, deviceId: string): Promise<Device> {
+  const device = await findDevice(db, deviceId);
+  if (!device) throw notFound(`device ${deviceId}`);
+  await siteInReach(db, user, device.siteId);
+  return device;
+}
+
+async function uniquely(write: () => Promise<void>, message: string): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict(message);
+    throw error;
+  }
+}
+
+function publicOperator(operator: Operator) {
+  const { pinVerifier: _verifier, ...visible } = operator;
+  return visible;
+}
+
+function summary(device: Device): DeviceSummary {
+  const { id, siteId, kind, label, enrolledAt, revokedAt, flagged, chainSeq, lastSeenAt } = device;
+  return { id, siteId, kind, label, enrolledAt, revokedAt, flagged, chainSeq, lastSeenAt };
+}

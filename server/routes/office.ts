@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { FieldOperation } from '../../protocol/journal.js';
+import { identifier } from '../../protocol/journal.js';
+import { randomId } from '../../main/core/ports.js';
+import { recordTypeSpec } from '../../protocol/records/index.js';
+import { CURRENT_SCHEMA_VERSION, createWorkOrderSchema, deleteWorkOrderSchema, updateWorkOrderSchema } from '../../protocol/wire.js';
+import { type ServiceContext, parseWith } from '../app.js';
+import { assertOrganisationAccess, authenticateOfficeUser } from '../auth.js';
+import { findSite } from '../db/queries/identity.js';
+import { findRecord } from '../db/queries/records.js';
+import { notFound } from '../errors.js';
+import { canonicalFor } from '../sync/canonical.js';
+import { writeAsOffice } from '../sync/office-writes.js';
+
+const idParams = z.strictObject({ id: identifier });
+const recordParams = z.strictObject({ type: identifier, id: identifier });
+
+/** The dispatcher's API: work orders created, assigned and edited from the office. */
+export function registerOfficeRoutes(app: FastifyInstance, context: ServiceContext): void {
+  const { db } = context.database;
+
+  app.post('/v1/office/work-orders', async (request, reply) => {
+    const user = await authenticateOfficeUser(db, request, ['dispatcher', 'admin']);
+    const { id, ...values } = parseWith(createWorkOrderSchema, request.body);
+    const result = await writeAsOffice(context, user, {
+      recordType: 'workOrder',
+      recordId: id ?? randomId(context.random, 'workOrder'),
+      action: 'create',
+      ops: setOperations({ status: 'open', priority: 'normal', ...values }),
+    });
+    return reply.status(201).send(result);
+  });
+
+  app.patch('/v1/office/work-orders/:id', async (request) => {
+    const user = await authenticateOfficeUser(db, request, ['dispatcher', 'admin']);
+    const { id } = parseWith(idParams, request.params, 'path');
+    const { baseVersion, set } = parseWith(updateWorkOrderSchema, request.body);
+    return writeAsOffice(context, user, { recordType: 'workOrder', recordId: id, action: 'update', ops: setOperations(set), baseVersion });
+  });
+
+  app.delete('/v1/office/work-orders/:id', async (request) => {
+    const user = await authenticateOfficeUser(db, request, ['dispatcher', 'admin']);
+    const { id } = parseWith(idParams, request.params, 'path');
+    const { baseVersion } = parseWith(deleteWorkOrderSchema, request.body ?? {});
+    return writeAsOffice(context, user, { recordType: 'workOrder', recordId: id, action: 'delete', ops: [{ op: 'tombstone' }], baseVersion });
+  });
+
+  app.get('/v1/office/records/:type/:id', async (request) => {
+    const user = await authenticateOfficeUser(db, request, ['dispatcher', 'reviewer', 'admin']);
+    const { type, id } = parseWith(recordParams, request.params, 'path');
+    if (!recordTypeSpec(type)) throw notFound(`record type ${type}`);
+    const record = await findRecord(db, type, id);
+    const site = record ? await findSite(db, record.siteId) : null;
+    if (!record || !site) throw notFound(`${type} ${id}`);
+    assertOrganisationAccess(user, site.organisationId);
+    return canonicalFor(record, CURRENT_SCHEMA_VERSION);
+  });
+}
+
+function setOperations(values: Record<string, unknown>): FieldOperation[] {
+  return Object.entries(values)
+    .filter(([, value]) => value !== undefined)
+    .map(([field, value]) => ({ op: 'set', field, value }) as FieldOperation);
+}

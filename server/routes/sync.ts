@@ -1,0 +1,72 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  MAX_PUSH_BODY_BYTES,
+  SCHEMA_VERSION_HEADER,
+  SYNC_EVENTS,
+  pullRequestSchema,
+  pushRequestSchema,
+  type SyncEventData,
+} from '../../protocol/wire.js';
+import { type ServiceContext, checkSchemaVersion, parseWith, schemaVersionOfBody } from '../app.js';
+import { authenticateDevice } from '../auth.js';
+import { touchDevice } from '../db/queries/identity.js';
+import { pullChanges } from '../sync/pull.js';
+import { pushEntries } from '../sync/push.js';
+
+const DEFAULT_KEEP_ALIVE_MS = 15_000;
+
+/** Device sync: push journal entries, pull the change feed, and a live event stream. */
+export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext): void {
+  const { db } = context.database;
+
+  app.post('/v1/sync/push', { bodyLimit: MAX_PUSH_BODY_BYTES }, async (request) => {
+    const device = await authenticateDevice(db, request);
+    const clientVersion = schemaVersionOfBody(request.body);
+    const push = parseWith(pushRequestSchema, request.body);
+    return pushEntries(context, device, push, clientVersion);
+  });
+
+  app.post('/v1/sync/pull', async (request) => {
+    const device = await authenticateDevice(db, request);
+    const clientVersion = schemaVersionOfBody(request.body);
+    const pull = parseWith(pullRequestSchema, request.body);
+    const page = await pullChanges(db, device, pull, clientVersion);
+    await touchDevice(db, device.id, context.clock.now());
+    return page;
+  });
+
+  /**
+   * Server-Sent Events: `ready` once subscribed, then `changes` whenever something for the
+   * device's site commits (on any server instance), keep-alive comments in between.
+   */
+  app.get('/v1/sync/events', async (request, reply) => {
+    const device = await authenticateDevice(db, request);
+    checkSchemaVersion(schemaVersionHeader(request));
+    reply.hijack();
+    const stream = reply.raw;
+    stream.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const send = (event: string, data: SyncEventData) => stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const unsubscribe = context.notifier.subscribe(device.siteId, (at) => send(SYNC_EVENTS.changes, { siteId: device.siteId, at }));
+    const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), context.config.eventKeepAliveMs ?? DEFAULT_KEEP_ALIVE_MS);
+    keepAlive.unref();
+    const end = () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+      context.notifier.off('close', end);
+      if (!stream.writableEnded) stream.end();
+    };
+    request.raw.on('close', end);
+    context.notifier.on('close', end);
+    send(SYNC_EVENTS.ready, { siteId: device.siteId, at: context.clock.now() });
+  });
+}
+
+function schemaVersionHeader(request: FastifyRequest): number {
+  const header = request.headers[SCHEMA_VERSION_HEADER];
+  return typeof header === 'string' && /^\d{1,7}$/.test(header) ? Number(header) : NaN;
+}

@@ -1,0 +1,102 @@
+import type { OfficeDb } from '../db/connect.js';
+import type { PendingChange } from '../db/queries/changes.js';
+import {
+  insertRecordVersions,
+  insertRecordWrites,
+  insertReviewItems,
+  recordKey,
+  reserveWriteIds,
+  upsertRecords,
+} from '../db/queries/records.js';
+import type { ServerRecord } from '../db/schema.js';
+import type { RecordWriteInput, WriteResolution } from './resolve.js';
+
+/**
+ * Writes what the resolver decided, for a batch of writes in one transaction: the write history
+ * (every write, applied or not), one version snapshot per change, review items, the records' final
+ * state, and the change-feed entries for the sites that must hear of each version. The caller
+ * appends the returned changes last (see appendChanges) and notifies after.
+ */
+export interface ResolvedWrite {
+  input: RecordWriteInput;
+  resolution: WriteResolution;
+  /** The record before this write (null if it did not exist). */
+  before: ServerRecord | null;
+  device: { deviceId: string; seq: number; deviceTime: number; gapMs: number } | null;
+  userId: string | null;
+  skewFlagged: boolean;
+}
+
+export async function persistResolvedWrites(db: OfficeDb, writes: readonly ResolvedWrite[]): Promise<PendingChange[]> {
+  const ids = await reserveWriteIds(db, writes.length);
+  const finalStates = new Map<string, ServerRecord>();
+  const versions = [];
+  const reviews = [];
+  const changes: PendingChange[] = [];
+
+  for (const [index, { input, resolution, before }] of writes.entries()) {
+    const writeId = ids[index]!;
+    const next = resolution.next;
+    if (next) {
+      const key = recordKey(next.type, next.id);
+      finalStates.set(key, next);
+      versions.push({
+        type: next.type,
+        id: next.id,
+        version: next.version,
+        fields: next.fields,
+        deleted: next.deleted,
+        pendingReview: next.pendingReview,
+        writeId,
+        createdAt: input.receivedAt,
+      });
+      // Sites that lose sight of the record (reassigned elsewhere) still hear of the version that did it.
+      const sites = new Set([...(before?.audience ?? []), ...next.audience]);
+      for (const siteId of [...sites].sort()) {
+        changes.push({ kind: 'record', siteId, recordType: next.type, recordId: next.id, version: next.version });
+      }
+    }
+    for (const review of resolution.reviews) {
+      reviews.push({
+        recordType: input.recordType,
+        recordId: input.recordId,
+        field: review.field,
+        key: review.key ?? null,
+        writeId,
+        currentValue: review.current ?? null,
+        proposedValue: review.proposed ?? null,
+        reason: review.reason,
+        createdAt: input.receivedAt,
+      });
+    }
+  }
+
+  await insertRecordWrites(
+    db,
+    writes.map(({ input, resolution, device, userId, skewFlagged }, index) => ({
+      id: ids[index]!,
+      recordType: input.recordType,
+      recordId: input.recordId,
+      origin: input.origin,
+      action: input.action,
+      operatorId: input.origin === 'field' ? input.author.operatorId : null,
+      userId,
+      deviceId: device?.deviceId ?? null,
+      seq: device?.seq ?? null,
+      deviceTime: device?.deviceTime ?? null,
+      receivedAt: input.receivedAt,
+      gapMs: device?.gapMs ?? null,
+      effectiveTime: input.effectiveTime,
+      skewFlagged,
+      outcome: resolution.outcome,
+      reason: resolution.reason ?? null,
+      message: resolution.message ?? null,
+      decisions: resolution.decisions,
+      versionAfter: resolution.next?.version ?? null,
+    })),
+  );
+  await upsertRecords(db, [...finalStates.values()]);
+  await insertRecordVersions(db, versions);
+  await insertReviewItems(db, reviews);
+  return changes;
+}

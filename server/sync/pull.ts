@@ -1,0 +1,32 @@
+import { DEFAULT_PULL_LIMIT, type Change, type PullRequest, type PullResponse } from '../../protocol/wire.js';
+import type { OfficeDb } from '../db/connect.js';
+import { type ChangeRow, readChangesAfter } from '../db/queries/changes.js';
+import type { Device } from '../db/queries/identity.js';
+import { canonicalFor } from './canonical.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+/**
+ * Pull: the device's site's change feed after its cursor, one page at a time. Feed ids become
+ * visible in commit order (see appendChanges), so paging by id while others write neither skips
+ * nor repeats a change.
+ */
+export async function pullChanges(db: OfficeDb, device: Device, request: PullRequest, clientVersion: number): Promise<PullResponse> {
+  const afterId = decodeCursor(request.cursor);
+  const limit = request.limit ?? DEFAULT_PULL_LIMIT;
+  const rows = await readChangesAfter(db, device.siteId, afterId, limit + 1);
+  const page = rows.slice(0, limit);
+  return {
+    changes: page.flatMap((row) => toChange(row, clientVersion)),
+    cursor: encodeCursor(page.at(-1)?.id ?? afterId),
+    hasMore: rows.length > limit,
+  };
+}
+
+function toChange(row: ChangeRow, clientVersion: number): Change[] {
+  if (row.record) return [{ kind: 'record', record: canonicalFor(row.record, clientVersion) }];
+  if (row.operator) {
+    const { id, badgeId, displayName, role, pinVerifier, active } = row.operator;
+    return [{ kind: 'operator', operator: { operatorId: id, badgeId, displayName, role, pinVerifier, active } }];
+  }
+  return [];
+}

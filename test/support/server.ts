@@ -1,0 +1,197 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { pino } from 'pino';
+import { type Signer, createSigner } from '../../protocol/crypto/ed25519.js';
+import { bytesToHex } from '../../protocol/crypto/hash.js';
+import { CURRENT_SCHEMA_VERSION, type DeviceKind, type EnrollResponse, signEnrollmentClaim } from '../../protocol/wire.js';
+import { buildServer } from '../../server/app.js';
+import { hashSecret } from '../../server/auth.js';
+import { type OfficeDatabase, openDatabase } from '../../server/db/connect.js';
+import { upsertBootstrapAdmin } from '../../server/db/queries/identity.js';
+import { CLERK, INSPECTOR, ManualClock, SeededRandomness } from './device.js';
+
+/**
+ * The office service for tests: real Postgres in a fresh schema when DATABASE_URL is set (dropped
+ * on close), PGlite in memory otherwise; a manual clock; listening on 127.0.0.1 on a free port.
+ */
+export interface TestServer {
+  app: FastifyInstance;
+  url: string;
+  database: OfficeDatabase;
+  clock: ManualClock;
+  serverSigner: Signer;
+  adminToken: string;
+  /** Another instance on the same database (for cross-instance notification tests). */
+  startPeer(): Promise<TestServer>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  clock?: ManualClock;
+  maxClockSkewMs?: number;
+  eventKeepAliveMs?: number;
+}
+
+let schemaCounter = 0;
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const schema = `test_${process.pid}_${Date.now().toString(36)}_${schemaCounter++}`;
+  const url = process.env.DATABASE_URL || undefined;
+  const database = await openDatabase({ url, schema, poolSize: 5 });
+  await database.migrate();
+  const clock = options.clock ?? new ManualClock();
+  const adminToken = `wpo_test-admin-token-${schema}`;
+  await upsertBootstrapAdmin(database.db, hashSecret(adminToken), clock.now());
+  const serverSigner = createSigner(new SeededRandomness(`server:${schema}`).bytes(32), 'node');
+
+  const instances: FastifyInstance[] = [];
+  const listen = async (db: OfficeDatabase): Promise<{ app: FastifyInstance; url: string }> => {
+    const app = await buildServer({
+      database: db,
+      clock,
+      random: new SeededRandomness(`random:${schema}:${instances.length}`),
+      serverSigner,
+      logger: pino({ level: 'silent' }),
+      config: { maxClockSkewMs: options.maxClockSkewMs ?? 24 * 60 * 60 * 1000, eventKeepAliveMs: options.eventKeepAliveMs },
+    });
+    instances.push(app);
+    return { app, url: await app.listen({ host: '127.0.0.1', port: 0 }) };
+  };
+
+  const primary = await listen(database);
+  const peers: OfficeDatabase[] = [];
+  const server: TestServer = {
+    ...primary,
+    database,
+    clock,
+    serverSigner,
+    adminToken,
+    async startPeer() {
+      // PGlite lives in this process: a peer shares the handle; Postgres peers get their own pool.
+      const peerDb = url ? await openDatabase({ url, schema, poolSize: 3 }) : database;
+      if (peerDb !== database) peers.push(peerDb);
+      const peer = await listen(peerDb);
+      return { ...server, ...peer, database: peerDb };
+    },
+    async close() {
+      for (const app of instances.reverse()) await app.close();
+      for (const peer of peers) await peer.close();
+      await database.close();
+      if (url) await dropSchema(url, schema);
+    },
+  };
+  return server;
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface ApiAnswer<T = any> {
+  status: number;
+  body: T;
+}
+
+/** One HTTP request to the test server, JSON in and out. */
+export async function call<T = any>(
+  server: Pick<TestServer, 'url'>,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<ApiAnswer<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.rawBody !== undefined || options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = options.rawBody ?? JSON.stringify(options.body);
+  }
+  const response = await fetch(`${server.url}${path}`, { method, headers, body });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+export const NORTH = 'site-north';
+export const SOUTH = 'site-south';
+/** An inspector based at the south yard (work orders assigned to them reach south devices). */
+export const SOUTH_INSPECTOR = { operatorId: 'op-sam', badgeId: 'B300', pin: '2468', displayName: 'Sam South', role: 'inspector' as const };
+
+export interface SeededOrganisation {
+  organisationId: string;
+  dispatcherToken: string;
+}
+
+/**
+ * An organisation with a north and a south yard, the two device test operators (test/support
+ * device.ts) at the north yard, one inspector at the south yard, and a dispatcher.
+ */
+export async function seedOrganisation(server: TestServer): Promise<SeededOrganisation> {
+  const admin = { token: server.adminToken };
+  const ok = (answer: ApiAnswer, what: string) => {
+    if (answer.status >= 300) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  };
+  ok(await call(server, 'POST', '/v1/admin/organisations', { ...admin, body: { id: 'org-1', name: 'Harbor Haulage' } }), 'organisation');
+  for (const [id, name] of [
+    [NORTH, 'North yard'],
+    [SOUTH, 'South yard'],
+  ]) {
+    ok(await call(server, 'POST', '/v1/admin/sites', { ...admin, body: { id, organisationId: 'org-1', name } }), `site ${id}`);
+  }
+  for (const [operator, siteId] of [
+    [INSPECTOR, NORTH],
+    [CLERK, NORTH],
+    [SOUTH_INSPECTOR, SOUTH],
+  ] as const) {
+    const { operatorId, ...rest } = operator;
+    ok(await call(server, 'POST', '/v1/admin/operators', { ...admin, body: { id: operatorId, siteId, ...rest } }), `operator ${operatorId}`);
+  }
+  const dispatcher = ok(
+    await call(server, 'POST', '/v1/admin/users', { ...admin, body: { id: 'user-dora', organisationId: 'org-1', name: 'Dora Dispatcher', role: 'dispatcher' } }),
+    'dispatcher',
+  );
+  return { organisationId: 'org-1', dispatcherToken: dispatcher.token };
+}
+
+export async function issueEnrollmentToken(server: TestServer, siteId: string, kind: DeviceKind, ttlMs?: number): Promise<string> {
+  const answer = await call(server, 'POST', '/v1/admin/enrollment-tokens', { token: server.adminToken, body: { siteId, kind, ttlMs } });
+  if (answer.status !== 201) throw new Error(`enrollment token: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body.token;
+}
+
+/** The enrollment request a device makes, signed with its identity key. */
+export function enrollmentRequest(token: string, deviceId: string, deviceSigner: Signer, kind: DeviceKind = 'cab') {
+  const claim = { token, deviceId, publicKey: bytesToHex(deviceSigner.publicKey), kind };
+  return { schemaVersion: CURRENT_SCHEMA_VERSION, claim, proof: signEnrollmentClaim(claim, deviceSigner) };
+}
+
+/** Issues a token for `siteId` and enrolls the device with it; returns the enrollment answer. */
+export async function enrollDevice(
+  server: TestServer,
+  device: { deviceId: string; deviceSigner: Signer },
+  siteId = NORTH,
+  kind: DeviceKind = 'cab',
+): Promise<EnrollResponse> {
+  const token = await issueEnrollmentToken(server, siteId, kind);
+  const answer = await call<EnrollResponse>(server, 'POST', '/v1/enroll', { body: enrollmentRequest(token, device.deviceId, device.deviceSigner, kind) });
+  if (answer.status !== 201) throw new Error(`enrollment: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+/** Row counts of the tables a push or an office write may write, to prove a request wrote nothing. */
+export async function countRows(database: OfficeDatabase): Promise<Record<string, number>> {
+  const tables = ['journal_entries', 'records', 'record_versions', 'record_writes', 'review_items', 'changes', 'device_flags', 'devices', 'enrollment_tokens'];
+  const counts: Record<string, number> = {};
+  for (const table of tables) {
+    const result = (await database.db.execute(sql.raw(`SELECT count(*)::int AS n FROM ${table}`))) as unknown as { rows: { n: number }[] };
+    counts[table] = Number(result.rows[0]!.n);
+  }
+  return counts;
+}
