@@ -48,7 +48,7 @@ describe('review properties', () => {
   it('never silently drops either version of a concurrent edit', () => {
     fc.assert(
       fc.property(json, json, authorArb, authorArb, (currentValue, proposed, currentAuthor, writeAuthor) => {
-        const current: FieldState = { ...stateFrom(reviewPolicy, partsUsed(currentValue, { author: currentAuthor, version: 1 })) };
+        const current: FieldState = stateFrom(reviewPolicy, partsUsed(currentValue, { author: currentAuthor, version: 1 }));
         const write = partsUsed(proposed, { author: writeAuthor, version: 2 });
         const resolution = reviewPolicy(current, write, true);
         const after = fieldStateAfter(current, write, resolution);

@@ -54,7 +54,7 @@ function isOwnEarlierEntry(change: Author, write: Author): boolean {
     change.deviceId === write.deviceId &&
     change.seq !== null &&
     write.seq !== null &&
-    change.seq <= write.seq
+    change.seq < write.seq
   );
 }
 

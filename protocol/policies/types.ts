@@ -5,7 +5,7 @@ import type { FieldOperation } from '../journal.js';
  * The office server calls a policy for each field operation of an incoming entry, with the field's
  * current canonical state and whether the write is concurrent (the field changed on the server
  * after the version the author based the edit on, by someone other than the author's own earlier
- * entries; `isConcurrent` in concurrency.ts computes exactly that). Policies are pure and
+ * entries; `isConcurrent` in stamps.ts computes exactly that). Policies are pure and
  * deterministic: the same state, write and flag always give the same resolution.
  *
  * Calling sequence on the server, per record entry:
