@@ -50,7 +50,8 @@ export function clientKnowsField(
   return true;
 }
 
-export const schemaVersionSchema = z.number().int().positive().max(1_000_000);
+/** Version 0 is what a client that predates versioning would send: always below the window. */
+export const schemaVersionSchema = z.number().int().nonnegative().max(1_000_000);
 
 // ---------------------------------------------------------------------------------------------
 // Errors

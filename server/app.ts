@@ -104,7 +104,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what =
  * understood is told to update rather than that its request is malformed.
  */
 export function checkSchemaVersion(version: unknown): number {
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
     throw new ApiFailure(400, 'invalid-request', `the client schema version (schemaVersion in the body, or the ${SCHEMA_VERSION_HEADER} header) is required`);
   }
   if (version < MINIMUM_SCHEMA_VERSION) {

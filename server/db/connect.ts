@@ -88,10 +88,10 @@ async function openPostgres(url: string, schemaName: string, poolSize: number): 
     async ping() {
       await pool.query('SELECT 1');
     },
-    async close() {
+    close: once(async () => {
       await listener.close();
       await pool.end();
-    },
+    }),
   };
 }
 
@@ -115,9 +115,9 @@ async function openPglite(dataDir: string | undefined, schemaName: string): Prom
     async ping() {
       await db.execute(sql`SELECT 1`);
     },
-    async close() {
+    close: once(async () => {
       await client.close();
-    },
+    }),
   };
 }
 
@@ -190,6 +190,11 @@ class PostgresListener {
       this.#connection().catch(() => this.#reconnectSoon());
     }, 1000).unref();
   }
+}
+
+function once(action: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | null = null;
+  return () => (done ??= action());
 }
 
 /** Channel names are ours (never user input), but quoting keeps case and odd characters intact. */
