@@ -80,7 +80,7 @@ export const journal = sqliteTable(
   'journal',
   {
     seq: integer('seq').primaryKey(),
-    kind: text('kind', { enum: ['record', 'session.open', 'session.close'] }).notNull(),
+    kind: text('kind', { enum: ['record', 'session.open', 'session.close', 'entry.discard'] }).notNull(),
     sessionId: text('session_id').notNull(),
     operatorId: text('operator_id').notNull(),
     recordType: text('record_type'),

@@ -60,6 +60,16 @@ export const entryBodySchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ ...envelope, kind: z.literal('session.open'), certificate: signedCertificateSchema }),
   z.strictObject({ ...envelope, kind: z.literal('session.close'), reason: sessionCloseReasonSchema }),
+  /**
+   * An operator gave up on an entry the office acknowledged but rejected (the device's failed
+   * list): nothing changes in any record; the entry says who discarded which entry, and when.
+   */
+  z.strictObject({
+    ...envelope,
+    kind: z.literal('entry.discard'),
+    discardedSeq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    discardedHash: hex32,
+  }),
 ]);
 export type EntryBody = z.infer<typeof entryBodySchema>;
 export type RecordEntryBody = Extract<EntryBody, { kind: 'record' }>;
