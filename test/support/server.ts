@@ -195,3 +195,54 @@ export async function countRows(database: OfficeDatabase): Promise<Record<string
   }
   return counts;
 }
+
+export interface EventStream {
+  /** The next event of that name (earlier events of other names are skipped); fails after `timeoutMs`. */
+  next(event: string, timeoutMs?: number): Promise<{ event: string; data: any }>;
+  close(): void;
+}
+
+/** Opens the device's Server-Sent Events stream and reads it event by event. */
+export async function openEventStream(server: Pick<TestServer, 'url'>, credential: string): Promise<EventStream> {
+  const abort = new AbortController();
+  const response = await fetch(`${server.url}/v1/sync/events`, {
+    headers: { authorization: `Bearer ${credential}`, 'waypost-schema-version': '1' },
+    signal: abort.signal,
+  });
+  if (response.status !== 200 || !response.body) throw new Error(`event stream: ${response.status} ${await response.text()}`);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  const readEvent = async (): Promise<{ event: string; data: any }> => {
+    for (;;) {
+      const end = buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) return { event, data: JSON.parse(data) };
+        continue;
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error('event stream ended');
+      buffer += value;
+    }
+  };
+  return {
+    async next(event, timeoutMs = 10_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no "${event}" event within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        for (;;) {
+          const received = await Promise.race([readEvent(), timeout]);
+          if (received.event === event) return received;
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close: () => abort.abort(),
+  };
+}
