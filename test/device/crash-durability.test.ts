@@ -50,6 +50,9 @@ async function bundleChild(outfile: string): Promise<void> {
     format: 'esm',
     target: 'node20',
     logLevel: 'warning',
+    // Less to parse at each of the 200+ starts; identifiers stay, so a failing child's stack reads.
+    minifyWhitespace: true,
+    minifySyntax: true,
     // Bundled CommonJS dependencies (tweetnacl) call require(); an ES module has none of its own.
     banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
     // The native addon stays where npm put it; the bundle imports it by absolute path.
@@ -135,7 +138,14 @@ function checkAfterRestart(dbPath: string, keyFile: string, committed: Committed
 
     const compactedThrough = core.checkpoints().at(-1)?.manifest.toSeq ?? 0;
     const journalRecordBySeq = new Map<number, string>();
-    for (const { body } of core.journal()) if (body.kind === 'record') journalRecordBySeq.set(body.seq, body.recordId);
+    const sessionMarks: { sessionId: string; openSeq?: number; closeSeq?: number }[] = [];
+    for (const { body } of core.journal()) {
+      if (body.kind === 'record') journalRecordBySeq.set(body.seq, body.recordId);
+      else sessionMarks.push({ sessionId: body.sessionId, ...(body.kind === 'session.open' ? { openSeq: body.seq } : { closeSeq: body.seq }) });
+    }
+    // A session entry and its row in the sessions table are written together or not at all.
+    const sessionRow = core.database.sqlite.prepare('SELECT open_seq AS openSeq, close_seq AS closeSeq FROM sessions WHERE session_id = ?');
+    for (const { sessionId, ...mark } of sessionMarks) expect(sessionRow.get(sessionId)).toMatchObject(mark);
 
     // Committed but never confirmed (killed between commit and the line) is allowed; learn those.
     for (const [seq, recordId] of journalRecordBySeq) {
