@@ -19,6 +19,12 @@ import { compactAll } from './compaction.js';
 import { type Clock, type KeyStore, type Randomness, randomId, systemClock, systemRandomness } from './ports.js';
 import { DEFAULT_SESSION_POLICY, type SessionInfo, SessionManager, type SessionPolicy } from './sessions.js';
 import { type ActionResult, performAction } from './write-path.js';
+import { SyncClient, type SyncClientOptions } from './sync/client.js';
+import { type EnrollOptions, enrollDevice } from './sync/enroll.js';
+import { discardFailedEntry, type FailedEntry, listFailedEntries, retryFailedEntry } from './sync/failed.js';
+import { type EnrollmentInfo, publicEnrollment, readEnrollment } from './sync/state.js';
+import type { SyncTransport } from './sync/transport.js';
+import { type ConflictRow, listConflicts, markConflictSeen } from '../../db/queries/sync.js';
 
 export interface DeviceCoreOptions {
   /** The device database file. */
@@ -159,6 +165,47 @@ export class DeviceCore {
   /** Records the office's acknowledgement of entries (the sync daemon calls this). */
   acknowledge(seqs: readonly number[]): void {
     markAcknowledged(this.database.db, seqs, this.#clock.now());
+  }
+
+  /** Registers this device with the office using an administrator's one-time token. */
+  enroll(options: EnrollOptions): Promise<EnrollmentInfo> {
+    return enrollDevice({ db: this.database.db, deviceId: this.deviceId, deviceSigner: this.#deviceSigner, clock: this.#clock }, options);
+  }
+
+  enrollment(): EnrollmentInfo | null {
+    const enrollment = readEnrollment(this.database.db);
+    return enrollment ? publicEnrollment(enrollment) : null;
+  }
+
+  /** A sync client for this device over `transport` (the daemon drives it). */
+  syncClient(transport: SyncTransport, options: Omit<SyncClientOptions, 'database' | 'deviceId' | 'clock' | 'transport'> = {}): SyncClient {
+    return new SyncClient({ ...options, database: this.database, deviceId: this.deviceId, clock: this.#clock, transport });
+  }
+
+  /** Entries the office rejected, with its reasons: the failed list. */
+  failedEntries(): FailedEntry[] {
+    return listFailedEntries(this.database.db);
+  }
+
+  /** Performs a failed entry's operations again as a new action by the signed-in operator. */
+  retryFailed(seq: number): ActionResult {
+    const { db, sqlite } = this.database;
+    return retryFailedEntry({ db, sqlite, clock: this.#clock, perform: (input) => this.perform(input) }, seq);
+  }
+
+  /** Gives up a failed entry with a signed audit entry; returns that entry's sequence number. */
+  discardFailed(seq: number): number {
+    const { db, sqlite } = this.database;
+    return discardFailedEntry({ db, sqlite, deviceId: this.deviceId, clock: this.#clock, sessions: this.sessions }, seq);
+  }
+
+  /** What sync merged, sent to review or rejected: "what happened, what the server kept", newest first. */
+  conflicts(options: { unseenOnly?: boolean } = {}): ConflictRow[] {
+    return listConflicts(this.database.db, options);
+  }
+
+  markConflictSeen(id: number): boolean {
+    return markConflictSeen(this.database.db, id, this.#clock.now());
   }
 
   compact(): SignedCheckpoint[] {

@@ -1,0 +1,160 @@
+import { and, asc, desc, eq, isNull, ne, sql } from 'drizzle-orm';
+import type { JournalEntry, RecordEntryBody } from '../../protocol/journal.js';
+import type { RecordType } from '../../protocol/records/index.js';
+import type { DeviceDb } from '../open.js';
+import { conflictInbox, journal, operators, outbox, recordTables, syncState } from '../schema.js';
+
+/**
+ * What the sync client keeps in the device database: its key/value state (enrollment, pull
+ * cursor, anchor receipt), the outbox marks it moves, the conflict inbox and the failed list.
+ */
+
+export type SyncStateKey = 'enrollment' | 'pull.cursor' | 'anchor' | 'sync.lastSuccessAt';
+
+export function readSyncValue(db: DeviceDb, key: SyncStateKey): unknown {
+  return db.select({ value: syncState.value }).from(syncState).where(eq(syncState.key, key)).get()?.value ?? null;
+}
+
+export function writeSyncValue(db: DeviceDb, key: SyncStateKey, value: unknown): void {
+  db.insert(syncState).values({ key, value }).onConflictDoUpdate({ target: syncState.key, set: { value } }).run();
+}
+
+function toEntry(row: { body: string; hash: string; signature: string }): JournalEntry {
+  return { body: JSON.parse(row.body) as JournalEntry['body'], hash: row.hash, signature: row.signature };
+}
+
+const entryColumns = { body: journal.body, hash: journal.hash, signature: journal.signature };
+
+/** The oldest pending entries, in sequence order: the next push batch. */
+export function listPendingEntries(db: DeviceDb, limit: number): JournalEntry[] {
+  return db
+    .select(entryColumns)
+    .from(outbox)
+    .innerJoin(journal, eq(journal.seq, outbox.seq))
+    .where(eq(outbox.state, 'pending'))
+    .orderBy(asc(outbox.seq))
+    .limit(limit)
+    .all()
+    .map(toEntry);
+}
+
+/** A record's local operations the office has not acknowledged yet, oldest first. */
+export function listPendingRecordEntries(db: DeviceDb, recordType: RecordType, recordId: string): (JournalEntry & { body: RecordEntryBody })[] {
+  return db
+    .select(entryColumns)
+    .from(outbox)
+    .innerJoin(journal, eq(journal.seq, outbox.seq))
+    .where(and(eq(outbox.state, 'pending'), eq(journal.recordType, recordType), eq(journal.recordId, recordId)))
+    .orderBy(asc(outbox.seq))
+    .all()
+    .map(toEntry) as (JournalEntry & { body: RecordEntryBody })[];
+}
+
+export function readJournalEntry(db: DeviceDb, seq: number): JournalEntry | null {
+  const row = db.select(entryColumns).from(journal).where(eq(journal.seq, seq)).get();
+  return row ? toEntry(row) : null;
+}
+
+export function readOutboxState(db: DeviceDb, seq: number): 'pending' | 'acknowledged' | 'failed' | null {
+  return db.select({ state: outbox.state }).from(outbox).where(eq(outbox.seq, seq)).get()?.state ?? null;
+}
+
+/** The office did not take these entries (chain verification): they stay pending and go again. */
+export function noteUnacknowledged(db: DeviceDb, seq: number, error: string): void {
+  db.update(outbox)
+    .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error })
+    .where(and(eq(outbox.seq, seq), eq(outbox.state, 'pending')))
+    .run();
+}
+
+/** What the failed list shows and what retry or discard needs: the office's result, kept verbatim. */
+export interface FailedResult {
+  reason: string;
+  message: string;
+  /** How the operator settled it, once they did. */
+  resolution?: { kind: 'retried'; asSeq: number; at: number } | { kind: 'discarded'; bySeq: number; at: number };
+}
+
+export function markFailed(db: DeviceDb, seq: number, failure: FailedResult, at: number): void {
+  db.update(outbox)
+    .set({ state: 'failed', lastError: failure.message, result: JSON.stringify(failure), acknowledgedAt: at, attempts: sql`${outbox.attempts} + 1` })
+    .where(eq(outbox.seq, seq))
+    .run();
+}
+
+export interface FailedRow {
+  seq: number;
+  failure: FailedResult;
+  failedAt: number;
+  entry: JournalEntry;
+}
+
+export function listFailed(db: DeviceDb): FailedRow[] {
+  return db
+    .select({ seq: outbox.seq, result: outbox.result, acknowledgedAt: outbox.acknowledgedAt, ...entryColumns })
+    .from(outbox)
+    .innerJoin(journal, eq(journal.seq, outbox.seq))
+    .where(eq(outbox.state, 'failed'))
+    .orderBy(asc(outbox.seq))
+    .all()
+    .map((row) => ({ seq: row.seq, failure: JSON.parse(row.result ?? '{}') as FailedResult, failedAt: row.acknowledgedAt ?? 0, entry: toEntry(row) }));
+}
+
+export function findFailed(db: DeviceDb, seq: number): FailedRow | null {
+  return listFailed(db).find((row) => row.seq === seq) ?? null;
+}
+
+/**
+ * The operator settled a failed entry: it leaves the failed list and, being acknowledged by the
+ * office, may be compacted like any other. Returns false when it was not (or no longer) failed.
+ */
+export function resolveFailed(db: DeviceDb, seq: number, resolution: NonNullable<FailedResult['resolution']>): boolean {
+  const row = db.select({ result: outbox.result }).from(outbox).where(and(eq(outbox.seq, seq), eq(outbox.state, 'failed'))).get();
+  if (!row) return false;
+  const failure = { ...(JSON.parse(row.result ?? '{}') as FailedResult), resolution };
+  db.update(outbox).set({ state: 'acknowledged', result: JSON.stringify(failure) }).where(eq(outbox.seq, seq)).run();
+  return true;
+}
+
+export type ConflictRow = typeof conflictInbox.$inferSelect;
+export type NewConflict = Omit<typeof conflictInbox.$inferInsert, 'id' | 'seenAt'>;
+
+export function insertConflict(db: DeviceDb, conflict: NewConflict): void {
+  db.insert(conflictInbox).values(conflict).run();
+}
+
+export function listConflicts(db: DeviceDb, options: { unseenOnly?: boolean } = {}): ConflictRow[] {
+  return db
+    .select()
+    .from(conflictInbox)
+    .where(options.unseenOnly ? isNull(conflictInbox.seenAt) : undefined)
+    .orderBy(desc(conflictInbox.id))
+    .all();
+}
+
+export function markConflictSeen(db: DeviceDb, id: number, at: number): boolean {
+  return db.update(conflictInbox).set({ seenAt: at }).where(and(eq(conflictInbox.id, id), isNull(conflictInbox.seenAt))).run().changes > 0;
+}
+
+/** An operator as the office syncs them: the row the device signs them in with. */
+export type SyncedOperatorRow = Omit<typeof operators.$inferInsert, 'failedAttempts' | 'lockedUntil'>;
+
+/**
+ * Inserts or updates an operator, keeping their local PIN-attempt state. A badge the office moved
+ * to another operator is taken from the one who had it (badges are unique on the device).
+ */
+export function replaceOperator(db: DeviceDb, operator: SyncedOperatorRow): void {
+  db.delete(operators).where(and(eq(operators.badgeId, operator.badgeId), ne(operators.operatorId, operator.operatorId))).run();
+  const { operatorId: _id, ...changes } = operator;
+  db.insert(operators).values(operator).onConflictDoUpdate({ target: operators.operatorId, set: changes }).run();
+}
+
+export function removeOperator(db: DeviceDb, operatorId: string): void {
+  db.delete(operators).where(eq(operators.operatorId, operatorId)).run();
+}
+
+/** Removes a local record the office does not have (its creation was rejected). */
+export function deleteRecordRow(db: DeviceDb, type: RecordType, id: string): void {
+  const table = recordTables[type];
+  db.delete(table).where(eq(table.id, id)).run();
+}

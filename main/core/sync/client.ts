@@ -1,0 +1,178 @@
+import type { DeviceDb, Sqlite } from '../../../db/open.js';
+import { countOutbox } from '../../../db/queries/outbox.js';
+import { writeSyncValue } from '../../../db/queries/sync.js';
+import { CURRENT_SCHEMA_VERSION, DEFAULT_PULL_LIMIT, MAX_PUSH_ENTRIES, SYNC_EVENTS, syncEventDataSchema, type SyncEventData } from '../../../protocol/wire.js';
+import type { Clock } from '../ports.js';
+import { deviceHeaders } from './api.js';
+import { SyncError } from './errors.js';
+import { pullPage } from './pull.js';
+import { pushBatch } from './push.js';
+import { readLastSuccessAt, requireEnrollment } from './state.js';
+import type { EventStream, SyncTransport } from './transport.js';
+
+export interface SyncClientOptions {
+  database: { db: DeviceDb; sqlite: Sqlite };
+  deviceId: string;
+  clock: Clock;
+  transport: SyncTransport;
+  /** The schema this build speaks (tests of the update-required path claim an old one). */
+  schemaVersion?: number;
+  /** Entries per push request, at most MAX_PUSH_ENTRIES. */
+  batchSize?: number;
+  /** Changes per pull page. */
+  pullLimit?: number;
+}
+
+export interface PushSummary {
+  batches: number;
+  sent: number;
+  /** Entries newly acknowledged by the office (failed ones included), in order. */
+  acknowledged: number[];
+  failed: number[];
+  conflicts: number;
+}
+
+export interface PullSummary {
+  pages: number;
+  records: number;
+  operators: number;
+}
+
+export interface SyncReport {
+  pushed: PushSummary;
+  pulled: PullSummary;
+  at: number;
+}
+
+export interface LiveHandlers {
+  /** The stream is connected: changes made while it was not may have been missed. */
+  onReady(): void;
+  /** Something for this device's site was committed at the office. */
+  onChanges(data: SyncEventData): void;
+  onClose(error: Error | null): void;
+}
+
+/**
+ * Pages of a pull in one sync. Ten thousand pages of 200 changes is far beyond any backlog a
+ * device meets; the bound only keeps a misbehaving office from holding sync forever.
+ */
+const MAX_PULL_PAGES = 10_000;
+
+/**
+ * The device side of sync: push pending journal entries, pull canonical changes, listen for the
+ * office's live notifications. One operation runs at a time per client, so an answer is always
+ * applied against the outbox it was computed from.
+ */
+export class SyncClient {
+  readonly #options: SyncClientOptions;
+  readonly #schemaVersion: number;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: SyncClientOptions) {
+    this.#options = options;
+    this.#schemaVersion = options.schemaVersion ?? CURRENT_SCHEMA_VERSION;
+  }
+
+  /** Sends every pending entry, in bounded batches, oldest first. */
+  push(): Promise<PushSummary> {
+    return this.#exclusive(() => this.#pushAll());
+  }
+
+  /** Applies every change after the stored cursor. */
+  pull(): Promise<PullSummary> {
+    return this.#exclusive(() => this.#pullAll());
+  }
+
+  /** Push, then pull; records when it last went through. */
+  sync(): Promise<SyncReport> {
+    return this.#exclusive(async () => {
+      const pushed = await this.#pushAll();
+      const pulled = await this.#pullAll();
+      const at = this.#options.clock.now();
+      writeSyncValue(this.#options.database.db, 'sync.lastSuccessAt', at);
+      return { pushed, pulled, at };
+    });
+  }
+
+  outbox(): { pending: number; failed: number } {
+    const { pending, failed } = countOutbox(this.#options.database.db);
+    return { pending, failed };
+  }
+
+  lastSuccessAt(): number | null {
+    return readLastSuccessAt(this.#options.database.db);
+  }
+
+  /** Opens the live notification stream (GET /v1/sync/events). */
+  listen(handlers: LiveHandlers): EventStream {
+    const enrollment = requireEnrollment(this.#options.database.db);
+    return this.#options.transport.events('/v1/sync/events', deviceHeaders(enrollment.credential, this.#schemaVersion), {
+      onEvent: (event, data) => {
+        if (event === SYNC_EVENTS.ready) handlers.onReady();
+        if (event !== SYNC_EVENTS.changes) return;
+        const parsed = safeJson(data, syncEventDataSchema);
+        // A notification only says "pull now"; one we cannot read still means that.
+        handlers.onChanges(parsed ?? { siteId: enrollment.siteId, at: this.#options.clock.now() });
+      },
+      onClose: (error) => handlers.onClose(error),
+    });
+  }
+
+  #deps() {
+    const { database, deviceId, clock, transport } = this.#options;
+    return { ...database, deviceId, clock, transport, enrollment: requireEnrollment(database.db), schemaVersion: this.#schemaVersion };
+  }
+
+  async #pushAll(): Promise<PushSummary> {
+    const deps = this.#deps();
+    const batchSize = Math.min(this.#options.batchSize ?? MAX_PUSH_ENTRIES, MAX_PUSH_ENTRIES);
+    const summary: PushSummary = { batches: 0, sent: 0, acknowledged: [], failed: [], conflicts: 0 };
+    // Entries made while pushing go with the next sync; this bounds the loop.
+    const rounds = Math.ceil(this.outbox().pending / batchSize) + 1;
+    for (let round = 0; round < rounds; round++) {
+      const report = await pushBatch(deps, batchSize);
+      if (!report) break;
+      summary.batches++;
+      summary.sent += report.sent;
+      summary.acknowledged.push(...report.acknowledged);
+      summary.failed.push(...report.failed);
+      summary.conflicts += report.conflicts;
+      const refused = report.notAcknowledged[0];
+      if (refused) {
+        throw new SyncError(
+          'entries-not-acknowledged',
+          `the office did not take entry ${refused.seq} (${refused.reason}: ${refused.message}); it and ${report.notAcknowledged.length - 1} later entries stay pending`,
+          false,
+        );
+      }
+    }
+    return summary;
+  }
+
+  async #pullAll(): Promise<PullSummary> {
+    const deps = this.#deps();
+    const summary: PullSummary = { pages: 0, records: 0, operators: 0 };
+    for (let page = 0; page < MAX_PULL_PAGES; page++) {
+      const report = await pullPage(deps, this.#options.pullLimit ?? DEFAULT_PULL_LIMIT);
+      summary.pages++;
+      summary.records += report.records;
+      summary.operators += report.operators;
+      if (!report.hasMore) break;
+    }
+    return summary;
+  }
+
+  #exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(run, run);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function safeJson<T>(text: string, schema: { safeParse(value: unknown): { success: boolean; data?: T } }): T | null {
+  try {
+    return schema.safeParse(JSON.parse(text)).data ?? null;
+  } catch {
+    return null;
+  }
+}

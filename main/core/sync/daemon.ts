@@ -1,0 +1,303 @@
+import type { Clock, Randomness } from '../ports.js';
+import type { LiveHandlers, SyncClient } from './client.js';
+import { SyncError, UpdateRequiredError } from './errors.js';
+import type { EventStream } from './transport.js';
+
+/** Timers, injected so a simulation can run the daemon on a fake clock. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemTimers: Timers = {
+  setTimeout: (callback, ms) => {
+    const handle = setTimeout(callback, ms);
+    // A pending sync must not keep the process alive on quit.
+    handle.unref();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export type SyncTrigger = 'start' | 'interval' | 'retry' | 'network' | 'resume' | 'manual' | 'live';
+
+export interface DaemonStatus {
+  running: boolean;
+  online: boolean;
+  /** The live notification stream is connected. */
+  live: boolean;
+  lastSuccessAt: number | null;
+  lastError: { code: string; message: string; transient: boolean; at: number } | null;
+  /** Failed attempts in a row (transient errors), which set the backoff. */
+  consecutiveFailures: number;
+  nextAttemptAt: number | null;
+  pending: number;
+  failed: number;
+  /** Set once the office refused this app's schema: sync has stopped until the app is updated. */
+  updateRequired: { minimumVersion: number; currentVersion: number; message: string } | null;
+}
+
+export interface SyncDaemonOptions {
+  client: Pick<SyncClient, 'sync' | 'pull' | 'listen' | 'outbox' | 'lastSuccessAt'>;
+  clock: Clock;
+  timers: Timers;
+  random: Randomness;
+  /** Time between syncs while all is well. */
+  intervalMs?: number;
+  /** Backoff after transient failures: doubles from `initialMs` up to `maxMs`, with jitter. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** Open the live notification stream (default true). */
+  live?: boolean;
+  onStatus?(status: DaemonStatus): void;
+}
+
+type RunKind = 'full' | 'pull';
+
+/**
+ * Decides when the device syncs: on an interval, when the network comes back, when the app
+ * resumes, when the user asks, and when the office says something changed (live stream: a pull).
+ * One sync runs at a time; triggers that arrive meanwhile collapse into one follow-up run.
+ * Transient failures back off exponentially with jitter so a fleet of devices coming out of a
+ * dead zone does not hit the office in step.
+ */
+export class SyncDaemon {
+  readonly #client: SyncDaemonOptions['client'];
+  readonly #clock: Clock;
+  readonly #timers: Timers;
+  readonly #random: Randomness;
+  readonly #intervalMs: number;
+  readonly #backoff: { initialMs: number; maxMs: number };
+  readonly #live: boolean;
+  readonly #onStatus: ((status: DaemonStatus) => void) | undefined;
+
+  #started = false;
+  #online = true;
+  #current: Promise<void> | null = null;
+  #queued: { kind: RunKind; run: Promise<DaemonStatus> } | null = null;
+  #timer: { handle: unknown; dueAt: number } | null = null;
+  #failures = 0;
+  #lastError: DaemonStatus['lastError'] = null;
+  #updateRequired: DaemonStatus['updateRequired'] = null;
+  #stream: EventStream | null = null;
+  #streamConnected = false;
+  #streamFailures = 0;
+  #streamTimer: unknown = null;
+
+  constructor(options: SyncDaemonOptions) {
+    this.#client = options.client;
+    this.#clock = options.clock;
+    this.#timers = options.timers;
+    this.#random = options.random;
+    this.#intervalMs = options.intervalMs ?? 60_000;
+    this.#backoff = options.backoff ?? { initialMs: 2_000, maxMs: 5 * 60_000 };
+    this.#live = options.live ?? true;
+    this.#onStatus = options.onStatus;
+  }
+
+  /** Syncs now, then keeps syncing on its triggers. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    void this.#request('full');
+    this.#openStream();
+  }
+
+  /** Stops scheduling and closes the live stream; a sync already running finishes. */
+  stop(): void {
+    this.#started = false;
+    this.#cancelTimer();
+    this.#closeStream();
+  }
+
+  /** The user pressed "sync now"; resolves with the status after that sync. */
+  syncNow(): Promise<DaemonStatus> {
+    return this.#request('full');
+  }
+
+  networkChanged(online: boolean): void {
+    this.#online = online;
+    if (!online) {
+      // Nothing to try until the network is back; that event syncs at once.
+      this.#cancelTimer();
+      this.#emit();
+      return;
+    }
+    this.#failures = 0;
+    if (this.#started) {
+      void this.#request('full');
+      this.#openStream();
+    }
+  }
+
+  /** The app came back to the foreground or the machine woke up. */
+  resumed(): void {
+    if (!this.#started) return;
+    void this.#request('full');
+    this.#openStream();
+  }
+
+  /** Resolves once no sync is running or queued (tests, and a clean quit). */
+  async whenIdle(): Promise<void> {
+    while (this.#queued || this.#current) {
+      await (this.#queued?.run ?? this.#current);
+    }
+  }
+
+  status(): DaemonStatus {
+    const { pending, failed } = this.#client.outbox();
+    return {
+      running: this.#current !== null,
+      online: this.#online,
+      live: this.#streamConnected,
+      lastSuccessAt: this.#client.lastSuccessAt(),
+      lastError: this.#lastError,
+      consecutiveFailures: this.#failures,
+      nextAttemptAt: this.#timer?.dueAt ?? null,
+      pending,
+      failed,
+      updateRequired: this.#updateRequired,
+    };
+  }
+
+  /** Runs a sync after the current one, merging with a run already queued. */
+  #request(kind: RunKind): Promise<DaemonStatus> {
+    if (this.#updateRequired) return Promise.resolve(this.status());
+    if (this.#queued) {
+      if (kind === 'full') this.#queued.kind = 'full';
+      return this.#queued.run;
+    }
+    const queued: { kind: RunKind; run: Promise<DaemonStatus> } = { kind, run: null as never };
+    queued.run = (this.#current ?? Promise.resolve()).then(async () => {
+      this.#queued = null;
+      const run = this.#execute(queued.kind);
+      this.#current = run;
+      try {
+        await run;
+      } finally {
+        this.#current = null;
+      }
+      this.#emit();
+      return this.status();
+    });
+    this.#queued = queued;
+    return queued.run;
+  }
+
+  async #execute(kind: RunKind): Promise<void> {
+    this.#cancelTimer();
+    this.#emit();
+    try {
+      if (kind === 'full') await this.#client.sync();
+      else await this.#client.pull();
+      this.#failures = 0;
+      this.#lastError = null;
+      this.#schedule(this.#intervalMs, 'interval');
+    } catch (error) {
+      this.#settleFailure(error);
+    }
+  }
+
+  #settleFailure(error: unknown): void {
+    const at = this.#clock.now();
+    if (error instanceof UpdateRequiredError) {
+      this.#updateRequired = { minimumVersion: error.minimumVersion, currentVersion: error.currentVersion, message: error.message };
+      this.#lastError = { code: error.code, message: error.message, transient: false, at };
+      this.stop();
+      return;
+    }
+    const transient = error instanceof SyncError ? error.transient : false;
+    const code = error instanceof SyncError ? error.code : 'internal';
+    const message = error instanceof Error ? error.message : String(error);
+    this.#lastError = { code, message, transient, at };
+    if (transient) {
+      this.#failures++;
+      this.#schedule(this.#backoffDelay(this.#failures), 'retry');
+    } else {
+      // Someone has to act (re-enroll, look at an entry); keep the normal pace meanwhile.
+      this.#failures = 0;
+      this.#schedule(this.#intervalMs, 'interval');
+    }
+  }
+
+  /** Exponential backoff with equal jitter: half the delay fixed, half random. */
+  #backoffDelay(failures: number): number {
+    const delay = Math.min(this.#backoff.maxMs, this.#backoff.initialMs * 2 ** Math.min(failures - 1, 30));
+    return Math.round(delay / 2 + randomFraction(this.#random) * (delay / 2));
+  }
+
+  #schedule(ms: number, trigger: SyncTrigger): void {
+    this.#cancelTimer();
+    if (!this.#started || !this.#online) return;
+    const handle = this.#timers.setTimeout(() => {
+      this.#timer = null;
+      if (trigger === 'interval' || trigger === 'retry') void this.#request('full');
+    }, ms);
+    this.#timer = { handle, dueAt: this.#clock.now() + ms };
+  }
+
+  #cancelTimer(): void {
+    if (this.#timer) this.#timers.clearTimeout(this.#timer.handle);
+    this.#timer = null;
+  }
+
+  #openStream(): void {
+    if (!this.#live || !this.#started || this.#stream || this.#streamTimer !== null || this.#updateRequired) return;
+    const handlers: LiveHandlers = {
+      onReady: () => {
+        this.#streamConnected = true;
+        this.#streamFailures = 0;
+        this.#emit();
+        // Whatever changed while the stream was down.
+        void this.#request('pull');
+      },
+      onChanges: () => void this.#request('pull'),
+      onClose: (error) => {
+        if (this.#stream !== stream) return;
+        this.#stream = null;
+        this.#streamConnected = false;
+        if (error instanceof UpdateRequiredError) {
+          this.#settleFailure(error);
+          return;
+        }
+        this.#emit();
+        this.#reconnectStreamLater();
+      },
+    };
+    let stream: EventStream | null = null;
+    try {
+      stream = this.#client.listen(handlers);
+      this.#stream = stream;
+    } catch {
+      // Not enrolled yet, for one: try again later.
+      this.#reconnectStreamLater();
+    }
+  }
+
+  #reconnectStreamLater(): void {
+    if (!this.#started || this.#streamTimer !== null) return;
+    this.#streamFailures++;
+    this.#streamTimer = this.#timers.setTimeout(() => {
+      this.#streamTimer = null;
+      this.#openStream();
+    }, this.#backoffDelay(this.#streamFailures));
+  }
+
+  #closeStream(): void {
+    if (this.#streamTimer !== null) this.#timers.clearTimeout(this.#streamTimer);
+    this.#streamTimer = null;
+    const stream = this.#stream;
+    this.#stream = null;
+    this.#streamConnected = false;
+    stream?.close();
+  }
+
+  #emit(): void {
+    this.#onStatus?.(this.status());
+  }
+}
+
+/** A uniform number in [0, 1) from injected randomness. */
+function randomFraction(random: Randomness): number {
+  const bytes = random.bytes(4);
+  return (((bytes[0]! << 24) >>> 0) + (bytes[1]! << 16) + (bytes[2]! << 8) + bytes[3]!) / 2 ** 32;
+}

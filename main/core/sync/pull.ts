@@ -1,0 +1,61 @@
+import type { DeviceDb, Sqlite } from '../../../db/open.js';
+import { removeOperator, replaceOperator, writeSyncValue } from '../../../db/queries/sync.js';
+import { type Change, DEFAULT_PULL_LIMIT, pullResponseSchema } from '../../../protocol/wire.js';
+import type { Clock } from '../ports.js';
+import { callOffice, deviceHeaders } from './api.js';
+import { settleRecord } from './settle.js';
+import { readPullCursor, type StoredEnrollment } from './state.js';
+import type { SyncTransport } from './transport.js';
+
+export interface PullDeps {
+  db: DeviceDb;
+  sqlite: Sqlite;
+  clock: Clock;
+  transport: SyncTransport;
+  enrollment: StoredEnrollment;
+  schemaVersion: number;
+}
+
+export interface PullPageReport {
+  records: number;
+  operators: number;
+  hasMore: boolean;
+}
+
+/**
+ * Fetches the changes after the stored cursor and applies them: records become the canonical
+ * state with pending local operations re-applied, operators (and their PIN verifiers) are added,
+ * updated or removed so sign-in works offline. The new cursor is stored in the same transaction
+ * as the changes, so a crash in between fetches the page again rather than skipping it.
+ */
+export async function pullPage(deps: PullDeps, limit = DEFAULT_PULL_LIMIT): Promise<PullPageReport> {
+  const { db, sqlite, clock, transport, enrollment, schemaVersion } = deps;
+  const cursor = readPullCursor(db);
+  const response = await callOffice(
+    transport,
+    '/v1/sync/pull',
+    { schemaVersion, cursor, limit },
+    pullResponseSchema,
+    deviceHeaders(enrollment.credential, schemaVersion),
+  );
+  return sqlite.transaction(() => {
+    const report: PullPageReport = { records: 0, operators: 0, hasMore: response.hasMore };
+    const now = clock.now();
+    for (const change of response.changes) {
+      applyChange(db, change, now);
+      report[change.kind === 'record' ? 'records' : 'operators']++;
+    }
+    writeSyncValue(db, 'pull.cursor', response.cursor);
+    return report;
+  })();
+}
+
+function applyChange(db: DeviceDb, change: Change, now: number): void {
+  if (change.kind === 'record') {
+    settleRecord(db, change.record.type, change.record.id, change.record, now);
+    return;
+  }
+  const { operatorId, badgeId, displayName, role, pinVerifier, active } = change.operator;
+  if (active) replaceOperator(db, { operatorId, badgeId, displayName, role, pinVerifier });
+  else removeOperator(db, operatorId);
+}

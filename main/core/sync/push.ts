@@ -1,0 +1,188 @@
+import type { DeviceDb, Sqlite } from '../../../db/open.js';
+import { markAcknowledged } from '../../../db/queries/outbox.js';
+import {
+  insertConflict,
+  listPendingEntries,
+  markFailed,
+  noteUnacknowledged,
+  readJournalEntry,
+  readOutboxState,
+  writeSyncValue,
+} from '../../../db/queries/sync.js';
+import { hexToBytes } from '../../../protocol/crypto/hash.js';
+import type { JournalEntry, RecordEntryBody } from '../../../protocol/journal.js';
+import { recordTypeSpec } from '../../../protocol/records/index.js';
+import {
+  type AnchorReceipt,
+  type CanonicalRecord,
+  type EntryResult,
+  MAX_PUSH_BODY_BYTES,
+  MAX_PUSH_ENTRIES,
+  type PushResponse,
+  pushResponseSchema,
+  verifyAnchorReceipt,
+} from '../../../protocol/wire.js';
+import type { Clock } from '../ports.js';
+import { callOffice, deviceHeaders } from './api.js';
+import { SyncError } from './errors.js';
+import { settleRecord } from './settle.js';
+import { readAnchor, type StoredEnrollment } from './state.js';
+import type { SyncTransport } from './transport.js';
+
+export interface PushDeps {
+  db: DeviceDb;
+  sqlite: Sqlite;
+  deviceId: string;
+  clock: Clock;
+  transport: SyncTransport;
+  enrollment: StoredEnrollment;
+  schemaVersion: number;
+}
+
+/** What one push batch did. */
+export interface PushBatchReport {
+  sent: number;
+  /** Entries the office now holds (failed ones included): they never go again. */
+  acknowledged: number[];
+  /** Acknowledged but rejected: parked in the failed list. */
+  failed: number[];
+  /** Not taken (chain verification): still pending, with the office's reason. */
+  notAcknowledged: { seq: number; reason: string; message: string }[];
+  /** Conflict inbox entries added (merged, conflict and rejected record entries). */
+  conflicts: number;
+  receipt: AnchorReceipt;
+}
+
+/** Half the body limit: JSON escaping and headers never push a batch over it. */
+const BATCH_BYTE_BUDGET = MAX_PUSH_BODY_BYTES / 2;
+
+/** The next batch: the oldest pending entries, at most MAX_PUSH_ENTRIES and within the byte budget. */
+export function nextBatch(db: DeviceDb, maxEntries = MAX_PUSH_ENTRIES): JournalEntry[] {
+  const candidates = listPendingEntries(db, Math.min(maxEntries, MAX_PUSH_ENTRIES));
+  let bytes = 0;
+  const batch: JournalEntry[] = [];
+  for (const entry of candidates) {
+    bytes += JSON.stringify(entry).length;
+    if (batch.length > 0 && bytes > BATCH_BYTE_BUDGET) break;
+    batch.push(entry);
+  }
+  return batch;
+}
+
+/**
+ * Sends one batch of pending entries and applies the office's answer in one transaction: outbox
+ * marks, failed list, conflict inbox, canonical records with pending operations re-applied, the
+ * anchor receipt. An answer that does not belong to the batch, or whose receipt does not verify,
+ * changes nothing (the entries stay pending; the office answers a resend identically).
+ */
+export async function pushBatch(deps: PushDeps, maxEntries?: number): Promise<PushBatchReport | null> {
+  const { db, sqlite, deviceId, clock, transport, enrollment, schemaVersion } = deps;
+  const entries = nextBatch(db, maxEntries);
+  if (entries.length === 0) return null;
+  const request = { schemaVersion, deviceId, sentAt: clock.now(), entries };
+  const response = await callOffice(transport, '/v1/sync/push', request, pushResponseSchema, deviceHeaders(enrollment.credential, schemaVersion));
+  checkAnswer(db, entries, response, enrollment);
+  return sqlite.transaction(() => applyAnswer(db, entries, response, clock.now()))();
+}
+
+function checkAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: PushResponse, enrollment: StoredEnrollment): void {
+  const { results, receipt } = response;
+  const mismatch = results.length !== entries.length || results.some((result, i) => result.seq !== entries[i]!.body.seq || result.hash !== entries[i]!.hash);
+  if (mismatch) throw new SyncError('bad-response', 'the office answered for other entries than the ones sent; nothing was applied', true);
+  if (receipt.deviceId !== enrollment.deviceId || !verifyAnchorReceipt(receipt, hexToBytes(enrollment.serverPublicKey))) {
+    throw new SyncError('bad-receipt', 'the anchor receipt is not signed by the office this device enrolled with; nothing was applied', false);
+  }
+  const lastAcknowledged = Math.max(0, ...results.filter((result) => result.acknowledged).map((result) => result.seq));
+  if (receipt.seq < lastAcknowledged) {
+    throw new SyncError('bad-receipt', `the receipt anchors entry ${receipt.seq} but the office acknowledged up to ${lastAcknowledged}`, false);
+  }
+  const previous = readAnchor(db);
+  if (previous && receipt.seq < previous.seq) {
+    throw new SyncError('bad-receipt', `the office anchors entry ${receipt.seq}, behind the ${previous.seq} it anchored before (did it lose data?)`, false);
+  }
+  const anchored = receipt.seq > 0 ? readJournalEntry(db, receipt.seq) : null;
+  const sentLast = entries.at(-1)!.body.seq;
+  if (receipt.seq > sentLast && !anchored) {
+    throw new SyncError('bad-receipt', `the office holds entries up to ${receipt.seq}, beyond this device's journal`, false);
+  }
+  if (anchored && anchored.hash !== receipt.head) {
+    throw new SyncError('bad-receipt', `the office's chain head at entry ${receipt.seq} is not this device's`, false);
+  }
+}
+
+function applyAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: PushResponse, now: number): PushBatchReport {
+  const report: PushBatchReport = { sent: entries.length, acknowledged: [], failed: [], notAcknowledged: [], conflicts: 0, receipt: response.receipt };
+  const canonical = new Map(response.records.map((record) => [recordKey(record.type, record.id), record]));
+  const touched = new Map<string, { type: string; id: string; acknowledged: boolean }>();
+
+  for (const [i, entry] of entries.entries()) {
+    const result = response.results[i]!;
+    const { body } = entry;
+    // Settled by an earlier answer (a second client of the same device): settled once only.
+    if (readOutboxState(db, body.seq) !== 'pending') continue;
+    if (body.kind === 'record') {
+      const key = recordKey(body.recordType, body.recordId);
+      const seen = touched.get(key);
+      touched.set(key, { type: body.recordType, id: body.recordId, acknowledged: (seen?.acknowledged ?? false) || result.acknowledged });
+    }
+    if (!result.acknowledged) {
+      const reason = result.reason ?? 'not-acknowledged';
+      const message = result.message ?? 'the office did not take this entry';
+      noteUnacknowledged(db, body.seq, `${reason}: ${message}`);
+      report.notAcknowledged.push({ seq: body.seq, reason, message });
+      continue;
+    }
+    report.acknowledged.push(body.seq);
+    if (result.outcome === 'rejected') {
+      const reason = result.reason ?? 'policy-rejected';
+      markFailed(db, body.seq, { reason, message: result.message ?? `the office rejected this change (${reason})` }, now);
+      report.failed.push(body.seq);
+    } else {
+      markAcknowledged(db, [body.seq], now);
+    }
+    if (body.kind === 'record' && result.outcome !== 'accepted') {
+      insertConflict(db, describeConflict(body, result, canonical.get(recordKey(body.recordType, body.recordId)) ?? null, now));
+      report.conflicts++;
+    }
+  }
+
+  for (const record of response.records) settleRecord(db, record.type, record.id, record, now);
+  // A record the office does not hold after taking an entry for it was never created there.
+  for (const [key, { type, id, acknowledged }] of touched) {
+    if (acknowledged && !canonical.has(key)) settleRecord(db, type, id, null, now);
+  }
+  writeSyncValue(db, 'anchor', response.receipt);
+  return report;
+}
+
+function recordKey(type: string, id: string): string {
+  return `${type}\u0000${id}`;
+}
+
+/** "What happened, what the server kept", for the conflict inbox. */
+function describeConflict(body: RecordEntryBody, result: EntryResult, canonical: CanonicalRecord | null, now: number) {
+  const label = recordTypeSpec(body.recordType)?.label ?? body.recordType;
+  const lead = {
+    merged: `Your change to ${label} ${body.recordId} was combined with other changes.`,
+    conflict: `Your change to ${label} ${body.recordId} competes with another one; a reviewer will decide and the record shows as pending review.`,
+    rejected: `The office did not accept your change to ${label} ${body.recordId}.`,
+    accepted: '',
+  }[result.outcome];
+  const details = (result.fields ?? [])
+    .filter((field) => field.outcome !== 'applied')
+    .map((field) => `${field.key ? `${field.field}[${field.key}]` : field.field}: ${field.outcome}${field.reason ? ` (${field.reason})` : ''}`);
+  const why = [result.message, ...details].filter(Boolean).join('; ');
+  const fieldsWritten = new Set(body.ops.flatMap((op) => ('field' in op ? [op.field] : [])));
+  return {
+    seq: body.seq,
+    recordType: body.recordType,
+    recordId: body.recordId,
+    outcome: result.outcome as 'merged' | 'conflict' | 'rejected',
+    whatHappened: why ? `${lead} ${why}` : lead,
+    localValue: { action: body.action, ops: body.ops },
+    serverKept: canonical
+      ? { version: canonical.version, deleted: canonical.deleted, fields: Object.fromEntries([...fieldsWritten].map((name) => [name, canonical.fields[name] ?? null])) }
+      : null,
+    createdAt: now,
+  };
+}

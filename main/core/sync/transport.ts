@@ -1,0 +1,103 @@
+import { networkError, responseError } from './errors.js';
+import { SseParser } from './sse.js';
+
+/**
+ * How the sync client reaches the office. The real one speaks HTTP with fetch; tests plug an
+ * in-process one or one that loses, delays and repeats messages, to run sync deterministically.
+ */
+export interface TransportResponse {
+  status: number;
+  /** The parsed JSON body, or null when there was none or it was not JSON. */
+  body: unknown;
+}
+
+export interface EventStreamHandlers {
+  onEvent(event: string, data: string): void;
+  /** The stream ended or could not be opened; `error` says why (null when it ended normally). */
+  onClose(error: Error | null): void;
+}
+
+export interface EventStream {
+  close(): void;
+}
+
+export interface SyncTransport {
+  /** Sends a JSON body. Throws a `SyncError` of code 'network' when no answer came back. */
+  post(path: string, body: unknown, headers: Record<string, string>): Promise<TransportResponse>;
+  /** Opens a Server-Sent Events stream; handlers are called until it closes. */
+  events(path: string, headers: Record<string, string>, handlers: EventStreamHandlers): EventStream;
+}
+
+export interface FetchTransportOptions {
+  /** A request that takes longer is abandoned (the office may still have processed it). */
+  timeoutMs?: number;
+}
+
+/** The office over HTTP(S), with Node's fetch. */
+export class FetchTransport implements SyncTransport {
+  readonly #baseUrl: string;
+  readonly #timeoutMs: number;
+
+  constructor(baseUrl: string, options: FetchTransportOptions = {}) {
+    this.#baseUrl = baseUrl.replace(/\/+$/, '');
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  async post(path: string, body: unknown, headers: Record<string, string>): Promise<TransportResponse> {
+    let text: string;
+    let status: number;
+    try {
+      const response = await fetch(this.#baseUrl + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      status = response.status;
+      text = await response.text();
+    } catch (error) {
+      throw networkError(error);
+    }
+    return { status, body: parseJson(text) };
+  }
+
+  events(path: string, headers: Record<string, string>, handlers: EventStreamHandlers): EventStream {
+    const controller = new AbortController();
+    let closed = false;
+    const close = (error: Error | null) => {
+      if (closed) return;
+      closed = true;
+      handlers.onClose(error);
+    };
+    void (async () => {
+      const response = await fetch(this.#baseUrl + path, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
+      if (!response.ok || !response.body) {
+        close(responseError(response.status, parseJson(await response.text())));
+        return;
+      }
+      const parser = new SseParser();
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body) {
+        for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
+          if (!closed) handlers.onEvent(event.event, event.data);
+        }
+      }
+      close(null);
+    })().catch((error: unknown) => close(controller.signal.aborted ? null : networkError(error)));
+    return {
+      close: () => {
+        closed = true;
+        controller.abort();
+      },
+    };
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
