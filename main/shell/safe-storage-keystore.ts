@@ -1,0 +1,112 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { SafeStorage } from 'electron';
+import type { KeyStore, Randomness } from '../core/ports.js';
+
+/** The part of Electron's safeStorage this store uses (injected, so it is testable without Electron). */
+export type SecretSealer = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>;
+
+interface DeviceSecrets {
+  deviceSeed: Uint8Array;
+  databaseKey: Uint8Array;
+}
+
+const FORMAT = 'waypost-device-secrets-v1';
+
+/**
+ * The device's long-lived secrets (identity key seed, database key), sealed by the OS keystore
+ * (DPAPI on Windows, Keychain on macOS, libsecret/kwallet on Linux) in one file under userData.
+ * Both are made together on first use and written durably before either is handed out: the
+ * database is encrypted with one of them, so losing the file means losing the data.
+ */
+export class SafeStorageKeyStore implements KeyStore {
+  #secrets: DeviceSecrets | null = null;
+
+  constructor(
+    private readonly path: string,
+    private readonly sealer: SecretSealer,
+    private readonly random: Randomness,
+    private readonly platform: NodeJS.Platform = process.platform,
+  ) {}
+
+  deviceSeed(): Uint8Array {
+    return this.#load().deviceSeed;
+  }
+
+  databaseKey(): Uint8Array {
+    return this.#load().databaseKey;
+  }
+
+  #load(): DeviceSecrets {
+    if (this.#secrets) return this.#secrets;
+    this.#requireRealSealing();
+    this.#secrets = existsSync(this.path) ? this.#unseal() : this.#create();
+    return this.#secrets;
+  }
+
+  #requireRealSealing(): void {
+    if (!this.sealer.isEncryptionAvailable()) {
+      throw new Error('the OS keystore is not available, so the device keys cannot be protected; Waypost will not store them in the clear');
+    }
+    // On Linux without a keyring, Electron falls back to a hard-coded key: that is no protection.
+    if (this.platform === 'linux' && this.sealer.getSelectedStorageBackend() === 'basic_text') {
+      throw new Error('no desktop keyring (libsecret or kwallet) is running, so the device keys cannot be protected');
+    }
+  }
+
+  #unseal(): DeviceSecrets {
+    let parsed: { format?: unknown; deviceSeed?: unknown; databaseKey?: unknown };
+    try {
+      parsed = JSON.parse(this.sealer.decryptString(readFileSync(this.path))) as typeof parsed;
+    } catch (error) {
+      throw new Error(`the sealed device keys in ${this.path} cannot be opened by this user's OS keystore (${(error as Error).message})`);
+    }
+    const deviceSeed = hexKey(parsed.deviceSeed);
+    const databaseKey = hexKey(parsed.databaseKey);
+    if (parsed.format !== FORMAT || !deviceSeed || !databaseKey) throw new Error(`the sealed device keys in ${this.path} are not in a format this version knows`);
+    return { deviceSeed, databaseKey };
+  }
+
+  #create(): DeviceSecrets {
+    const secrets = { deviceSeed: this.random.bytes(32), databaseKey: this.random.bytes(32) };
+    const sealed = this.sealer.encryptString(
+      JSON.stringify({ format: FORMAT, deviceSeed: toHex(secrets.deviceSeed), databaseKey: toHex(secrets.databaseKey) }),
+    );
+    writeDurably(this.path, sealed);
+    return secrets;
+  }
+}
+
+function hexKey(value: unknown): Uint8Array | null {
+  return typeof value === 'string' && /^[0-9a-f]{64}$/.test(value) ? Uint8Array.from(Buffer.from(value, 'hex')) : null;
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+/** Writes a new file so that after a power loss it is either absent or complete. */
+function writeDurably(path: string, data: Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp`;
+  const fd = openSync(temporary, 'w', 0o600);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+  fsyncDirectory(dirname(path));
+}
+
+function fsyncDirectory(directory: string): void {
+  // Windows cannot open a directory for fsync; NTFS journals the rename itself.
+  if (process.platform === 'win32') return;
+  const fd = openSync(directory, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

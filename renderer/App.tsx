@@ -1,0 +1,136 @@
+import { useEffect, useState } from 'react';
+import type { OperatorRole, SessionView } from '../main/ipc/contract.js';
+import { call, errorMessage, onSessionEnded } from './api.js';
+import { Alert } from './components.js';
+import { DevicePanel } from './device/DevicePanel.js';
+import { GateScreen } from './gate/GateScreen.js';
+import { InspectionScreen } from './inspection/InspectionScreen.js';
+import { SignIn } from './SignIn.js';
+
+type Tab = 'gate' | 'inspection' | 'device';
+
+const TABS: Record<OperatorRole, { id: Tab; label: string }[]> = {
+  'gate-clerk': [
+    { id: 'gate', label: 'Gate' },
+    { id: 'device', label: 'Device' },
+  ],
+  inspector: [
+    { id: 'inspection', label: 'Inspections' },
+    { id: 'device', label: 'Device' },
+  ],
+};
+
+const ROLE_LABELS: Record<OperatorRole, string> = { 'gate-clerk': 'Gate clerk', inspector: 'Inspector' };
+
+/** How often the screen checks whether the core locked the session (kiosks lock when idle). */
+const SESSION_CHECK_MS = 20_000;
+
+export function App() {
+  // undefined: not known yet; null: nobody signed in.
+  const [session, setSession] = useState<SessionView | null | undefined>(undefined);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [startupError, setStartupError] = useState<string | null>(null);
+
+  useEffect(() => {
+    call('session.current', {}).then(setSession, (error: unknown) => setStartupError(errorMessage(error)));
+    return onSessionEnded((message) => {
+      setSession(null);
+      setNotice(message);
+    });
+  }, []);
+
+  useEffect(() => {
+    if (!session) return;
+    const timer = setInterval(() => {
+      call('session.current', {}).then(
+        (current) => {
+          if (current) return;
+          setSession(null);
+          setNotice('The session locked after being idle. Sign in again.');
+        },
+        () => undefined,
+      );
+    }, SESSION_CHECK_MS);
+    return () => clearInterval(timer);
+  }, [session]);
+
+  if (startupError) return <Alert tone="error">{startupError}</Alert>;
+  if (session === undefined) return <p className="muted loading">Starting…</p>;
+  if (session === null) {
+    return (
+      <SignIn
+        notice={notice}
+        onSignedIn={(signedIn) => {
+          setNotice(null);
+          setSession(signedIn);
+        }}
+      />
+    );
+  }
+  return (
+    <Workspace
+      key={session.sessionId}
+      session={session}
+      onSignedOut={() => {
+        setNotice('Signed out.');
+        setSession(null);
+      }}
+    />
+  );
+}
+
+function Workspace({ session, onSignedOut }: { session: SessionView; onSignedOut: () => void }) {
+  const tabs = TABS[session.role];
+  const [tab, setTab] = useState<Tab>(tabs[0]!.id);
+  const [siteId, setSiteId] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    call('device.status', {}).then(
+      (status) => setSiteId(status.siteId),
+      (failure: unknown) => setError(errorMessage(failure)),
+    );
+  }, []);
+
+  async function signOut() {
+    try {
+      await call('session.signOut', {});
+      onSignedOut();
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  }
+
+  return (
+    <div className="workspace">
+      <header className="topbar">
+        <div className="brand">
+          <img className="brand__mark" src="./icon.svg" alt="" />
+          Waypost
+        </div>
+        <nav className="tabs" aria-label="Screens">
+          {tabs.map(({ id, label }) => (
+            <button key={id} type="button" className={`tabs__tab${tab === id ? ' tabs__tab--on' : ''}`} aria-current={tab === id ? 'page' : undefined} onClick={() => setTab(id)}>
+              {label}
+            </button>
+          ))}
+        </nav>
+        <div className="topbar__operator">
+          <span>
+            <strong>{session.displayName}</strong>
+            <span className="muted"> · {ROLE_LABELS[session.role]}{siteId ? ` · ${siteId}` : ''}</span>
+          </span>
+          <button type="button" className="button" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main className="content">
+        {error ? <Alert tone="error">{error}</Alert> : null}
+        {tab === 'gate' && siteId ? <GateScreen siteId={siteId} /> : null}
+        {tab === 'inspection' ? <InspectionScreen /> : null}
+        {tab === 'device' ? <DevicePanel /> : null}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+import { useRef, useState, type FormEvent } from 'react';
+import type { SessionView } from '../main/ipc/contract.js';
+import { ApiError, call, errorMessage } from './api.js';
+import { Alert, TextField } from './components.js';
+
+interface Props {
+  /** Why the sign-in screen is showing, e.g. the session locked when idle. */
+  notice: string | null;
+  onSignedIn: (session: SessionView) => void;
+}
+
+export function SignIn({ notice, onSignedIn }: Props) {
+  const [badgeId, setBadgeId] = useState('');
+  const [pin, setPin] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+
+  async function signIn(event: FormEvent) {
+    event.preventDefault();
+    if (!badgeId.trim() || !pin) {
+      setError(!badgeId.trim() ? 'Enter your badge ID.' : 'Enter your PIN.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      onSignedIn(await call('session.signIn', { badgeId: badgeId.trim(), pin }));
+    } catch (failure) {
+      setError(failure instanceof ApiError && failure.code === 'wrong-pin' ? `${failure.message}. Check it and try again.` : errorMessage(failure));
+      setPin('');
+      form.current?.querySelector<HTMLInputElement>('input[type="password"]')?.focus();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="sign-in">
+      <form ref={form} className="card sign-in__card" onSubmit={signIn} noValidate aria-label="Sign in">
+        <div className="brand brand--large">
+          <img className="brand__mark" src="./icon.svg" alt="" />
+          Waypost
+        </div>
+        <h1>Sign in</h1>
+        {notice && !error ? <Alert tone="info">{notice}</Alert> : null}
+        <TextField label="Badge ID" autoFocus autoCapitalize value={badgeId} onChange={setBadgeId} />
+        <TextField label="PIN" type="password" inputMode="numeric" value={pin} onChange={setPin} />
+        {error ? <Alert tone="error">{error}</Alert> : null}
+        <button type="submit" className="button button--primary button--wide" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}

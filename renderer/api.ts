@@ -1,0 +1,41 @@
+import type { IpcInput, IpcMethod, IpcOutput } from '../main/ipc/contract.js';
+
+/** A refusal from the core, with the field it is about when there is one. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type SessionEndListener = (message: string) => void;
+const sessionEndListeners = new Set<SessionEndListener>();
+
+/** Tells the app when a call finds the session gone (idle lock), so it can show the sign-in. */
+export function onSessionEnded(listener: SessionEndListener): () => void {
+  sessionEndListeners.add(listener);
+  return () => sessionEndListeners.delete(listener);
+}
+
+export async function call<M extends IpcMethod>(method: M, input: IpcInput<M>): Promise<IpcOutput<M>> {
+  const result = await window.waypost.invoke(method, input);
+  if (result.ok) return result.value;
+  const { code, message, field } = result.error;
+  if (code === 'not-signed-in' && method !== 'session.signIn') {
+    for (const listener of sessionEndListeners) listener(sentence(message));
+  }
+  throw new ApiError(code, sentence(message), field);
+}
+
+/** The core writes messages in lower case to fit inside sentences; on screen they stand alone. */
+export function sentence(message: string): string {
+  return message.charAt(0).toUpperCase() + message.slice(1);
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof ApiError ? error.message : 'Something unexpected went wrong. Try again.';
+}

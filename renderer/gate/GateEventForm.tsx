@@ -1,0 +1,133 @@
+import { useState, type FormEvent } from 'react';
+import type { PerformedAction } from '../../main/ipc/contract.js';
+import { ApiError, call, errorMessage } from '../api.js';
+import { Alert, Choice, TextField } from '../components.js';
+import { formatTime } from '../format.js';
+import {
+  checkContainerInput,
+  createOperations,
+  EMPTY_FORM,
+  formFromEvent,
+  type GateEvent,
+  type GateEventForm as FormValues,
+  type GateEventFormErrors,
+  updateOperations,
+  validateForm,
+} from './gate-event.js';
+
+export type FormMode = { kind: 'new' } | { kind: 'edit'; event: GateEvent } | { kind: 'correct'; original: GateEvent };
+
+interface Props {
+  mode: FormMode;
+  siteId: string;
+  onSaved: (message: string) => void;
+  onCancel: () => void;
+}
+
+const DIRECTIONS = [
+  { value: 'in', label: 'Gate in' },
+  { value: 'out', label: 'Gate out' },
+] as const;
+
+export function GateEventForm({ mode, siteId, onSaved, onCancel }: Props) {
+  const [form, setForm] = useState<FormValues>(mode.kind === 'new' ? EMPTY_FORM : formFromEvent(mode.kind === 'edit' ? mode.event : mode.original));
+  const [errors, setErrors] = useState<GateEventFormErrors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const container = checkContainerInput(form.containerNumber);
+
+  const update = <K extends keyof FormValues>(name: K, value: FormValues[K]) => {
+    setForm((current) => ({ ...current, [name]: value }));
+    setErrors((current) => ({ ...current, [name]: undefined }));
+  };
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    const problems = validateForm(form);
+    setErrors(problems);
+    setFormError(null);
+    if (Object.values(problems).some(Boolean)) return;
+    setBusy(true);
+    try {
+      const performed = await perform();
+      if (performed) onSaved(savedMessage(performed));
+    } catch (error) {
+      if (error instanceof ApiError && error.field && error.field in form) setErrors({ [error.field]: error.message });
+      else setFormError(errorMessage(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function perform(): Promise<PerformedAction> | null {
+    if (mode.kind === 'edit') {
+      const ops = updateOperations(form, mode.event);
+      if (ops.length === 0) {
+        onCancel();
+        return null;
+      }
+      return call('records.perform', { recordType: 'gateEvent', recordId: mode.event.id, action: 'update', ops });
+    }
+    const correctsId = mode.kind === 'correct' ? mode.original.id : null;
+    const recordedAt = mode.kind === 'correct' ? mode.original.recordedAt : Date.now();
+    return call('records.perform', { recordType: 'gateEvent', action: 'create', ops: createOperations(form, { siteId, recordedAt, correctsId }) });
+  }
+
+  function savedMessage({ seq }: PerformedAction): string {
+    const plate = form.truckPlate.trim().toUpperCase();
+    if (mode.kind === 'edit') return `Saved changes to ${plate} (journal entry ${seq}).`;
+    if (mode.kind === 'correct') return `Recorded a correction for ${plate} (journal entry ${seq}). Submit it to make it final.`;
+    return `Recorded gate-${form.direction} of ${plate} (journal entry ${seq}). Submit it to make it final.`;
+  }
+
+  const title = mode.kind === 'new' ? 'Record a gate event' : mode.kind === 'edit' ? 'Edit draft gate event' : 'Correct a submitted gate event';
+  const saveLabel = mode.kind === 'new' ? `Record gate-${form.direction}` : mode.kind === 'edit' ? 'Save changes' : 'Record correction';
+
+  return (
+    <form className="card gate-form" onSubmit={save} noValidate aria-label={title}>
+      <h2>{title}</h2>
+      {mode.kind === 'correct' ? (
+        <Alert tone="info">
+          Correcting the gate-{mode.original.direction} of <strong>{mode.original.truckPlate}</strong> at {formatTime(mode.original.recordedAt)}. The
+          original stays on record; the correction refers to it.
+        </Alert>
+      ) : null}
+      <Choice label="Direction" options={DIRECTIONS} value={form.direction} onChange={(value) => update('direction', value)} />
+      <div className="field-grid">
+        <TextField label="Truck plate" required autoCapitalize value={form.truckPlate} error={errors.truckPlate} onChange={(value) => update('truckPlate', value)} />
+        <TextField label="Carrier" required value={form.carrier} error={errors.carrier} onChange={(value) => update('carrier', value)} />
+        <TextField label="Driver" value={form.driverName} error={errors.driverName} onChange={(value) => update('driverName', value)} />
+        <TextField
+          label="Container number"
+          autoCapitalize
+          placeholder="e.g. CSQU 305438 3"
+          value={form.containerNumber}
+          error={errors.containerNumber ?? (container.state === 'invalid' ? container.message : undefined)}
+          hint={container.state === 'valid' ? `✓ Valid container number ${container.value}` : container.state === 'typing' ? container.message : undefined}
+          hintTone={container.state === 'valid' ? 'ok' : 'neutral'}
+          onChange={(value) => update('containerNumber', value)}
+        />
+        <TextField label="Chassis number" autoCapitalize value={form.chassisNumber} error={errors.chassisNumber} onChange={(value) => update('chassisNumber', value)} />
+        <TextField
+          label="Seal numbers"
+          autoCapitalize
+          hint="Separate several seals with commas"
+          value={form.sealNumbers}
+          error={errors.sealNumbers}
+          onChange={(value) => update('sealNumbers', value)}
+        />
+      </div>
+      {formError ? <Alert tone="error">{formError}</Alert> : null}
+      <div className="actions">
+        <button type="submit" className="button button--primary" disabled={busy}>
+          {busy ? 'Saving…' : saveLabel}
+        </button>
+        {mode.kind === 'new' ? null : (
+          <button type="button" className="button" onClick={onCancel} disabled={busy}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

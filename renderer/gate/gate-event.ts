@@ -1,0 +1,140 @@
+import type { RecordView } from '../../main/ipc/contract.js';
+import type { FieldOperation } from '../../protocol/actions.js';
+import { checkContainerNumber } from '../../protocol/iso6346.js';
+import { sentence } from '../api.js';
+
+/** A gate event as the clerk sees it (protocol/records/gate-event.ts holds the rules). */
+export interface GateEvent {
+  id: string;
+  direction: 'in' | 'out';
+  truckPlate: string;
+  carrier: string;
+  driverName: string | null;
+  containerNumber: string | null;
+  chassisNumber: string | null;
+  sealNumbers: string[];
+  recordedAt: number;
+  status: 'draft' | 'submitted';
+  correctsId: string | null;
+  /** When the clerk entered it (recordedAt is when the truck passed the gate). */
+  enteredAt: number;
+}
+
+/** What the clerk is typing: text as entered, checked and normalised only when recorded. */
+export interface GateEventForm {
+  direction: 'in' | 'out';
+  truckPlate: string;
+  carrier: string;
+  driverName: string;
+  containerNumber: string;
+  chassisNumber: string;
+  sealNumbers: string;
+}
+
+export type GateEventFormErrors = Partial<Record<keyof GateEventForm, string>>;
+
+export function readGateEvent(record: RecordView): GateEvent {
+  // The core validated every field against the gate event schema when it was written.
+  return { id: record.id, enteredAt: record.createdAt, ...(record.fields as Omit<GateEvent, 'id' | 'enteredAt'>) };
+}
+
+export const EMPTY_FORM: GateEventForm = {
+  direction: 'in',
+  truckPlate: '',
+  carrier: '',
+  driverName: '',
+  containerNumber: '',
+  chassisNumber: '',
+  sealNumbers: '',
+};
+
+export function formFromEvent(event: GateEvent): GateEventForm {
+  return {
+    direction: event.direction,
+    truckPlate: event.truckPlate,
+    carrier: event.carrier,
+    driverName: event.driverName ?? '',
+    containerNumber: event.containerNumber ?? '',
+    chassisNumber: event.chassisNumber ?? '',
+    sealNumbers: event.sealNumbers.join(', '),
+  };
+}
+
+export type ContainerCheck = { state: 'empty' } | { state: 'typing'; message: string } | { state: 'invalid'; message: string } | { state: 'valid'; value: string };
+
+const CONTAINER_LENGTH = 11;
+/** The start of a well-shaped number, so the clerk is not told it is wrong halfway through typing it. */
+const CONTAINER_PREFIX = /^(?:[A-Z]{0,3}|[A-Z]{3}[UJZ]\d{0,6})$/i;
+const CONTAINER_SHAPE = 'Owner code (3 letters), U, J or Z, 6 digits and the check digit';
+
+/** Live feedback while the clerk types: wait for all 11 characters before calling it wrong. */
+export function checkContainerInput(text: string): ContainerCheck {
+  const compact = text.replace(/[\s-]/g, '');
+  if (compact === '') return { state: 'empty' };
+  const result = checkContainerNumber(compact);
+  if (result.ok) return { state: 'valid', value: result.value };
+  if (compact.length < CONTAINER_LENGTH && CONTAINER_PREFIX.test(compact)) {
+    return { state: 'typing', message: CONTAINER_SHAPE };
+  }
+  return { state: 'invalid', message: compact.length === CONTAINER_LENGTH ? sentence(result.reason) : CONTAINER_SHAPE };
+}
+
+export function parseSealNumbers(text: string): string[] {
+  return [...new Set(text.split(/[,;\n]/).map((seal) => seal.trim()).filter((seal) => seal !== ''))].sort();
+}
+
+const MAX_TEXT = 200;
+
+export function validateForm(form: GateEventForm): GateEventFormErrors {
+  const errors: GateEventFormErrors = {};
+  if (!form.truckPlate.trim()) errors.truckPlate = 'Enter the truck plate';
+  if (!form.carrier.trim()) errors.carrier = 'Enter the carrier';
+  for (const name of ['truckPlate', 'carrier', 'driverName', 'chassisNumber'] as const) {
+    if (form[name].trim().length > MAX_TEXT) errors[name] = `At most ${MAX_TEXT} characters`;
+  }
+  const container = checkContainerInput(form.containerNumber);
+  if (container.state === 'typing' || container.state === 'invalid') errors.containerNumber = container.message;
+  if (container.state === 'empty' && !form.chassisNumber.trim()) {
+    errors.containerNumber = 'Enter a container number or a chassis number';
+  }
+  if (parseSealNumbers(form.sealNumbers).some((seal) => seal.length > MAX_TEXT)) errors.sealNumbers = `A seal number is at most ${MAX_TEXT} characters`;
+  return errors;
+}
+
+/** The values a valid form records, normalised the way the core stores them. */
+function recordedValues(form: GateEventForm) {
+  const container = checkContainerInput(form.containerNumber);
+  const optional = (text: string) => text.trim() || null;
+  return {
+    direction: form.direction,
+    truckPlate: form.truckPlate.trim().toUpperCase(),
+    carrier: form.carrier.trim(),
+    driverName: optional(form.driverName),
+    containerNumber: container.state === 'valid' ? container.value : null,
+    chassisNumber: optional(form.chassisNumber)?.toUpperCase() ?? null,
+  };
+}
+
+export function createOperations(
+  form: GateEventForm,
+  context: { siteId: string; recordedAt: number; correctsId: string | null },
+): FieldOperation[] {
+  const values = { siteId: context.siteId, ...recordedValues(form), recordedAt: context.recordedAt, correctsId: context.correctsId };
+  return [
+    ...Object.entries(values).map(([field, value]): FieldOperation => ({ op: 'set', field, value })),
+    ...parseSealNumbers(form.sealNumbers).map((member): FieldOperation => ({ op: 'add', field: 'sealNumbers', member })),
+  ];
+}
+
+/** Only what changed in a draft: each changed field is its own operation in the journal. */
+export function updateOperations(form: GateEventForm, current: GateEvent): FieldOperation[] {
+  const changed = Object.entries(recordedValues(form))
+    .filter(([field, value]) => current[field as keyof GateEvent] !== value)
+    .map(([field, value]): FieldOperation => ({ op: 'set', field, value }));
+  const seals = parseSealNumbers(form.sealNumbers);
+  return [
+    ...changed,
+    ...seals.filter((seal) => !current.sealNumbers.includes(seal)).map((member): FieldOperation => ({ op: 'add', field: 'sealNumbers', member })),
+    ...current.sealNumbers.filter((seal) => !seals.includes(seal)).map((member): FieldOperation => ({ op: 'remove', field: 'sealNumbers', member })),
+  ];
+}

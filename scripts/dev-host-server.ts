@@ -1,0 +1,168 @@
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import { build } from 'esbuild';
+import { DeviceCore } from '../main/core/device-core.js';
+import { InsecureDevFileKeyStore } from '../main/core/keystore-dev.js';
+import { systemRandomness } from '../main/core/ports.js';
+import type { IpcResult } from '../main/ipc/contract.js';
+import { createIpcHandler } from '../main/ipc/handlers.js';
+import { provisionDemoOperators } from './demo-operators.js';
+
+/**
+ * The dev host: the real renderer in any browser, talking to a real DeviceCore through the same
+ * IPC handler the Electron shell uses. Only the transport differs: POST /ipc instead of
+ * ipcRenderer.invoke, and a browser stand-in for the preload (preload/browser.ts).
+ */
+export interface DevHostOptions {
+  /** 0 picks a free port. */
+  port: number;
+  dataDir: string;
+  /** The built renderer (vite build). */
+  rendererDir: string;
+  siteId?: string;
+}
+
+export interface DevHost {
+  url: string;
+  core: DeviceCore;
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const MAX_BODY_BYTES = 1024 * 1024;
+const PRELOAD_PATH = '/waypost-preload.js';
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
+  const rendererDir = resolve(options.rendererDir);
+  if (!existsSync(join(rendererDir, 'index.html'))) throw new Error(`no built renderer in ${rendererDir}: run "npx vite build" first`);
+  mkdirSync(options.dataDir, { recursive: true });
+  const core = DeviceCore.open({
+    path: join(options.dataDir, 'device.db'),
+    keyStore: new InsecureDevFileKeyStore(join(options.dataDir, 'dev-keys.json'), systemRandomness),
+  });
+  provisionDemoOperators(core, systemRandomness);
+  const handle = createIpcHandler(core, { siteId: options.siteId ?? 'dev-yard' });
+  const preload = await bundleBrowserPreload();
+
+  const server = createServer((request, response) => {
+    serve(request, response).catch((error: unknown) => {
+      console.error('dev host request failed', error);
+      if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', 'dev host error');
+      else response.destroy();
+    });
+  });
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const origin = `http://${request.headers.host ?? ''}`;
+    // A web page elsewhere must not drive the core through the user's browser (DNS rebinding, CSRF).
+    if (request.headers.host !== `${HOST}:${port()}` && request.headers.host !== `localhost:${port()}`) {
+      return send(response, 421, 'text/plain; charset=utf-8', 'unknown host');
+    }
+    const path = new URL(request.url ?? '/', origin).pathname;
+    if (path === '/ipc') {
+      if (request.method !== 'POST') return send(response, 405, 'text/plain; charset=utf-8', 'POST only');
+      if (request.headers.origin !== undefined && request.headers.origin !== origin) return send(response, 403, 'text/plain; charset=utf-8', 'cross-origin call refused');
+      if (!request.headers['content-type']?.startsWith('application/json')) return send(response, 415, 'text/plain; charset=utf-8', 'JSON only');
+      const body = await readBody(request);
+      if (body === null) return sendResult(response, 413, refusal('invalid-input', `request body over ${MAX_BODY_BYTES} bytes`));
+      let call: { method?: unknown; input?: unknown };
+      try {
+        call = JSON.parse(body) as typeof call;
+      } catch {
+        return sendResult(response, 400, refusal('invalid-input', 'request body is not JSON'));
+      }
+      if (typeof call !== 'object' || call === null) return sendResult(response, 400, refusal('invalid-input', 'request body is not an object'));
+      return sendResult(response, 200, await handle(call.method, call.input));
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain; charset=utf-8', 'GET only');
+    if (path === PRELOAD_PATH) return send(response, 200, CONTENT_TYPES['.js']!, preload);
+    if (path === '/' || path === '/index.html') return send(response, 200, CONTENT_TYPES['.html']!, indexWithPreload(rendererDir));
+    return sendFile(response, rendererDir, path);
+  }
+
+  await new Promise<void>((listening) => server.listen(options.port, HOST, listening));
+  const port = () => (server.address() as AddressInfo).port;
+  return {
+    url: `http://${HOST}:${port()}/`,
+    core,
+    close: async () => {
+      await new Promise<void>((closed) => {
+        server.close(() => closed());
+        server.closeAllConnections();
+      });
+      core.close();
+    },
+  };
+}
+
+async function bundleBrowserPreload(): Promise<string> {
+  const result = await build({
+    entryPoints: [new URL('../preload/browser.ts', import.meta.url).pathname],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    target: 'chrome120',
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/** The built page, with the browser preload loaded first (a classic script runs before the app's module). */
+function indexWithPreload(rendererDir: string): string {
+  const html = readFileSync(join(rendererDir, 'index.html'), 'utf8');
+  return html.replace('<script', `<script src="${PRELOAD_PATH}"></script>\n    <script`);
+}
+
+function sendFile(response: ServerResponse, rendererDir: string, path: string): void {
+  let file: string;
+  try {
+    file = resolve(rendererDir, `.${decodeURIComponent(path)}`);
+  } catch {
+    return send(response, 400, 'text/plain; charset=utf-8', 'bad path');
+  }
+  if (!file.startsWith(rendererDir + sep) || !existsSync(file) || !statSync(file).isFile()) {
+    return send(response, 404, 'text/plain; charset=utf-8', 'not found');
+  }
+  response.writeHead(200, { ...SAFE_HEADERS, 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
+  createReadStream(file).pipe(response);
+}
+
+const SAFE_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+function send(response: ServerResponse, status: number, contentType: string, body: string): void {
+  response.writeHead(status, { ...SAFE_HEADERS, 'content-type': contentType });
+  response.end(body);
+}
+
+function sendResult(response: ServerResponse, status: number, result: IpcResult): void {
+  send(response, status, CONTENT_TYPES['.json']!, JSON.stringify(result));
+}
+
+function refusal(code: string, message: string): IpcResult {
+  return { ok: false, error: { code, message } };
+}
+
+/** The request body, or null once it grows past the limit. */
+async function readBody(request: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

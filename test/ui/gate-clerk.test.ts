@@ -1,0 +1,156 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_OPERATORS } from '../../scripts/demo-operators.js';
+import { startDevHost, type DevHost } from '../../scripts/dev-host-server.js';
+import { tempDir } from '../support/device.js';
+import { buildRenderer, launchBrowser, openPage, pageProblems, screenshot, skipBrowserTests } from './browser.js';
+
+/**
+ * A gate clerk's shift in the real UI, in Chromium, against a real device core behind the dev
+ * host: sign-in, a container number with a wrong check digit, a recorded and submitted event, a
+ * correction, the device panel and sign-out.
+ */
+const CLERK = DEMO_OPERATORS.find((operator) => operator.role === 'gate-clerk')!;
+
+describe.skipIf(skipBrowserTests)('gate clerk in the browser', () => {
+  let host: DevHost;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    host = await startDevHost({ port: 0, dataDir: tempDir('waypost-ui-'), rendererDir: await buildRenderer(), siteId: 'yard-7' });
+    browser = await launchBrowser();
+    page = await openPage(browser);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+  });
+
+  const field = (label: string) => page.getByLabel(label);
+  const gateEvents = () => page.getByRole('list', { name: "Today's gate events" }).getByRole('listitem');
+
+  async function journalEntries(): Promise<number> {
+    await page.getByRole('button', { name: 'Device', exact: true }).click();
+    const text = await page.getByTestId('journal-entries').textContent();
+    await page.getByRole('button', { name: 'Gate', exact: true }).click();
+    return Number(text);
+  }
+
+  it('refuses a wrong PIN with a clear message, then signs in', async () => {
+    await page.goto(host.url);
+    await field('Badge ID').fill(CLERK.badgeId);
+    await field('PIN').fill('9999');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong PIN. Check it and try again.' }).waitFor();
+    expect(await field('PIN').inputValue()).toBe('');
+    await screenshot(page, '01-wrong-pin');
+
+    await field('PIN').fill(CLERK.pin);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('banner').getByText(CLERK.displayName).waitFor();
+    expect(await page.getByRole('banner').textContent()).toContain('Gate clerk · yard-7');
+  });
+
+  it('shows a wrong container check digit inline as it is typed and records nothing', async () => {
+    const before = host.core.status().journal;
+    await field('Truck plate').fill('7abc123');
+    await field('Carrier').fill('Blue Line Drayage');
+    await field('Driver').fill('Sam Ortiz');
+    await field('Container number').fill('CSQU305438');
+    expect(await page.getByText('Owner code (3 letters), U, J or Z, 6 digits and the check digit').count()).toBe(1);
+    await field('Container number').fill('CSQU3054384');
+    await page.getByText('Check digit should be 3, not 4').waitFor();
+    expect(await field('Container number').getAttribute('aria-invalid')).toBe('true');
+    await page.getByRole('button', { name: 'Record gate-in' }).click();
+    await screenshot(page, '02-wrong-check-digit');
+
+    expect(await page.getByText('No gate events recorded today.').count()).toBe(1);
+    expect(host.core.status().journal).toEqual(before);
+    expect(host.core.listRecords('gateEvent')).toEqual([]);
+  });
+
+  it('records the event once the number is right: it is listed and the journal grew by one entry', async () => {
+    const entriesBefore = await journalEntries();
+    await field('Truck plate').fill('7abc123');
+    await field('Carrier').fill('Blue Line Drayage');
+    await field('Driver').fill('Sam Ortiz');
+    await field('Container number').fill('csqu 305438 3');
+    await page.getByText('✓ Valid container number CSQU3054383').waitFor();
+    await field('Chassis number').fill('DCLZ402211');
+    await field('Seal numbers').fill('SEAL-0043, SEAL-0042');
+    await page.getByRole('button', { name: 'Record gate-in' }).click();
+    await page.getByRole('status').filter({ hasText: 'Recorded gate-in of 7ABC123' }).waitFor();
+
+    const event = gateEvents().filter({ hasText: '7ABC123' });
+    expect(await gateEvents().count()).toBe(1);
+    const text = await event.textContent();
+    for (const expected of ['IN', 'Draft', 'Blue Line Drayage', 'Sam Ortiz', 'CSQU3054383', 'DCLZ402211', 'SEAL-0042, SEAL-0043']) expect(text).toContain(expected);
+    expect(await field('Truck plate').inputValue()).toBe('');
+    await screenshot(page, '03-recorded');
+
+    expect(await journalEntries()).toBe(entriesBefore + 1);
+  });
+
+  it('edits the draft with one action holding only what changed', async () => {
+    await gateEvents().filter({ hasText: '7ABC123' }).getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: 'Edit draft gate event' }).waitFor();
+    await field('Driver').fill('Samuel Ortiz');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved changes to 7ABC123' }).waitFor();
+    expect(await gateEvents().filter({ hasText: '7ABC123' }).textContent()).toContain('Samuel Ortiz');
+    const [event] = host.core.listRecords('gateEvent');
+    expect(host.core.recordHistory('gateEvent', event!.id).at(-1)?.body).toMatchObject({ action: 'update', ops: [{ op: 'set', field: 'driverName', value: 'Samuel Ortiz' }] });
+  });
+
+  it('submits the event, after which it can only be corrected', async () => {
+    const event = gateEvents().filter({ hasText: '7ABC123' });
+    await event.getByRole('button', { name: 'Submit' }).click();
+    await event.getByText('Submitted').waitFor();
+    expect(await event.getByRole('button', { name: 'Edit' }).count()).toBe(0);
+    expect(await event.getByRole('button', { name: 'Correct' }).count()).toBe(1);
+    expect(host.core.listRecords('gateEvent')[0]?.fields.status).toBe('submitted');
+  });
+
+  it('records a correction as a new event that refers to the original, which stays as it was', async () => {
+    await gateEvents().filter({ hasText: '7ABC123' }).getByRole('button', { name: 'Correct' }).click();
+    await page.getByRole('heading', { name: 'Correct a submitted gate event' }).waitFor();
+    expect(await field('Container number').inputValue()).toBe('CSQU3054383');
+    await field('Carrier').fill('Harbor Haulers');
+    await page.getByRole('button', { name: 'Record correction' }).click();
+    await page.getByRole('status').filter({ hasText: 'Recorded a correction for 7ABC123' }).waitFor();
+
+    const correction = gateEvents().filter({ hasText: 'Harbor Haulers' });
+    await correction.getByRole('button', { name: 'Submit' }).click();
+    await correction.getByText('Submitted').waitFor();
+    expect(await correction.textContent()).toContain('Corrects the event of 7ABC123');
+    const original = gateEvents().filter({ hasText: 'Blue Line Drayage' });
+    expect(await original.getByText('Corrected', { exact: true }).count()).toBe(1);
+    expect(await original.getByRole('button', { name: 'Correct' }).count()).toBe(0);
+    await screenshot(page, '04-correction');
+
+    const [first, second] = host.core.listRecords('gateEvent');
+    expect(first?.fields).toMatchObject({ carrier: 'Blue Line Drayage', status: 'submitted', correctsId: null });
+    expect(second?.fields).toMatchObject({ carrier: 'Harbor Haulers', status: 'submitted', correctsId: first?.id, containerNumber: 'CSQU3054383' });
+  });
+
+  it('shows the device status and verifies the journal', async () => {
+    await page.getByRole('button', { name: 'Device', exact: true }).click();
+    const { journal, outbox } = host.core.status();
+    expect(await page.getByTestId('journal-entries').textContent()).toBe(String(journal.entries));
+    expect(await page.getByTestId('outbox-pending').textContent()).toBe(String(outbox.pending));
+    await page.getByRole('button', { name: 'Verify journal' }).click();
+    await page.getByRole('status').filter({ hasText: `Journal verified: ${journal.entries} entries,` }).waitFor();
+    await screenshot(page, '05-device');
+  });
+
+  it('signs out back to the sign-in screen, and pages logged no errors', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByText('Signed out.').waitFor();
+    expect(host.core.sessions.current).toBeNull();
+    await screenshot(page, '06-signed-out');
+    expect(pageProblems(page)).toEqual([]);
+  });
+});
