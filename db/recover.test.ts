@@ -1,8 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeviceCore } from '../main/core/device-core.js';
-import { CLERK, type TestDevice } from '../test/support/device.js';
+import { CLERK, tempDir, type TestDevice } from '../test/support/device.js';
 import { noteCreate, tally } from '../test/storage/actions.js';
 import { databaseFilesSha256, fileSha256, leafPages, overwriteBytes, pageOffset } from '../test/storage/files.js';
 import { populatedDevice } from '../test/storage/populated.js';
@@ -23,13 +23,15 @@ function snapshot(core: DeviceCore): Snapshot {
   return { deviceId: core.deviceId, records: allRecords(core.database.db), entries: core.journal(), outbox: core.status().outbox };
 }
 
-/** Closes the device and damages `length` bytes at the start of the middle leaf page of `table`. */
-function closeAndDamageLeaf(device: TestDevice, table: string, length = 512): void {
+/** Closes the device and damages the start of the middle leaf page of each table or index named. */
+function closeAndDamageLeaf(device: TestDevice, ...names: string[]): void {
   const { sqlite } = device.core.database;
-  const leaves = leafPages(sqlite, table);
-  const offset = pageOffset(sqlite, leaves[Math.floor(leaves.length / 2)]!);
+  const offsets = names.map((name) => {
+    const leaves = leafPages(sqlite, name);
+    return pageOffset(sqlite, leaves[Math.floor(leaves.length / 2)]!);
+  });
   device.core.close();
-  overwriteBytes(device.path, offset, Buffer.alloc(length, 0xa5));
+  for (const offset of offsets) overwriteBytes(device.path, offset, Buffer.alloc(512, 0xa5));
 }
 
 function expectUnreadable(device: TestDevice): void {
@@ -56,12 +58,12 @@ function userView(records: StoredRecord[]) {
 }
 
 describe('recovering a damaged device database', () => {
-  it('damage outside the journal: every entry is salvaged, the records are rebuilt, the chain verifies and work goes on', () => {
+  it('damage to a record table and its index: every entry is salvaged, the records are rebuilt, the chain verifies and work goes on', () => {
     const device = populatedDevice();
     const ackedUpTo = 40;
     device.core.acknowledge(Array.from({ length: ackedUpTo }, (_, i) => i + 1));
     const before = snapshot(device.core);
-    closeAndDamageLeaf(device, 'rec_note');
+    closeAndDamageLeaf(device, 'rec_note', 'sqlite_autoindex_rec_note_1');
     expectUnreadable(device);
     const damaged = fileSha256(device.path);
 
@@ -77,6 +79,8 @@ describe('recovering a damaged device database', () => {
       rebuiltRecords: before.records.length,
       toRefetch: [],
     });
+    // The damaged index hid some note ids, but no journal entry was lost.
+    expect(report.problems).toEqual([expect.stringMatching(/^note records: /)]);
     expect(fileSha256(report.quarantinedTo)).toBe(damaged);
 
     const core = reopen(device);
@@ -180,6 +184,32 @@ describe('recovering a damaged device database', () => {
     const recovered = reopen(device);
     expect(recovered.journal()).toEqual(before.entries.slice(0, tamperedSeq - 1));
     expect(recovered.verifyJournal()).toMatchObject({ ok: true });
+    recovered.close();
+  });
+
+  it('entries that were only in the WAL when the app died are salvaged, and the WAL is quarantined with the file', () => {
+    // Tried: a copy of the files of a running device (as after a power cut), whose main file has a damaged note page.
+    const device = populatedDevice();
+    const { sqlite } = device.core.database;
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    const untouchedNoteLeaf = pageOffset(sqlite, leafPages(sqlite, 'rec_note')[2]!);
+    for (let i = 0; i < 5; i++) device.core.perform(noteCreate(`written after the last checkpoint ${i}`));
+    const before = snapshot(device.core);
+    const crashed = join(tempDir(), 'device.db');
+    writeFileSync(crashed, readFileSync(device.path));
+    writeFileSync(`${crashed}-wal`, readFileSync(`${device.path}-wal`));
+    device.core.close();
+    overwriteBytes(crashed, untouchedNoteLeaf, Buffer.alloc(512, 0xa5));
+    const damaged = databaseFilesSha256(crashed);
+    expect(Object.keys(damaged)).toEqual(['db', '-wal']);
+
+    const report = recoverDeviceDatabase({ path: crashed, key: device.keyStore.databaseKey(), now: RECOVERED_AT });
+
+    expect(report).toMatchObject({ salvagedEntries: before.entries.length, lostFromSeq: null, toRefetch: [] });
+    expect(databaseFilesSha256(report.quarantinedTo)).toMatchObject(damaged);
+    const recovered = DeviceCore.open({ path: crashed, keyStore: device.keyStore });
+    expect(recovered.journal()).toEqual(before.entries);
+    expect(userView(allRecords(recovered.database.db))).toEqual(userView(before.records));
     recovered.close();
   });
 

@@ -79,7 +79,7 @@ export function recoverDeviceDatabase(options: RecoveryOptions): RecoveryReport 
   moveDatabaseFiles(scratch, path);
 
   const lastSalvagedSeq = salvage.entries.at(-1)?.body.seq ?? salvage.checkpoints.at(-1)?.manifest.toSeq ?? 0;
-  const sawMore = salvage.highestSeqSeen > lastSalvagedSeq || salvage.problems.length > 0;
+  const sawMore = salvage.highestSeqSeen > lastSalvagedSeq || salvage.journalInDoubt;
   return {
     quarantinedTo,
     deviceId: salvage.identity?.deviceId ?? null,
@@ -127,26 +127,43 @@ interface Salvage {
   /** Records the damaged database held (ids read from the primary-key indexes). */
   recordIds: RecordRef[];
   highestSeqSeen: number;
+  /** Part of the chain could not be read or verified, so more entries may have existed than were seen. */
+  journalInDoubt: boolean;
   problems: string[];
 }
 
 function salvageDatabase(path: string, key: Uint8Array | null): Salvage {
   const problems: string[] = [];
+  let journalInDoubt = false;
   const report = (what: string) => (error: unknown) => problems.push(`${what}: ${(error as Error).message}`);
-  const nothing: Salvage = { identity: null, checkpoints: [], entries: [], acknowledgedAt: new Map(), operators: [], recordIds: [], highestSeqSeen: 0, problems };
+  const doubt = (what: string) => (error: unknown) => {
+    journalInDoubt = true;
+    report(what)(error);
+  };
+  const nothing = (): Salvage => ({
+    identity: null,
+    checkpoints: [],
+    entries: [],
+    acknowledgedAt: new Map(),
+    operators: [],
+    recordIds: [],
+    highestSeqSeen: 0,
+    journalInDoubt: true,
+    problems,
+  });
   let sqlite: Sqlite;
   try {
     sqlite = openDeviceDatabase({ path, key, readonly: true, skipIntegrityCheck: true }).sqlite;
   } catch (error) {
     report('the database cannot be opened at all')(error);
-    return nothing;
+    return nothing();
   }
   try {
     const identity = readDeviceRow(sqlite, report('device identity'));
-    if (!identity) return nothing;
-    const checkpoints = readRows(sqlite, 'SELECT signed FROM checkpoints ORDER BY to_seq', (row: { signed: string }) => JSON.parse(row.signed) as SignedCheckpoint, report('checkpoints'));
-    const entries = readRows(sqlite, 'SELECT body, hash, signature FROM journal ORDER BY seq', toEntry, report('journal'));
-    const outboxRows = readRows(sqlite, 'SELECT seq, state, acknowledged_at AS acknowledgedAt FROM outbox ORDER BY seq', (row: OutboxRow) => row, report('outbox'));
+    if (!identity) return nothing();
+    const checkpoints = readRows(sqlite, 'SELECT signed FROM checkpoints ORDER BY to_seq', (row: { signed: string }) => JSON.parse(row.signed) as SignedCheckpoint, doubt('checkpoints'));
+    const entries = readRows(sqlite, 'SELECT body, hash, signature FROM journal ORDER BY seq', toEntry, doubt('journal'));
+    const outboxRows = readRows(sqlite, 'SELECT seq, state, acknowledged_at AS acknowledgedAt FROM outbox ORDER BY seq', (row: OutboxRow) => row, doubt('outbox'));
     const operators = readRows(
       sqlite,
       'SELECT operator_id AS operatorId, badge_id AS badgeId, display_name AS displayName, role, pin_verifier AS pinVerifier FROM operators',
@@ -157,14 +174,15 @@ function salvageDatabase(path: string, key: Uint8Array | null): Salvage {
     const recordIds = RECORD_TYPE_NAMES.flatMap((type) =>
       readRows(sqlite, `SELECT id FROM ${getTableName(recordTables[type])} ORDER BY id`, (row: { id: string }) => ({ type, id: row.id }), report(`${type} records`)),
     );
-    const verified = verifiedPrefix(identity, checkpoints, entries, report('verification'));
+    const verified = verifiedPrefix(identity, checkpoints, entries, doubt('verification'));
     return {
       identity,
       ...verified,
       acknowledgedAt: new Map(outboxRows.filter((row) => row.state === 'acknowledged' && row.acknowledgedAt !== null).map((row) => [row.seq, row.acknowledgedAt!])),
       operators,
       recordIds,
-      highestSeqSeen: Math.max(0, ...entries.map((entry) => entry.body.seq), ...outboxRows.map((row) => row.seq)),
+      highestSeqSeen: [...entries.map((entry) => entry.body.seq), ...outboxRows.map((row) => row.seq)].reduce((a, b) => Math.max(a, b), 0),
+      journalInDoubt,
       problems,
     };
   } finally {
