@@ -13,28 +13,32 @@ const jsonValue: z.ZodType<unknown> = z.lazy(() =>
 );
 
 const PROTO_KEY = '__proto__';
-/** Deeper values are refused by the field schemas anyway; the walk stops there. */
-const MAX_KEY_WALK_DEPTH = 64;
+/** No record field nests deeper; a deeper value would only exhaust the stack of every parser. */
+const MAX_VALUE_DEPTH = 32;
 
-/** Where a `__proto__` key sits in a raw value (dotted path), or null. */
-function protoKeyPath(value: unknown, depth = 0): string | null {
-  if (typeof value !== 'object' || value === null || depth > MAX_KEY_WALK_DEPTH) return null;
+/** What makes a raw value unacceptable before it is parsed: a `__proto__` key or too much nesting. */
+function structuralProblem(value: unknown, depth = 0, path = ''): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  if (depth >= MAX_VALUE_DEPTH) return `values nest at most ${MAX_VALUE_DEPTH} levels deep`;
   for (const [key, inner] of Object.entries(value)) {
-    if (key === PROTO_KEY) return key;
-    const below = protoKeyPath(inner, depth + 1);
-    if (below !== null) return `${key}.${below}`;
+    const at = path ? `${path}.${key}` : key;
+    if (key === PROTO_KEY) return `the key ${PROTO_KEY} is not allowed (at ${at})`;
+    const below = structuralProblem(inner, depth + 1, at);
+    if (below !== null) return below;
   }
   return null;
 }
 
 /**
  * zod drops a `__proto__` key from a parsed record without a word (copying it would set a
- * prototype), so a value carrying one would be journaled changed; it is refused instead.
+ * prototype), so a value carrying one would be journaled changed; it is refused instead. The
+ * refused value is not handed on to the recursive schema, which could overflow the stack.
  */
 const operationValue = z.preprocess((value, ctx) => {
-  const path = protoKeyPath(value);
-  if (path !== null) ctx.addIssue({ code: 'custom', message: `the key ${PROTO_KEY} is not allowed (at ${path})` });
-  return value;
+  const problem = structuralProblem(value);
+  if (problem === null) return value;
+  ctx.addIssue({ code: 'custom', message: problem });
+  return null;
 }, jsonValue);
 
 /** A map entry's key becomes an object key: `__proto__` there would set a prototype, not an entry. */

@@ -190,6 +190,7 @@ describe('an invalid action is refused with a clear error and writes nothing', (
     { tried: 'a __proto__ key on an operation', input: () => note(JSON.parse('[{"op":"set","field":"body","value":"x","__proto__":{"polluted":true}}]')), code: 'invalid-input', message: /__proto__/ },
     { tried: '__proto__ as a field name', input: () => note([...noteBody, { op: 'set', field: '__proto__', value: { polluted: true } }]), code: 'unknown-field', message: /Note has no field __proto__/ },
     { tried: '__proto__ as a map key', input: () => ({ recordType: 'inspection', action: 'create', ops: [...VALID_CREATES.inspection, { op: 'set', field: 'items', key: '__proto__', value: { result: 'pass' } }] }), code: 'invalid-input', message: /^invalid action: ops\.4\.key: the key __proto__ is not allowed$/ },
+    { tried: 'a value nested 100,000 arrays deep (would overflow the parser stack)', input: () => note([{ op: 'set', field: 'body', value: deeplyNested(100_000) }]), code: 'invalid-input', message: /^invalid action: ops\.0\.value: values nest at most 32 levels deep$/ },
     { tried: 'a __proto__ key inside a structured value', input: () => ({ recordType: 'billingLine', action: 'create', ops: [...VALID_CREATES.billingLine, { op: 'set', field: 'partsUsed', value: JSON.parse('[{"part":"valve","quantity":1,"__proto__":{"polluted":true}}]') }] }), code: 'invalid-input', message: /^invalid action: ops\.4\.value: the key __proto__ is not allowed \(at 0\.__proto__\)$/ },
     { tried: 'an extra key on the action', input: () => note(noteBody, { priority: 'high' }), code: 'invalid-input', message: /priority/ },
     { tried: 'an extra key on an operation', input: () => note([...noteBody.slice(0, 2), { op: 'set', field: 'body', value: 'x', reason: 'typo' }]), code: 'invalid-input', message: /reason/ },
@@ -332,3 +333,9 @@ describe('the journal is append-only in the database itself', () => {
     expect(core.verifyJournal()).toMatchObject({ ok: true });
   });
 });
+
+function deeplyNested(levels: number): unknown {
+  let value: unknown = 'x';
+  for (let i = 0; i < levels; i++) value = [value];
+  return value;
+}
