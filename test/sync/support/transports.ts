@@ -13,11 +13,18 @@ export interface SentRequest {
   body: unknown;
 }
 
-type Fault = { kind: 'drop-response' } | { kind: 'rewrite'; change: (body: any) => unknown } | { kind: 'answer'; response: TransportResponse };
+type Fault =
+  | { kind: 'drop-response' }
+  | { kind: 'rewrite'; change: (body: any) => unknown }
+  | { kind: 'answer'; response: TransportResponse }
+  | { kind: 'unreachable' };
 
 /** Forwards to the real transport, with faults queued per path by the test. */
 export class ScriptedTransport implements SyncTransport {
+  /** Requests that reached the office. */
   readonly sent: SentRequest[] = [];
+  /** Every request the device tried, reached or not, by path. */
+  readonly attempts: string[] = [];
   readonly #faults = new Map<string, Fault[]>();
 
   constructor(private readonly inner: SyncTransport) {}
@@ -37,8 +44,20 @@ export class ScriptedTransport implements SyncTransport {
     this.#faults.set(path, [{ kind: 'answer', response }]);
   }
 
+  /** From now on no request to `path` reaches the office (a dead zone). */
+  unreachable(path: string): void {
+    this.#faults.set(path, [{ kind: 'unreachable' }]);
+  }
+
+  /** Ends `answerAlways` and `unreachable`: requests reach the office again. */
+  heal(): void {
+    this.#faults.clear();
+  }
+
   async post(path: string, body: unknown, headers: Record<string, string>): Promise<TransportResponse> {
+    this.attempts.push(path);
     const fault = this.#take(path);
+    if (fault?.kind === 'unreachable') throw networkError(new Error('no route to host'));
     const sent = fault?.kind === 'rewrite' ? fault.change(structuredClone(body)) : body;
     this.sent.push({ path, body: sent });
     if (fault?.kind === 'answer') return fault.response;
@@ -58,7 +77,7 @@ export class ScriptedTransport implements SyncTransport {
   #take(path: string): Fault | undefined {
     const faults = this.#faults.get(path);
     const fault = faults?.[0];
-    if (fault && fault.kind !== 'answer') faults!.shift();
+    if (fault && (fault.kind === 'drop-response' || fault.kind === 'rewrite')) faults!.shift();
     return fault;
   }
 }

@@ -1,0 +1,277 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SyncDaemon, systemTimers, type DaemonStatus } from '../../main/core/sync/daemon.js';
+import { UpdateRequiredError } from '../../main/core/sync/errors.js';
+import type { SyncTransport } from '../../main/core/sync/transport.js';
+import { CLERK, INSPECTOR, SeededRandomness } from '../support/device.js';
+import { noteCreate, update } from './support/actions.js';
+import { FakeTimers } from './support/timers.js';
+import { ScriptedTransport } from './support/transports.js';
+import { type FieldDevice, SyncWorld } from './support/world.js';
+
+let world: SyncWorld;
+
+beforeAll(async () => {
+  world = await SyncWorld.start();
+});
+afterAll(async () => world?.close());
+
+const PUSH = '/v1/sync/push';
+const PULL = '/v1/sync/pull';
+const MINUTE = 60_000;
+
+function scripted(device: FieldDevice): ScriptedTransport {
+  return device.transport as ScriptedTransport;
+}
+
+function daemonFor(device: FieldDevice, timers: FakeTimers, seed = device.name, options: { live?: boolean } = {}): SyncDaemon {
+  return new SyncDaemon({
+    client: device.client,
+    clock: world.clock,
+    timers,
+    random: new SeededRandomness(`daemon:${seed}`),
+    intervalMs: 5 * MINUTE,
+    backoff: { initialMs: 2_000, maxMs: MINUTE },
+    live: options.live ?? false,
+  });
+}
+
+/** Fires the daemon's next timer and waits for the sync it starts; returns the wait it had scheduled. */
+async function fireNextAttempt(daemon: SyncDaemon, timers: FakeTimers): Promise<number> {
+  const from = world.clock.now();
+  const due = daemon.status().nextAttemptAt!;
+  expect(timers.fireNext()).toBe(true);
+  expect(world.clock.now()).toBe(due);
+  await daemon.whenIdle();
+  return due - from;
+}
+
+/** Waits for `condition` in real time, at most ~10 s; the test fails if it never holds. */
+async function eventually(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(condition()).toBe(true);
+}
+
+describe('the sync daemon', () => {
+  it('backs off exponentially with jitter while the office is unreachable, then recovers and returns to the interval', async () => {
+    const cab = await world.addDevice('cab-backoff', { transport: (http) => new ScriptedTransport(http) });
+    cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    cab.core.perform(noteCreate('dead zone near mile 212'));
+    const timers = new FakeTimers(world.clock);
+    const daemon = daemonFor(cab, timers);
+    scripted(cab).unreachable(PUSH);
+
+    const first = await daemon.syncNow();
+    expect(first).toMatchObject({ lastError: { code: 'network', transient: true }, consecutiveFailures: 1, pending: 2 });
+    expect(first.nextAttemptAt).toBeNull(); // not started: only the manual sync ran
+
+    daemon.start();
+    await daemon.whenIdle();
+    const waits: number[] = [];
+    for (let attempt = 0; attempt < 7; attempt++) waits.push(await fireNextAttempt(daemon, timers));
+
+    // Each wait is between half and all of 2 s × 2^n, capped at one minute.
+    const ceilings = [4_000, 8_000, 16_000, 32_000, MINUTE, MINUTE, MINUTE];
+    waits.forEach((wait, i) => {
+      expect(wait).toBeGreaterThanOrEqual(ceilings[i]! / 2);
+      expect(wait).toBeLessThanOrEqual(ceilings[i]!);
+    });
+    expect(new Set(waits.slice(4)).size).toBeGreaterThan(1); // jitter: capped waits still differ
+    expect(daemon.status()).toMatchObject({ consecutiveFailures: 9, pending: 2, lastSuccessAt: null });
+
+    scripted(cab).heal();
+    await fireNextAttempt(daemon, timers);
+    const recovered = daemon.status();
+    expect(recovered).toMatchObject({ consecutiveFailures: 0, lastError: null, pending: 0, lastSuccessAt: world.clock.now() });
+    expect(recovered.nextAttemptAt).toBe(world.clock.now() + 5 * MINUTE);
+    daemon.stop();
+    expect(timers.pending).toBe(0);
+  });
+
+  it('spreads the retries of devices that lost the office together (same seed, same waits; other seeds, other waits)', async () => {
+    const waitsFor = async (seed: string) => {
+      const kiosk = await world.addDevice(`kiosk-jitter-${seed}`, { transport: (http) => new ScriptedTransport(http) });
+      scripted(kiosk).unreachable(PULL);
+      const timers = new FakeTimers(world.clock);
+      const daemon = daemonFor(kiosk, timers, 'fleet-' + seed.slice(0, 1));
+      daemon.start();
+      await daemon.whenIdle();
+      const waits = [];
+      for (let i = 0; i < 4; i++) waits.push(await fireNextAttempt(daemon, timers));
+      daemon.stop();
+      return waits;
+    };
+    const a = await waitsFor('a1');
+    const again = await waitsFor('a2');
+    const b = await waitsFor('b1');
+    expect(again).toEqual(a);
+    expect(b).not.toEqual(a);
+  });
+
+  it('runs one sync at a time: triggers during a sync collapse into one more run', async () => {
+    const kiosk = await world.addDevice('kiosk-single');
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const requests: string[] = [];
+    let triggers: Promise<DaemonStatus>[] = [];
+    let daemon: SyncDaemon | null = null;
+    const counting: SyncTransport = {
+      post: async (path, body, headers) => {
+        requests.push(path);
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        if (requests.length === 1) {
+          // While the first push is on the wire, every trigger fires.
+          triggers = [daemon!.syncNow(), daemon!.syncNow()];
+          daemon!.resumed();
+          daemon!.networkChanged(true);
+        }
+        try {
+          return await kiosk.transport.post(path, body, headers);
+        } finally {
+          inFlight--;
+        }
+      },
+      events: (path, headers, handlers) => kiosk.transport.events(path, headers, handlers),
+    };
+    daemon = new SyncDaemon({
+      client: kiosk.core.syncClient(counting),
+      clock: world.clock,
+      timers: new FakeTimers(world.clock),
+      random: new SeededRandomness('single'),
+      live: false,
+    });
+    kiosk.core.signIn(CLERK.badgeId, CLERK.pin);
+    kiosk.core.perform(noteCreate('lane 2 barrier stuck'));
+
+    daemon.start();
+    await daemon.whenIdle();
+    const statuses = await Promise.all(triggers);
+
+    expect(maxInFlight).toBe(1);
+    // The start sync pushes and pulls; everything after it is one more sync with nothing to push.
+    expect(requests).toEqual([PUSH, PULL, PULL]);
+    expect(statuses[0]).toBe(statuses[1]);
+    expect(statuses[0]).toMatchObject({ pending: 0, running: false, lastError: null });
+    daemon.stop();
+  });
+
+  it('waits for the network while offline and syncs as soon as it is back', async () => {
+    const cab = await world.addDevice('cab-offline-daemon', { transport: (http) => new ScriptedTransport(http) });
+    const timers = new FakeTimers(world.clock);
+    const daemon = daemonFor(cab, timers);
+    daemon.start();
+    await daemon.whenIdle();
+    const before = scripted(cab).attempts.length;
+
+    daemon.networkChanged(false);
+    expect(daemon.status()).toMatchObject({ online: false, nextAttemptAt: null });
+    cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    cab.core.perform(noteCreate('no signal in the canyon'));
+    timers.advance(60 * MINUTE);
+    await daemon.whenIdle();
+    expect(scripted(cab).attempts.length).toBe(before);
+
+    daemon.networkChanged(true);
+    await daemon.whenIdle();
+    expect(scripted(cab).attempts.slice(before)).toEqual([PUSH, PULL]);
+    expect(daemon.status()).toMatchObject({ online: true, pending: 0 });
+    daemon.stop();
+  });
+
+  it('stops syncing when the office requires an update, keeping every pending entry for the updated app', async () => {
+    const cab = await world.addDevice('cab-outdated', { transport: (http) => new ScriptedTransport(http) });
+    cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    cab.core.perform(noteCreate('written before the update'));
+    // The office moved its supported window past this build's schema.
+    const tooOld = { code: 'update-required', message: 'this app (schema 1) is too old to sync; update to schema 2 or later', minimumVersion: 2, currentVersion: 3 };
+    scripted(cab).answerAlways(PUSH, { status: 426, body: tooOld });
+
+    const error = await cab.client.sync().catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(UpdateRequiredError);
+    expect(error).toMatchObject({ minimumVersion: 2, currentVersion: 3 });
+
+    const timers = new FakeTimers(world.clock);
+    const statuses: DaemonStatus[] = [];
+    const daemon = new SyncDaemon({
+      client: cab.client,
+      clock: world.clock,
+      timers,
+      random: new SeededRandomness('outdated'),
+      onStatus: (status) => statuses.push(status),
+      live: false,
+    });
+    daemon.start();
+    await daemon.whenIdle();
+    expect(daemon.status()).toMatchObject({
+      updateRequired: { minimumVersion: 2, currentVersion: 3, message: expect.stringMatching(/too old/) },
+      lastError: { code: 'update-required' },
+      nextAttemptAt: null,
+      pending: 2,
+    });
+    expect(statuses.at(-1)?.updateRequired).not.toBeNull();
+    const attempts = scripted(cab).attempts.length;
+
+    await daemon.syncNow();
+    daemon.resumed();
+    daemon.networkChanged(true);
+    timers.advance(24 * 60 * MINUTE);
+    await daemon.whenIdle();
+    expect(scripted(cab).attempts.length).toBe(attempts);
+    expect(cab.core.status().outbox.pending).toBe(2);
+  });
+
+  it('pulls an office edit as soon as the live stream announces it', async () => {
+    const cab = await world.addDevice('cab-live');
+    const order = await world.office.createWorkOrder({ title: 'Reposition chassis', statusNote: 'queued' });
+    const daemon = new SyncDaemon({
+      client: cab.client,
+      clock: world.clock,
+      timers: systemTimers,
+      random: new SeededRandomness('live'),
+      // No interval sync within the test: only the live stream can bring the edit.
+      intervalMs: 60 * MINUTE,
+    });
+    daemon.start();
+    await eventually(() => daemon.status().live);
+    await daemon.whenIdle();
+    expect(cab.core.getRecord('workOrder', order.id)?.fields.priority).toBe('normal');
+
+    await world.office.updateWorkOrder(order.id, { priority: 'urgent' });
+
+    await eventually(() => cab.core.getRecord('workOrder', order.id)?.fields.priority === 'urgent');
+    expect(cab.core.getRecord('workOrder', order.id)).toMatchObject({ serverVersion: 2, syncState: 'synced' });
+    daemon.stop();
+    expect(daemon.status().live).toBe(false);
+  });
+
+  it('keeps local edits made while a push is in flight, and sends them right after', async () => {
+    const kiosk = await world.addDevice('kiosk-inflight');
+    const order = await world.office.createWorkOrder({ title: 'Gate audit' });
+    await kiosk.client.pull();
+    kiosk.core.signIn(CLERK.badgeId, CLERK.pin);
+    kiosk.core.perform(update('workOrder', order.id, { statusNote: 'lane 1 done' }));
+    const seen: { path: string; entries: number[]; local: unknown }[] = [];
+    const client = kiosk.core.syncClient({
+      post: async (path, body, headers) => {
+        const entries = ((body as { entries?: { body: { seq: number } }[] }).entries ?? []).map((entry) => entry.body.seq);
+        seen.push({ path, entries, local: kiosk.core.getRecord('workOrder', order.id) });
+        const answer = kiosk.transport.post(path, body, headers);
+        // The clerk keeps working while the first push is on the wire.
+        if (seen.length === 1) kiosk.core.perform(update('workOrder', order.id, { location: 'lane 2' }));
+        return answer;
+      },
+      events: (path, headers, handlers) => kiosk.transport.events(path, headers, handlers),
+    });
+
+    await client.sync();
+
+    expect(seen.map(({ path, entries }) => [path, entries])).toEqual([
+      [PUSH, [1, 2]],
+      [PUSH, [3]],
+      [PULL, []],
+    ]);
+    // Between the two pushes: the office's answer for the first, the unsent edit on top.
+    expect(seen[1]!.local).toMatchObject({ serverVersion: 2, syncState: 'pending', fields: { statusNote: 'lane 1 done', location: 'lane 2' } });
+    expect(await world.office.record('workOrder', order.id)).toMatchObject({ version: 3, fields: { statusNote: 'lane 1 done', location: 'lane 2' } });
+    expect(kiosk.core.getRecord('workOrder', order.id)).toMatchObject({ serverVersion: 3, syncState: 'synced' });
+  });
+});
