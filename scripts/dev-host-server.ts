@@ -21,6 +21,7 @@ export interface DevHostOptions {
   dataDir: string;
   /** The built renderer (vite build). */
   rendererDir: string;
+  /** The site records carry while the dev device is not enrolled with an office. */
   siteId?: string;
 }
 
@@ -54,7 +55,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     keyStore: new InsecureDevFileKeyStore(join(options.dataDir, 'dev-keys.json'), systemRandomness),
   });
   provisionDemoOperators(core, systemRandomness);
-  const handle = createIpcHandler(core, { siteId: options.siteId ?? 'dev-yard' });
+  const handle = createIpcHandler(core, { unenrolledSiteId: options.siteId ?? 'dev-yard' });
   const preload = await bundleBrowserPreload();
 
   const server = createServer((request, response) => {

@@ -66,7 +66,9 @@ export interface HistoryEntryView {
 export interface DeviceStatusView {
   deviceId: string;
   devicePublicKey: string;
+  /** The site records made here belong to: the enrolled one, or the install's until enrollment. */
   siteId: string;
+  enrollment: { organisationId: string; siteId: string; kind: 'cab' | 'kiosk'; enrolledAt: number } | null;
   session: SessionView | null;
   journal: { entries: number; lastSeq: number; head: string; checkpoints: number };
   outbox: { pending: number; acknowledged: number; failed: number };

@@ -14,8 +14,8 @@ import {
 } from './contract.js';
 
 export interface IpcHandlerOptions {
-  /** The site this device serves; it is stamped on the records made here. */
-  siteId: string;
+  /** The site stamped on records until the office enrolls the device (which assigns the real one). */
+  unenrolledSiteId: string;
   /** Checklist templates in force (the seed ones until the office syncs its own). */
   templates?: () => readonly ChecklistTemplate[];
   /** Where unexpected failures are reported; the renderer only gets a safe message. */
@@ -101,7 +101,13 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
     },
     'device.status': () => {
       const status = core.status();
-      return { ...status, siteId: options.siteId, session: status.session && sessionView(status.session) };
+      const enrollment = core.enrollment();
+      return {
+        ...status,
+        siteId: enrollment?.siteId ?? options.unenrolledSiteId,
+        enrollment: enrollment && { organisationId: enrollment.organisationId, siteId: enrollment.siteId, kind: enrollment.kind, enrolledAt: enrollment.enrolledAt },
+        session: status.session && sessionView(status.session),
+      };
     },
     'journal.verify': () => {
       const verdict = core.verifyJournal();

@@ -16,8 +16,8 @@ const DIST = fileURLToPath(new URL('../../', import.meta.url));
 const RENDERER_INDEX = join(DIST, 'renderer', 'index.html');
 const PRELOAD = join(DIST, 'preload', 'index.cjs');
 const IDLE_CHECK_MS = 15_000;
-// Until the device is enrolled with the office (which assigns its site), the site comes from the install.
-const SITE_ID = process.env.WAYPOST_SITE_ID ?? 'site-unassigned';
+// Enrollment with the office assigns the site; until then records carry the install's.
+const UNENROLLED_SITE_ID = process.env.WAYPOST_SITE_ID ?? 'site-unassigned';
 
 function openCore(): DeviceCore {
   const userData = app.getPath('userData');
@@ -80,7 +80,7 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
-  const handle = createIpcHandler(core, { siteId: SITE_ID });
+  const handle = createIpcHandler(core, { unenrolledSiteId: UNENROLLED_SITE_ID });
   ipcMain.handle(IPC_CHANNEL, (event, method: unknown, input: unknown) =>
     fromAppPage(event) ? handle(method, input) : { ok: false, error: { code: 'forbidden', message: 'this page may not call Waypost' } },
   );

@@ -55,6 +55,11 @@ export function DevicePanel() {
           <Item label="Chain head" testId="chain-head" value={shortHash(status.journal.head)} title={status.journal.head} mono />
           <Item label="Checkpoints" testId="checkpoints" value={String(status.journal.checkpoints)} />
           <Item label="Site" testId="site" value={status.siteId} />
+          <Item
+            label="Office enrollment"
+            testId="enrollment"
+            value={status.enrollment ? `${status.enrollment.organisationId} · ${status.enrollment.kind}` : 'Not enrolled'}
+          />
           <Item label="Device" testId="device-id" value={status.deviceId} mono wide />
           <Item label="Device key" testId="device-key" value={shortHash(status.devicePublicKey)} title={status.devicePublicKey} mono />
         </dl>

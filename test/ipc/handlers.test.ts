@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIpcHandler, type IpcHandler } from '../../main/ipc/handlers.js';
 import { ipcContract, type IpcResult } from '../../main/ipc/contract.js';
 import { SEED_CHECKLIST_TEMPLATES } from '../../protocol/checklists.js';
+import { writeSyncValue } from '../../db/queries/sync.js';
 import { storeFootprint } from '../support/core-assertions.js';
 import { CLERK, INSPECTOR, openTestDevice, type TestDevice } from '../support/device.js';
 
@@ -36,7 +37,7 @@ let logged: unknown[];
 beforeEach(() => {
   device = openTestDevice();
   logged = [];
-  handle = createIpcHandler(device.core, { siteId: SITE, logError: (_message, error) => logged.push(error) });
+  handle = createIpcHandler(device.core, { unenrolledSiteId: SITE, logError: (_message, error) => logged.push(error) });
 });
 
 afterEach(() => {
@@ -86,6 +87,15 @@ describe('well-formed calls', () => {
       outbox: { pending: performed.seq },
     });
     expect(await expectValue(handle('journal.verify', {}))).toMatchObject({ ok: true, lastSeq: performed.seq });
+  });
+
+  it('takes the site from the enrollment once the office has enrolled the device, never showing its credential', async () => {
+    expect(await expectValue(handle('device.status', {}))).toMatchObject({ siteId: SITE, enrollment: null });
+    const enrollment = { deviceId: device.core.deviceId, kind: 'kiosk', siteId: 'site-harbor', organisationId: 'org-1', credential: 'secret-credential-0123456789', serverPublicKey: 'c'.repeat(64), enrolledAt: 1 };
+    writeSyncValue(device.core.database.db, 'enrollment', enrollment);
+    const status = await expectValue(handle('device.status', {}));
+    expect(status).toMatchObject({ siteId: 'site-harbor', enrollment: { siteId: 'site-harbor', organisationId: 'org-1', kind: 'kiosk', enrolledAt: 1 } });
+    expect(JSON.stringify(status)).not.toContain('secret-credential');
   });
 
   it('lists the seed checklist templates, as copies the caller cannot alter', async () => {
