@@ -291,3 +291,47 @@ export const counters = pgTable('counters', {
   name: text('name').primaryKey(),
   value: bigint('value', { mode: 'number' }).notNull(),
 });
+
+/**
+ * A reviewer's decision on a review item: which version stays (the one in place, the proposed one,
+ * or a value the reviewer wrote), why, and who decided. One per item, append-only; `writeId` is the
+ * office write in `record_writes` that carried the decision to the record.
+ */
+export const reviewDecisions = pgTable('review_decisions', {
+  reviewItemId: bigint('review_item_id', { mode: 'number' })
+    .primaryKey()
+    .references(() => reviewItems.id),
+  choice: text('choice', { enum: ['current', 'proposed', 'merged'] }).notNull(),
+  /** The field's value after the decision. */
+  value: jsonb('value'),
+  reason: text('reason').notNull(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => officeUsers.id),
+  writeId: bigint('write_id', { mode: 'number' }).notNull(),
+  decidedAt: epoch('decided_at').notNull(),
+});
+
+/**
+ * Attachments (photos, signatures) an organisation holds, named by SHA-256. The bytes live in the
+ * attachment storage, shared by hash; a row says the organisation has (or is uploading) them.
+ * `storedAt` stays null until the uploaded bytes' hash was checked against the name.
+ */
+export const attachments = pgTable(
+  'attachments',
+  {
+    organisationId: text('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    sha256: text('sha256').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    mimeType: text('mime_type').notNull(),
+    /** The device sending the bytes; only it may add chunks while the upload is open. */
+    uploaderDeviceId: text('uploader_device_id')
+      .notNull()
+      .references(() => devices.id),
+    createdAt: epoch('created_at').notNull(),
+    storedAt: epoch('stored_at'),
+  },
+  (table) => [primaryKey({ columns: [table.organisationId, table.sha256] })],
+);
