@@ -1,0 +1,28 @@
+import type { BenchmarkResult, Figure } from './benchmark.js';
+
+/** The human-readable table: one row per figure, the ratio to the same-run baseline next to it. */
+export function formatTable(results: Record<string, BenchmarkResult>): string {
+  const header = ['benchmark', 'metric', 'value', 'baseline', 'ratio', 'goal'];
+  const rows = Object.entries(results).flatMap(([name, result]) => result.figures.map((figure) => row(name, figure)));
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((cells) => cells[column]!.length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  const baselines = Object.entries(results).map(([name, result]) => `  ${name}: ${result.baseline}`);
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line), '', 'baselines (same run):', ...baselines].join('\n');
+}
+
+function row(name: string, figure: Figure): string[] {
+  return [
+    name,
+    figure.metric,
+    `${formatNumber(figure.value)} ${figure.unit}`,
+    figure.baseline === null ? '' : `${formatNumber(figure.baseline)} ${figure.unit}`,
+    figure.ratio === null ? '' : `${figure.ratio.toFixed(2)}x`,
+    figure.goal ? `${figure.goal.met ? 'met' : 'MISSED'} (${figure.goal.text})` : '',
+  ];
+}
+
+function formatNumber(value: number): string {
+  if (value >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (value >= 10) return value.toFixed(1);
+  return value.toFixed(3);
+}
