@@ -22,7 +22,8 @@ export function timeMs(work: () => void): number {
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) throw new Error('no samples to take a percentile of');
   if (p < 0 || p > 100) throw new Error(`percentile must be within 0..100, got ${p}`);
-  const rank = Math.ceil((p / 100) * sorted.length);
+  // p * n first: (99.9 / 100) * 1000 is 999.0000000000001 in floating point and would round up.
+  const rank = Math.ceil((p * sorted.length) / 100);
   return sorted[Math.max(rank, 1) - 1]!;
 }
 
