@@ -65,7 +65,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ code: 'not-found', message: `no route ${request.method} ${request.url.split('?')[0]}` } satisfies ApiError),
   );
-  app.addHook('onClose', async () => {
+  // Before the listener closes: event streams never end by themselves and would hold it open.
+  app.addHook('preClose', async () => {
     context.accepting = false;
     await notifier.stop();
   });
@@ -123,4 +124,18 @@ export function checkSchemaVersion(version: unknown): number {
 export function schemaVersionOfBody(body: unknown): number {
   const version = typeof body === 'object' && body !== null ? (body as { schemaVersion?: unknown }).schemaVersion : undefined;
   return checkSchemaVersion(version);
+}
+
+/**
+ * Stops accepting, lets requests in flight finish for up to `graceMs`, then cuts whatever
+ * connections remain (clients holding idle or never-used keep-alive sockets would otherwise keep
+ * the listener open until their own timeouts).
+ */
+export async function closeServer(app: FastifyInstance, graceMs: number): Promise<void> {
+  const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(cut);
+  }
 }

@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 import { systemClock, systemRandomness } from '../main/core/ports.js';
 import { type Signer, createSigner } from '../protocol/crypto/ed25519.js';
 import { bytesToHex, hexToBytes } from '../protocol/crypto/hash.js';
-import { buildServer } from './app.js';
+import { buildServer, closeServer } from './app.js';
 import { hashSecret, newSecret } from './auth.js';
 import { ConfigError, type ServiceConfig, loadConfig } from './config.js';
 import { type OfficeDatabase, openDatabase } from './db/connect.js';
@@ -48,7 +48,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
         }, config.shutdownTimeoutMs);
         timer.unref();
         try {
-          await app.close();
+          await closeServer(app, Math.floor(config.shutdownTimeoutMs / 2));
         } finally {
           await database.close();
           serverSigner.destroy();

@@ -47,7 +47,6 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
     stream.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
     const send = (event: string, data: SyncEventData) => stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -58,7 +57,9 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
       clearInterval(keepAlive);
       unsubscribe();
       context.notifier.off('close', end);
-      if (!stream.writableEnded) stream.end();
+      // The connection carried only this stream: close it rather than leave it idle in keep-alive,
+      // which would hold a shutting-down server open until the client gives up on it.
+      if (!stream.writableEnded) stream.end(() => request.raw.socket.destroy());
     };
     request.raw.on('close', end);
     context.notifier.on('close', end);

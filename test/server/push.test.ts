@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../protocol/crypto/hash.js';
 import { signEntry, type JournalEntry } from '../../protocol/journal.js';
-import { CURRENT_SCHEMA_VERSION, pushResponseSchema, verifyAnchorReceipt, type PushResponse } from '../../protocol/wire.js';
+import { CURRENT_SCHEMA_VERSION, pushResponseSchema, verifyAnchorReceipt } from '../../protocol/wire.js';
 import { journalEntries, records } from '../../server/db/schema.js';
 import { TestChain } from '../support/chain-fixtures.js';
 import { call, countRows, enrollDevice, seedOrganisation, SOUTH_INSPECTOR, startTestServer, type TestServer } from '../support/server.js';
@@ -30,7 +30,7 @@ function note(chain: TestChain, draft: Parameters<TestChain['record']>[0] = {}):
 }
 
 async function push(credential: string, deviceId: string, entries: unknown[], extra: Record<string, unknown> = {}) {
-  return call<PushResponse>(server, 'POST', '/v1/sync/push', {
+  return call(server, 'POST', '/v1/sync/push', {
     token: credential,
     body: { schemaVersion: CURRENT_SCHEMA_VERSION, deviceId, sentAt: server.clock.now(), entries, ...extra },
   });

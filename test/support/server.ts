@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { type Signer, createSigner } from '../../protocol/crypto/ed25519.js';
 import { bytesToHex } from '../../protocol/crypto/hash.js';
 import { CURRENT_SCHEMA_VERSION, type DeviceKind, type EnrollResponse, signEnrollmentClaim } from '../../protocol/wire.js';
-import { buildServer } from '../../server/app.js';
+import { buildServer, closeServer } from '../../server/app.js';
 import { hashSecret } from '../../server/auth.js';
 import { type OfficeDatabase, openDatabase } from '../../server/db/connect.js';
 import { upsertBootstrapAdmin } from '../../server/db/queries/identity.js';
@@ -75,7 +75,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return { ...server, ...peer, database: peerDb };
     },
     async close() {
-      for (const app of instances.reverse()) await app.close();
+      for (const app of instances.reverse()) await closeServer(app, 100);
       for (const peer of peers) await peer.close();
       await database.close();
       if (url) await dropSchema(url, schema);
@@ -186,9 +186,21 @@ export async function enrollDevice(
 }
 
 /** Row counts of the tables a push or an office write may write, to prove a request wrote nothing. */
-export async function countRows(database: OfficeDatabase): Promise<Record<string, number>> {
-  const tables = ['journal_entries', 'records', 'record_versions', 'record_writes', 'review_items', 'changes', 'device_flags', 'devices', 'enrollment_tokens'];
-  const counts: Record<string, number> = {};
+const COUNTED_TABLES = [
+  'journal_entries',
+  'records',
+  'record_versions',
+  'record_writes',
+  'review_items',
+  'changes',
+  'device_flags',
+  'devices',
+  'enrollment_tokens',
+] as const;
+
+export async function countRows(database: OfficeDatabase): Promise<Record<(typeof COUNTED_TABLES)[number], number>> {
+  const tables = COUNTED_TABLES;
+  const counts = {} as Record<(typeof COUNTED_TABLES)[number], number>;
   for (const table of tables) {
     const result = (await database.db.execute(sql.raw(`SELECT count(*)::int AS n FROM ${table}`))) as unknown as { rows: { n: number }[] };
     counts[table] = Number(result.rows[0]!.n);
