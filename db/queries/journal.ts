@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gte, lte, sql } from 'drizzle-orm';
 import { canonicalize, ZERO_HASH, type JournalEntry, type SignedCheckpoint, decodeHlc, type Hlc, HLC_ZERO } from '../../protocol/index.js';
 import type { DeviceDb } from '../open.js';
 import { checkpoints, journal, outbox } from '../schema.js';
+import { prepareOnce } from './statements.js';
 
 export interface ChainTip {
   seq: number;
@@ -11,7 +12,10 @@ export interface ChainTip {
 
 /** The newest entry, or the newest checkpoint when everything has been compacted. */
 export function readChainTip(db: DeviceDb): ChainTip {
-  const last = db.select({ seq: journal.seq, hash: journal.hash, hlc: journal.hlc }).from(journal).orderBy(desc(journal.seq)).limit(1).get();
+  const selectLast = prepareOnce(db, 'journal.last', () =>
+    db.select({ seq: journal.seq, hash: journal.hash, hlc: journal.hlc }).from(journal).orderBy(desc(journal.seq)).limit(1).prepare(),
+  );
+  const last = selectLast.get();
   if (last) return { seq: last.seq, head: last.hash, hlc: decodeHlc(last.hlc) };
   const checkpoint = latestCheckpoint(db);
   // The clock only needs to stay ahead of the folded entries, all made before the checkpoint.
@@ -22,23 +26,29 @@ export function readChainTip(db: DeviceDb): ChainTip {
 /** Appends a signed entry and marks it pending in the outbox; call inside the action's transaction. */
 export function appendJournalEntry(db: DeviceDb, entry: JournalEntry): void {
   const { body } = entry;
-  db.insert(journal)
-    .values({
-      seq: body.seq,
-      kind: body.kind,
-      sessionId: body.sessionId,
-      operatorId: body.operatorId,
-      recordType: body.kind === 'record' ? body.recordType : null,
-      recordId: body.kind === 'record' ? body.recordId : null,
-      deviceTime: body.deviceTime,
-      hlc: body.hlc,
-      prevHash: body.prevHash,
-      hash: entry.hash,
-      signature: entry.signature,
-      body: canonicalize(body),
-    })
-    .run();
-  db.insert(outbox).values({ seq: body.seq, state: 'pending' }).run();
+  const statements = prepareOnce(db, 'journal.append', () => ({
+    // Every journal column is plain text or integer, so drizzle's column-bound placeholders bind as is.
+    journal: db
+      .insert(journal)
+      .values(Object.fromEntries(Object.keys(getTableColumns(journal)).map((key) => [key, sql.placeholder(key)])) as never)
+      .prepare(),
+    outbox: db.insert(outbox).values({ seq: sql.placeholder('seq'), state: 'pending' }).prepare(),
+  }));
+  statements.journal.run({
+    seq: body.seq,
+    kind: body.kind,
+    sessionId: body.sessionId,
+    operatorId: body.operatorId,
+    recordType: body.kind === 'record' ? body.recordType : null,
+    recordId: body.kind === 'record' ? body.recordId : null,
+    deviceTime: body.deviceTime,
+    hlc: body.hlc,
+    prevHash: body.prevHash,
+    hash: entry.hash,
+    signature: entry.signature,
+    body: canonicalize(body),
+  } satisfies Record<keyof typeof journal.$inferInsert, unknown>);
+  statements.outbox.run({ seq: body.seq });
 }
 
 function toEntry(row: { body: string; hash: string; signature: string }): JournalEntry {

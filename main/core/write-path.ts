@@ -9,6 +9,7 @@ import {
 } from '../../protocol/index.js';
 import type { DeviceDb, Sqlite } from '../../db/open.js';
 import { readRecord, type StoredRecord, writeRecord } from '../../db/queries/records.js';
+import { inTransaction } from '../../db/queries/statements.js';
 import { CoreError, storageError } from './errors.js';
 import { appendSignedEntry } from './journal-writer.js';
 import { type Clock, type Randomness, randomId } from './ports.js';
@@ -50,7 +51,7 @@ export function performAction(deps: WritePathDeps, input: unknown): ActionResult
 
   let result: ActionResult;
   try {
-    result = deps.sqlite.transaction(() => applyInTransaction(deps, action.recordType, recordId, action.action, action.ops, session))();
+    result = inTransaction(deps.sqlite, () => applyInTransaction(deps, action.recordType, recordId, action.action, action.ops, session));
   } catch (error) {
     throw storageError(error);
   }
