@@ -1,4 +1,5 @@
 import type { IpcInput, IpcMethod, IpcOutput } from '../main/ipc/contract.js';
+import { sentence } from './format.js';
 
 /** A refusal from the core, with the field it is about when there is one. */
 export class ApiError extends Error {
@@ -29,11 +30,6 @@ export async function call<M extends IpcMethod>(method: M, input: IpcInput<M>): 
     for (const listener of sessionEndListeners) listener(sentence(message));
   }
   throw new ApiError(code, sentence(message), field);
-}
-
-/** The core writes messages in lower case to fit inside sentences; on screen they stand alone. */
-export function sentence(message: string): string {
-  return message.charAt(0).toUpperCase() + message.slice(1);
 }
 
 export function errorMessage(error: unknown): string {

@@ -76,12 +76,14 @@ interface ChoiceProps<T extends string> {
   disabled?: boolean;
   /** Colours a choice by meaning (pass green, fail red). */
   toneOf?: (value: T) => string;
+  /** One full-width option per line, for long labels. */
+  stacked?: boolean;
 }
 
 /** A row of large toggle buttons: one tap per answer on a touch screen. */
-export function Choice<T extends string>({ label, options, value, onChange, disabled, toneOf }: ChoiceProps<T>) {
+export function Choice<T extends string>({ label, options, value, onChange, disabled, toneOf, stacked }: ChoiceProps<T>) {
   return (
-    <div className="choice" role="radiogroup" aria-label={label}>
+    <div className={`choice${stacked ? ' choice--stacked' : ''}`} role="radiogroup" aria-label={label}>
       {options.map((option) => (
         <button
           key={option.value}

@@ -20,3 +20,8 @@ export function shortHash(hex: string): string {
 export function plural(count: number, one: string, many: string): string {
   return `${count.toLocaleString()} ${count === 1 ? one : many}`;
 }
+
+/** The core writes messages in lower case to fit inside sentences; on screen they stand alone. */
+export function sentence(message: string): string {
+  return message.charAt(0).toUpperCase() + message.slice(1);
+}

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { DeviceStatusView, JournalVerification } from '../../main/ipc/contract.js';
-import { call, errorMessage, sentence } from '../api.js';
+import { call, errorMessage } from '../api.js';
 import { Alert } from '../components.js';
-import { plural, shortHash } from '../format.js';
+import { plural, sentence, shortHash } from '../format.js';
 
 /** What the device holds and whether its signed journal is intact: for the operator and for support calls. */
 export function DevicePanel() {

@@ -39,12 +39,13 @@ export function GateScreen({ siteId }: Props) {
     void refresh();
   }, [refresh]);
 
-  function saved(message: string) {
-    setNotice(message);
-    setError(null);
+  // The message shows once the list shows what it talks about.
+  async function saved(message: string) {
     setMode({ kind: 'new' });
     setFormRound((round) => round + 1);
-    void refresh();
+    setError(null);
+    await refresh();
+    setNotice(message);
   }
 
   async function submit(event: GateEvent) {
@@ -59,8 +60,8 @@ export function GateScreen({ siteId }: Props) {
         action: 'submit',
         ops: [{ op: 'set', field: 'recordedAt', value: event.recordedAt }],
       });
-      setNotice(`Submitted the gate-${event.direction} of ${event.truckPlate} (journal entry ${seq}). It can no longer change; record a correction if needed.`);
       await refresh();
+      setNotice(`Submitted the gate-${event.direction} of ${event.truckPlate} (journal entry ${seq}). It can no longer change; record a correction if needed.`);
     } catch (failure) {
       setError(errorMessage(failure));
     } finally {
@@ -73,7 +74,7 @@ export function GateScreen({ siteId }: Props) {
 
   return (
     <div className="gate-screen">
-      <GateEventForm key={formKey} mode={mode} siteId={siteId} onSaved={saved} onCancel={() => setMode({ kind: 'new' })} />
+      <GateEventForm key={formKey} mode={mode} siteId={siteId} onSaved={(message) => void saved(message)} onCancel={() => setMode({ kind: 'new' })} />
       <section className="card" aria-labelledby="today-heading">
         <div className="card__header">
           <h2 id="today-heading">Today's gate events</h2>

@@ -1,7 +1,7 @@
 import type { RecordView } from '../../main/ipc/contract.js';
 import type { FieldOperation } from '../../protocol/actions.js';
 import { checkContainerNumber } from '../../protocol/iso6346.js';
-import { sentence } from '../api.js';
+import { sentence } from '../format.js';
 
 /** A gate event as the clerk sees it (protocol/records/gate-event.ts holds the rules). */
 export interface GateEvent {
@@ -65,18 +65,15 @@ export type ContainerCheck = { state: 'empty' } | { state: 'typing'; message: st
 const CONTAINER_LENGTH = 11;
 /** The start of a well-shaped number, so the clerk is not told it is wrong halfway through typing it. */
 const CONTAINER_PREFIX = /^(?:[A-Z]{0,3}|[A-Z]{3}[UJZ]\d{0,6})$/i;
-const CONTAINER_SHAPE = 'Owner code (3 letters), U, J or Z, 6 digits and the check digit';
 
-/** Live feedback while the clerk types: wait for all 11 characters before calling it wrong. */
+/** Live feedback while the clerk types, in the words of the same check the core runs. */
 export function checkContainerInput(text: string): ContainerCheck {
   const compact = text.replace(/[\s-]/g, '');
   if (compact === '') return { state: 'empty' };
   const result = checkContainerNumber(compact);
   if (result.ok) return { state: 'valid', value: result.value };
-  if (compact.length < CONTAINER_LENGTH && CONTAINER_PREFIX.test(compact)) {
-    return { state: 'typing', message: CONTAINER_SHAPE };
-  }
-  return { state: 'invalid', message: compact.length === CONTAINER_LENGTH ? sentence(result.reason) : CONTAINER_SHAPE };
+  const message = sentence(result.reason);
+  return compact.length < CONTAINER_LENGTH && CONTAINER_PREFIX.test(compact) ? { state: 'typing', message } : { state: 'invalid', message };
 }
 
 export function parseSealNumbers(text: string): string[] {

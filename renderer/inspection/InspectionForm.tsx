@@ -1,7 +1,8 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { ChecklistItem, ChecklistTemplate } from '../../protocol/checklists.js';
 import type { FieldOperation } from '../../protocol/actions.js';
-import { call, errorMessage, sentence } from '../api.js';
+import { call, errorMessage } from '../api.js';
+import { sentence } from '../format.js';
 import { Alert, Choice, TextField } from '../components.js';
 import { checklistProgress, readInspection, submitProblems, type ChecklistAnswer, type ChecklistResult, type Inspection } from './inspection.js';
 

@@ -44,8 +44,7 @@ export function InspectionScreen() {
         template={activeTemplate}
         onClose={(message) => {
           setActiveId(null);
-          setNotice(message);
-          void refresh();
+          void refresh().then(() => setNotice(message));
         }}
       />
     );

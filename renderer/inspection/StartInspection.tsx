@@ -48,8 +48,11 @@ export function StartInspection({ templates, onStarted }: Props) {
     <form className="card" onSubmit={start} noValidate aria-label="Start an inspection">
       <h2>Start an inspection</h2>
       <div className={`field${errors.templateId ? ' field--error' : ''}`}>
-        <span className="field__label">Checklist</span>
+        <span className="field__label">
+          Checklist<span className="required" aria-hidden="true"> *</span>
+        </span>
         <Choice
+          stacked
           label="Checklist"
           options={templates.map((template) => ({ value: template.id, label: template.title }))}
           value={templateId}

@@ -53,6 +53,7 @@ describe.skipIf(skipBrowserTests)('inspector in the browser', () => {
     await page.getByText('Choose a checklist').waitFor();
     await page.getByText('Enter the unit or trailer number').waitFor();
     expect(await page.getByText('No inspection in progress.').count()).toBe(1);
+    await screenshot(page, '09-start-refused');
 
     await page.getByRole('radio', { name: 'Driver vehicle inspection — power unit' }).click();
     await page.getByLabel('Unit / trailer number').fill('trk-104');
