@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncDaemon, systemTimers, type DaemonStatus } from '../../main/core/sync/daemon.js';
 import { UpdateRequiredError } from '../../main/core/sync/errors.js';
 import type { SyncTransport } from '../../main/core/sync/transport.js';
-import { CLERK, INSPECTOR, SeededRandomness } from '../support/device.js';
+import { CURRENT_SCHEMA_VERSION } from '../../protocol/wire.js';
+import { CLERK, INSPECTOR, provisionTestOperators, SeededRandomness } from '../support/device.js';
 import { noteCreate, update } from './support/actions.js';
 import { FakeTimers } from './support/timers.js';
 import { ScriptedTransport } from './support/transports.js';
@@ -178,16 +179,18 @@ describe('the sync daemon', () => {
   });
 
   it('stops syncing when the office requires an update, keeping every pending entry for the updated app', async () => {
-    const cab = await world.addDevice('cab-outdated', { transport: (http) => new ScriptedTransport(http) });
+    // A build whose schema is below the office's supported window (the office still enrolled it).
+    const cab = await world.addDevice('cab-outdated', { transport: (http) => new ScriptedTransport(http), client: { schemaVersion: 0 }, pull: false });
+    // Its operators came with pulls it made while it was still supported.
+    provisionTestOperators(cab.core, cab.random);
     cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
     cab.core.perform(noteCreate('written before the update'));
-    // The office moved its supported window past this build's schema.
-    const tooOld = { code: 'update-required', message: 'this app (schema 1) is too old to sync; update to schema 2 or later', minimumVersion: 2, currentVersion: 3 };
-    scripted(cab).answerAlways(PUSH, { status: 426, body: tooOld });
 
     const error = await cab.client.sync().catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(UpdateRequiredError);
-    expect(error).toMatchObject({ minimumVersion: 2, currentVersion: 3 });
+    expect(error).toMatchObject({ code: 'update-required', minimumVersion: 1, currentVersion: CURRENT_SCHEMA_VERSION });
+    const streamClosed = new Promise<Error | null>((resolve) => cab.client.listen({ onReady: () => undefined, onChanges: () => undefined, onClose: resolve }));
+    expect(await streamClosed).toBeInstanceOf(UpdateRequiredError);
 
     const timers = new FakeTimers(world.clock);
     const statuses: DaemonStatus[] = [];
@@ -202,7 +205,7 @@ describe('the sync daemon', () => {
     daemon.start();
     await daemon.whenIdle();
     expect(daemon.status()).toMatchObject({
-      updateRequired: { minimumVersion: 2, currentVersion: 3, message: expect.stringMatching(/too old/) },
+      updateRequired: { minimumVersion: 1, currentVersion: CURRENT_SCHEMA_VERSION, message: expect.stringMatching(/too old/) },
       lastError: { code: 'update-required' },
       nextAttemptAt: null,
       pending: 2,
@@ -217,6 +220,7 @@ describe('the sync daemon', () => {
     await daemon.whenIdle();
     expect(scripted(cab).attempts.length).toBe(attempts);
     expect(cab.core.status().outbox.pending).toBe(2);
+    expect(await world.office.record('note', cab.core.listRecords('note')[0]!.id)).toBeNull();
   });
 
   it('pulls an office edit as soon as the live stream announces it', async () => {

@@ -213,6 +213,47 @@ describe('push and pull between devices and the office', () => {
     expect(kiosk.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin).operatorId).toBe(INSPECTOR.operatorId);
   });
 
+  it('stores the pull cursor only with the changes it covers: a lost pull answer is fetched again, page by page', async () => {
+    const kiosk = await world.addDevice('kiosk-pages', { transport: (http) => new ScriptedTransport(http), client: { pullLimit: 2 } });
+    const cursor = readPullCursor(kiosk.core.database.db);
+    const orders = [];
+    for (let i = 0; i < 5; i++) orders.push((await world.office.createWorkOrder({ title: `Paged order ${i}` })).id);
+    (kiosk.transport as ScriptedTransport).dropResponses('/v1/sync/pull');
+
+    expect(await rejection(kiosk.client.pull())).toMatchObject({ code: 'network' });
+    expect(readPullCursor(kiosk.core.database.db)).toBe(cursor);
+    expect(orders.map((id) => kiosk.core.getRecord('workOrder', id))).toEqual([null, null, null, null, null]);
+
+    const pulled = await kiosk.client.pull();
+    expect(pulled).toMatchObject({ pages: 3, records: 5 });
+    expect(orders.map((id) => kiosk.core.getRecord('workOrder', id)?.fields.title)).toEqual(orders.map((_, i) => `Paged order ${i}`));
+  });
+
+  it('compacts what the office acknowledged; a failed entry holds compaction until it is settled, and sync carries on after it', async () => {
+    const kiosk = await world.addDevice('kiosk-compact');
+    kiosk.core.signIn(CLERK.badgeId, CLERK.pin);
+    kiosk.core.perform(noteCreate('before the failure'));
+    const foreign = gateEventCreate('TX-2002', 'SEAL-9');
+    foreign.ops[0] = { op: 'set', field: 'siteId', value: SOUTH };
+    const failed = kiosk.core.perform(foreign).seq;
+    kiosk.core.perform(noteCreate('after the failure'));
+    await kiosk.client.sync();
+
+    expect(kiosk.core.compact().map((checkpoint) => [checkpoint.manifest.fromSeq, checkpoint.manifest.toSeq])).toEqual([[1, failed - 1]]);
+    expect(kiosk.core.failedEntries().map((entry) => entry.seq)).toEqual([failed]);
+
+    kiosk.core.discardFailed(failed);
+    await kiosk.client.sync();
+    kiosk.core.compact();
+    expect(kiosk.core.status().journal.entries).toBe(0);
+
+    const later = kiosk.core.perform(noteCreate('after compaction')).record.id;
+    await kiosk.client.sync();
+    expect(kiosk.core.getRecord('note', later)).toMatchObject({ syncState: 'synced', serverVersion: 1 });
+    expect(kiosk.core.verifyJournal()).toMatchObject({ ok: true });
+    expect(readAnchor(kiosk.core.database.db)).toMatchObject({ seq: kiosk.core.status().journal.lastSeq });
+  });
+
   it('applies nothing from an answer whose receipt the enrolled office key did not sign', async () => {
     const cab = await world.addDevice('cab-forged');
     cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);

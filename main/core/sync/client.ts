@@ -6,7 +6,7 @@ import type { Clock } from '../ports.js';
 import { deviceHeaders } from './api.js';
 import { SyncError } from './errors.js';
 import { pullPage } from './pull.js';
-import { pushBatch } from './push.js';
+import { type PushBatchReport, pushBatch } from './push.js';
 import { readLastSuccessAt, requireEnrollment } from './state.js';
 import type { EventStream, SyncTransport } from './transport.js';
 
@@ -21,6 +21,8 @@ export interface SyncClientOptions {
   batchSize?: number;
   /** Changes per pull page. */
   pullLimit?: number;
+  /** Told after each push batch is applied (progress, and what a later failure leaves done). */
+  onBatch?(report: PushBatchReport): void;
 }
 
 export interface PushSummary {
@@ -132,6 +134,7 @@ export class SyncClient {
     for (let round = 0; round < rounds; round++) {
       const report = await pushBatch(deps, batchSize);
       if (!report) break;
+      this.#options.onBatch?.(report);
       summary.batches++;
       summary.sent += report.sent;
       summary.acknowledged.push(...report.acknowledged);

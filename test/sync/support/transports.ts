@@ -16,7 +16,6 @@ export interface SentRequest {
 type Fault =
   | { kind: 'drop-response' }
   | { kind: 'rewrite'; change: (body: any) => unknown }
-  | { kind: 'answer'; response: TransportResponse }
   | { kind: 'unreachable' };
 
 /** Forwards to the real transport, with faults queued per path by the test. */
@@ -39,17 +38,12 @@ export class ScriptedTransport implements SyncTransport {
     this.#queue(path, { kind: 'rewrite', change });
   }
 
-  /** From now on every request to `path` gets this answer without reaching the office. */
-  answerAlways(path: string, response: TransportResponse): void {
-    this.#faults.set(path, [{ kind: 'answer', response }]);
-  }
-
   /** From now on no request to `path` reaches the office (a dead zone). */
   unreachable(path: string): void {
     this.#faults.set(path, [{ kind: 'unreachable' }]);
   }
 
-  /** Ends `answerAlways` and `unreachable`: requests reach the office again. */
+  /** Ends `unreachable`: requests reach the office again. */
   heal(): void {
     this.#faults.clear();
   }
@@ -60,7 +54,6 @@ export class ScriptedTransport implements SyncTransport {
     if (fault?.kind === 'unreachable') throw networkError(new Error('no route to host'));
     const sent = fault?.kind === 'rewrite' ? fault.change(structuredClone(body)) : body;
     this.sent.push({ path, body: sent });
-    if (fault?.kind === 'answer') return fault.response;
     const response = await this.inner.post(path, sent, headers);
     if (fault?.kind === 'drop-response') throw networkError(new Error('connection reset after the request was sent'));
     return response;
