@@ -85,6 +85,10 @@ export const API_ERROR_CODES = [
   'schema-version-unsupported',
   'unavailable',
   'internal',
+  /** 409: an attachment chunk was sent at another offset than the bytes received so far (see `received`). */
+  'upload-offset-mismatch',
+  /** 422: the uploaded bytes do not hash to the attachment's name; nothing was kept. */
+  'attachment-hash-mismatch',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
@@ -442,3 +446,260 @@ export const officeWriteResponseSchema = z.strictObject({
   record: canonicalRecordSchema.nullable(),
 });
 export type OfficeWriteResponse = z.infer<typeof officeWriteResponseSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Review queue (office: reviewer or admin decide; dispatchers may read the queue)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * GET  /v1/office/review-items?status=&siteId=&recordType=&after=&limit=  → `reviewItemPageSchema`
+ * POST /v1/office/review-items/:id/resolve  (`resolveReviewItemSchema`)   → `resolvedReviewItemSchema`
+ * The decision becomes an office write on the record (a new version when anything devices see
+ * changed: the field's value, or the record no longer pending review), so it reaches devices on pull.
+ */
+const decimal = (max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, 'a whole number')
+    .transform(Number)
+    .pipe(z.number().int().nonnegative().max(max));
+
+export const MAX_REVIEW_PAGE = 200;
+
+export const listReviewItemsQuerySchema = z.strictObject({
+  status: z.enum(['open', 'resolved']).optional(),
+  siteId: identifier.optional(),
+  recordType: identifier.optional(),
+  /** Items with a larger id than this (the previous page's `nextAfter`). */
+  after: decimal(Number.MAX_SAFE_INTEGER).optional(),
+  limit: decimal(MAX_REVIEW_PAGE).pipe(z.number().positive()).optional(),
+});
+
+/** Who made a write: an operator on a device, or an office user. */
+export const writeAuthorSchema = z.strictObject({
+  origin: z.enum(['office', 'field']),
+  operatorId: identifier.nullable(),
+  userId: identifier.nullable(),
+  deviceId: identifier.nullable(),
+  seq: z.number().int().positive().nullable(),
+  deviceTime: z.number().int().nullable(),
+  receivedAt: z.number().int(),
+});
+export type WriteAuthor = z.infer<typeof writeAuthorSchema>;
+
+export const reviewChoiceSchema = z.enum(['current', 'proposed', 'merged']);
+export type ReviewChoice = z.infer<typeof reviewChoiceSchema>;
+
+export const reviewItemSchema = z.strictObject({
+  id: z.number().int().positive(),
+  recordType: identifier,
+  recordId: identifier,
+  siteId: identifier,
+  /** The field in question; `*` when an update arrived for a deleted record. */
+  field: z.string(),
+  key: z.string().nullable(),
+  reason: z.string(),
+  /** The value in place when the item was filed, and the competing one. */
+  current: z.unknown(),
+  proposed: z.unknown(),
+  /** The write whose value is `proposed`. */
+  proposedBy: writeAuthorSchema,
+  status: z.enum(['open', 'resolved']),
+  createdAt: z.number().int(),
+  decision: z
+    .strictObject({
+      choice: reviewChoiceSchema,
+      value: z.unknown(),
+      reason: z.string(),
+      userId: identifier,
+      userName: z.string(),
+      decidedAt: z.number().int(),
+      /** The record version the decision produced; null when it changed nothing devices see. */
+      version: z.number().int().positive().nullable(),
+    })
+    .nullable(),
+});
+export type ReviewItem = z.infer<typeof reviewItemSchema>;
+
+export const reviewItemPageSchema = z.strictObject({
+  items: z.array(reviewItemSchema),
+  /** Pass as `after` for the next page; null when this was the last. */
+  nextAfter: z.number().int().nullable(),
+});
+
+export const resolveReviewItemSchema = z
+  .strictObject({
+    /** Keep the value in place, take the proposed one, or write `value` (merged by the reviewer). */
+    choice: reviewChoiceSchema,
+    value: z.unknown().optional(),
+    reason: z.string().trim().min(1, 'say why').max(2000),
+    /** The record version the reviewer looked at; a later change makes the decision a 409. */
+    expectedVersion: z.number().int().positive().optional(),
+  })
+  .refine((decision) => (decision.choice === 'merged') === (decision.value !== undefined), {
+    message: 'a merged decision carries the value to keep, and only a merged decision does',
+    path: ['value'],
+  });
+export type ResolveReviewItem = z.infer<typeof resolveReviewItemSchema>;
+
+export const resolvedReviewItemSchema = z.strictObject({ item: reviewItemSchema, record: canonicalRecordSchema });
+
+// ---------------------------------------------------------------------------------------------
+// Audit (office: reviewer or admin)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * GET /v1/audit/records/:type/:id/history → `recordHistorySchema`
+ * GET /v1/audit/export?deviceId=&fromSeq=&toSeq=  or  ?from=&to=  (server-received time, ms, to
+ *     exclusive) → JSON lines (`AUDIT_EXPORT_CONTENT_TYPE`), one `auditExportLineSchema` per line.
+ */
+export const fieldDecisionSchema = z.strictObject({
+  field: z.string(),
+  key: z.string().optional(),
+  op: z.string(),
+  outcome: fieldOutcomeSchema.shape.outcome,
+  reason: z.string().optional(),
+  written: z.unknown(),
+  before: z.unknown(),
+  after: z.unknown(),
+});
+
+/** A value that did not become (or stay) the record's: kept here so nothing that lost is lost. */
+export const losingVersionSchema = z.strictObject({
+  field: z.string(),
+  key: z.string().optional(),
+  /** superseded, rejected, review or observed (policy), or not-chosen (a reviewer's decision). */
+  outcome: z.string(),
+  value: z.unknown(),
+  /** What the field held instead. */
+  kept: z.unknown(),
+});
+
+export const historyWriteSchema = z.strictObject({
+  writeId: z.number().int().positive(),
+  kind: z.enum(['device-entry', 'office-edit', 'review-decision']),
+  action: z.string(),
+  author: writeAuthorSchema.extend({ operatorName: z.string().nullable(), userName: z.string().nullable() }),
+  /** The journal entry's hash (device entries), to find it in an export. */
+  entryHash: hex32.nullable(),
+  /** Server-received minus device time. */
+  gapMs: z.number().int().nullable(),
+  effectiveTime: z.number().int(),
+  skewFlagged: z.boolean(),
+  outcome: entryOutcomeSchema,
+  reason: z.string().nullable(),
+  message: z.string().nullable(),
+  fields: z.array(fieldDecisionSchema),
+  losingVersions: z.array(losingVersionSchema),
+  /** The version this write produced; null when it changed nothing. */
+  versionAfter: z.number().int().positive().nullable(),
+  reviewItemIds: z.array(z.number().int().positive()),
+  review: z
+    .strictObject({ itemId: z.number().int().positive(), choice: reviewChoiceSchema, reason: z.string() })
+    .nullable(),
+});
+export type HistoryWrite = z.infer<typeof historyWriteSchema>;
+
+export const recordHistorySchema = z.strictObject({
+  record: canonicalRecordSchema.nullable(),
+  versions: z.array(
+    z.strictObject({
+      version: z.number().int().positive(),
+      fields: z.record(z.string(), z.unknown()),
+      deleted: z.boolean(),
+      pendingReview: z.boolean(),
+      writeId: z.number().int().positive(),
+      createdAt: z.number().int(),
+    }),
+  ),
+  writes: z.array(historyWriteSchema),
+});
+export type RecordHistory = z.infer<typeof recordHistorySchema>;
+
+export const AUDIT_EXPORT_FORMAT = 'waypost-audit-export';
+export const AUDIT_EXPORT_CONTENT_TYPE = 'application/x-ndjson';
+
+export const auditExportQuerySchema = z.union([
+  z.strictObject({ deviceId: identifier, fromSeq: decimal(Number.MAX_SAFE_INTEGER).optional(), toSeq: decimal(Number.MAX_SAFE_INTEGER).optional() }),
+  z.strictObject({ from: decimal(Number.MAX_SAFE_INTEGER), to: decimal(Number.MAX_SAFE_INTEGER) }),
+]);
+
+/**
+ * The lines of an export, in order: one header; then per device a `device` line (its identity key
+ * and where the range starts: the chain head before it and the session in force, whose certificate
+ * the device key signed), its checkpoints (if any), its entries in sequence order exactly as
+ * signed, and a server receipt for the range's last entry.
+ */
+export const auditExportLineSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('header'),
+    format: z.literal(AUDIT_EXPORT_FORMAT),
+    version: z.literal(1),
+    exportedAt: z.number().int(),
+    exportedBy: identifier,
+    /** The key that signs receipts; pin it out of band rather than trusting this line. */
+    serverPublicKey: hex32,
+    range: z.record(z.string(), z.unknown()),
+  }),
+  z.strictObject({
+    type: z.literal('device'),
+    deviceId: identifier,
+    publicKey: hex32,
+    siteId: identifier,
+    fromSeq: z.number().int().positive(),
+    toSeq: z.number().int().positive(),
+    start: z.strictObject({ seq: z.number().int().nonnegative(), head: hex32, session: z.strictObject({ certificate: z.unknown(), closed: z.boolean() }).nullable() }),
+  }),
+  z.strictObject({ type: z.literal('checkpoint'), deviceId: identifier, checkpoint: z.unknown() }),
+  z.strictObject({
+    type: z.literal('entry'),
+    deviceId: identifier,
+    seq: z.number().int().positive(),
+    receivedAt: z.number().int(),
+    gapMs: z.number().int(),
+    entry: z.unknown(),
+  }),
+  z.strictObject({ type: z.literal('receipt'), deviceId: identifier, receipt: anchorReceiptSchema }),
+]);
+export type AuditExportLine = z.infer<typeof auditExportLineSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Attachments (photos, signatures), content-addressed by SHA-256, uploaded in resumable chunks
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * POST  /v1/attachments (device; `startAttachmentUploadSchema`) → `attachmentStatusSchema`: 201
+ *       for a new upload, 200 when the organisation already has it (stored: nothing to send) or
+ *       an upload by this device is under way (resume at `received`).
+ * GET   /v1/attachments/:sha256 (device or office user of the organisation) → status (the offset
+ *       query); 404 when the organisation neither has nor is uploading it.
+ * PATCH /v1/attachments/:sha256 (the uploading device; `application/octet-stream`, header
+ *       `UPLOAD_OFFSET_HEADER` = the offset of the chunk, which must equal `received`) → status.
+ *       The chunk that completes the declared size has the whole upload hashed: a match makes it
+ *       stored; a mismatch is 422 `attachment-hash-mismatch` and the upload is discarded.
+ * GET   /v1/attachments/:sha256/content → the bytes, once stored.
+ * Binary requests carry the schema version in `SCHEMA_VERSION_HEADER`.
+ */
+export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
+export const MAX_ATTACHMENT_CHUNK_BYTES = 1024 * 1024;
+export const UPLOAD_OFFSET_HEADER = 'upload-offset';
+
+export const startAttachmentUploadSchema = z.strictObject({
+  schemaVersion: schemaVersionSchema,
+  sha256: hex32,
+  /** The whole attachment's size in bytes; more than `MAX_ATTACHMENT_BYTES` is a 413. */
+  size: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  mimeType: z.string().regex(/^[a-z]+\/[a-z0-9.+-]{1,100}$/, 'a MIME type such as image/jpeg'),
+});
+export type StartAttachmentUpload = z.infer<typeof startAttachmentUploadSchema>;
+
+export const attachmentStatusSchema = z.strictObject({
+  sha256: hex32,
+  size: z.number().int().positive(),
+  mimeType: z.string(),
+  /** Bytes received so far: the offset of the next chunk. */
+  received: z.number().int().nonnegative(),
+  /** True only once the bytes' SHA-256 was checked against the name. */
+  stored: z.boolean(),
+});
+export type AttachmentStatus = z.infer<typeof attachmentStatusSchema>;

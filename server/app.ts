@@ -6,9 +6,11 @@ import { CURRENT_SCHEMA_VERSION, MINIMUM_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, 
 import type { OfficeDatabase } from './db/connect.js';
 import { ApiFailure } from './errors.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerAuditRoutes } from './routes/audit.js';
 import { registerEnrollmentRoutes } from './routes/enroll.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerOfficeRoutes } from './routes/office.js';
+import { registerReviewRoutes } from './routes/review.js';
 import { registerSyncRoutes } from './routes/sync.js';
 import { ChangeNotifier, notificationChannel } from './sync/notifier.js';
 
@@ -76,6 +78,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerSyncRoutes(app, context);
   registerAdminRoutes(app, context);
   registerOfficeRoutes(app, context);
+  registerReviewRoutes(app, context);
+  registerAuditRoutes(app, context);
   return app;
 }
 

@@ -184,7 +184,7 @@ async function siteInReach(db: OfficeDb, user: OfficeUser, siteId: string): Prom
   assertOrganisationAccess(user, site.organisationId);
 }
 
-async function deviceInReach(db: OfficeDb, user: OfficeUser, deviceId: string): Promise<Device> {
+export async function deviceInReach(db: OfficeDb, user: OfficeUser, deviceId: string): Promise<Device> {
   const device = await findDevice(db, deviceId);
   if (!device) throw notFound(`device ${deviceId}`);
   await siteInReach(db, user, device.siteId);

@@ -27,8 +27,13 @@ export interface ResolvedWrite {
   skewFlagged: boolean;
 }
 
-export async function persistResolvedWrites(db: OfficeDb, writes: readonly ResolvedWrite[]): Promise<PendingChange[]> {
-  const ids = await reserveWriteIds(db, writes.length);
+export async function persistResolvedWrites(
+  db: OfficeDb,
+  writes: readonly ResolvedWrite[],
+  /** Ids the caller reserved (reserveWriteIds) to name the writes elsewhere, one per write. */
+  reservedIds?: readonly number[],
+): Promise<PendingChange[]> {
+  const ids = reservedIds ?? (await reserveWriteIds(db, writes.length));
   const finalStates = new Map<string, ServerRecord>();
   const versions = [];
   const reviews = [];
