@@ -58,11 +58,22 @@ export type RecordAction = z.infer<typeof recordActionSchema>;
 
 export const recordTypeSchema = z.enum(RECORD_TYPE_NAMES as [RecordType, ...RecordType[]]);
 
-export const actionInputSchema = z.strictObject({
-  recordType: recordTypeSchema,
-  /** Omitted on create: the core assigns one. */
-  recordId: identifier.optional(),
-  action: recordActionSchema,
-  ops: z.array(fieldOperationSchema).min(1).max(200),
-});
+export const operationListSchema = z.array(fieldOperationSchema).max(200);
+
+/** A submit may carry last edits or none (it only seals the record); every other action changes something. */
+export function requireOperationsUnlessSubmit(value: { action: RecordAction; ops: readonly unknown[] }, ctx: z.RefinementCtx): void {
+  if (value.ops.length === 0 && value.action !== 'submit') {
+    ctx.addIssue({ code: 'custom', path: ['ops'], message: `every ${value.action} needs at least one operation` });
+  }
+}
+
+export const actionInputSchema = z
+  .strictObject({
+    recordType: recordTypeSchema,
+    /** Omitted on create: the core assigns one. */
+    recordId: identifier.optional(),
+    action: recordActionSchema,
+    ops: operationListSchema,
+  })
+  .superRefine(requireOperationsUnlessSubmit);
 export type ActionInput = z.infer<typeof actionInputSchema>;

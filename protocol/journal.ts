@@ -3,7 +3,7 @@ import { canonicalBytes } from './canonical.js';
 import { SIGNATURE_DOMAINS, signInDomain, verifyInDomain, type Signer, type SignerBackend } from './crypto/ed25519.js';
 import { base64ToBytes, bytesToBase64, hexToBytes, sha256Hex } from './crypto/hash.js';
 import { HLC_PATTERN } from './hlc.js';
-import { fieldOperationSchema, identifier, recordActionSchema } from './actions.js';
+import { identifier, operationListSchema, recordActionSchema, requireOperationsUnlessSubmit } from './actions.js';
 
 /**
  * The journal entry format: what a device signs for every action, and what the office stores
@@ -56,8 +56,8 @@ export const entryBodySchema = z.discriminatedUnion('kind', [
     action: recordActionSchema,
     /** The server version of the record this edit was made on; null for records never synced. */
     baseVersion: z.number().int().nonnegative().nullable(),
-    ops: z.array(fieldOperationSchema).min(1).max(200),
-  }),
+    ops: operationListSchema,
+  }).superRefine(requireOperationsUnlessSubmit),
   z.strictObject({ ...envelope, kind: z.literal('session.open'), certificate: signedCertificateSchema }),
   z.strictObject({ ...envelope, kind: z.literal('session.close'), reason: sessionCloseReasonSchema }),
   /**

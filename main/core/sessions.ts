@@ -109,7 +109,12 @@ export class SessionManager {
   noteEntry(): void {
     if (!this.#active) return;
     this.#active.entries++;
-    this.#active.lastActivityAt = this.deps.clock.now();
+    this.noteActivity();
+  }
+
+  /** The operator used the app (reading counts too): the idle lock starts over. */
+  noteActivity(): void {
+    if (this.#active) this.#active.lastActivityAt = this.deps.clock.now();
   }
 
   lockIfIdle(): boolean {

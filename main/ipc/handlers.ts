@@ -48,6 +48,7 @@ export function createIpcHandler(core: DeviceCore, options: IpcHandlerOptions): 
     if (!parsed.success) return failure(describeInvalidInput(parsed.error));
     try {
       core.sessions.lockIfIdle();
+      core.sessions.noteActivity();
       // The implementation for `name` takes exactly what `name`'s schema just produced.
       const run = implementations[name] as (input: unknown) => unknown;
       return { ok: true, value: run(parsed.data) };

@@ -53,13 +53,7 @@ export function GateScreen({ siteId }: Props) {
     setNotice(null);
     setError(null);
     try {
-      // An action carries at least one operation; a gate event's submit confirms when the truck passed.
-      const { seq } = await call('records.perform', {
-        recordType: 'gateEvent',
-        recordId: event.id,
-        action: 'submit',
-        ops: [{ op: 'set', field: 'recordedAt', value: event.recordedAt }],
-      });
+      const { seq } = await call('records.perform', { recordType: 'gateEvent', recordId: event.id, action: 'submit', ops: [] });
       await refresh();
       setNotice(`Submitted the gate-${event.direction} of ${event.truckPlate} (journal entry ${seq}). It can no longer change; record a correction if needed.`);
     } catch (failure) {

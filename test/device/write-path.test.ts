@@ -88,6 +88,15 @@ function create(recordType: RecordType, ops: FieldOperation[] = VALID_CREATES[re
   return core.perform({ recordType, action: 'create', ops }).record.id;
 }
 
+it('a submit with no operations only seals the record, in one signed entry', () => {
+  const id = core.perform({ recordType: 'gateEvent', action: 'create', ops: VALID_CREATES.gateEvent }).record.id;
+  const before = core.status().journal.lastSeq;
+  const { seq, record } = core.perform({ recordType: 'gateEvent', recordId: id, action: 'submit', ops: [] });
+  expect(seq).toBe(before + 1);
+  expect(record.fields.status).toBe('submitted');
+  expect(core.verifyJournal().ok).toBe(true);
+});
+
 function submittedGateEvent(): string {
   const id = create('gateEvent');
   core.perform({ recordType: 'gateEvent', recordId: id, action: 'submit', ops: [{ op: 'add', field: 'sealNumbers', member: 'SEAL-0043' }] });
@@ -165,7 +174,7 @@ describe('an invalid action is refused with a clear error and writes nothing', (
   const refusals: Refusal[] = [
     { tried: 'input that is not an object', input: () => null, code: 'invalid-input', message: /^invalid action: input: / },
     { tried: 'ops that are not a list', input: () => note('body=hello'), code: 'invalid-input', message: /^invalid action: ops: / },
-    { tried: 'no operations at all', input: () => note([]), code: 'invalid-input', message: /^invalid action: ops: / },
+    { tried: 'a create with no operations at all', input: () => note([]), code: 'invalid-input', message: /^invalid action: ops: every create needs at least one operation$/ },
     { tried: 'an unknown operation', input: () => note([{ op: 'multiply', field: 'body', by: 2 }]), code: 'invalid-input', message: /^invalid action: ops\.0\.op: / },
     { tried: 'an unknown record type', input: () => ({ recordType: 'invoice', action: 'create', ops: noteBody }), code: 'invalid-input', message: /^invalid action: recordType: / },
     { tried: 'an unknown action', input: () => note(noteBody, { action: 'archive' }), code: 'invalid-input', message: /^invalid action: action: / },

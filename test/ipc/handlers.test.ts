@@ -195,6 +195,16 @@ describe('refused calls write nothing', () => {
     expect(device.core.journal().at(-1)?.body).toMatchObject({ kind: 'session.close', reason: 'idle-lock' });
   });
 
+  it('counts reading as activity: a clerk browsing records is not locked out', async () => {
+    await signInClerk();
+    for (let minute = 0; minute < 4; minute++) {
+      device.clock.advance(3 * 60 * 1000);
+      await expectValue(handle('records.list', { recordType: 'gateEvent' }));
+    }
+    const recorded = await handle('records.perform', gateEventCreate(VALID_CONTAINER));
+    expect(recorded.ok).toBe(true);
+  });
+
   it('answers an unexpected failure with a safe message and logs the real error', async () => {
     await signInClerk();
     device.core.database.sqlite.close();
