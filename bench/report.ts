@@ -16,9 +16,14 @@ function row(name: string, figure: Figure): string[] {
     figure.metric,
     `${formatNumber(figure.value)} ${figure.unit}`,
     figure.baseline === null ? '' : `${formatNumber(figure.baseline)} ${figure.unit}`,
-    figure.ratio === null ? '' : `${figure.ratio.toFixed(2)}x`,
+    figure.ratio === null ? '' : `${formatRatio(figure.ratio)}x`,
     figure.goal ? `${figure.goal.met ? 'met' : 'MISSED'} (${figure.goal.text})` : '',
   ];
+}
+
+/** Three significant digits, so that a small ratio (verify / hash) does not print as 0.01x. */
+function formatRatio(value: number): string {
+  return value >= 100 ? Math.round(value).toString() : value.toPrecision(3);
 }
 
 function formatNumber(value: number): string {

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { actionBenchmark } from './action.js';
@@ -19,12 +19,14 @@ const BENCHMARKS: readonly Benchmark[] = [actionBenchmark, signingBenchmark, ver
 
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 
+class UsageError extends Error {}
+
 function select(names: readonly string[]): Benchmark[] {
   if (names.length === 0) return [...BENCHMARKS];
   const known = new Map(BENCHMARKS.map((benchmark) => [benchmark.name, benchmark]));
   const unknown = names.filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+    throw new UsageError(`unknown benchmark ${unknown.join(', ')}; choose from ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   }
   return names.map((name) => known.get(name)!);
 }
@@ -33,6 +35,8 @@ async function main(): Promise<void> {
   const selected = select(process.argv.slice(2));
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
   const startedAt = new Date().toISOString();
+  // The machines are shared: the load when the run began says how far to trust absolute figures.
+  const loadAtStart = loadavg();
   const results: Record<string, BenchmarkResult & { description: string; seconds: number }> = {};
   for (const benchmark of selected) {
     log(`— ${benchmark.name}: ${benchmark.description}`);
@@ -42,7 +46,7 @@ async function main(): Promise<void> {
   }
   const report = {
     startedAt,
-    machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown' },
+    machine: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadAtStart },
     benchmarks: results,
   };
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  const detail = error instanceof UsageError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`bench failed: ${detail}\n`);
   process.exitCode = 1;
 });
