@@ -3,9 +3,11 @@ import type { z } from 'zod';
 import type { Clock, Randomness } from '../main/core/ports.js';
 import type { Signer } from '../protocol/crypto/ed25519.js';
 import { CURRENT_SCHEMA_VERSION, MINIMUM_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, type ApiError, type UpdateRequired } from '../protocol/wire.js';
+import type { AttachmentStorage } from './attachments/storage.js';
 import type { OfficeDatabase } from './db/connect.js';
 import { ApiFailure } from './errors.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerAttachmentRoutes } from './routes/attachments.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerEnrollmentRoutes } from './routes/enroll.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -22,6 +24,8 @@ export interface ServerDeps {
   serverSigner: Signer;
   logger: FastifyBaseLogger;
   config: ServerSettings;
+  /** Where attachment bytes are kept; by default local disk in `config.attachmentsDir`. */
+  attachmentStorage?: AttachmentStorage;
 }
 
 export interface ServerSettings {
@@ -29,6 +33,8 @@ export interface ServerSettings {
   maxClockSkewMs: number;
   /** How often an idle event stream gets a keep-alive comment. */
   eventKeepAliveMs?: number;
+  /** Attachments on local disk; without it (and without a storage) a temporary directory removed at close. */
+  attachmentsDir?: string;
 }
 
 /** What every route module gets: the injected dependencies plus the live-notification hub. */
@@ -80,6 +86,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerOfficeRoutes(app, context);
   registerReviewRoutes(app, context);
   registerAuditRoutes(app, context);
+  registerAttachmentRoutes(app, context);
   return app;
 }
 

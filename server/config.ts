@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -21,6 +22,7 @@ const envSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _ only')
     .default('public'),
   WAYPOST_DATA_DIR: z.string().min(1).optional(),
+  WAYPOST_ATTACHMENTS_DIR: z.string().min(1).optional(),
   WAYPOST_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').max(200).optional(),
   WAYPOST_SERVER_KEY: z
     .string()
@@ -42,6 +44,8 @@ export interface ServiceConfig {
   logLevel: z.infer<typeof envSchema>['WAYPOST_LOG_LEVEL'];
   maxClockSkewMs: number;
   shutdownTimeoutMs: number;
+  /** Attachments on local disk: WAYPOST_ATTACHMENTS_DIR, else `attachments` in the data directory. */
+  attachmentsDir?: string;
 }
 
 export class ConfigError extends Error {
@@ -79,5 +83,6 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     logLevel: e.WAYPOST_LOG_LEVEL,
     maxClockSkewMs: e.WAYPOST_MAX_CLOCK_SKEW_MS,
     shutdownTimeoutMs: e.WAYPOST_SHUTDOWN_TIMEOUT_MS,
+    attachmentsDir: e.WAYPOST_ATTACHMENTS_DIR ?? (e.WAYPOST_DATA_DIR ? join(e.WAYPOST_DATA_DIR, 'attachments') : undefined),
   };
 }

@@ -34,7 +34,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
       random: systemRandomness,
       serverSigner,
       logger,
-      config: { maxClockSkewMs: config.maxClockSkewMs },
+      config: { maxClockSkewMs: config.maxClockSkewMs, attachmentsDir: config.attachmentsDir },
     });
     const url = await app.listen({ host: config.host, port: config.port });
     logger.info({ url, database: database.backend, schema: database.schema, serverPublicKey: bytesToHex(serverSigner.publicKey) }, 'office service ready');

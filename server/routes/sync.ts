@@ -67,7 +67,7 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
   });
 }
 
-function schemaVersionHeader(request: FastifyRequest): number {
+export function schemaVersionHeader(request: FastifyRequest): number {
   const header = request.headers[SCHEMA_VERSION_HEADER];
   return typeof header === 'string' && /^\d{1,7}$/.test(header) ? Number(header) : NaN;
 }

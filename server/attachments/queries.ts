@@ -1,0 +1,54 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { OfficeDb } from '../db/connect.js';
+import { attachments } from '../db/schema.js';
+
+/** Organisations' attachments and the uploads under way (storedAt null). */
+
+export type AttachmentRow = typeof attachments.$inferSelect;
+
+/**
+ * The organisation's row for an attachment; an organisation of null (the bootstrap admin, who
+ * serves every organisation) finds any organisation's.
+ */
+export async function findAttachment(db: OfficeDb, organisationId: string | null, sha256: string): Promise<AttachmentRow | null> {
+  const [row] = await db
+    .select()
+    .from(attachments)
+    .where(and(eq(attachments.sha256, sha256), organisationId === null ? undefined : eq(attachments.organisationId, organisationId)))
+    .orderBy(asc(attachments.organisationId))
+    .limit(1);
+  return row ?? null;
+}
+
+/** Locks the row for the rest of the transaction: one chunk of an upload at a time. */
+export async function lockAttachment(db: OfficeDb, organisationId: string, sha256: string): Promise<AttachmentRow | null> {
+  const [row] = await db
+    .select()
+    .from(attachments)
+    .where(and(eq(attachments.organisationId, organisationId), eq(attachments.sha256, sha256)))
+    .for('update');
+  return row ?? null;
+}
+
+export async function insertAttachment(db: OfficeDb, row: AttachmentRow): Promise<void> {
+  await db.insert(attachments).values(row);
+}
+
+export async function restartUpload(db: OfficeDb, row: Pick<AttachmentRow, 'organisationId' | 'sha256' | 'size' | 'mimeType' | 'uploaderDeviceId' | 'createdAt'>): Promise<void> {
+  await db
+    .update(attachments)
+    .set({ size: row.size, mimeType: row.mimeType, uploaderDeviceId: row.uploaderDeviceId, createdAt: row.createdAt })
+    .where(and(eq(attachments.organisationId, row.organisationId), eq(attachments.sha256, row.sha256)));
+}
+
+export async function markAttachmentStored(db: OfficeDb, organisationId: string, sha256: string, at: number): Promise<void> {
+  await db
+    .update(attachments)
+    .set({ storedAt: at })
+    .where(and(eq(attachments.organisationId, organisationId), eq(attachments.sha256, sha256)));
+}
+
+/** An upload whose bytes did not match their name leaves nothing behind. */
+export async function deleteUpload(db: OfficeDb, organisationId: string, sha256: string): Promise<void> {
+  await db.delete(attachments).where(and(eq(attachments.organisationId, organisationId), eq(attachments.sha256, sha256)));
+}

@@ -1,0 +1,120 @@
+import { sha256Hex } from '../../protocol/crypto/hash.js';
+import { type AttachmentStatus, MAX_ATTACHMENT_BYTES, type StartAttachmentUpload } from '../../protocol/wire.js';
+import type { OfficeDb } from '../db/connect.js';
+import { type Device, findDevice } from '../db/queries/identity.js';
+import { transactionWithRetry } from '../db/retry.js';
+import { ApiFailure, conflict, forbidden, notFound } from '../errors.js';
+import {
+  type AttachmentRow,
+  deleteUpload,
+  findAttachment,
+  insertAttachment,
+  lockAttachment,
+  markAttachmentStored,
+  restartUpload,
+} from './queries.js';
+import type { AttachmentStorage } from './storage.js';
+
+/**
+ * Resumable, content-addressed uploads. An organisation's device declares an attachment (hash,
+ * size, type), sends its bytes in chunks at the offset the server reports, and the chunk that
+ * completes the declared size has the bytes hashed: only a match makes the attachment stored.
+ * Attachments are deduplicated by hash within an organisation (a device of an organisation that
+ * has it sends nothing); another organisation must upload the bytes to prove it holds them, and
+ * the stored copy is then shared. One device at a time sends an upload's chunks.
+ */
+export interface AttachmentDeps {
+  db: OfficeDb;
+  storage: AttachmentStorage;
+  now(): number;
+}
+
+export interface Uploader {
+  device: Device;
+  organisationId: string;
+}
+
+export function uploadIdOf(organisationId: string, sha256: string): string {
+  return sha256Hex(`${organisationId}\u0000${sha256}`);
+}
+
+export async function startUpload(deps: AttachmentDeps, uploader: Uploader, request: StartAttachmentUpload): Promise<{ status: AttachmentStatus; created: boolean }> {
+  if (request.size > MAX_ATTACHMENT_BYTES) {
+    throw new ApiFailure(413, 'payload-too-large', `an attachment may have at most ${MAX_ATTACHMENT_BYTES} bytes, not ${request.size}`, { limit: MAX_ATTACHMENT_BYTES });
+  }
+  const { organisationId, device } = uploader;
+  const uploadId = uploadIdOf(organisationId, request.sha256);
+  const declared = { organisationId, sha256: request.sha256, size: request.size, mimeType: request.mimeType, uploaderDeviceId: device.id, createdAt: deps.now() };
+  return transactionWithRetry(deps.db, async (tx) => {
+    const existing = await lockAttachment(tx, organisationId, request.sha256);
+    if (!existing) {
+      await deps.storage.discard(uploadId);
+      await insertAttachment(tx, { ...declared, storedAt: null });
+      return { status: statusOf(declared, 0, false), created: true };
+    }
+    if (existing.storedAt !== null) {
+      if (existing.size !== request.size) {
+        throw new ApiFailure(400, 'invalid-request', `attachment ${request.sha256} is stored with ${existing.size} bytes, not ${request.size}`);
+      }
+      return { status: statusOf(existing, existing.size, true), created: false };
+    }
+    if (existing.uploaderDeviceId !== device.id && !(await uploaderRevoked(tx, existing))) {
+      throw conflict(`device ${existing.uploaderDeviceId} is uploading attachment ${request.sha256}; ask again once it is stored`);
+    }
+    if (existing.uploaderDeviceId !== device.id || existing.size !== request.size || existing.mimeType !== request.mimeType) {
+      // Taken over from a revoked device, or declared anew: the bytes so far do not count.
+      await deps.storage.discard(uploadId);
+      await restartUpload(tx, declared);
+      return { status: statusOf(declared, 0, false), created: false };
+    }
+    return { status: statusOf(existing, await deps.storage.received(uploadId), false), created: false };
+  });
+}
+
+/** The offset query: how many bytes of the upload the server holds, and whether it is stored. */
+export async function attachmentStatus(deps: AttachmentDeps, organisationId: string | null, sha256: string): Promise<AttachmentStatus> {
+  const row = await findAttachment(deps.db, organisationId, sha256);
+  if (!row) throw notFound(`attachment ${sha256}`);
+  if (row.storedAt !== null) return statusOf(row, row.size, true);
+  return statusOf(row, await deps.storage.received(uploadIdOf(row.organisationId, sha256)), false);
+}
+
+export async function putChunk(deps: AttachmentDeps, uploader: Uploader, sha256: string, offset: number, chunk: Uint8Array): Promise<AttachmentStatus> {
+  const { organisationId, device } = uploader;
+  const uploadId = uploadIdOf(organisationId, sha256);
+  const settled = await transactionWithRetry(deps.db, async (tx) => {
+    const row = await lockAttachment(tx, organisationId, sha256);
+    if (!row) throw notFound(`an upload of attachment ${sha256} (start it with POST /v1/attachments)`);
+    // A chunk resent after the response to the last one was lost: nothing left to do.
+    if (row.storedAt !== null) return { status: statusOf(row, row.size, true) };
+    if (row.uploaderDeviceId !== device.id) throw forbidden(`device ${row.uploaderDeviceId} is uploading attachment ${sha256}, not this device`);
+    const received = await deps.storage.received(uploadId);
+    if (offset !== received) {
+      throw new ApiFailure(409, 'upload-offset-mismatch', `the server holds ${received} bytes of this attachment; send the chunk at offset ${received}`, { received });
+    }
+    if (chunk.byteLength === 0) throw new ApiFailure(400, 'invalid-request', 'the chunk is empty');
+    if (offset + chunk.byteLength > row.size) {
+      throw new ApiFailure(413, 'payload-too-large', `the chunk goes past the declared size of ${row.size} bytes`, { limit: row.size - offset });
+    }
+    const held = await deps.storage.putChunk(uploadId, offset, chunk);
+    if (held < row.size) return { status: statusOf(row, held, false) };
+    if (!(await deps.storage.complete(uploadId, sha256))) {
+      await deleteUpload(tx, organisationId, sha256);
+      return { mismatch: true as const };
+    }
+    await markAttachmentStored(tx, organisationId, sha256, deps.now());
+    return { status: statusOf(row, row.size, true) };
+  });
+  if ('mismatch' in settled) {
+    throw new ApiFailure(422, 'attachment-hash-mismatch', `the ${offset + chunk.byteLength} bytes received do not hash to ${sha256}; nothing was kept, upload again`);
+  }
+  return settled.status;
+}
+
+async function uploaderRevoked(db: OfficeDb, row: AttachmentRow): Promise<boolean> {
+  return (await findDevice(db, row.uploaderDeviceId))?.revokedAt != null;
+}
+
+function statusOf(row: Pick<AttachmentRow, 'sha256' | 'size' | 'mimeType'>, received: number, stored: boolean): AttachmentStatus {
+  return { sha256: row.sha256, size: row.size, mimeType: row.mimeType, received, stored };
+}

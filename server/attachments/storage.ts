@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+/**
+ * Where attachment bytes live, behind a small interface so a deployment can put them elsewhere
+ * (object storage) without touching the upload protocol. Bytes arrive in chunks into an upload's
+ * temporary object; only `complete` with the right SHA-256 makes them an attachment, under its
+ * hash, so a reader never sees partial or unverified bytes.
+ */
+export interface AttachmentStorage {
+  /** Bytes an upload holds so far (0 when it has none). */
+  received(uploadId: string): Promise<number>;
+  /** Writes `chunk` at `offset` of the upload, durably, dropping anything after it; returns the bytes held. */
+  putChunk(uploadId: string, offset: number, chunk: Uint8Array): Promise<number>;
+  /**
+   * Hashes the upload. When the hash is `sha256` the bytes become that attachment (an existing
+   * copy is kept) and the result is true; otherwise the upload is discarded and the result is false.
+   */
+  complete(uploadId: string, sha256: string): Promise<boolean>;
+  /** Forgets an upload's bytes. */
+  discard(uploadId: string): Promise<void>;
+  exists(sha256: string): Promise<boolean>;
+  read(sha256: string): Readable;
+  delete(sha256: string): Promise<void>;
+}
+
+const NAME = /^[0-9a-f]{64}$/;
+
+/**
+ * Local disk: `objects/ab/<sha256>` for attachments, `uploads/<id>.part` for uploads under way.
+ * An upload becomes an attachment by rename, on the same file system, so it appears whole or not at all.
+ */
+export class DiskAttachmentStorage implements AttachmentStorage {
+  readonly #objects: string;
+  readonly #uploads: string;
+
+  constructor(readonly root: string) {
+    this.#objects = join(root, 'objects');
+    this.#uploads = join(root, 'uploads');
+  }
+
+  async received(uploadId: string): Promise<number> {
+    return (await sizeOf(this.#uploadPath(uploadId))) ?? 0;
+  }
+
+  async putChunk(uploadId: string, offset: number, chunk: Uint8Array): Promise<number> {
+    await mkdir(this.#uploads, { recursive: true });
+    // A first chunk starts the file afresh; later ones must find the bytes before them.
+    const file = await open(this.#uploadPath(uploadId), offset === 0 ? 'w' : 'r+');
+    try {
+      await file.write(chunk, 0, chunk.byteLength, offset);
+      await file.truncate(offset + chunk.byteLength);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    return offset + chunk.byteLength;
+  }
+
+  async complete(uploadId: string, sha256: string): Promise<boolean> {
+    const upload = this.#uploadPath(uploadId);
+    const hash = createHash('sha256');
+    for await (const block of createReadStream(upload)) hash.update(block as Buffer);
+    if (hash.digest('hex') !== sha256) {
+      await this.discard(uploadId);
+      return false;
+    }
+    const target = this.#objectPath(sha256);
+    if (await this.exists(sha256)) {
+      await this.discard(uploadId);
+      return true;
+    }
+    await mkdir(join(this.#objects, sha256.slice(0, 2)), { recursive: true });
+    await rename(upload, target);
+    return true;
+  }
+
+  async discard(uploadId: string): Promise<void> {
+    await rm(this.#uploadPath(uploadId), { force: true });
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    return (await sizeOf(this.#objectPath(sha256))) !== null;
+  }
+
+  read(sha256: string): Readable {
+    return createReadStream(this.#objectPath(sha256));
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await rm(this.#objectPath(sha256), { force: true });
+  }
+
+  #objectPath(sha256: string): string {
+    if (!NAME.test(sha256)) throw new Error('an attachment is named by its lowercase hex SHA-256');
+    return join(this.#objects, sha256.slice(0, 2), sha256);
+  }
+
+  #uploadPath(uploadId: string): string {
+    if (!NAME.test(uploadId)) throw new Error('an upload id is 32 bytes of lowercase hex');
+    return join(this.#uploads, `${uploadId}.part`);
+  }
+}
+
+async function sizeOf(path: string): Promise<number | null> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}

@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { hex32 } from '../../protocol/journal.js';
+import { MAX_ATTACHMENT_CHUNK_BYTES, UPLOAD_OFFSET_HEADER, startAttachmentUploadSchema } from '../../protocol/wire.js';
+import { type ServiceContext, checkSchemaVersion, parseWith, schemaVersionOfBody } from '../app.js';
+import { type AttachmentDeps, type Uploader, attachmentStatus, putChunk, startUpload } from '../attachments/service.js';
+import { type AttachmentStorage, DiskAttachmentStorage } from '../attachments/storage.js';
+import { authenticateDevice, authenticateOfficeUser, bearerToken } from '../auth.js';
+import { findSite } from '../db/queries/identity.js';
+import { ApiFailure, notFound } from '../errors.js';
+import { schemaVersionHeader } from './sync.js';
+
+const hashParams = z.strictObject({ sha256: hex32 });
+const OCTET_STREAM = 'application/octet-stream';
+
+/**
+ * Attachments: devices upload photos and signatures in resumable chunks (see protocol/wire.ts);
+ * devices and office users of the organisation ask how far an upload got and read stored ones.
+ */
+export function registerAttachmentRoutes(app: FastifyInstance, context: ServiceContext): void {
+  const { db } = context.database;
+  const deps: AttachmentDeps = { db, storage: storageFor(app, context), now: () => context.clock.now() };
+
+  const uploader = async (request: FastifyRequest): Promise<Uploader> => {
+    const device = await authenticateDevice(db, request);
+    const site = await findSite(db, device.siteId);
+    if (!site) throw new Error(`device ${device.id} names missing site ${device.siteId}`);
+    return { device, organisationId: site.organisationId };
+  };
+
+  /** Devices speak a schema version; office users (API tokens start `wpo_`) read for the console. */
+  const readerOrganisation = async (request: FastifyRequest): Promise<string | null> => {
+    if (bearerToken(request)?.startsWith('wpo_')) {
+      return (await authenticateOfficeUser(db, request, ['dispatcher', 'reviewer', 'admin'])).organisationId;
+    }
+    const { organisationId } = await uploader(request);
+    checkSchemaVersion(schemaVersionHeader(request));
+    return organisationId;
+  };
+
+  app.register(async (scope) => {
+    // Chunks are raw bytes; only these routes accept them.
+    scope.addContentTypeParser(OCTET_STREAM, { parseAs: 'buffer', bodyLimit: MAX_ATTACHMENT_CHUNK_BYTES }, (_request, body, done) => done(null, body));
+
+    scope.post('/v1/attachments', async (request, reply) => {
+      const who = await uploader(request);
+      schemaVersionOfBody(request.body);
+      const declared = parseWith(startAttachmentUploadSchema, request.body);
+      const { status, created } = await startUpload(deps, who, declared);
+      return reply.status(created ? 201 : 200).send(status);
+    });
+
+    scope.get('/v1/attachments/:sha256', async (request) => {
+      const organisationId = await readerOrganisation(request);
+      const { sha256 } = parseWith(hashParams, request.params, 'path');
+      return attachmentStatus(deps, organisationId, sha256);
+    });
+
+    scope.patch('/v1/attachments/:sha256', { bodyLimit: MAX_ATTACHMENT_CHUNK_BYTES }, async (request) => {
+      const who = await uploader(request);
+      checkSchemaVersion(schemaVersionHeader(request));
+      const { sha256 } = parseWith(hashParams, request.params, 'path');
+      const offset = uploadOffset(request);
+      if (!Buffer.isBuffer(request.body)) throw new ApiFailure(415, 'invalid-request', `send the chunk as ${OCTET_STREAM}`);
+      return putChunk(deps, who, sha256, offset, request.body);
+    });
+
+    scope.get('/v1/attachments/:sha256/content', async (request, reply) => {
+      const organisationId = await readerOrganisation(request);
+      const { sha256 } = parseWith(hashParams, request.params, 'path');
+      const status = await attachmentStatus(deps, organisationId, sha256);
+      if (!status.stored) throw notFound(`stored attachment ${sha256} (its upload is not complete)`);
+      return reply.type(status.mimeType).header('content-length', status.size).send(deps.storage.read(sha256));
+    });
+  });
+}
+
+function uploadOffset(request: FastifyRequest): number {
+  const header = request.headers[UPLOAD_OFFSET_HEADER];
+  if (typeof header !== 'string' || !/^\d{1,15}$/.test(header)) {
+    throw new ApiFailure(400, 'invalid-request', `send the chunk's offset in the ${UPLOAD_OFFSET_HEADER} header (the received count the server reports)`);
+  }
+  return Number(header);
+}
+
+/** The injected storage, local disk in the configured directory, or a temporary directory for this run. */
+function storageFor(app: FastifyInstance, context: ServiceContext): AttachmentStorage {
+  if (context.attachmentStorage) return context.attachmentStorage;
+  if (context.config.attachmentsDir) return new DiskAttachmentStorage(context.config.attachmentsDir);
+  const dir = mkdtempSync(join(tmpdir(), 'waypost-attachments-'));
+  context.logger.warn({ dir }, 'attachments are kept in a temporary directory and removed at shutdown (set WAYPOST_ATTACHMENTS_DIR)');
+  app.addHook('onClose', async () => rmSync(dir, { recursive: true, force: true }));
+  return new DiskAttachmentStorage(dir);
+}

@@ -1,0 +1,217 @@
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../protocol/crypto/hash.js';
+import {
+  CURRENT_SCHEMA_VERSION,
+  MAX_ATTACHMENT_BYTES,
+  MAX_ATTACHMENT_CHUNK_BYTES,
+  SCHEMA_VERSION_HEADER,
+  UPLOAD_OFFSET_HEADER,
+  attachmentStatusSchema,
+} from '../../protocol/wire.js';
+import { SeededRandomness } from '../support/device.js';
+import { type FieldDevice, enrolledDevice, officeUser } from '../support/field-devices.js';
+import { call, countRows, seedOrganisation, startTestServer, type ApiAnswer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+let dispatcherToken: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  ({ dispatcherToken } = await seedOrganisation(server));
+});
+afterAll(async () => server?.close());
+
+const MiB = 1024 * 1024;
+
+function photo(label: string, size: number): { bytes: Uint8Array; sha256: string } {
+  const bytes = new SeededRandomness(`photo:${label}`).bytes(size);
+  return { bytes, sha256: sha256Hex(bytes) };
+}
+
+const declare = (device: FieldDevice, body: Record<string, unknown>) =>
+  call(server, 'POST', '/v1/attachments', { token: device.credential, body: { schemaVersion: CURRENT_SCHEMA_VERSION, mimeType: 'image/jpeg', ...body } });
+
+async function sendChunk(device: FieldDevice, sha256: string, offset: number, chunk: Uint8Array, contentType = 'application/octet-stream'): Promise<ApiAnswer> {
+  const response = await fetch(`${server.url}/v1/attachments/${sha256}`, {
+    method: 'PATCH',
+    headers: {
+      authorization: `Bearer ${device.credential}`,
+      'content-type': contentType,
+      [UPLOAD_OFFSET_HEADER]: String(offset),
+      [SCHEMA_VERSION_HEADER]: String(CURRENT_SCHEMA_VERSION),
+    },
+    body: chunk,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const statusOf = (token: string, sha256: string) =>
+  call(server, 'GET', `/v1/attachments/${sha256}`, { token, headers: { [SCHEMA_VERSION_HEADER]: String(CURRENT_SCHEMA_VERSION) } });
+
+/** Starts sending a chunk and cuts the connection halfway through its body, as a dead zone would. */
+function interruptedChunk(device: FieldDevice, sha256: string, offset: number, chunk: Uint8Array): Promise<void> {
+  const url = new URL(`${server.url}/v1/attachments/${sha256}`);
+  return new Promise((resolve) => {
+    const request = httpRequest(url, {
+      method: 'PATCH',
+      headers: {
+        authorization: `Bearer ${device.credential}`,
+        'content-type': 'application/octet-stream',
+        'content-length': String(chunk.byteLength),
+        [UPLOAD_OFFSET_HEADER]: String(offset),
+        [SCHEMA_VERSION_HEADER]: String(CURRENT_SCHEMA_VERSION),
+      },
+    });
+    request.on('error', () => resolve());
+    request.on('close', () => resolve());
+    request.write(chunk.subarray(0, chunk.byteLength / 2), () => setTimeout(() => request.destroy(), 50));
+  });
+}
+
+async function upload(device: FieldDevice, file: { bytes: Uint8Array; sha256: string }): Promise<ApiAnswer> {
+  let answer = await declare(device, { sha256: file.sha256, size: file.bytes.byteLength });
+  for (let guard = 0; guard < 100 && answer.status < 300 && !answer.body.stored; guard++) {
+    const offset = answer.body.received as number;
+    answer = await sendChunk(device, file.sha256, offset, file.bytes.subarray(offset, offset + MAX_ATTACHMENT_CHUNK_BYTES));
+  }
+  return answer;
+}
+
+describe('attachments', () => {
+  it('resumes a chunked upload at the offset the server reports after an interruption, and stores it only once the hash matches', async () => {
+    const cab = await enrolledDevice(server, 'dev-att-resume');
+    const file = photo('resume', 2 * MiB + 12_345);
+
+    const started = await declare(cab, { sha256: file.sha256, size: file.bytes.byteLength });
+    expect([started.status, started.body]).toEqual([201, { sha256: file.sha256, size: file.bytes.byteLength, mimeType: 'image/jpeg', received: 0, stored: false }]);
+    expect((await sendChunk(cab, file.sha256, 0, file.bytes.subarray(0, MiB))).body).toMatchObject({ received: MiB, stored: false });
+
+    // An inspection naming the photo is accepted while the upload is incomplete; the photo is not stored yet.
+    cab.chain.record({
+      recordType: 'inspection',
+      recordId: 'insp-att-1',
+      ops: [
+        { op: 'set', field: 'templateId', value: 'dvir' },
+        { op: 'set', field: 'equipmentNumber', value: 'TRL-40' },
+        { op: 'add', field: 'photos', member: file.sha256 },
+      ],
+    });
+    expect((await cab.push()).results.at(-1)).toMatchObject({ outcome: 'accepted' });
+    expect((await statusOf(cab.credential, file.sha256)).body).toMatchObject({ received: MiB, stored: false });
+
+    await interruptedChunk(cab, file.sha256, MiB, file.bytes.subarray(MiB, 2 * MiB));
+    const afterCut = attachmentStatusSchema.parse((await statusOf(cab.credential, file.sha256)).body);
+    expect(afterCut).toMatchObject({ received: MiB, stored: false });
+
+    // Resending the first chunk (its answer lost) is answered with where to continue.
+    const stale = await sendChunk(cab, file.sha256, 0, file.bytes.subarray(0, MiB));
+    expect([stale.status, stale.body.code, stale.body.received]).toEqual([409, 'upload-offset-mismatch', MiB]);
+
+    const stored = await upload(cab, file);
+    expect([stored.status, stored.body]).toEqual([200, { sha256: file.sha256, size: file.bytes.byteLength, mimeType: 'image/jpeg', received: file.bytes.byteLength, stored: true }]);
+    const content = await fetch(`${server.url}/v1/attachments/${file.sha256}/content`, { headers: { authorization: `Bearer ${dispatcherToken}` } });
+    expect([content.status, content.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+    const downloaded = new Uint8Array(await content.arrayBuffer());
+    expect([downloaded.byteLength, sha256Hex(downloaded)]).toEqual([file.bytes.byteLength, file.sha256]);
+    // The last chunk resent after a lost answer: the attachment is already stored.
+    const last = file.bytes.byteLength - (file.bytes.byteLength % MAX_ATTACHMENT_CHUNK_BYTES);
+    expect((await sendChunk(cab, file.sha256, last, file.bytes.subarray(last))).body).toMatchObject({ stored: true });
+  });
+
+  it("deduplicates by hash within the organisation: a second device's upload of the same bytes sends nothing", async () => {
+    const first = await enrolledDevice(server, 'dev-att-dedup-1');
+    const second = await enrolledDevice(server, 'dev-att-dedup-2');
+    const file = photo('dedup', 300_000);
+    expect((await upload(first, file)).body.stored).toBe(true);
+    const rows = await countRows(server.database);
+    const again = await declare(second, { sha256: file.sha256, size: file.bytes.byteLength });
+    expect([again.status, again.body]).toEqual([200, expect.objectContaining({ stored: true, received: file.bytes.byteLength })]);
+    expect(await countRows(server.database)).toEqual(rows);
+  });
+
+  it('refuses bytes that do not hash to the name and keeps nothing of them', async () => {
+    const cab = await enrolledDevice(server, 'dev-att-mismatch');
+    const claimed = photo('claimed', 100_000);
+    const sent = photo('actually-sent', 100_000);
+    await declare(cab, { sha256: claimed.sha256, size: 100_000 });
+    const answer = await sendChunk(cab, claimed.sha256, 0, sent.bytes);
+    expect([answer.status, answer.body.code]).toEqual([422, 'attachment-hash-mismatch']);
+    expect((await statusOf(cab.credential, claimed.sha256)).status).toBe(404);
+    expect((await statusOf(cab.credential, sent.sha256)).status).toBe(404);
+    const content = await fetch(`${server.url}/v1/attachments/${claimed.sha256}/content`, { headers: { authorization: `Bearer ${dispatcherToken}` } });
+    expect(content.status).toBe(404);
+    // Starting again starts from nothing.
+    expect((await declare(cab, { sha256: claimed.sha256, size: 100_000 })).body).toMatchObject({ received: 0, stored: false });
+  });
+
+  it('refuses oversized attachments and chunks with 413, and malformed chunk requests with 4xx, writing nothing', async () => {
+    const cab = await enrolledDevice(server, 'dev-att-limits');
+    const file = photo('limits', 1000);
+    const tooBig = await declare(cab, { sha256: file.sha256, size: MAX_ATTACHMENT_BYTES + 1 });
+    expect([tooBig.status, tooBig.body.code]).toEqual([413, 'payload-too-large']);
+    expect((await statusOf(cab.credential, file.sha256)).status).toBe(404);
+
+    await declare(cab, { sha256: file.sha256, size: 1000 });
+    const rows = await countRows(server.database);
+    const past = await sendChunk(cab, file.sha256, 0, photo('longer', 1001).bytes);
+    expect([past.status, past.body.code]).toEqual([413, 'payload-too-large']);
+    const hugeChunk = await sendChunk(cab, file.sha256, 0, new Uint8Array(MAX_ATTACHMENT_CHUNK_BYTES + 1));
+    expect([hugeChunk.status, hugeChunk.body.code]).toEqual([413, 'payload-too-large']);
+    expect((await sendChunk(cab, file.sha256, 0, file.bytes, 'application/json')).status).toBe(400);
+    expect((await sendChunk(cab, file.sha256, 0, file.bytes, 'text/plain')).status).toBe(415);
+    const noOffset = await fetch(`${server.url}/v1/attachments/${file.sha256}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${cab.credential}`, 'content-type': 'application/octet-stream', [SCHEMA_VERSION_HEADER]: '1' },
+      body: file.bytes,
+    });
+    expect(noOffset.status).toBe(400);
+    expect((await declare(cab, { sha256: 'ABC', size: 10 })).status).toBe(400);
+    expect((await declare(cab, { sha256: file.sha256, size: 10, mimeType: 'image/jpeg; charset=x' })).status).toBe(400);
+    expect(await countRows(server.database)).toEqual(rows);
+    expect((await statusOf(cab.credential, file.sha256)).body).toMatchObject({ received: 0, stored: false });
+  });
+
+  it("refuses chunks from another device while an upload is under way, and lets the organisation take over a revoked device's upload", async () => {
+    const owner = await enrolledDevice(server, 'dev-att-owner');
+    const other = await enrolledDevice(server, 'dev-att-other');
+    const file = photo('owned', 150_000);
+    await declare(owner, { sha256: file.sha256, size: file.bytes.byteLength });
+    await sendChunk(owner, file.sha256, 0, file.bytes.subarray(0, 50_000));
+
+    const intruder = await sendChunk(other, file.sha256, 50_000, file.bytes.subarray(50_000));
+    expect([intruder.status, intruder.body.code]).toEqual([403, 'forbidden']);
+    expect((await declare(other, { sha256: file.sha256, size: file.bytes.byteLength })).status).toBe(409);
+    expect((await statusOf(owner.credential, file.sha256)).body).toMatchObject({ received: 50_000 });
+
+    await call(server, 'POST', '/v1/admin/devices/dev-att-owner/revoke', { token: server.adminToken });
+    const revoked = await sendChunk(owner, file.sha256, 50_000, file.bytes.subarray(50_000));
+    expect([revoked.status, revoked.body.code]).toEqual([403, 'device-revoked']);
+    expect((await statusOf(owner.credential, file.sha256)).status).toBe(403);
+
+    const takenOver = await declare(other, { sha256: file.sha256, size: file.bytes.byteLength });
+    expect([takenOver.status, takenOver.body.received]).toEqual([200, 0]);
+    expect((await upload(other, file)).body.stored).toBe(true);
+  });
+
+  it('keeps organisations apart: another organisation neither sees an attachment nor gets it without sending the bytes', async () => {
+    const home = await enrolledDevice(server, 'dev-att-home');
+    const file = photo('private', 40_000);
+    expect((await upload(home, file)).body.stored).toBe(true);
+
+    const admin = { token: server.adminToken };
+    await call(server, 'POST', '/v1/admin/organisations', { ...admin, body: { id: 'org-att-2', name: 'Rival Haulage' } });
+    await call(server, 'POST', '/v1/admin/sites', { ...admin, body: { id: 'site-att-2', organisationId: 'org-att-2', name: 'Rival yard' } });
+    await call(server, 'POST', '/v1/admin/operators', { ...admin, body: { id: 'op-rival', siteId: 'site-att-2', badgeId: 'R1', displayName: 'Rival', role: 'inspector', pin: '9753' } });
+    const rival = await enrolledDevice(server, 'dev-att-rival', { siteId: 'site-att-2', operatorId: 'op-rival' });
+    const rivalOffice = await officeUser(server, 'user-att-rival', 'dispatcher', 'org-att-2');
+
+    expect((await statusOf(rival.credential, file.sha256)).status).toBe(404);
+    expect((await statusOf(rivalOffice, file.sha256)).status).toBe(404);
+    const rivalContent = await fetch(`${server.url}/v1/attachments/${file.sha256}/content`, { headers: { authorization: `Bearer ${rivalOffice}` } });
+    expect(rivalContent.status).toBe(404);
+    const declared = await declare(rival, { sha256: file.sha256, size: file.bytes.byteLength });
+    expect([declared.status, declared.body.stored, declared.body.received]).toEqual([201, false, 0]);
+    expect((await upload(rival, file)).body.stored).toBe(true);
+  });
+});
