@@ -4,6 +4,7 @@ import type { ServiceContext } from '../app.js';
 import { assertOrganisationAccess } from '../auth.js';
 import type { OfficeDb } from '../db/connect.js';
 import { appendChanges } from '../db/queries/changes.js';
+import { transactionWithRetry } from '../db/retry.js';
 import { type OfficeUser, findOperatorsByIds, findSite } from '../db/queries/identity.js';
 import { lockRecords, recordKey } from '../db/queries/records.js';
 import type { ServerRecord } from '../db/schema.js';
@@ -33,7 +34,7 @@ const KEPT_REFUSALS = new Set(['policy-rejected', 'record-deleted']);
 
 export async function writeAsOffice(context: ServiceContext, user: OfficeUser, write: OfficeWrite): Promise<OfficeWriteResponse> {
   const now = context.clock.now();
-  return context.database.db.transaction(async (tx) => {
+  return transactionWithRetry(context.database.db, async (tx) => {
     const key = recordKey(write.recordType, write.recordId);
     const current = (await lockRecords(tx, [{ type: write.recordType, id: write.recordId }])).get(key) ?? null;
     await assertRecordInReach(tx, user, current, write);

@@ -100,6 +100,8 @@ export async function persistResolvedWrites(
       versionAfter: resolution.next?.version ?? null,
     })),
   );
+  // A record another transaction created meanwhile collides on its version's primary key below,
+  // which aborts this transaction for a retry that sees the record (transactionWithRetry).
   await upsertRecords(db, [...finalStates.values()]);
   await insertRecordVersions(db, versions);
   await insertReviewItems(db, reviews);

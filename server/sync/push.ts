@@ -6,7 +6,7 @@ import { type EntryResult, type PushRequest, type PushResponse, signAnchorReceip
 import type { ServiceContext } from '../app.js';
 import { assertNotRevoked } from '../auth.js';
 import type { OfficeDb } from '../db/connect.js';
-import { isRetryableConflict } from '../db/errors.js';
+import { transactionWithRetry } from '../db/retry.js';
 import { appendChanges } from '../db/queries/changes.js';
 import { type NewDeviceFlag, insertDeviceFlags } from '../db/queries/flags.js';
 import { type Device, findOperatorsByIds, lockDevice } from '../db/queries/identity.js';
@@ -34,30 +34,22 @@ import { assigneesIn } from './scope.js';
  * 4. Entries, write history, versions, records, chain state and flags are written; change-feed ids
  *    are taken last; the NOTIFY is delivered by Postgres on commit.
  */
-const MAX_ATTEMPTS = 3;
-
 export async function pushEntries(context: ServiceContext, device: Device, request: PushRequest, clientVersion: number): Promise<PushResponse> {
   if (request.deviceId !== device.id) {
     throw new ApiFailure(403, 'device-mismatch', `this credential belongs to device ${device.id}, not ${request.deviceId}`);
   }
-  for (let attempt = 1; ; attempt++) {
-    const receivedAt = context.clock.now();
-    const clock = readDeviceClock(receivedAt, request.sentAt, context.config.maxClockSkewMs);
-    try {
-      const settled = await context.database.db.transaction((tx) =>
-        settleBatch(tx, context, { deviceId: device.id, entries: request.entries, receivedAt, clock, clientVersion }),
-      );
-      if (settled.forks > 0) context.logger.warn({ deviceId: device.id, forks: settled.forks }, 'device presented a forked chain; flagged');
-      return {
-        results: settled.results,
-        records: settled.records.map((record) => canonicalFor(record, clientVersion)),
-        receipt: signAnchorReceipt({ deviceId: device.id, seq: settled.chain.lastSeq, head: settled.chain.head, serverTime: receivedAt }, context.serverSigner),
-        clock: { offsetMs: clock.offsetMs, flagged: clock.flagged },
-      };
-    } catch (error) {
-      if (attempt >= MAX_ATTEMPTS || !isRetryableConflict(error)) throw error;
-    }
-  }
+  const receivedAt = context.clock.now();
+  const clock = readDeviceClock(receivedAt, request.sentAt, context.config.maxClockSkewMs);
+  const settled = await transactionWithRetry(context.database.db, (tx) =>
+    settleBatch(tx, context, { deviceId: device.id, entries: request.entries, receivedAt, clock, clientVersion }),
+  );
+  if (settled.forks > 0) context.logger.warn({ deviceId: device.id, forks: settled.forks }, 'device presented a forked chain; flagged');
+  return {
+    results: settled.results,
+    records: settled.records.map((record) => canonicalFor(record, clientVersion)),
+    receipt: signAnchorReceipt({ deviceId: device.id, seq: settled.chain.lastSeq, head: settled.chain.head, serverTime: receivedAt }, context.serverSigner),
+    clock: { offsetMs: clock.offsetMs, flagged: clock.flagged },
+  };
 }
 
 interface Batch {

@@ -52,7 +52,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       clock,
       random: new SeededRandomness(`random:${schema}:${instances.length}`),
       serverSigner,
-      logger: pino({ level: 'silent' }),
+      logger: pino({ level: process.env.WAYPOST_TEST_LOG_LEVEL ?? 'silent' }),
       config: { maxClockSkewMs: options.maxClockSkewMs ?? 24 * 60 * 60 * 1000, eventKeepAliveMs: options.eventKeepAliveMs },
     });
     instances.push(app);

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { OfficeDb } from '../connect.js';
+import { insertRows } from './batches.js';
 import { changes, counters, operators, recordVersions } from '../schema.js';
 
 /** The change feed devices pull from. */
@@ -23,17 +24,16 @@ export async function appendChanges(db: OfficeDb, pending: readonly PendingChang
     .returning({ value: counters.value });
   if (!counter) throw new Error('change feed counter is missing; run the migrations');
   const firstId = counter.value - pending.length + 1;
-  await db.insert(changes).values(
-    pending.map((change, index) => ({
-      id: firstId + index,
-      siteId: change.siteId,
-      kind: change.kind,
-      recordType: change.kind === 'record' ? change.recordType : null,
-      recordId: change.kind === 'record' ? change.recordId : null,
-      version: change.kind === 'record' ? change.version : null,
-      operatorId: change.kind === 'operator' ? change.operatorId : null,
-    })),
-  );
+  const rows = pending.map((change, index) => ({
+    id: firstId + index,
+    siteId: change.siteId,
+    kind: change.kind,
+    recordType: change.kind === 'record' ? change.recordType : null,
+    recordId: change.kind === 'record' ? change.recordId : null,
+    version: change.kind === 'record' ? change.version : null,
+    operatorId: change.kind === 'operator' ? change.operatorId : null,
+  }));
+  await insertRows(db, changes, rows);
 }
 
 export interface ChangeRow {

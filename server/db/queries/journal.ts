@@ -1,6 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { EntryResult } from '../../../protocol/wire.js';
 import type { OfficeDb } from '../connect.js';
+import { insertRows } from './batches.js';
 import { type StoredSession, devices, journalEntries } from '../schema.js';
 
 /** Devices' journal entries as the office stores them, and each device's acknowledged chain. */
@@ -22,7 +23,7 @@ export async function findStoredEntries(db: OfficeDb, deviceId: string, seqs: re
 }
 
 export async function insertJournalEntries(db: OfficeDb, rows: readonly JournalEntryRow[]): Promise<void> {
-  if (rows.length > 0) await db.insert(journalEntries).values([...rows]);
+  await insertRows(db, journalEntries, rows);
 }
 
 export interface ChainPosition {

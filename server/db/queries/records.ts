@@ -1,5 +1,6 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import type { OfficeDb } from '../connect.js';
+import { inSlices, insertRows } from './batches.js';
 import { type ServerRecord, recordVersions, recordWrites, records, reviewItems } from '../schema.js';
 
 /** Canonical records, their versions, the write history and review items. */
@@ -30,17 +31,21 @@ function uniqueSorted(keys: readonly RecordKey[]): RecordKey[] {
  * touching the same records cannot deadlock.
  */
 export async function lockRecords(db: OfficeDb, keys: readonly RecordKey[]): Promise<Map<string, ServerRecord>> {
-  const sorted = uniqueSorted(keys);
-  if (sorted.length === 0) return new Map();
-  const rows = await db.select().from(records).where(keyList(sorted)).orderBy(asc(records.type), asc(records.id)).for('update');
-  return new Map(rows.map((row) => [recordKey(row.type, row.id), row]));
+  const found = new Map<string, ServerRecord>();
+  // Slices in key order keep the overall locking order.
+  await inSlices(uniqueSorted(keys), async (slice) => {
+    const rows = await db.select().from(records).where(keyList(slice)).orderBy(asc(records.type), asc(records.id)).for('update');
+    for (const row of rows) found.set(recordKey(row.type, row.id), row);
+  });
+  return found;
 }
 
 export async function findRecords(db: OfficeDb, keys: readonly RecordKey[]): Promise<Map<string, ServerRecord>> {
-  const sorted = uniqueSorted(keys);
-  if (sorted.length === 0) return new Map();
-  const rows = await db.select().from(records).where(keyList(sorted));
-  return new Map(rows.map((row) => [recordKey(row.type, row.id), row]));
+  const found = new Map<string, ServerRecord>();
+  await inSlices(uniqueSorted(keys), async (slice) => {
+    for (const row of await db.select().from(records).where(keyList(slice))) found.set(recordKey(row.type, row.id), row);
+  });
+  return found;
 }
 
 export async function findRecord(db: OfficeDb, type: string, id: string): Promise<ServerRecord | null> {
@@ -49,24 +54,9 @@ export async function findRecord(db: OfficeDb, type: string, id: string): Promis
 }
 
 export async function upsertRecords(db: OfficeDb, states: readonly ServerRecord[]): Promise<void> {
-  if (states.length === 0) return;
-  const excluded = (column: string) => sql.raw(`excluded."${column}"`);
-  await db
-    .insert(records)
-    .values([...states])
-    .onConflictDoUpdate({
-      target: [records.type, records.id],
-      set: {
-        audience: excluded('audience'),
-        version: excluded('version'),
-        fields: excluded('fields'),
-        fieldStates: excluded('field_states'),
-        tombstone: excluded('tombstone'),
-        deleted: excluded('deleted'),
-        pendingReview: excluded('pending_review'),
-        updatedAt: excluded('updated_at'),
-      },
-    });
+  const updated = ['audience', 'version', 'fields', 'field_states', 'tombstone', 'deleted', 'pending_review', 'updated_at'];
+  const assignments = sql.raw(updated.map((column) => `"${column}" = excluded."${column}"`).join(', '));
+  await insertRows(db, records, states, sql`ON CONFLICT ("type", "id") DO UPDATE SET ${assignments}`);
 }
 
 /** Ids for write-history rows, taken up front so versions and review items can name their write. */
@@ -79,13 +69,13 @@ export async function reserveWriteIds(db: OfficeDb, count: number): Promise<numb
 }
 
 export async function insertRecordWrites(db: OfficeDb, rows: readonly (typeof recordWrites.$inferInsert)[]): Promise<void> {
-  if (rows.length > 0) await db.insert(recordWrites).values([...rows]);
+  await insertRows(db, recordWrites, rows);
 }
 
 export async function insertRecordVersions(db: OfficeDb, rows: readonly (typeof recordVersions.$inferInsert)[]): Promise<void> {
-  if (rows.length > 0) await db.insert(recordVersions).values([...rows]);
+  await insertRows(db, recordVersions, rows);
 }
 
 export async function insertReviewItems(db: OfficeDb, rows: readonly (typeof reviewItems.$inferInsert)[]): Promise<void> {
-  if (rows.length > 0) await db.insert(reviewItems).values([...rows]);
+  await insertRows(db, reviewItems, rows);
 }
