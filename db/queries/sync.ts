@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { JournalEntry, RecordEntryBody } from '../../protocol/journal.js';
 import type { RecordType } from '../../protocol/records/index.js';
 import type { DeviceDb } from '../open.js';
 import { conflictInbox, journal, operators, outbox, recordTables, syncState } from '../schema.js';
+import { prepareOnce } from './statements.js';
 
 /**
  * What the sync client keeps in the device database: its key/value state (enrollment, pull
@@ -40,14 +41,17 @@ export function listPendingEntries(db: DeviceDb, limit: number): JournalEntry[] 
 
 /** A record's local operations the office has not acknowledged yet, oldest first. */
 export function listPendingRecordEntries(db: DeviceDb, recordType: RecordType, recordId: string): (JournalEntry & { body: RecordEntryBody })[] {
-  return db
-    .select(entryColumns)
-    .from(outbox)
-    .innerJoin(journal, eq(journal.seq, outbox.seq))
-    .where(and(eq(outbox.state, 'pending'), eq(journal.recordType, recordType), eq(journal.recordId, recordId)))
-    .orderBy(asc(outbox.seq))
-    .all()
-    .map(toEntry) as (JournalEntry & { body: RecordEntryBody })[];
+  // Runs for every record a push answer or pull page settles.
+  const select = prepareOnce(db, 'sync.pendingRecordEntries', () =>
+    db
+      .select(entryColumns)
+      .from(journal)
+      .innerJoin(outbox, eq(outbox.seq, journal.seq))
+      .where(and(eq(journal.recordType, sql.placeholder('recordType')), eq(journal.recordId, sql.placeholder('recordId')), eq(outbox.state, 'pending')))
+      .orderBy(asc(journal.seq))
+      .prepare(),
+  );
+  return select.all({ recordType, recordId }).map(toEntry) as (JournalEntry & { body: RecordEntryBody })[];
 }
 
 export function readJournalEntry(db: DeviceDb, seq: number): JournalEntry | null {
@@ -55,8 +59,11 @@ export function readJournalEntry(db: DeviceDb, seq: number): JournalEntry | null
   return row ? toEntry(row) : null;
 }
 
-export function readOutboxState(db: DeviceDb, seq: number): 'pending' | 'acknowledged' | 'failed' | null {
-  return db.select({ state: outbox.state }).from(outbox).where(eq(outbox.seq, seq)).get()?.state ?? null;
+/** The outbox state of each of `seqs` that is still in the outbox. */
+export function readOutboxStates(db: DeviceDb, seqs: readonly number[]): Map<number, 'pending' | 'acknowledged' | 'failed'> {
+  if (seqs.length === 0) return new Map();
+  const rows = db.select({ seq: outbox.seq, state: outbox.state }).from(outbox).where(inArray(outbox.seq, [...seqs])).all();
+  return new Map(rows.map((row) => [row.seq, row.state]));
 }
 
 /** The office did not take these entries (chain verification): they stay pending and go again. */

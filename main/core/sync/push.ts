@@ -6,7 +6,7 @@ import {
   markFailed,
   noteUnacknowledged,
   readJournalEntry,
-  readOutboxState,
+  readOutboxStates,
   writeSyncValue,
 } from '../../../db/queries/sync.js';
 import { hexToBytes } from '../../../protocol/crypto/hash.js';
@@ -115,11 +115,13 @@ function applyAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: P
   const canonical = new Map(response.records.map((record) => [recordKey(record.type, record.id), record]));
   const touched = new Map<string, { type: string; id: string; acknowledged: boolean }>();
 
+  const states = readOutboxStates(db, entries.map((entry) => entry.body.seq));
+  const acknowledged: number[] = [];
   for (const [i, entry] of entries.entries()) {
     const result = response.results[i]!;
     const { body } = entry;
     // Settled by an earlier answer (a second client of the same device): settled once only.
-    if (readOutboxState(db, body.seq) !== 'pending') continue;
+    if (states.get(body.seq) !== 'pending') continue;
     if (body.kind === 'record') {
       const key = recordKey(body.recordType, body.recordId);
       const seen = touched.get(key);
@@ -138,7 +140,7 @@ function applyAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: P
       markFailed(db, body.seq, { reason, message: result.message ?? `the office rejected this change (${reason})` }, now);
       report.failed.push(body.seq);
     } else {
-      markAcknowledged(db, [body.seq], now);
+      acknowledged.push(body.seq);
     }
     if (body.kind === 'record' && result.outcome !== 'accepted') {
       insertConflict(db, describeConflict(body, result, canonical.get(recordKey(body.recordType, body.recordId)) ?? null, now));
@@ -146,6 +148,7 @@ function applyAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: P
     }
   }
 
+  markAcknowledged(db, acknowledged, now);
   for (const record of response.records) settleRecord(db, record.type, record.id, record, now);
   // A record the office does not hold after taking an entry for it was never created there.
   for (const [key, { type, id, acknowledged }] of touched) {
