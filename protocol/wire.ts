@@ -36,6 +36,7 @@ export const SCHEMA_VERSION_HEADER = 'waypost-schema-version';
  * (`field-unknown-to-client`) and leaves the field out of what it sends that client.
  */
 export const FIELDS_ADDED_IN_VERSION: Readonly<Record<number, readonly { recordType: string; field: string }[]>> = {};
+export type FieldHistory = typeof FIELDS_ADDED_IN_VERSION;
 
 /** Whether a client speaking `clientVersion` knows `recordType.field`. */
 export function clientKnowsField(

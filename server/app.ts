@@ -111,22 +111,31 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what =
   throw new ApiFailure(400, 'invalid-request', `invalid ${what}: ${first.path}: ${first.message}`, { issues });
 }
 
+/** The client schema versions this server accepts (tests check the rule with other windows). */
+export interface SchemaWindow {
+  minimum: number;
+  current: number;
+}
+
+export const SCHEMA_WINDOW: SchemaWindow = { minimum: MINIMUM_SCHEMA_VERSION, current: CURRENT_SCHEMA_VERSION };
+
 /**
  * Checks the client's schema version before its body is parsed, so a client too old to be
  * understood is told to update rather than that its request is malformed.
  */
-export function checkSchemaVersion(version: unknown): number {
+export function checkSchemaVersion(version: unknown, window: SchemaWindow = SCHEMA_WINDOW): number {
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
     throw new ApiFailure(400, 'invalid-request', `the client schema version (schemaVersion in the body, or the ${SCHEMA_VERSION_HEADER} header) is required`);
   }
-  if (version < MINIMUM_SCHEMA_VERSION) {
-    const body: Omit<UpdateRequired, 'code' | 'message'> = { minimumVersion: MINIMUM_SCHEMA_VERSION, currentVersion: CURRENT_SCHEMA_VERSION };
-    throw new ApiFailure(426, 'update-required', `this app (schema ${version}) is too old to sync; update to schema ${MINIMUM_SCHEMA_VERSION} or later`, body);
+  const { minimum, current } = window;
+  if (version < minimum) {
+    const body: Omit<UpdateRequired, 'code' | 'message'> = { minimumVersion: minimum, currentVersion: current };
+    throw new ApiFailure(426, 'update-required', `this app (schema ${version}) is too old to sync; update to schema ${minimum} or later`, body);
   }
-  if (version > CURRENT_SCHEMA_VERSION) {
-    throw new ApiFailure(400, 'schema-version-unsupported', `this server speaks schema ${MINIMUM_SCHEMA_VERSION}..${CURRENT_SCHEMA_VERSION}, not ${version}`, {
-      minimumVersion: MINIMUM_SCHEMA_VERSION,
-      currentVersion: CURRENT_SCHEMA_VERSION,
+  if (version > current) {
+    throw new ApiFailure(400, 'schema-version-unsupported', `this server speaks schema ${minimum}..${current}, not ${version}`, {
+      minimumVersion: minimum,
+      currentVersion: current,
     });
   }
   return version;

@@ -11,6 +11,7 @@ import { type AttachmentStorage, DiskAttachmentStorage } from '../attachments/st
 import { authenticateDevice, authenticateOfficeUser, bearerToken } from '../auth.js';
 import { findSite } from '../db/queries/identity.js';
 import { ApiFailure, notFound } from '../errors.js';
+import { upgradeRequest } from '../sync/upgrade.js';
 import { schemaVersionHeader } from './sync.js';
 
 const hashParams = z.strictObject({ sha256: hex32 });
@@ -47,8 +48,8 @@ export function registerAttachmentRoutes(app: FastifyInstance, context: ServiceC
 
     scope.post('/v1/attachments', async (request, reply) => {
       const who = await uploader(request);
-      schemaVersionOfBody(request.body);
-      const declared = parseWith(startAttachmentUploadSchema, request.body);
+      const clientVersion = schemaVersionOfBody(request.body);
+      const declared = parseWith(startAttachmentUploadSchema, upgradeRequest('attachment', request.body, clientVersion));
       const { status, created } = await startUpload(deps, who, declared);
       return reply.status(created ? 201 : 200).send(status);
     });

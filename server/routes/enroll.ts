@@ -12,6 +12,7 @@ import { type ServiceContext, parseWith, schemaVersionOfBody } from '../app.js';
 import { hashSecret, newSecret } from '../auth.js';
 import { findDevice, findSite, insertDevice, lockEnrollmentToken, markEnrollmentTokenUsed } from '../db/queries/identity.js';
 import { ApiFailure } from '../errors.js';
+import { upgradeRequest } from '../sync/upgrade.js';
 
 /**
  * Device enrollment: a device presents a one-time token an admin issued for a site, its chosen id
@@ -20,8 +21,8 @@ import { ApiFailure } from '../errors.js';
  */
 export function registerEnrollmentRoutes(app: FastifyInstance, context: ServiceContext): void {
   app.post('/v1/enroll', async (request, reply) => {
-    schemaVersionOfBody(request.body);
-    const { claim, proof, label } = parseWith(enrollRequestSchema, request.body);
+    const clientVersion = schemaVersionOfBody(request.body);
+    const { claim, proof, label } = parseWith(enrollRequestSchema, upgradeRequest('enroll', request.body, clientVersion));
     if (!verifyEnrollmentProof(claim, proof)) {
       throw new ApiFailure(400, 'bad-enrollment-proof', 'the proof is not a signature of this claim by the key being registered');
     }

@@ -12,6 +12,7 @@ import { authenticateDevice } from '../auth.js';
 import { touchDevice } from '../db/queries/identity.js';
 import { pullChanges } from '../sync/pull.js';
 import { pushEntries } from '../sync/push.js';
+import { upgradeRequest } from '../sync/upgrade.js';
 
 const DEFAULT_KEEP_ALIVE_MS = 15_000;
 
@@ -22,14 +23,14 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
   app.post('/v1/sync/push', { bodyLimit: MAX_PUSH_BODY_BYTES }, async (request) => {
     const device = await authenticateDevice(db, request);
     const clientVersion = schemaVersionOfBody(request.body);
-    const push = parseWith(pushRequestSchema, request.body);
+    const push = parseWith(pushRequestSchema, upgradeRequest('push', request.body, clientVersion));
     return pushEntries(context, device, push, clientVersion);
   });
 
   app.post('/v1/sync/pull', async (request) => {
     const device = await authenticateDevice(db, request);
     const clientVersion = schemaVersionOfBody(request.body);
-    const pull = parseWith(pullRequestSchema, request.body);
+    const pull = parseWith(pullRequestSchema, upgradeRequest('pull', request.body, clientVersion));
     const page = await pullChanges(db, device, pull, clientVersion);
     await touchDevice(db, device.id, context.clock.now());
     return page;

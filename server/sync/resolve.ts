@@ -17,7 +17,7 @@ import {
 } from '../../protocol/policies/index.js';
 import type { FieldSpec, RecordTypeSpec } from '../../protocol/records/define.js';
 import { recordTypeSpec } from '../../protocol/records/index.js';
-import { clientKnowsField, type EntryOutcome, type FieldOutcome } from '../../protocol/wire.js';
+import { clientKnowsField, type EntryOutcome, type FieldHistory, type FieldOutcome } from '../../protocol/wire.js';
 import type { FieldDecision, ServerRecord } from '../db/schema.js';
 import { audienceOf } from './scope.js';
 
@@ -45,6 +45,8 @@ export interface WriteScope {
   deviceSiteId: string | null;
   /** The site of an operator, for assignment fields (undefined when unknown). */
   operatorSite(operatorId: string): string | undefined;
+  /** Record fields by the schema version that added them (default: the wire's; tests inject their own). */
+  fieldsAddedIn?: FieldHistory;
 }
 
 export interface ReviewRequest {
@@ -72,7 +74,7 @@ export function resolveRecordWrite(current: ServerRecord | null, input: RecordWr
   const spec = recordTypeSpec(input.recordType);
   if (!spec) return refused('unknown-record-type', `no record type ${input.recordType}`);
 
-  const unknownField = input.ops.find((op) => op.op !== 'tombstone' && !clientKnowsField(input.clientSchemaVersion, input.recordType, op.field));
+  const unknownField = input.ops.find((op) => op.op !== 'tombstone' && !clientKnowsField(input.clientSchemaVersion, input.recordType, op.field, scope.fieldsAddedIn));
   if (unknownField && unknownField.op !== 'tombstone') {
     return refused('field-unknown-to-client', `${unknownField.field} did not exist in schema ${input.clientSchemaVersion}; update the app to change it`);
   }
