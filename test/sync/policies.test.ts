@@ -62,6 +62,12 @@ describe('conflict policies across devices', () => {
         serverKept: expect.objectContaining({ fields: { statusNote: 'waiting for parts' } }),
       }),
     ]);
+    // Once the inspector has read it, it leaves the unseen list (and stays in the inbox).
+    const [entry] = inboxFor(cab, order.id);
+    expect(cab.core.markConflictSeen(entry!.id)).toBe(true);
+    expect(cab.core.markConflictSeen(entry!.id)).toBe(false);
+    expect(cab.core.conflicts({ unseenOnly: true }).map((conflict) => conflict.id)).not.toContain(entry!.id);
+    expect(inboxFor(cab, order.id)[0]?.seenAt).toBe(world.clock.now());
   });
 
   it('owner: the office owns the assignee; a concurrent field reassignment is rejected, kept in the failed list, and a retry on the new state applies', async () => {

@@ -116,7 +116,7 @@ function applyAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: P
   const touched = new Map<string, { type: string; id: string; acknowledged: boolean }>();
 
   const states = readOutboxStates(db, entries.map((entry) => entry.body.seq));
-  const acknowledged: number[] = [];
+  const toAcknowledge: number[] = [];
   for (const [i, entry] of entries.entries()) {
     const result = response.results[i]!;
     const { body } = entry;
@@ -140,15 +140,16 @@ function applyAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: P
       markFailed(db, body.seq, { reason, message: result.message ?? `the office rejected this change (${reason})` }, now);
       report.failed.push(body.seq);
     } else {
-      acknowledged.push(body.seq);
+      toAcknowledge.push(body.seq);
     }
     if (body.kind === 'record' && result.outcome !== 'accepted') {
-      insertConflict(db, describeConflict(body, result, canonical.get(recordKey(body.recordType, body.recordId)) ?? null, now));
+      const kept = canonical.get(recordKey(body.recordType, body.recordId)) ?? null;
+      insertConflict(db, describeConflict(body, { ...result, outcome: result.outcome }, kept, now));
       report.conflicts++;
     }
   }
 
-  markAcknowledged(db, acknowledged, now);
+  markAcknowledged(db, toAcknowledge, now);
   for (const record of response.records) settleRecord(db, record.type, record.id, record, now);
   // A record the office does not hold after taking an entry for it was never created there.
   for (const [key, { type, id, acknowledged }] of touched) {
@@ -162,14 +163,15 @@ function recordKey(type: string, id: string): string {
   return `${type}\u0000${id}`;
 }
 
+type Noteworthy = EntryResult & { outcome: Exclude<EntryResult['outcome'], 'accepted'> };
+
 /** "What happened, what the server kept", for the conflict inbox. */
-function describeConflict(body: RecordEntryBody, result: EntryResult, canonical: CanonicalRecord | null, now: number) {
-  const label = recordTypeSpec(body.recordType)?.label ?? body.recordType;
+function describeConflict(body: RecordEntryBody, result: Noteworthy, canonical: CanonicalRecord | null, now: number) {
+  const record = `${recordTypeSpec(body.recordType)?.label ?? body.recordType} ${body.recordId}`;
   const lead = {
-    merged: `Your change to ${label} ${body.recordId} was combined with other changes.`,
-    conflict: `Your change to ${label} ${body.recordId} competes with another one; a reviewer will decide and the record shows as pending review.`,
-    rejected: `The office did not accept your change to ${label} ${body.recordId}.`,
-    accepted: '',
+    merged: `Your change to ${record} was combined with other changes.`,
+    conflict: `Your change to ${record} competes with another one; a reviewer will decide and the record shows as pending review.`,
+    rejected: `The office did not accept your change to ${record}.`,
   }[result.outcome];
   const details = (result.fields ?? [])
     .filter((field) => field.outcome !== 'applied')
@@ -180,7 +182,7 @@ function describeConflict(body: RecordEntryBody, result: EntryResult, canonical:
     seq: body.seq,
     recordType: body.recordType,
     recordId: body.recordId,
-    outcome: result.outcome as 'merged' | 'conflict' | 'rejected',
+    outcome: result.outcome,
     whatHappened: why ? `${lead} ${why}` : lead,
     localValue: { action: body.action, ops: body.ops },
     serverKept: canonical
