@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../protocol/crypto/hash.js';
 import { signEntry, type JournalEntry } from '../../protocol/journal.js';
 import { CURRENT_SCHEMA_VERSION, pushResponseSchema, verifyAnchorReceipt } from '../../protocol/wire.js';
-import { journalEntries, records } from '../../server/db/schema.js';
+import { journalEntries, records, reviewItems } from '../../server/db/schema.js';
 import { TestChain } from '../support/chain-fixtures.js';
 import { call, countRows, enrollDevice, seedOrganisation, SOUTH_INSPECTOR, startTestServer, type TestServer } from '../support/server.js';
 
@@ -267,5 +267,19 @@ describe('conflict policies on push', () => {
     expect(answer.body.results[1]).toMatchObject({ outcome: 'rejected', acknowledged: true, reason: 'operator-not-allowed' });
     expect(answer.body.receipt.seq).toBe(2);
     expect(await server.database.db.select().from(records).where(eq(records.id, 'note-dev-policy-operator-2'))).toEqual([]);
+  });
+
+  it('keeps a deleted work order deleted: a stale device update is refused, kept and filed for review', async () => {
+    const { chain, credential } = await enrolledChain('dev-policy-tombstone');
+    await call(server, 'POST', '/v1/office/work-orders', { token: dispatcherToken, body: { id: 'wo-gone', siteId: 'site-north', title: 'Reefer check' } });
+    const deleted = await call(server, 'DELETE', '/v1/office/work-orders/wo-gone', { token: dispatcherToken });
+    expect(deleted.body).toMatchObject({ outcome: 'accepted', record: { version: 2, deleted: true } });
+
+    chain.record({ recordType: 'workOrder', recordId: 'wo-gone', action: 'update', baseVersion: 1, ops: [{ op: 'set', field: 'status', value: 'done' }] });
+    const answer = await push(credential, chain.deviceId, chain.entries);
+    expect(answer.body.results[1]).toMatchObject({ outcome: 'rejected', acknowledged: true, reason: 'record-deleted', record: { version: 2 } });
+    expect(answer.body.records).toEqual([expect.objectContaining({ id: 'wo-gone', version: 2, deleted: true, fields: expect.objectContaining({ status: 'open' }) })]);
+    const review = await server.database.db.select().from(reviewItems).where(eq(reviewItems.recordId, 'wo-gone'));
+    expect(review).toEqual([expect.objectContaining({ field: '*', status: 'open', proposedValue: [{ op: 'set', field: 'status', value: 'done' }] })]);
   });
 });
