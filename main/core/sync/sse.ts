@@ -12,13 +12,19 @@ export class SseParser {
   #buffer = '';
   #event = '';
   #data: string[] = [];
+  /** The last chunk ended in \r: a \n starting the next one belongs to that line end. */
+  #afterCarriageReturn = false;
 
   push(chunk: string): ServerSentEvent[] {
-    this.#buffer += chunk;
+    if (chunk === '') return [];
+    this.#buffer += this.#afterCarriageReturn && chunk.startsWith('\n') ? chunk.slice(1) : chunk;
+    this.#afterCarriageReturn = false;
     const events: ServerSentEvent[] = [];
-    for (let end = lineEnd(this.#buffer); end !== null; end = lineEnd(this.#buffer)) {
-      const line = this.#buffer.slice(0, end.at);
-      this.#buffer = this.#buffer.slice(end.at + end.length);
+    for (let at = this.#buffer.search(/[\r\n]/); at !== -1; at = this.#buffer.search(/[\r\n]/)) {
+      const line = this.#buffer.slice(0, at);
+      const crlf = this.#buffer.startsWith('\r\n', at);
+      if (this.#buffer[at] === '\r' && at === this.#buffer.length - 1) this.#afterCarriageReturn = true;
+      this.#buffer = this.#buffer.slice(at + (crlf ? 2 : 1));
       const event = this.#line(line);
       if (event) events.push(event);
     }
@@ -40,16 +46,4 @@ export class SseParser {
     else if (field === 'data') this.#data.push(value);
     return null;
   }
-}
-
-/** Where the first line ends (\r\n, \n or \r), or null while the line is incomplete. */
-function lineEnd(buffer: string): { at: number; length: number } | null {
-  const at = buffer.search(/[\r\n]/);
-  if (at === -1) return null;
-  if (buffer[at] === '\r') {
-    // A lone \r at the end of a chunk may be the first half of \r\n.
-    if (at === buffer.length - 1) return null;
-    return { at, length: buffer[at + 1] === '\n' ? 2 : 1 };
-  }
-  return { at, length: 1 };
 }
