@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { z } from 'zod';
-import type { Clock, Randomness } from '../main/core/ports.js';
+import type { Clock, Randomness } from '../protocol/runtime.js';
 import type { Signer } from '../protocol/crypto/ed25519.js';
 import { CURRENT_SCHEMA_VERSION, MINIMUM_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, type ApiError, type UpdateRequired } from '../protocol/wire.js';
 import type { AttachmentStorage } from './attachments/storage.js';

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Randomness } from '../main/core/ports.js';
+import type { Randomness } from '../protocol/runtime.js';
 import { sha256Hex } from '../protocol/crypto/hash.js';
 import type { OfficeDb } from './db/connect.js';
 import { type Device, type OfficeRole, type OfficeUser, findDeviceByCredential, findOfficeUserByToken } from './db/queries/identity.js';

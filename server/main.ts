@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino, type Logger } from 'pino';
-import { systemClock, systemRandomness } from '../main/core/ports.js';
+import { systemClock, systemRandomness } from '../protocol/runtime.js';
 import { type Signer, createSigner } from '../protocol/crypto/ed25519.js';
 import { bytesToHex, hexToBytes } from '../protocol/crypto/hash.js';
 import { buildServer, closeServer } from './app.js';

@@ -1,16 +1,4 @@
-import { randomBytes } from 'node:crypto';
-
-/**
- * What the core takes from outside, so that tests and the sync simulation can run it with a fake
- * clock, seeded randomness and in-memory keys.
- */
-export interface Clock {
-  now(): number;
-}
-
-export interface Randomness {
-  bytes(length: number): Uint8Array;
-}
+export { type Clock, type Randomness, randomId, systemClock, systemRandomness } from '../../protocol/runtime.js';
 
 /**
  * Holds the device's long-lived secrets. The Electron shell seals them with the OS keystore
@@ -21,11 +9,4 @@ export interface KeyStore {
   deviceSeed(): Uint8Array;
   /** The 32-byte key the device database and attachments are encrypted with, created on first use. */
   databaseKey(): Uint8Array;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
-export const systemRandomness: Randomness = { bytes: (length) => new Uint8Array(randomBytes(length)) };
-
-export function randomId(random: Randomness, prefix: string): string {
-  return `${prefix}-${Buffer.from(random.bytes(12)).toString('hex')}`;
 }

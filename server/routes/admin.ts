@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { randomId } from '../../main/core/ports.js';
+import { randomId } from '../../protocol/runtime.js';
 import { identifier } from '../../protocol/journal.js';
 import { makePinVerifier } from '../../protocol/pin.js';
 import {

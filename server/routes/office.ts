@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { FieldOperation } from '../../protocol/journal.js';
 import { identifier } from '../../protocol/journal.js';
-import { randomId } from '../../main/core/ports.js';
+import { randomId } from '../../protocol/runtime.js';
 import { recordTypeSpec } from '../../protocol/records/index.js';
 import { CURRENT_SCHEMA_VERSION, createWorkOrderSchema, deleteWorkOrderSchema, updateWorkOrderSchema } from '../../protocol/wire.js';
 import { type ServiceContext, parseWith } from '../app.js';
