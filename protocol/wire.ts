@@ -681,7 +681,8 @@ export type AuditExportLine = z.infer<typeof auditExportLineSchema>;
  * GET   /v1/attachments/:sha256/content → the bytes, once stored.
  * Binary requests carry the schema version in `SCHEMA_VERSION_HEADER`.
  */
-export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
+/** Defined with the attachment types in records/attachments.ts, which the renderer may import. */
+export { MAX_ATTACHMENT_BYTES } from './records/attachments.js';
 export const MAX_ATTACHMENT_CHUNK_BYTES = 1024 * 1024;
 export const UPLOAD_OFFSET_HEADER = 'upload-offset';
 

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import {
+  type AttachmentMimeType,
   type ChainVerdict,
   type JournalEntry,
   type RecordType,
@@ -15,6 +16,7 @@ import { countOutbox, markAcknowledged } from '../../db/queries/outbox.js';
 import { listRecords, readRecord, type StoredRecord } from '../../db/queries/records.js';
 import { findOperatorById, type OperatorRow, upsertOperator } from '../../db/queries/sessions.js';
 import { device } from '../../db/schema.js';
+import { type AttachmentContent, AttachmentStore, type GarbageCollection, type StoredAttachment } from './attachments.js';
 import { compactAll } from './compaction.js';
 import { type Clock, type KeyStore, type Randomness, randomId, systemClock, systemRandomness } from './ports.js';
 import { DEFAULT_SESSION_POLICY, type SessionInfo, SessionManager, type SessionPolicy } from './sessions.js';
@@ -55,6 +57,7 @@ export interface DeviceStatus {
  */
 export class DeviceCore {
   readonly sessions: SessionManager;
+  readonly attachments: AttachmentStore;
   readonly deviceId: string;
   readonly #deviceSigner: Signer;
   readonly #clock: Clock;
@@ -67,12 +70,14 @@ export class DeviceCore {
     clock: Clock,
     random: Randomness,
     policy: SessionPolicy,
+    databaseKey: Uint8Array,
   ) {
     this.deviceId = deviceId;
     this.#deviceSigner = deviceSigner;
     this.#clock = clock;
     this.#random = random;
     this.sessions = new SessionManager({ db: database.db, sqlite: database.sqlite, deviceId, deviceSigner, clock, random, policy });
+    this.attachments = new AttachmentStore({ db: database.db, sqlite: database.sqlite, databasePath: database.path, databaseKey, clock, random });
   }
 
   static open(options: DeviceCoreOptions): DeviceCore {
@@ -93,7 +98,8 @@ export class DeviceCore {
       database.sqlite.close();
       throw new Error('the key store holds another device identity than this database was created with');
     }
-    return new DeviceCore(database, identity.deviceId, deviceSigner, clock, random, { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy });
+    const policy = { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy };
+    return new DeviceCore(database, identity.deviceId, deviceSigner, clock, random, policy, options.keyStore.databaseKey());
   }
 
   get devicePublicKey(): Uint8Array {
@@ -111,6 +117,20 @@ export class DeviceCore {
   perform(input: unknown): ActionResult {
     const { db, sqlite } = this.database;
     return performAction({ db, sqlite, deviceId: this.deviceId, clock: this.#clock, random: this.#random, sessions: this.sessions }, input);
+  }
+
+  /** Keeps a photo or signature, encrypted, under the SHA-256 of its bytes; actions then refer to it by that hash. */
+  putAttachment(mimeType: AttachmentMimeType, data: Uint8Array): StoredAttachment {
+    return this.attachments.put(mimeType, data);
+  }
+
+  readAttachment(sha256: string): AttachmentContent {
+    return this.attachments.read(sha256);
+  }
+
+  /** Deletes attachment files the office has held for the grace window and nothing pending refers to. */
+  collectAttachmentGarbage(): GarbageCollection {
+    return this.attachments.collectGarbage();
   }
 
   getRecord(type: RecordType, id: string): StoredRecord | null {
@@ -220,6 +240,7 @@ export class DeviceCore {
       this.sessions.end('quit');
     } finally {
       this.#deviceSigner.destroy();
+      this.attachments.close();
       this.database.sqlite.close();
     }
   }

@@ -9,7 +9,10 @@ export type CoreErrorCode =
   | 'operator-locked-out'
   | 'invalid-correction'
   | 'storage-full'
-  | 'storage-failed';
+  | 'storage-failed'
+  | 'unknown-attachment'
+  | 'attachment-too-large'
+  | 'attachment-damaged';
 
 /** An error the user can be told about; the action it interrupted wrote nothing. */
 export class CoreError extends Error {

@@ -10,6 +10,7 @@ import {
 import type { DeviceDb, Sqlite } from '../../db/open.js';
 import { readRecord, type StoredRecord, writeRecord } from '../../db/queries/records.js';
 import { inTransaction } from '../../db/queries/statements.js';
+import { requireStoredAttachments } from './attachments.js';
 import { CoreError, storageError } from './errors.js';
 import { appendSignedEntry } from './journal-writer.js';
 import { type Clock, type Randomness, randomId } from './ports.js';
@@ -73,6 +74,7 @@ function applyInTransaction(
   const applied = applyAction(spec, current, action, ops);
   if (!applied.ok) throw new CoreError(applied.error.code, applied.error.message, applied.error.field);
   if (action === 'create' && spec.correctionField) checkCorrection(db, recordType, applied.state.fields[spec.correctionField]);
+  requireStoredAttachments(db, spec, ops);
 
   const entry = appendSignedEntry(db, deviceId, clock, session, {
     kind: 'record',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { actionInputSchema, identifier, recordTypeSchema, type FieldOperation, type RecordAction } from '../../protocol/actions.js';
 import type { ChecklistTemplate } from '../../protocol/checklists.js';
-import type { RecordType } from '../../protocol/records/index.js';
+import { ATTACHMENT_MIME_TYPES, MAX_ATTACHMENT_BYTES, sha256, type AttachmentMimeType, type RecordType } from '../../protocol/records/index.js';
 
 /**
  * The whole API between the renderer and the main-process core, in one map: method name → the zod
@@ -78,6 +78,21 @@ export type JournalVerification =
   | { ok: true; entriesVerified: number; lastSeq: number; head: string }
   | { ok: false; entriesVerified: number; failure: { code: string; seq: number | null; message: string } };
 
+export interface StoredAttachmentView {
+  /** The name actions refer to the attachment by. */
+  sha256: string;
+  size: number;
+}
+
+export interface AttachmentView {
+  mimeType: AttachmentMimeType;
+  dataBase64: string;
+}
+
+/** Base64 takes four characters for every three bytes. */
+const MAX_ATTACHMENT_BASE64_LENGTH = Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4;
+const MAX_ATTACHMENT_MB = MAX_ATTACHMENT_BYTES / (1024 * 1024);
+
 const noInput = z.strictObject({});
 const recordRef = z.strictObject({ recordType: recordTypeSchema, recordId: identifier });
 
@@ -98,6 +113,19 @@ export const ipcContract = {
   'device.status': { input: noInput, output: answers<DeviceStatusView>() },
   'journal.verify': { input: noInput, output: answers<JournalVerification>() },
   'templates.list': { input: noInput, output: answers<ChecklistTemplate[]>() },
+  'attachments.put': {
+    input: z.strictObject({
+      mimeType: z.enum(ATTACHMENT_MIME_TYPES, 'a photo or signature is a PNG, JPEG or WebP image'),
+      dataBase64: z
+        .string()
+        .min(1, 'the file is empty')
+        // Checked first and alone, so an oversized call is not also scanned as base64.
+        .max(MAX_ATTACHMENT_BASE64_LENGTH, { message: `a photo or signature may be at most ${MAX_ATTACHMENT_MB} MB`, abort: true })
+        .base64('the file data is not base64'),
+    }),
+    output: answers<StoredAttachmentView>(),
+  },
+  'attachments.get': { input: z.strictObject({ sha256 }), output: answers<AttachmentView>() },
 } as const;
 
 export type IpcContract = typeof ipcContract;

@@ -69,8 +69,8 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
     if (!operator) throw new Error(`the operator of session ${session.sessionId} is not provisioned`);
     return { ...session, displayName: operator.displayName, role: operator.role };
   };
-  const requireSignedIn = (): void => {
-    if (!core.sessions.current) throw new CoreError('not-signed-in', 'sign in to see records');
+  const requireSignedIn = (toDo = 'see records'): void => {
+    if (!core.sessions.current) throw new CoreError('not-signed-in', `sign in to ${toDo}`);
   };
 
   return {
@@ -117,6 +117,15 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
       return { ok: false, entriesVerified: verdict.entriesVerified, failure: { code, seq, message } };
     },
     'templates.list': () => structuredClone([...templates()]),
+    'attachments.put': ({ mimeType, dataBase64 }) => {
+      requireSignedIn('attach photos or sign');
+      return core.putAttachment(mimeType, Buffer.from(dataBase64, 'base64'));
+    },
+    'attachments.get': ({ sha256 }) => {
+      requireSignedIn('see photos and signatures');
+      const { mimeType, data } = core.readAttachment(sha256);
+      return { mimeType, dataBase64: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') };
+    },
   };
 }
 

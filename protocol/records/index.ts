@@ -8,6 +8,7 @@ import { workOrder } from './work-order.js';
 import { yardCount } from './yard-count.js';
 
 export * from './define.js';
+export * from './attachments.js';
 export { billingLine, equipmentInterchange, gateEvent, inspection, note, workOrder, yardCount };
 
 /** Every record type both sides know, by name. Adding a type here is a protocol change. */

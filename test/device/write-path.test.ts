@@ -3,14 +3,18 @@ import type { FieldOperation, RecordType } from '../../protocol/index.js';
 import type { DeviceCore } from '../../main/core/device-core.js';
 import { CLERK, openTestDevice, type TestDevice } from '../support/device.js';
 import { expectCoreError, expectRefusedWithoutWriting, storeFootprint } from '../support/core-assertions.js';
+import { makePng } from '../support/png.js';
 
 /**
  * Item 4, through DeviceCore.perform on a real encrypted SQLite file: one action is one transaction
  * that applies the field operations, appends one signed journal entry and marks it pending; every
  * refused action says why and leaves the journal, outbox, records and chain head untouched.
  */
-const SIGNATURE = 'a'.repeat(64);
-const PHOTO = 'b'.repeat(64);
+/** Actions may name only attachments the device holds: these are put before each test. */
+const SIGNATURE_PNG = makePng({ rgb: [0, 0, 0] });
+const PHOTO_PNG = makePng({ rgb: [90, 120, 40] });
+let SIGNATURE: string;
+let PHOTO: string;
 /** ISO 6346 numbers from the shared seed data (../shared/data/inspection-checklists.json). */
 const VALID_CONTAINER = 'CSQU3054383';
 const WRONG_CHECK_DIGIT_CONTAINER = 'TGHU6201434';
@@ -113,6 +117,8 @@ function submittedInspection(): string {
 beforeEach(() => {
   device = openTestDevice({ seed: 'write-path' });
   core = device.core;
+  SIGNATURE = core.putAttachment('image/png', SIGNATURE_PNG).sha256;
+  PHOTO = core.putAttachment('image/png', PHOTO_PNG).sha256;
   core.signIn(CLERK.badgeId, CLERK.pin);
 });
 
