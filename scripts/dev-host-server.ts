@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 import { DeviceCore } from '../main/core/device-core.js';
+import { MAX_ATTACHMENT_BYTES } from '../protocol/records/attachments.js';
 import { InsecureDevFileKeyStore } from '../main/core/keystore-dev.js';
 import { systemRandomness } from '../main/core/ports.js';
 import type { IpcResult } from '../main/ipc/contract.js';
@@ -32,7 +33,8 @@ export interface DevHost {
 }
 
 const HOST = '127.0.0.1';
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Room for the largest call, a photo at the attachment limit in base64 (4 characters per 3 bytes). */
+const MAX_BODY_BYTES = Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4 + 64 * 1024;
 const PRELOAD_PATH = '/waypost-preload.js';
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { PerformedAction } from '../../main/ipc/contract.js';
 import { ApiError, call, errorMessage } from '../api.js';
 import { Alert, Choice, TextField } from '../components.js';
+import { PhotoPicker } from '../attachments/PhotoPicker.js';
 import { formatTime } from '../format.js';
 import {
   checkContainerInput,
@@ -117,6 +118,13 @@ export function GateEventForm({ mode, siteId, onSaved, onCancel }: Props) {
           onChange={(value) => update('sealNumbers', value)}
         />
       </div>
+      <PhotoPicker
+        label="Photos"
+        photos={form.photos}
+        disabled={busy}
+        onAdd={(sha256) => setForm((current) => ({ ...current, photos: current.photos.includes(sha256) ? current.photos : [...current.photos, sha256] }))}
+        onRemove={(sha256) => setForm((current) => ({ ...current, photos: current.photos.filter((photo) => photo !== sha256) }))}
+      />
       {formError ? <Alert tone="error">{formError}</Alert> : null}
       <div className="actions">
         <button type="submit" className="button button--primary" disabled={busy}>

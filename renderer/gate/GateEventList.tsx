@@ -57,6 +57,12 @@ export function GateEventList({ events, correctedBy, busyId, onSubmit, onEdit, o
                   <dd className="mono">{event.sealNumbers.join(', ')}</dd>
                 </>
               ) : null}
+              {event.photos.length > 0 ? (
+                <>
+                  <dt>Photos</dt>
+                  <dd>{event.photos.length === 1 ? '1 photo' : `${event.photos.length} photos`}</dd>
+                </>
+              ) : null}
             </dl>
             {event.correctsId ? (
               <p className="event__note">Corrects the event of {corrected ? `${corrected.truckPlate} at ${formatTime(corrected.recordedAt)}` : 'an earlier day'}.</p>

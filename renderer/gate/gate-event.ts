@@ -13,6 +13,8 @@ export interface GateEvent {
   containerNumber: string | null;
   chassisNumber: string | null;
   sealNumbers: string[];
+  /** By the hash the core stored each photo under. */
+  photos: string[];
   recordedAt: number;
   status: 'draft' | 'submitted';
   correctsId: string | null;
@@ -29,6 +31,8 @@ export interface GateEventForm {
   containerNumber: string;
   chassisNumber: string;
   sealNumbers: string;
+  /** Photos already stored in the core, by hash; the record names them when it is saved. */
+  photos: string[];
 }
 
 export type GateEventFormErrors = Partial<Record<keyof GateEventForm, string>>;
@@ -46,6 +50,7 @@ export const EMPTY_FORM: GateEventForm = {
   containerNumber: '',
   chassisNumber: '',
   sealNumbers: '',
+  photos: [],
 };
 
 export function formFromEvent(event: GateEvent): GateEventForm {
@@ -57,6 +62,7 @@ export function formFromEvent(event: GateEvent): GateEventForm {
     containerNumber: event.containerNumber ?? '',
     chassisNumber: event.chassisNumber ?? '',
     sealNumbers: event.sealNumbers.join(', '),
+    photos: event.photos,
   };
 }
 
@@ -119,7 +125,8 @@ export function createOperations(
   const values = { siteId: context.siteId, ...recordedValues(form), recordedAt: context.recordedAt, correctsId: context.correctsId };
   return [
     ...Object.entries(values).map(([field, value]): FieldOperation => ({ op: 'set', field, value })),
-    ...parseSealNumbers(form.sealNumbers).map((member): FieldOperation => ({ op: 'add', field: 'sealNumbers', member })),
+    ...setChanges('sealNumbers', parseSealNumbers(form.sealNumbers), []),
+    ...setChanges('photos', form.photos, []),
   ];
 }
 
@@ -128,10 +135,13 @@ export function updateOperations(form: GateEventForm, current: GateEvent): Field
   const changed = Object.entries(recordedValues(form))
     .filter(([field, value]) => current[field as keyof GateEvent] !== value)
     .map(([field, value]): FieldOperation => ({ op: 'set', field, value }));
-  const seals = parseSealNumbers(form.sealNumbers);
+  return [...changed, ...setChanges('sealNumbers', parseSealNumbers(form.sealNumbers), current.sealNumbers), ...setChanges('photos', form.photos, current.photos)];
+}
+
+/** The members to add and then remove to make a set field hold `wanted`, one operation each. */
+function setChanges(field: 'sealNumbers' | 'photos', wanted: readonly string[], current: readonly string[]): FieldOperation[] {
   return [
-    ...changed,
-    ...seals.filter((seal) => !current.sealNumbers.includes(seal)).map((member): FieldOperation => ({ op: 'add', field: 'sealNumbers', member })),
-    ...current.sealNumbers.filter((seal) => !seals.includes(seal)).map((member): FieldOperation => ({ op: 'remove', field: 'sealNumbers', member })),
+    ...wanted.filter((member) => !current.includes(member)).map((member): FieldOperation => ({ op: 'add', field, member })),
+    ...current.filter((member) => !wanted.includes(member)).map((member): FieldOperation => ({ op: 'remove', field, member })),
   ];
 }

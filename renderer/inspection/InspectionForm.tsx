@@ -4,6 +4,10 @@ import type { FieldOperation } from '../../protocol/actions.js';
 import { call, errorMessage } from '../api.js';
 import { sentence } from '../format.js';
 import { Alert, Choice, TextField } from '../components.js';
+import { attachPng } from '../attachments/attachments.js';
+import { AttachmentImage } from '../attachments/AttachmentImage.js';
+import { PhotoPicker } from '../attachments/PhotoPicker.js';
+import { SignaturePad } from '../attachments/SignaturePad.js';
 import { checklistProgress, readInspection, submitProblems, type ChecklistAnswer, type ChecklistResult, type Inspection } from './inspection.js';
 
 interface Props {
@@ -28,6 +32,7 @@ export function InspectionForm({ initial, template, onClose }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [defect, setDefect] = useState('');
   const [remarks, setRemarks] = useState(initial.remarks ?? '');
+  const [resigning, setResigning] = useState(false);
   // Actions go to the core one at a time, in the order the inspector made them.
   const queue = useRef<Promise<unknown>>(Promise.resolve());
 
@@ -57,6 +62,18 @@ export function InspectionForm({ initial, template, onClose }: Props) {
     const text = defect.trim();
     if (!text) return;
     void perform('update', [{ op: 'add', field: 'defects', member: text }]).then((seq) => seq !== null && setDefect(''));
+  }
+
+  async function sign(pngDataUrl: string) {
+    let signature: string;
+    try {
+      signature = await attachPng(pngDataUrl);
+    } catch (failure) {
+      setError(errorMessage(failure));
+      return;
+    }
+    const seq = await perform('update', [{ op: 'set', field: 'signature', value: signature }]);
+    if (seq !== null) setResigning(false);
   }
 
   async function submit() {
@@ -115,6 +132,12 @@ export function InspectionForm({ initial, template, onClose }: Props) {
             Add defect
           </button>
         </form>
+        <PhotoPicker
+          label="Defect photos"
+          photos={inspection.photos}
+          onAdd={(sha256) => perform('update', [{ op: 'add', field: 'photos', member: sha256 }])}
+          onRemove={(sha256) => void perform('update', [{ op: 'remove', field: 'photos', member: sha256 }])}
+        />
         <TextField
           label="Remarks"
           multiline
@@ -126,12 +149,17 @@ export function InspectionForm({ initial, template, onClose }: Props) {
 
       <section className="card" aria-labelledby="submit-heading">
         <h2 id="submit-heading">Sign and submit</h2>
-        <p>
-          Signature: {inspection.signature ? 'signed' : 'not signed yet.'}{' '}
-          {inspection.signature ? null : (
-            <span className="muted">Signature capture comes with photo and signature attachments; until then the inspection stays a draft on this device.</span>
-          )}
-        </p>
+        {inspection.signature && !resigning ? (
+          <div className="signature">
+            <AttachmentImage className="signature__image" sha256={inspection.signature} alt="Inspector signature" />
+            <p>Signed.</p>
+            <button type="button" className="button" onClick={() => setResigning(true)}>
+              Sign again
+            </button>
+          </div>
+        ) : (
+          <SignaturePad label="Inspector signature" onAccept={sign} />
+        )}
         {problems.length > 0 ? (
           <Alert tone="info">
             Before submitting:

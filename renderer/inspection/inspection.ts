@@ -17,6 +17,8 @@ export type Inspection = {
   odometer: number | null;
   items: Record<string, ChecklistAnswer>;
   defects: string[];
+  /** Defect photos, by the hash the core stored them under. */
+  photos: string[];
   signature: string | null;
   remarks: string | null;
   status: 'draft' | 'submitted';

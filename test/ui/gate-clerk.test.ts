@@ -2,15 +2,18 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OPERATORS } from '../../scripts/demo-operators.js';
 import { startDevHost, type DevHost } from '../../scripts/dev-host-server.js';
+import { sha256Hex } from '../../protocol/crypto/hash.js';
 import { tempDir } from '../support/device.js';
+import { makePng } from '../support/png.js';
 import { buildRenderer, launchBrowser, openPage, pageProblems, screenshot, skipBrowserTests } from './browser.js';
 
 /**
  * A gate clerk's shift in the real UI, in Chromium, against a real device core behind the dev
- * host: sign-in, a container number with a wrong check digit, a recorded and submitted event, a
- * correction, the device panel and sign-out.
+ * host: sign-in, a container number with a wrong check digit, a recorded (with a photo) and
+ * submitted event, a correction, the device panel and sign-out.
  */
 const CLERK = DEMO_OPERATORS.find((operator) => operator.role === 'gate-clerk')!;
+const SEAL_PHOTO = makePng({ width: 40, height: 30, rgb: [30, 90, 160], text: 'seal SEAL-0042' });
 
 describe.skipIf(skipBrowserTests)('gate clerk in the browser', () => {
   let host: DevHost;
@@ -80,13 +83,16 @@ describe.skipIf(skipBrowserTests)('gate clerk in the browser', () => {
     await page.getByText('✓ Valid container number CSQU3054383').waitFor();
     await field('Chassis number').fill('DCLZ402211');
     await field('Seal numbers').fill('SEAL-0043, SEAL-0042');
+    await page.getByLabel('Attach photo').setInputFiles({ name: 'seal.png', mimeType: 'image/png', buffer: Buffer.from(SEAL_PHOTO) });
+    await page.getByRole('list', { name: 'Photos' }).getByAltText('Photos 1').waitFor();
     await page.getByRole('button', { name: 'Record gate-in' }).click();
     await page.getByRole('status').filter({ hasText: 'Recorded gate-in of 7ABC123' }).waitFor();
+    expect(host.core.listRecords('gateEvent')[0]?.fields.photos).toEqual([sha256Hex(SEAL_PHOTO)]);
 
     const event = gateEvents().filter({ hasText: '7ABC123' });
     expect(await gateEvents().count()).toBe(1);
     const text = await event.textContent();
-    for (const expected of ['IN', 'Draft', 'Blue Line Drayage', 'Sam Ortiz', 'CSQU3054383', 'DCLZ402211', 'SEAL-0042, SEAL-0043']) expect(text).toContain(expected);
+    for (const expected of ['IN', 'Draft', 'Blue Line Drayage', 'Sam Ortiz', 'CSQU3054383', 'DCLZ402211', 'SEAL-0042, SEAL-0043', '1 photo']) expect(text).toContain(expected);
     expect(await field('Truck plate').inputValue()).toBe('');
     await screenshot(page, '03-recorded');
 

@@ -65,6 +65,7 @@ describe('recording a gate event', () => {
       containerNumber: 'CSQU3054383',
       chassisNumber: null,
       sealNumbers: ['SEAL-1', 'SEAL-2'],
+      photos: [],
       recordedAt: 1000,
       status: 'draft',
       correctsId: null,
@@ -77,4 +78,36 @@ describe('recording a gate event', () => {
       { op: 'remove', field: 'sealNumbers', member: 'SEAL-1' },
     ]);
   });
+
+  it('names the photos attached in the form, and on an edit adds and removes only the changed ones', () => {
+    const [front, seal, rear] = ['a', 'b', 'c'].map((digit) => digit.repeat(64)) as [string, string, string];
+    const created = createOperations({ ...FILLED, photos: [front, seal] }, { siteId: 'yard-7', recordedAt: 1000, correctsId: null });
+    expect(created.filter((op) => op.op === 'add' && op.field === 'photos')).toEqual([
+      { op: 'add', field: 'photos', member: front },
+      { op: 'add', field: 'photos', member: seal },
+    ]);
+    const event: GateEvent = { ...draftGateEvent(), photos: [front, seal] };
+    expect(updateOperations({ ...formFromEvent(event), photos: [seal, rear] }, event)).toEqual([
+      { op: 'add', field: 'photos', member: rear },
+      { op: 'remove', field: 'photos', member: front },
+    ]);
+  });
 });
+
+function draftGateEvent(): GateEvent {
+  return {
+    id: 'gateEvent-2',
+    direction: 'out',
+    truckPlate: '7ABC123',
+    carrier: 'Blue Line Drayage',
+    driverName: null,
+    containerNumber: 'CSQU3054383',
+    chassisNumber: null,
+    sealNumbers: [],
+    photos: [],
+    recordedAt: 1000,
+    status: 'draft',
+    correctsId: null,
+    enteredAt: 1000,
+  };
+}

@@ -1,19 +1,24 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceCore } from '../../main/core/device-core.js';
 import { InsecureDevFileKeyStore } from '../../main/core/keystore-dev.js';
 import { systemRandomness } from '../../main/core/ports.js';
 import { DEMO_OPERATORS } from '../../scripts/demo-operators.js';
+import { sha256Hex } from '../../protocol/crypto/hash.js';
 import { tempDir } from '../support/device.js';
+import { makePng } from '../support/png.js';
 import { buildRenderer, launchBrowser, openPage, pageProblems, screenshot, skipBrowserTests, spawnDevHost, type DevHostProcess } from './browser.js';
 
 /**
  * An inspector's checklist in the real UI, with the dev host as its own process (as `npm start`
  * runs it). Each answer is its own action, so when that process is SIGKILLed mid-inspection and
- * started again on the same data, the draft resumes exactly where it was.
+ * started again on the same data, the draft resumes exactly where it was; then a defect photo is
+ * attached, the inspector signs on the pad and the inspection is submitted.
  */
 const INSPECTOR = DEMO_OPERATORS.find((operator) => operator.role === 'inspector')!;
+const DEFECT_PHOTO_WIDTH = 64;
+const DEFECT_PHOTO = makePng({ width: DEFECT_PHOTO_WIDTH, height: 48, rgb: [170, 70, 30], text: 'brake chamber' });
 
 describe.skipIf(skipBrowserTests)('inspector in the browser', () => {
   let dataDir: string;
@@ -37,6 +42,12 @@ describe.skipIf(skipBrowserTests)('inspector in the browser', () => {
 
   const item = (label: string) => page.getByRole('listitem').filter({ has: page.getByRole('radiogroup', { name: label, exact: true }) });
   const answer = (label: string, result: 'Pass' | 'Fail' | 'N/A') => item(label).getByRole('radio', { name: result, exact: true });
+  /** The width of the image once the browser has decoded it (a placeholder is not an image). */
+  const decodedWidth = (image: Locator) =>
+    image.evaluate((element) => {
+      const decodable = element as unknown as { decode(): Promise<void>; naturalWidth: number };
+      return decodable.decode().then(() => decodable.naturalWidth);
+    });
   const saved = (seq: number) => page.getByText(`Saved · journal entry ${seq}`, { exact: true });
 
   async function signIn(): Promise<void> {
@@ -100,6 +111,52 @@ describe.skipIf(skipBrowserTests)('inspector in the browser', () => {
     expect(pageProblems(page)).toEqual([]);
   });
 
+  it('attaches a defect photo and shows it as a thumbnail', async () => {
+    await page.getByLabel('Attach photo').setInputFiles({ name: 'brake-chamber.png', mimeType: 'image/png', buffer: Buffer.from(DEFECT_PHOTO) });
+    // The image decodes: the bytes came back from the core intact.
+    expect(await decodedWidth(page.getByRole('list', { name: 'Defect photos' }).getByAltText('Defect photos 1'))).toBe(DEFECT_PHOTO_WIDTH);
+  });
+
+  it('refuses a file that is not a photo, saying which', async () => {
+    await page.getByLabel('Attach photo').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
+    await page.getByRole('alert').getByText('notes.txt is not a photo (PNG, JPEG or WebP)').waitFor();
+    expect(await page.getByRole('list', { name: 'Defect photos' }).getByRole('listitem').count()).toBe(1);
+  });
+
+  it('signs on the pad with the pointer, which makes the submit possible', async () => {
+    const pad = page.getByRole('img', { name: 'Inspector signature: sign here' });
+    const accept = page.getByRole('button', { name: 'Accept signature' });
+    expect(await accept.isDisabled()).toBe(true);
+    // The mouse acts on the viewport: the pad must be on screen.
+    await pad.scrollIntoViewIfNeeded();
+    const box = (await pad.boundingBox())!;
+    // A signature-like scrawl: a few strokes across the pad.
+    for (const [row, stroke] of [0.35, 0.6].entries()) {
+      await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * stroke);
+      await page.mouse.down();
+      for (let step = 1; step <= 12; step++) {
+        const x = box.x + box.width * (0.1 + step * 0.06);
+        const y = box.y + box.height * (stroke + (step % 2 === row ? -0.15 : 0.15));
+        await page.mouse.move(x, y, { steps: 3 });
+      }
+      await page.mouse.up();
+    }
+    await screenshot(page, '12-signature-drawn');
+    await accept.click();
+    expect(await decodedWidth(page.getByAltText('Inspector signature', { exact: true }))).toBe(720);
+    expect(await page.getByText('The inspection must be signed').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Submit inspection' }).isDisabled()).toBe(false);
+    await screenshot(page, '13-inspection-signed');
+  });
+
+  it('submits the signed inspection', async () => {
+    await page.getByRole('button', { name: 'Submit inspection' }).click();
+    await page.getByText(/^Submitted the inspection of TRK-104 \(journal entry \d+\)\.$/).waitFor();
+    await page.getByText('No inspection in progress.').waitFor();
+    await screenshot(page, '14-inspection-submitted');
+    expect(pageProblems(page)).toEqual([]);
+  });
+
   it('left a journal that verifies although the first process never closed its session', async () => {
     await host.kill();
     const core = DeviceCore.open({ path: join(dataDir, 'device.db'), keyStore: new InsecureDevFileKeyStore(join(dataDir, 'dev-keys.json'), systemRandomness) });
@@ -111,8 +168,17 @@ describe.skipIf(skipBrowserTests)('inspector in the browser', () => {
         odometer: 120500,
         items: { 'parking-brake': { result: 'fail', note: 'Does not hold on grade' }, horn: { result: 'pass' } },
         defects: ['Parking brake chamber leaking'],
-        status: 'draft',
+        photos: [sha256Hex(DEFECT_PHOTO)],
+        status: 'submitted',
       });
+      // The photo and the signature are in the device's store, intact, as the journal names them.
+      expect(Buffer.from(core.readAttachment(sha256Hex(DEFECT_PHOTO)).data).equals(Buffer.from(DEFECT_PHOTO))).toBe(true);
+      const signature = core.readAttachment(inspection!.fields.signature as string);
+      expect(signature.mimeType).toBe('image/png');
+      const ops = core.recordHistory('inspection', inspection!.id).flatMap((entry) => (entry.body.kind === 'record' ? entry.body.ops : []));
+      expect(ops).toContainEqual({ op: 'add', field: 'photos', member: sha256Hex(DEFECT_PHOTO) });
+      expect(ops).toContainEqual({ op: 'set', field: 'signature', value: inspection!.fields.signature });
+      expect(core.recordHistory('inspection', inspection!.id).at(-1)?.body).toMatchObject({ kind: 'record', action: 'submit' });
     } finally {
       core.close();
     }
