@@ -19,7 +19,7 @@ export interface BenchmarkResult {
   details: Record<string, unknown>;
 }
 
-export type Unit = 'ms' | 's' | 'ops/s' | 'entries/s';
+export type Unit = 'ms' | 's' | 'ops/s' | 'entries/s' | 'changes/s';
 
 export interface Figure {
   metric: string;

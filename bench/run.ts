@@ -6,6 +6,7 @@ import { actionBenchmark } from './action.js';
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
 import { coldOpenBenchmark } from './cold-open.js';
 import { formatTable } from './report.js';
+import { serverIngestBenchmark } from './server-ingest.js';
 import { signingBenchmark } from './signing.js';
 import { elapsedMs, nowNs } from './stats.js';
 import { verifyBenchmark } from './verify.js';
@@ -15,7 +16,7 @@ import { verifyBenchmark } from './verify.js';
  * stderr and one JSON object on stdout, and keeps that object in bench/results/latest.json.
  * A new benchmark is one module exporting a Benchmark, added to this list.
  */
-const BENCHMARKS: readonly Benchmark[] = [actionBenchmark, signingBenchmark, verifyBenchmark, coldOpenBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [actionBenchmark, signingBenchmark, verifyBenchmark, coldOpenBenchmark, serverIngestBenchmark];
 
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 
