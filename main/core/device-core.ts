@@ -25,7 +25,8 @@ import { SyncClient, type SyncClientOptions } from './sync/client.js';
 import { type EnrollOptions, enrollDevice } from './sync/enroll.js';
 import { discardFailedEntry, type FailedEntry, listFailedEntries, retryFailedEntry } from './sync/failed.js';
 import { type EnrollmentInfo, publicEnrollment, readEnrollment } from './sync/state.js';
-import type { SyncTransport } from './sync/transport.js';
+import type { BinaryTransport, SyncTransport } from './sync/transport.js';
+import { type AttachmentUploadOptions, type UploadSummary, uploadAttachments } from './sync/attachment-upload.js';
 import { type ConflictRow, listConflicts, markConflictSeen } from '../../db/queries/sync.js';
 
 export interface DeviceCoreOptions {
@@ -200,6 +201,11 @@ export class DeviceCore {
   /** A sync client for this device over `transport` (the daemon drives it). */
   syncClient(transport: SyncTransport, options: Omit<SyncClientOptions, 'database' | 'deviceId' | 'clock' | 'transport'> = {}): SyncClient {
     return new SyncClient({ ...options, database: this.database, deviceId: this.deviceId, clock: this.#clock, transport });
+  }
+
+  /** Sends the attachments the office has not confirmed yet, in resumable chunks; confirmed ones start their grace window. */
+  uploadAttachments(transport: SyncTransport & BinaryTransport, options: Pick<AttachmentUploadOptions, 'chunkBytes' | 'schemaVersion'> = {}): Promise<UploadSummary> {
+    return uploadAttachments({ ...options, db: this.database.db, attachments: this.attachments, clock: this.#clock, transport });
   }
 
   /** Entries the office rejected, with its reasons: the failed list. */

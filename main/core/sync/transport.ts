@@ -28,13 +28,25 @@ export interface SyncTransport {
   events(path: string, headers: Record<string, string>, handlers: EventStreamHandlers): EventStream;
 }
 
+/**
+ * Requests without a JSON body: attachment uploads ask how far an upload got (GET) and send raw
+ * chunks (PATCH). Kept apart from `SyncTransport` so the transports that only carry push and pull
+ * need not speak them; the real transport speaks both.
+ */
+export interface BinaryTransport {
+  /** Throws a `SyncError` of code 'network' when no answer came back. */
+  get(path: string, headers: Record<string, string>): Promise<TransportResponse>;
+  /** Sends `bytes` as application/octet-stream. Throws a `SyncError` of code 'network' when no answer came back. */
+  patch(path: string, bytes: Uint8Array, headers: Record<string, string>): Promise<TransportResponse>;
+}
+
 export interface FetchTransportOptions {
   /** A request that takes longer is abandoned (the office may still have processed it). */
   timeoutMs?: number;
 }
 
 /** The office over HTTP(S), with Node's fetch. */
-export class FetchTransport implements SyncTransport {
+export class FetchTransport implements SyncTransport, BinaryTransport {
   readonly #baseUrl: string;
   readonly #timeoutMs: number;
 
@@ -43,16 +55,23 @@ export class FetchTransport implements SyncTransport {
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
-  async post(path: string, body: unknown, headers: Record<string, string>): Promise<TransportResponse> {
+  post(path: string, body: unknown, headers: Record<string, string>): Promise<TransportResponse> {
+    return this.#request('POST', path, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+  }
+
+  get(path: string, headers: Record<string, string>): Promise<TransportResponse> {
+    return this.#request('GET', path, undefined, headers);
+  }
+
+  patch(path: string, bytes: Uint8Array, headers: Record<string, string>): Promise<TransportResponse> {
+    return this.#request('PATCH', path, bytes, { 'content-type': 'application/octet-stream', ...headers });
+  }
+
+  async #request(method: string, path: string, body: string | Uint8Array | undefined, headers: Record<string, string>): Promise<TransportResponse> {
     let text: string;
     let status: number;
     try {
-      const response = await fetch(this.#baseUrl + path, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
+      const response = await fetch(this.#baseUrl + path, { method, headers, body, signal: AbortSignal.timeout(this.#timeoutMs) });
       status = response.status;
       text = await response.text();
     } catch (error) {

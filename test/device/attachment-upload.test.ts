@@ -1,0 +1,196 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTACHMENT_GRACE_MS } from '../../main/core/attachments.js';
+import { networkError, SyncError } from '../../main/core/sync/errors.js';
+import { readEnrollment } from '../../main/core/sync/state.js';
+import type { BinaryTransport, EventStream, EventStreamHandlers, SyncTransport, TransportResponse } from '../../main/core/sync/transport.js';
+import { sha256Hex } from '../../protocol/crypto/hash.js';
+import { CURRENT_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, UPLOAD_OFFSET_HEADER } from '../../protocol/wire.js';
+import { INSPECTOR, SeededRandomness } from '../support/device.js';
+import { type FieldDevice, SyncWorld } from '../sync/support/world.js';
+
+/**
+ * Attachments going up to the real office server over HTTP: chunk by chunk from the offset the
+ * office reports, through a cut connection and a lost answer, until the office confirms the hash;
+ * then the device's copy is kept for the grace window and collected.
+ */
+const CHUNK = 64 * 1024;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** A photo-sized PNG-typed file of seeded random bytes (incompressible, so every chunk is full). */
+function photoBytes(label: string, size: number): Uint8Array {
+  const bytes = new SeededRandomness(`upload:${label}`).bytes(size);
+  bytes.set(PNG_SIGNATURE);
+  return bytes;
+}
+
+/** What happens to each next chunk, in order; chunks beyond the queue go through. */
+type Fault = 'deliver' | 'cut-mid-body' | 'lose-answer';
+
+/** The real HTTP transport with faults on attachment chunks, recording the offset of every chunk sent. */
+class FaultyUploads implements SyncTransport, BinaryTransport {
+  readonly chunkOffsets: number[] = [];
+  readonly faults: Fault[] = [];
+
+  constructor(
+    private readonly inner: SyncTransport & BinaryTransport,
+    private readonly baseUrl: string,
+  ) {}
+
+  post(path: string, body: unknown, headers: Record<string, string>): Promise<TransportResponse> {
+    return this.inner.post(path, body, headers);
+  }
+
+  get(path: string, headers: Record<string, string>): Promise<TransportResponse> {
+    return this.inner.get(path, headers);
+  }
+
+  async patch(path: string, bytes: Uint8Array, headers: Record<string, string>): Promise<TransportResponse> {
+    this.chunkOffsets.push(Number(headers[UPLOAD_OFFSET_HEADER]));
+    const fault = this.faults.shift();
+    if (fault === 'cut-mid-body') {
+      await this.#cutHalfway(path, bytes, headers);
+      throw networkError(new Error('connection lost halfway through the chunk'));
+    }
+    const response = await this.inner.patch(path, bytes, headers);
+    if (fault === 'lose-answer') throw networkError(new Error('the answer was lost'));
+    return response;
+  }
+
+  events(path: string, headers: Record<string, string>, handlers: EventStreamHandlers): EventStream {
+    return this.inner.events(path, headers, handlers);
+  }
+
+  /** Sends the headers and half the body of the chunk, then drops the connection, as a dead zone would. */
+  #cutHalfway(path: string, bytes: Uint8Array, headers: Record<string, string>): Promise<void> {
+    return new Promise((resolve) => {
+      const request = httpRequest(new URL(path, this.baseUrl), {
+        method: 'PATCH',
+        headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) },
+      });
+      request.on('error', () => resolve());
+      request.on('close', () => resolve());
+      request.write(bytes.subarray(0, bytes.byteLength / 2), () => setTimeout(() => request.destroy(), 50));
+    });
+  }
+}
+
+let world: SyncWorld;
+
+beforeAll(async () => {
+  world = await SyncWorld.start();
+});
+afterAll(async () => world?.close());
+
+async function enrolledCab(name: string): Promise<{ cab: FieldDevice; transport: FaultyUploads }> {
+  let transport!: FaultyUploads;
+  const cab = await world.addDevice(name, {
+    transport: (http) => (transport = new FaultyUploads(http as SyncTransport & BinaryTransport, world.server.url)),
+  });
+  cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+  return { cab, transport };
+}
+
+const officeStatus = async (device: FieldDevice, sha256: string) => {
+  const response = await fetch(`${world.server.url}/v1/attachments/${sha256}`, {
+    headers: { authorization: `Bearer ${readEnrollment(device.core.database.db)!.credential}`, [SCHEMA_VERSION_HEADER]: String(CURRENT_SCHEMA_VERSION) },
+  });
+  return { status: response.status, body: (await response.json()) as { received?: number; stored?: boolean } };
+};
+
+const localRow = (device: FieldDevice, sha256: string) =>
+  device.core.database.sqlite.prepare('SELECT state, uploaded_bytes AS uploadedBytes, acknowledged_at AS acknowledgedAt FROM attachments WHERE sha256 = ?').get(sha256);
+
+async function rejection(attempt: Promise<unknown>): Promise<unknown> {
+  return attempt.then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+}
+
+describe('uploading attachments to the office', () => {
+  it('resumes a cut upload at the offset the office reports, not where the device last heard, and marks it stored once the hash is confirmed', async () => {
+    const { cab, transport } = await enrolledCab('cab-upload');
+    const photo = photoBytes('brake', 3 * CHUNK + 1234);
+    const { sha256 } = cab.core.putAttachment('image/png', photo);
+    cab.core.perform({
+      recordType: 'inspection',
+      action: 'create',
+      ops: [
+        { op: 'set', field: 'templateId', value: 'dvir-power-unit' },
+        { op: 'set', field: 'equipmentNumber', value: 'TRK-7' },
+        { op: 'add', field: 'photos', member: sha256 },
+      ],
+    });
+    await cab.client.push();
+
+    // First pass: one chunk goes through, the next is cut halfway in a dead zone.
+    transport.faults.push('deliver', 'cut-mid-body');
+    const cut = await rejection(cab.core.uploadAttachments(transport, { chunkBytes: CHUNK }));
+    expect(cut).toBeInstanceOf(SyncError);
+    expect((cut as SyncError).code).toBe('network');
+    expect(localRow(cab, sha256)).toEqual({ state: 'uploading', uploadedBytes: CHUNK, acknowledgedAt: null });
+    // The office kept the whole first chunk and nothing of the cut one.
+    expect((await officeStatus(cab, sha256)).body).toMatchObject({ received: CHUNK, stored: false });
+
+    // Second pass: the chunk reaches the office but its answer is lost, so the device still thinks CHUNK.
+    transport.faults.push('lose-answer');
+    expect(await rejection(cab.core.uploadAttachments(transport, { chunkBytes: CHUNK }))).toMatchObject({ code: 'network' });
+    expect(localRow(cab, sha256)).toMatchObject({ uploadedBytes: CHUNK });
+    expect((await officeStatus(cab, sha256)).body).toMatchObject({ received: 2 * CHUNK });
+
+    // Third pass: asks first, continues at 2 × CHUNK (no chunk sent twice, no offset refused).
+    expect(await cab.core.uploadAttachments(transport, { chunkBytes: CHUNK })).toEqual({ stored: [sha256], deferred: [] });
+    expect(transport.chunkOffsets).toEqual([0, CHUNK, CHUNK, 2 * CHUNK, 3 * CHUNK]);
+    expect(localRow(cab, sha256)).toEqual({ state: 'stored', uploadedBytes: photo.byteLength, acknowledgedAt: world.clock.now() });
+
+    // The office holds exactly the device's bytes.
+    const content = await fetch(`${world.server.url}/v1/attachments/${sha256}/content`, {
+      headers: { authorization: `Bearer ${readEnrollment(cab.core.database.db)!.credential}`, [SCHEMA_VERSION_HEADER]: String(CURRENT_SCHEMA_VERSION) },
+    });
+    expect(content.status).toBe(200);
+    expect(sha256Hex(new Uint8Array(await content.arrayBuffer()))).toBe(sha256);
+
+    // Nothing left to send: a further pass sends no chunk.
+    expect(await cab.core.uploadAttachments(transport, { chunkBytes: CHUNK })).toEqual({ stored: [], deferred: [] });
+    expect(transport.chunkOffsets).toHaveLength(5);
+
+    // The device keeps its copy for the grace window once the record is in sync, then collects it.
+    await cab.client.sync();
+    world.clock.advance(ATTACHMENT_GRACE_MS - 1);
+    expect(cab.core.collectAttachmentGarbage().deleted).toEqual([]);
+    world.clock.advance(1);
+    expect(cab.core.collectAttachmentGarbage().deleted).toEqual([sha256]);
+  });
+
+  it('sends nothing for a photo the organisation already holds', async () => {
+    const first = await enrolledCab('cab-dedup-1');
+    const second = await enrolledCab('cab-dedup-2');
+    const photo = photoBytes('shared', CHUNK + 10);
+    const { sha256 } = first.cab.core.putAttachment('image/png', photo);
+    expect(await first.cab.core.uploadAttachments(first.transport, { chunkBytes: CHUNK })).toEqual({ stored: [sha256], deferred: [] });
+
+    second.cab.core.putAttachment('image/png', photo);
+    expect(await second.cab.core.uploadAttachments(second.transport, { chunkBytes: CHUNK })).toEqual({ stored: [sha256], deferred: [] });
+    expect(second.transport.chunkOffsets).toEqual([]);
+    expect(localRow(second.cab, sha256)).toMatchObject({ state: 'stored' });
+  });
+
+  it('defers an attachment whose local file is damaged and still sends the others', async () => {
+    const { cab, transport } = await enrolledCab('cab-damaged');
+    const damaged = cab.core.putAttachment('image/png', photoBytes('damaged', 5000)).sha256;
+    const intact = cab.core.putAttachment('image/png', photoBytes('intact', 5000)).sha256;
+    const file = join(cab.core.attachments.directory, damaged);
+    const bytes = readFileSync(file);
+    bytes[30]! ^= 0xff;
+    writeFileSync(file, bytes);
+
+    const summary = await cab.core.uploadAttachments(transport, { chunkBytes: CHUNK });
+    expect(summary.stored).toEqual([intact]);
+    expect(summary.deferred).toEqual([{ sha256: damaged, reason: expect.stringMatching(/altered or corrupted/) }]);
+    expect(localRow(cab, damaged)).toMatchObject({ state: 'local', acknowledgedAt: null });
+    expect((await officeStatus(cab, damaged)).status).toBe(404);
+  });
+});
