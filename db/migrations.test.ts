@@ -92,6 +92,36 @@ const UPGRADE_CASES = [
       core.close();
     },
   }),
+  defineUpgradeCase({
+    tag: '0002_drop_write_path_indexes',
+    expectation: 'keeps every row, drops the outbox and record sync-state indexes, and sync queries still find pending entries',
+    seed: (stage) => {
+      const { core } = openDevice(stage);
+      core.signIn(CLERK.badgeId, CLERK.pin);
+      const count = core.perform(yardCountCreate('row-3')).record.id;
+      for (let i = 1; i <= 3; i++) core.perform(tally(count, i));
+      core.perform(noteCreate('chassis swapped at door 4'));
+      core.acknowledge([1, 2, 3]);
+      core.close();
+      return null;
+    },
+    check: (upgraded, stage) => {
+      const indexes = (upgraded.sqlite.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[]).map(
+        (row) => row.name,
+      );
+      expect(indexes.filter((name) => name === 'outbox_state_idx' || name.endsWith('_sync_idx'))).toEqual([]);
+      expect(indexes).toContain('journal_record_idx');
+      const before = contents(upgraded);
+      expect(before.outbox).toEqual({ pending: 4, acknowledged: 3, failed: 0 });
+      upgraded.sqlite.close();
+
+      const { core } = openDevice(stage);
+      expect(contents(core.database)).toEqual(before);
+      expect(core.status().outbox).toEqual({ pending: 4, acknowledged: 3, failed: 0 });
+      expect(core.verifyJournal()).toMatchObject({ ok: true, entriesVerified: 7 });
+      core.close();
+    },
+  }),
 ];
 
 describe('migrations upgrade databases that hold real rows', () => {

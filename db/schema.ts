@@ -48,9 +48,7 @@ function recordTable(type: RecordType) {
   for (const [name, field] of Object.entries(RECORD_TYPES[type].fields)) {
     fields[name] = columnFor(snake(name), field as FieldSpec);
   }
-  return sqliteTable(`rec_${snake(type)}`, { ...syncColumns(), ...fields }, (table) => [
-    index(`rec_${snake(type)}_sync_idx`).on(table.syncState),
-  ]);
+  return sqliteTable(`rec_${snake(type)}`, { ...syncColumns(), ...fields });
 }
 
 function snake(name: string): string {
@@ -96,18 +94,18 @@ export const journal = sqliteTable(
   (table) => [index('journal_record_idx').on(table.recordType, table.recordId)],
 );
 
-export const outbox = sqliteTable(
-  'outbox',
-  {
-    seq: integer('seq').primaryKey(),
-    state: text('state', { enum: ['pending', 'acknowledged', 'failed'] }).notNull(),
-    attempts: integer('attempts').notNull().default(0),
-    lastError: text('last_error'),
-    result: text('result'),
-    acknowledgedAt: integer('acknowledged_at'),
-  },
-  (table) => [index('outbox_state_idx').on(table.state, table.seq)],
-);
+/**
+ * Unindexed but for its key: compaction keeps it small, and every action writes it, so an index
+ * would cost a page write per action for lookups that scan a few hundred rows.
+ */
+export const outbox = sqliteTable('outbox', {
+  seq: integer('seq').primaryKey(),
+  state: text('state', { enum: ['pending', 'acknowledged', 'failed'] }).notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  result: text('result'),
+  acknowledgedAt: integer('acknowledged_at'),
+});
 
 export const sessions = sqliteTable('sessions', {
   sessionId: text('session_id').primaryKey(),
