@@ -59,11 +59,18 @@ export interface AttachmentContent {
   data: Uint8Array;
 }
 
-export interface GarbageCollection {
+export interface Reconciliation {
+  /** Temporary files of interrupted puts, removed. */
+  leftovers: number;
+  /** Intact files no row named (a put interrupted after its rename, a rebuilt database): their rows are back. */
+  adopted: string[];
+  /** Files no row names that do not decrypt to their name: kept as they are, never served. */
+  unreadable: string[];
+}
+
+export interface GarbageCollection extends Reconciliation {
   /** Attachments whose files and rows were removed. */
   deleted: string[];
-  /** Leftover files no row names (an interrupted put), removed. */
-  leftovers: number;
 }
 
 export interface AttachmentStoreOptions {
@@ -145,7 +152,7 @@ export class AttachmentStore {
   /**
    * Deletes the files the device no longer needs: acknowledged by the office at least the grace
    * window ago, and named by no journal entry the office has not acknowledged and no record that
-   * is not in sync. Also removes leftovers of interrupted puts.
+   * is not in sync. Then reconciles the directory with the table (see `reconcile`).
    */
   collectGarbage(): GarbageCollection {
     const cutoff = this.#clock.now() - ATTACHMENT_GRACE_MS;
@@ -157,9 +164,41 @@ export class AttachmentStore {
       for (const sha256 of collectable) deleteAttachment(this.#db, sha256);
       return collectable;
     });
-    // Rows go first: a crash before the files are removed leaves leftovers, never a row without its file.
+    // Rows go first: a crash before the files are removed leaves files without rows, which
+    // reconcile adopts again (to be acknowledged and collected anew), never a row without its file.
     for (const sha256 of deleted) rmSync(this.#path(sha256), { force: true });
-    return { deleted, leftovers: this.#removeLeftovers() };
+    return { deleted, ...this.reconcile() };
+  }
+
+  /**
+   * Brings the table in line with the files: temporary files of interrupted puts are removed, and
+   * a file no row names is never deleted for it, since it may be the only copy of a photo a
+   * journal entry names (a database rebuilt by recovery has no attachment rows); if it decrypts to
+   * its name it gets its row back.
+   */
+  reconcile(): Reconciliation {
+    let names: string[];
+    try {
+      names = readdirSync(this.directory).sort();
+    } catch {
+      return { leftovers: 0, adopted: [], unreadable: [] };
+    }
+    const temporary = names.filter((name) => name.includes(TEMP_MARKER));
+    for (const name of temporary) rmSync(join(this.directory, name), { force: true });
+    const known = listAttachmentHashes(this.#db);
+    const adopted: string[] = [];
+    const unreadable: string[] = [];
+    for (const sha256 of names.filter((name) => HASH_NAME.test(name) && !known.has(name))) {
+      const data = this.#readVerified(sha256);
+      const mimeType = data && sniffImageType(data);
+      if (!data || !mimeType) {
+        unreadable.push(sha256);
+        continue;
+      }
+      insertAttachment(this.#db, { sha256, size: data.byteLength, mimeType, createdAt: this.#clock.now() });
+      adopted.push(sha256);
+    }
+    return { leftovers: temporary.length, adopted, unreadable };
   }
 
   /** Forgets the file key (the database key stays with the key store). */
@@ -212,17 +251,14 @@ export class AttachmentStore {
     }
   }
 
-  #removeLeftovers(): number {
-    let names: string[];
+  /** The file's bytes when it decrypts and hashes to its name, else null. */
+  #readVerified(sha256: string): Uint8Array | null {
     try {
-      names = readdirSync(this.directory);
+      const data = this.#decrypt(sha256, readFileSync(this.#path(sha256)));
+      return sha256Hex(data) === sha256 ? data : null;
     } catch {
-      return 0;
+      return null;
     }
-    const known = listAttachmentHashes(this.#db);
-    const leftovers = names.filter((name) => name.includes(TEMP_MARKER) || (HASH_NAME.test(name) && !known.has(name)));
-    for (const name of leftovers) rmSync(join(this.directory, name), { force: true });
-    return leftovers.length;
   }
 }
 

@@ -100,7 +100,14 @@ export class DeviceCore {
       throw new Error('the key store holds another device identity than this database was created with');
     }
     const policy = { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy };
-    return new DeviceCore(database, identity.deviceId, deviceSigner, clock, random, policy, options.keyStore.databaseKey());
+    const core = new DeviceCore(database, identity.deviceId, deviceSigner, clock, random, policy, options.keyStore.databaseKey());
+    try {
+      // Files a rebuilt database or an interrupted put left without rows get them back before any screen asks for them.
+      core.attachments.reconcile();
+    } catch {
+      // An unreadable attachment directory must not keep the app from opening; garbage collection reconciles again.
+    }
+    return core;
   }
 
   get devicePublicKey(): Uint8Array {

@@ -290,7 +290,7 @@ describe('garbage collection', () => {
     acknowledgeEverything();
     markInSync(inspectionId);
     device.clock.advance(90 * 24 * HOUR);
-    expect(collect()).toEqual({ deleted: [], leftovers: 0 });
+    expect(collect()).toEqual({ deleted: [], leftovers: 0, adopted: [], unreadable: [] });
     expect(filesInStore()).toEqual([referenced, unreferenced].sort());
   });
 
@@ -338,12 +338,27 @@ describe('garbage collection', () => {
     expect(filesInStore()).toEqual([unreferenced]);
   });
 
-  it('removes leftovers of an interrupted put: temporary files and files no row names', () => {
-    const orphan = sha256Hex('never inserted');
+  it('removes temporary files of an interrupted put, but never a file it cannot account for', () => {
+    const stranger = sha256Hex('never put here');
     writeFileSync(join(directory(), `${referenced}.tmp-0a0b0c`), 'half written');
-    writeFileSync(join(directory(), orphan), 'renamed, but the row was never inserted');
-    expect(collect()).toEqual({ deleted: [], leftovers: 2 });
-    expect(filesInStore()).toEqual([referenced, unreferenced].sort());
+    writeFileSync(join(directory(), stranger), 'a file this store did not write');
+    expect(collect()).toEqual({ deleted: [], leftovers: 1, adopted: [], unreadable: [stranger] });
+    expect(filesInStore()).toEqual([referenced, unreferenced, stranger].sort());
+    expectCoreError(() => core.readAttachment(stranger), 'unknown-attachment', /no attachment/);
+  });
+
+  it('gives files back their rows when the database lost them (rebuilt by recovery), instead of deleting the only copy', () => {
+    core.database.sqlite.prepare('DELETE FROM attachments').run();
+    expectCoreError(() => core.readAttachment(referenced), 'unknown-attachment', /no attachment/);
+    device = device.reopen();
+    core = device.core;
+    expect(attachmentRows()).toEqual([referenced, unreferenced].sort().map((sha256) => ({ sha256, state: 'local', acknowledged_at: null })));
     expect(core.readAttachment(referenced).mimeType).toBe('image/png');
+
+    // Also when it happens while the app runs: garbage collection adopts them, however long ago they were made.
+    core.database.sqlite.prepare('DELETE FROM attachments').run();
+    device.clock.advance(ATTACHMENT_GRACE_MS * 3);
+    expect(collect()).toEqual({ deleted: [], leftovers: 0, adopted: [referenced, unreferenced].sort(), unreadable: [] });
+    expect(filesInStore()).toEqual([referenced, unreferenced].sort());
   });
 });
