@@ -1,6 +1,6 @@
 import { type SignedCheckpoint, checkpointManifestSchema, verifyCheckpointSignature } from './checkpoint.js';
 import { SIGNATURE_DOMAINS, isCanonicalSignature, verifyInDomain, type SignerBackend } from './crypto/ed25519.js';
-import { ZERO_HASH, base64ToBytes, hexToBytes } from './crypto/hash.js';
+import { ZERO_HASH, base64ToBytes, hexToBytes, sha256Hex } from './crypto/hash.js';
 import {
   type JournalEntry,
   type SignedCertificate,
@@ -76,7 +76,29 @@ export function verifyNextEntry(
     const seq = readSeq(candidate);
     return fail('malformed', seq, `entry does not match the journal format: ${parsed.error.issues[0]?.message ?? ''}`.trim());
   }
-  const entry: JournalEntry = parsed.data;
+  return verifyParsedEntry(state, parsed.data, device, backend);
+}
+
+/** For callers that verify many entries and already hold parts of the work (see verifyParsedEntry). */
+export interface ParsedEntryOptions {
+  /** The entry body's canonical bytes, when the caller made them anyway (they are hashed here, not trusted). */
+  canonicalBody?: Uint8Array;
+  /**
+   * Checks the entry's signature by the session key; by default at once. A caller may collect the
+   * checks and run them later (in a batch, off its thread) by answering true here, provided it
+   * then verifies again without this option when any collected check fails.
+   */
+  checkEntrySignature?: (sessionKey: Uint8Array, entryHash: Uint8Array, signature: Uint8Array) => boolean;
+}
+
+/** verifyNextEntry for an entry that already passed the journal entry schema. */
+export function verifyParsedEntry(
+  state: ChainState,
+  entry: JournalEntry,
+  device: DeviceIdentity,
+  backend: SignerBackend = 'node',
+  options: ParsedEntryOptions = {},
+): EntryVerdict {
   const { body } = entry;
   const seq = body.seq;
 
@@ -90,7 +112,7 @@ export function verifyNextEntry(
   if (body.prevHash !== state.head) {
     return fail('broken-link', seq, `previous-hash ${short(body.prevHash)} does not match chain head ${short(state.head)}`);
   }
-  if (hashEntryBody(body) !== entry.hash) {
+  if ((options.canonicalBody ? sha256Hex(options.canonicalBody) : hashEntryBody(body)) !== entry.hash) {
     return fail('hash-mismatch', seq, 'entry content does not match its hash (edited after signing)');
   }
   const signature = base64ToBytes(entry.signature);
@@ -115,7 +137,10 @@ export function verifyNextEntry(
   }
 
   const hashBytes = hexToBytes(entry.hash);
-  if (!verifyInDomain(session.publicKey, SIGNATURE_DOMAINS.journalEntry, hashBytes, signature, backend)) {
+  const signedBySession = options.checkEntrySignature
+    ? options.checkEntrySignature(session.publicKey, hashBytes, signature)
+    : verifyInDomain(session.publicKey, SIGNATURE_DOMAINS.journalEntry, hashBytes, signature, backend);
+  if (!signedBySession) {
     if (verifyInDomain(device.devicePublicKey, SIGNATURE_DOMAINS.journalEntry, hashBytes, signature, backend)) {
       return fail('signed-by-device-key', seq, 'entry is signed by the device identity key instead of a session key');
     }

@@ -161,3 +161,18 @@ export function verifyInDomain(
 ): boolean {
   return verifySignature(publicKey, domainMessage(domain, payload), signature, backend);
 }
+
+/**
+ * verifyInDomain with node:crypto on libuv's thread pool: a server checking many signatures keeps
+ * its own thread for other work meanwhile. Same rules (32-byte key, canonical S).
+ */
+export function verifyInDomainAsync(publicKey: Uint8Array, domain: SignatureDomain, payload: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  if (publicKey.length !== 32 || !isCanonicalSignature(signature)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    try {
+      nodeVerify(null, domainMessage(domain, payload), nodePublicKey(publicKey), signature, (error, valid) => resolve(!error && valid));
+    } catch {
+      resolve(false);
+    }
+  });
+}

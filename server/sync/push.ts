@@ -1,7 +1,8 @@
 import { canonicalize } from '../../protocol/canonical.js';
+import { SIGNATURE_DOMAINS, verifyInDomainAsync } from '../../protocol/crypto/ed25519.js';
 import { hexToBytes } from '../../protocol/crypto/hash.js';
 import type { JournalEntry } from '../../protocol/journal.js';
-import { type ChainState, type OpenSession, verifyNextEntry } from '../../protocol/verify.js';
+import { type ChainState, type OpenSession, verifyParsedEntry } from '../../protocol/verify.js';
 import { type EntryResult, type PushRequest, type PushResponse, signAnchorReceipt } from '../../protocol/wire.js';
 import type { ServiceContext } from '../app.js';
 import { assertNotRevoked } from '../auth.js';
@@ -10,7 +11,7 @@ import { transactionWithRetry } from '../db/retry.js';
 import { appendChanges } from '../db/queries/changes.js';
 import { type NewDeviceFlag, insertDeviceFlags } from '../db/queries/flags.js';
 import { type Device, findOperatorsByIds, lockDevice } from '../db/queries/identity.js';
-import { type JournalEntryRow, findStoredEntries, insertJournalEntries, saveDeviceChain } from '../db/queries/journal.js';
+import { type JournalEntryRow, type StoredEntry, findStoredEntries, insertJournalEntries, saveDeviceChain } from '../db/queries/journal.js';
 import { type RecordKey, findRecords, lockRecords, recordKey } from '../db/queries/records.js';
 import type { ServerRecord, StoredSession } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
@@ -74,50 +75,19 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
   const device = await lockDevice(tx, batch.deviceId);
   if (!device) throw new ApiFailure(401, 'unauthorized', `device ${batch.deviceId} is not enrolled`);
   assertNotRevoked(device);
-  const identity = { deviceId: device.id, devicePublicKey: hexToBytes(device.publicKey) };
   const acknowledged = await findStoredEntries(
     tx,
     device.id,
     batch.entries.map((entry) => entry.body.seq).filter((seq) => seq <= device.chainSeq),
   );
 
-  // Verification: pure, in order, from the acknowledged chain state.
-  let chain = chainStateOf(device);
-  const slots: Slot[] = [];
-  const verified: { index: number; entry: JournalEntry }[] = [];
-  const batchIndexBySeq = new Map<number, number>();
-  const flags: NewDeviceFlag[] = [];
-  for (const [index, entry] of batch.entries.entries()) {
-    const { seq } = entry.body;
-    if (entry.body.deviceId !== device.id) {
-      slots.push({ result: refusal(entry, 'wrong-device', `entry belongs to device ${entry.body.deviceId}, not ${device.id}`) });
-      continue;
-    }
-    if (seq <= chain.lastSeq) {
-      const earlier = batchIndexBySeq.get(seq);
-      const stored = acknowledged.get(seq);
-      const storedHash = earlier !== undefined ? batch.entries[earlier]!.hash : stored?.hash;
-      if (storedHash === entry.hash) {
-        slots.push(earlier !== undefined ? { sameAs: earlier } : { result: stored!.result });
-        continue;
-      }
-      slots.push({ result: refusal(entry, 'sequence-reused', `sequence number ${seq} was already acknowledged with another entry; this device's chain forked`) });
-      flags.push(forkFlag(device.id, seq, batch.receivedAt, { reason: 'sequence-reused', acknowledgedHash: storedHash ?? null, presented: entry }));
-      continue;
-    }
-    const verdict = verifyNextEntry(chain, entry, identity, 'node');
-    if (!verdict.ok) {
-      slots.push({ result: refusal(entry, verdict.failure.code, verdict.failure.message) });
-      if (verdict.failure.code === 'broken-link' && seq === chain.lastSeq + 1) {
-        flags.push(forkFlag(device.id, seq, batch.receivedAt, { reason: 'broken-link', anchoredHead: chain.head, presented: entry }));
-      }
-      continue;
-    }
-    chain = verdict.state;
-    batchIndexBySeq.set(seq, index);
-    verified.push({ index, entry });
-    slots.push({ pending: true });
-  }
+  // Verification, in order from the acknowledged chain state. Signatures are checked together on
+  // the thread pool; should any fail, the batch is verified again one signature at a time, so the
+  // first failing entry and the reasons of those after it are exactly those of an in-order check.
+  const signatures: DeferredSignature[] = [];
+  let verification = verifyBatch(device, batch, acknowledged, signatures);
+  if (!(await allSignaturesValid(signatures))) verification = verifyBatch(device, batch, acknowledged, null);
+  const { chain, slots, verified, canonicalBodies, flags } = verification;
 
   // Settlement: the conflict policies against the locked records.
   const recordEntries = verified.flatMap(({ entry }) => (entry.body.kind === 'record' ? [entry.body] : []));
@@ -175,7 +145,7 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
       hash: entry.hash,
       prevHash: body.prevHash,
       signature: entry.signature,
-      body: canonicalize(body),
+      body: canonicalBodies.get(index)!,
       sessionId: body.sessionId,
       operatorId: body.operatorId,
       recordType: body.kind === 'record' ? body.recordType : null,
@@ -210,6 +180,80 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
 
   const results = slots.map((slot) => resolveSlot(slots, slot));
   return { results, records: await touchedRecords(tx, batch.entries, current, device.siteId), chain, forks: flags.filter((flag) => flag.kind === 'fork').length };
+}
+
+interface DeferredSignature {
+  sessionKey: Uint8Array;
+  entryHash: Uint8Array;
+  signature: Uint8Array;
+}
+
+interface Verification {
+  chain: ChainState;
+  slots: Slot[];
+  verified: { index: number; entry: JournalEntry }[];
+  /** The canonical body of each verified entry, by batch index: what was hashed, and what is stored. */
+  canonicalBodies: Map<number, string>;
+  flags: NewDeviceFlag[];
+}
+
+/**
+ * Verifies the batch in order from the device's acknowledged chain (pure). With `deferred`, the
+ * entries' session signatures are collected there instead of checked; the caller must check them.
+ */
+function verifyBatch(device: Device, batch: Batch, acknowledged: Map<number, StoredEntry>, deferred: DeferredSignature[] | null): Verification {
+  const identity = { deviceId: device.id, devicePublicKey: hexToBytes(device.publicKey) };
+  const checkEntrySignature = deferred
+    ? (sessionKey: Uint8Array, entryHash: Uint8Array, signature: Uint8Array) => deferred.push({ sessionKey, entryHash, signature }) > 0
+    : undefined;
+  let chain = chainStateOf(device);
+  const slots: Slot[] = [];
+  const verified: { index: number; entry: JournalEntry }[] = [];
+  const canonicalBodies = new Map<number, string>();
+  const batchIndexBySeq = new Map<number, number>();
+  const flags: NewDeviceFlag[] = [];
+  for (const [index, entry] of batch.entries.entries()) {
+    const { seq } = entry.body;
+    if (entry.body.deviceId !== device.id) {
+      slots.push({ result: refusal(entry, 'wrong-device', `entry belongs to device ${entry.body.deviceId}, not ${device.id}`) });
+      continue;
+    }
+    if (seq <= chain.lastSeq) {
+      const earlier = batchIndexBySeq.get(seq);
+      const stored = acknowledged.get(seq);
+      const storedHash = earlier !== undefined ? batch.entries[earlier]!.hash : stored?.hash;
+      if (storedHash === entry.hash) {
+        slots.push(earlier !== undefined ? { sameAs: earlier } : { result: stored!.result });
+        continue;
+      }
+      slots.push({ result: refusal(entry, 'sequence-reused', `sequence number ${seq} was already acknowledged with another entry; this device's chain forked`) });
+      flags.push(forkFlag(device.id, seq, batch.receivedAt, { reason: 'sequence-reused', acknowledgedHash: storedHash ?? null, presented: entry }));
+      continue;
+    }
+    // The request schema parsed the entry already; the canonical body is hashed here and stored later.
+    const canonical = canonicalize(entry.body);
+    const verdict = verifyParsedEntry(chain, entry, identity, 'node', { canonicalBody: Buffer.from(canonical), checkEntrySignature });
+    if (!verdict.ok) {
+      slots.push({ result: refusal(entry, verdict.failure.code, verdict.failure.message) });
+      if (verdict.failure.code === 'broken-link' && seq === chain.lastSeq + 1) {
+        flags.push(forkFlag(device.id, seq, batch.receivedAt, { reason: 'broken-link', anchoredHead: chain.head, presented: entry }));
+      }
+      continue;
+    }
+    chain = verdict.state;
+    batchIndexBySeq.set(seq, index);
+    verified.push({ index, entry });
+    canonicalBodies.set(index, canonical);
+    slots.push({ pending: true });
+  }
+  return { chain, slots, verified, canonicalBodies, flags };
+}
+
+async function allSignaturesValid(signatures: readonly DeferredSignature[]): Promise<boolean> {
+  const checks = await Promise.all(
+    signatures.map(({ sessionKey, entryHash, signature }) => verifyInDomainAsync(sessionKey, SIGNATURE_DOMAINS.journalEntry, entryHash, signature)),
+  );
+  return checks.every(Boolean);
 }
 
 function resolveSlot(slots: readonly Slot[], slot: Slot): EntryResult {

@@ -473,7 +473,7 @@ describe('hostile input', () => {
         expect(Number(flagsAfter), what).toBe(Number(flagsBefore) + expectedFlags);
         if (expectedFlags > 0) expect(flaggedAfter, what).not.toBe('0');
         baseline = after;
-        if (request.options.method === 'PATCH' && request.options.url.toString().startsWith('/v1/attachments/')) {
+        if (request.options.method === 'PATCH' && String(request.options.url).startsWith('/v1/attachments/')) {
           // Chunk bytes live outside the database: the upload must still hold what it held.
           const status = await server.app.inject({ method: 'GET', url: `/v1/attachments/${world.uploading.sha256}`, headers: deviceHeaders(world.cab.credential) });
           expect(status.json(), what).toMatchObject({ received: world.uploading.received, stored: false });
