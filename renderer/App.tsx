@@ -6,16 +6,25 @@ import { DevicePanel } from './device/DevicePanel.js';
 import { GateScreen } from './gate/GateScreen.js';
 import { InspectionScreen } from './inspection/InspectionScreen.js';
 import { SignIn } from './SignIn.js';
+import { ForcedUpdate } from './sync/ForcedUpdate.js';
+import { SyncBadge } from './sync/SyncBadge.js';
+import { SyncScreen } from './sync/SyncScreen.js';
+import { SyncStatusProvider, useSync } from './sync/SyncStatus.js';
+import './sync/sync.css';
+import { WorkOrdersScreen } from './work-orders/WorkOrdersScreen.js';
 
-type Tab = 'gate' | 'inspection' | 'device';
+type Tab = 'work-orders' | 'gate' | 'inspection' | 'sync' | 'device';
 
 const TABS: Record<OperatorRole, { id: Tab; label: string }[]> = {
   'gate-clerk': [
     { id: 'gate', label: 'Gate' },
+    { id: 'sync', label: 'Sync' },
     { id: 'device', label: 'Device' },
   ],
   inspector: [
     { id: 'inspection', label: 'Inspections' },
+    { id: 'work-orders', label: 'Work orders' },
+    { id: 'sync', label: 'Sync' },
     { id: 'device', label: 'Device' },
   ],
 };
@@ -26,6 +35,15 @@ const ROLE_LABELS: Record<OperatorRole, string> = { 'gate-clerk': 'Gate clerk', 
 const SESSION_CHECK_MS = 20_000;
 
 export function App() {
+  return (
+    <SyncStatusProvider>
+      <Screens />
+    </SyncStatusProvider>
+  );
+}
+
+function Screens() {
+  const { status } = useSync();
   // undefined: not known yet; null: nobody signed in.
   const [session, setSession] = useState<SessionView | null | undefined>(undefined);
   const [notice, setNotice] = useState<string | null>(null);
@@ -55,6 +73,7 @@ export function App() {
   }, [session]);
 
   if (startupError) return <Alert tone="error">{startupError}</Alert>;
+  if (status?.updateRequired) return <ForcedUpdate status={status} />;
   if (session === undefined) return <p className="muted loading">Starting…</p>;
   if (session === null) {
     return (
@@ -82,6 +101,9 @@ export function App() {
 function Workspace({ session, onSignedOut }: { session: SessionView; onSignedOut: () => void }) {
   const tabs = TABS[session.role];
   const [tab, setTab] = useState<Tab>(tabs[0]!.id);
+  const { status } = useSync();
+  // What waits for the operator on the sync screen.
+  const syncAttention = status ? status.failed + status.unseenConflicts : 0;
   const [siteId, setSiteId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -103,32 +125,49 @@ function Workspace({ session, onSignedOut }: { session: SessionView; onSignedOut
 
   return (
     <div className="workspace">
-      <header className="topbar">
-        <div className="brand">
-          <img className="brand__mark" src="./icon.svg" alt="" />
-          Waypost
-        </div>
-        <nav className="tabs" aria-label="Screens">
-          {tabs.map(({ id, label }) => (
-            <button key={id} type="button" className={`tabs__tab${tab === id ? ' tabs__tab--on' : ''}`} aria-current={tab === id ? 'page' : undefined} onClick={() => setTab(id)}>
-              {label}
+      <header className="masthead">
+        <div className="topbar">
+          <div className="brand">
+            <img className="brand__mark" src="./icon.svg" alt="" />
+            Waypost
+          </div>
+          <nav className="tabs" aria-label="Screens">
+            {tabs.map(({ id, label }) => (
+              <button key={id} type="button" className={`tabs__tab${tab === id ? ' tabs__tab--on' : ''}`} aria-current={tab === id ? 'page' : undefined} onClick={() => setTab(id)}>
+                {label}
+                {id === 'sync' && syncAttention > 0 ? (
+                  <>
+                    {' '}
+                    <span className="tabs__count">
+                      {syncAttention}
+                      <span className="visually-hidden"> to look at</span>
+                    </span>
+                  </>
+                ) : null}
+              </button>
+            ))}
+          </nav>
+          <div className="topbar__operator">
+            <span className="topbar__who">
+              <strong>{session.displayName}</strong>
+              <span className="muted">
+                {ROLE_LABELS[session.role]}
+                {siteId ? ` · ${siteId}` : ''}
+              </span>
+            </span>
+            <button type="button" className="button" onClick={() => void signOut()}>
+              Sign out
             </button>
-          ))}
-        </nav>
-        <div className="topbar__operator">
-          <span>
-            <strong>{session.displayName}</strong>
-            <span className="muted"> · {ROLE_LABELS[session.role]}{siteId ? ` · ${siteId}` : ''}</span>
-          </span>
-          <button type="button" className="button" onClick={() => void signOut()}>
-            Sign out
-          </button>
+          </div>
         </div>
+        <SyncBadge />
       </header>
       <main className="content">
         {error ? <Alert tone="error">{error}</Alert> : null}
+        {tab === 'work-orders' ? <WorkOrdersScreen operatorId={session.operatorId} /> : null}
         {tab === 'gate' && siteId ? <GateScreen siteId={siteId} /> : null}
         {tab === 'inspection' ? <InspectionScreen /> : null}
+        {tab === 'sync' ? <SyncScreen /> : null}
         {tab === 'device' ? <DevicePanel /> : null}
       </main>
     </div>

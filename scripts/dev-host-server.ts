@@ -4,9 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 import { DeviceCore } from '../main/core/device-core.js';
+import { DeviceSync, enrollOnFirstStart } from '../main/core/sync/device-sync.js';
+import { FetchTransport } from '../main/core/sync/transport.js';
+import type { DeviceKind } from '../protocol/wire.js';
 import { MAX_ATTACHMENT_BYTES } from '../protocol/records/attachments.js';
 import { InsecureDevFileKeyStore } from '../main/core/keystore-dev.js';
-import { systemRandomness } from '../main/core/ports.js';
+import { systemClock, systemRandomness } from '../main/core/ports.js';
 import type { IpcResult } from '../main/ipc/contract.js';
 import { createIpcHandler } from '../main/ipc/handlers.js';
 import { provisionDemoOperators } from './demo-operators.js';
@@ -24,11 +27,27 @@ export interface DevHostOptions {
   rendererDir: string;
   /** The site records carry while the dev device is not enrolled with an office. */
   siteId?: string;
+  /** The office to sync with; without one the device works alone with two local demo operators. */
+  office?: DevHostOffice;
+}
+
+export interface DevHostOffice {
+  url: string;
+  /** Asked for only on the first start, while the device is not enrolled yet. */
+  enrollmentToken(): Promise<string>;
+  /** Default 'kiosk': the demo device is shared by a gate clerk and an inspector. */
+  kind?: DeviceKind;
+  label?: string;
+  syncIntervalMs?: number;
+  /** The schema version to claim, as an outdated build would (to see the forced update). */
+  schemaVersion?: number;
 }
 
 export interface DevHost {
   url: string;
   core: DeviceCore;
+  /** The device's sync, when it has an office. */
+  sync: DeviceSync | null;
   close(): Promise<void>;
 }
 
@@ -56,8 +75,15 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     path: join(options.dataDir, 'device.db'),
     keyStore: new InsecureDevFileKeyStore(join(options.dataDir, 'dev-keys.json'), systemRandomness),
   });
-  provisionDemoOperators(core, systemRandomness);
-  const handle = createIpcHandler(core, { unenrolledSiteId: options.siteId ?? 'dev-yard' });
+  let sync: DeviceSync | null = null;
+  try {
+    if (options.office) sync = await startOfficeSync(core, options.office);
+    else provisionDemoOperators(core, systemRandomness);
+  } catch (error) {
+    core.close();
+    throw error;
+  }
+  const handle = createIpcHandler(core, { unenrolledSiteId: options.siteId ?? 'dev-yard', sync: () => sync });
   const preload = await bundleBrowserPreload();
 
   const server = createServer((request, response) => {
@@ -101,14 +127,33 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   return {
     url: `http://${HOST}:${port()}/`,
     core,
+    sync,
     close: async () => {
       await new Promise<void>((closed) => {
         server.close(() => closed());
         server.closeAllConnections();
       });
+      sync?.stop();
+      await sync?.whenIdle();
       core.close();
     },
   };
+}
+
+/** Enrolls the device on its first start, then syncs once (so the office's operators can sign in) and keeps syncing. */
+async function startOfficeSync(core: DeviceCore, office: DevHostOffice): Promise<DeviceSync> {
+  const transport = new FetchTransport(office.url);
+  await enrollOnFirstStart(core, { transport, token: office.enrollmentToken, kind: office.kind ?? 'kiosk', label: office.label ?? 'Waypost dev host' });
+  const sync = new DeviceSync(core, {
+    transport,
+    clock: systemClock,
+    random: systemRandomness,
+    intervalMs: office.syncIntervalMs,
+    client: office.schemaVersion === undefined ? {} : { schemaVersion: office.schemaVersion },
+  });
+  sync.start();
+  await sync.whenIdle();
+  return sync;
 }
 
 async function bundleBrowserPreload(): Promise<string> {

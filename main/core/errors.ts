@@ -12,7 +12,9 @@ export type CoreErrorCode =
   | 'storage-failed'
   | 'unknown-attachment'
   | 'attachment-too-large'
-  | 'attachment-damaged';
+  | 'attachment-damaged'
+  /** The device cannot sync: it is not enrolled, or does not know its office. */
+  | 'sync-unavailable';
 
 /** An error the user can be told about; the action it interrupted wrote nothing. */
 export class CoreError extends Error {

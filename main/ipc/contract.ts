@@ -89,12 +89,71 @@ export interface AttachmentView {
   dataBase64: string;
 }
 
+export interface SyncStatusView {
+  /** The office this device is enrolled with, or null before enrollment. */
+  enrollment: { organisationId: string; siteId: string; kind: 'cab' | 'kiosk' } | null;
+  /** Sync runs on this device: it is enrolled and knows its office's address. */
+  active: boolean;
+  syncing: boolean;
+  /** The network is up, as far as the operating system knows. */
+  online: boolean;
+  /** The office's live notifications are connected: its edits arrive without waiting. */
+  live: boolean;
+  lastSuccessAt: number | null;
+  lastError: { code: string; message: string; transient: boolean; at: number } | null;
+  nextAttemptAt: number | null;
+  pending: number;
+  failed: number;
+  unseenConflicts: number;
+  /** The office refuses this version of the app: sync has stopped until it is updated (versions are the office's sync formats). */
+  updateRequired: { minimumVersion: number; currentVersion: number; message: string } | null;
+  /** Goes up whenever sync changed the data on this device: screens load again what they show. */
+  revision: number;
+}
+
+/** One item of the conflict inbox: what happened to a change, and what the office kept. */
+export interface ConflictView {
+  id: number;
+  /** The journal entry of the change, when it was one of this device's. */
+  seq: number | null;
+  recordType: string;
+  recordLabel: string;
+  recordId: string;
+  outcome: 'merged' | 'conflict' | 'rejected';
+  whatHappened: string;
+  /** What this device sent. */
+  local: { action: RecordAction; ops: FieldOperation[] } | null;
+  /** The fields the change touched, as the office kept them (null: the office has no such record). */
+  serverKept: { version: number; deleted: boolean; fields: Record<string, unknown> } | null;
+  createdAt: number;
+  seenAt: number | null;
+}
+
+/** An entry the office rejected: it waits for the operator to retry or discard it. */
+export interface FailedEntryView {
+  seq: number;
+  recordType: string;
+  recordLabel: string;
+  recordId: string;
+  action: RecordAction;
+  ops: FieldOperation[];
+  operatorId: string;
+  /** Who made the change, when the device still knows them. */
+  operatorName: string | null;
+  deviceTime: number;
+  reason: string;
+  message: string;
+  failedAt: number;
+}
+
 /** Base64 takes four characters for every three bytes. */
 const MAX_ATTACHMENT_BASE64_LENGTH = Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4;
 const MAX_ATTACHMENT_MB = MAX_ATTACHMENT_BYTES / (1024 * 1024);
 
 const noInput = z.strictObject({});
 const recordRef = z.strictObject({ recordType: recordTypeSchema, recordId: identifier });
+/** A journal sequence number or an inbox item's number. */
+const entryNumber = z.number('must be a number').int('must be a whole number').min(1, 'must be 1 or more').max(Number.MAX_SAFE_INTEGER, 'is too large');
 
 export const ipcContract = {
   'session.signIn': {
@@ -126,6 +185,13 @@ export const ipcContract = {
     output: answers<StoredAttachmentView>(),
   },
   'attachments.get': { input: z.strictObject({ sha256 }), output: answers<AttachmentView>() },
+  'sync.status': { input: noInput, output: answers<SyncStatusView>() },
+  'sync.now': { input: noInput, output: answers<SyncStatusView>() },
+  'conflicts.list': { input: z.strictObject({ unseenOnly: z.boolean().optional() }), output: answers<ConflictView[]>() },
+  'conflicts.markSeen': { input: z.strictObject({ id: entryNumber }), output: answers<{ marked: boolean }>() },
+  'failed.list': { input: noInput, output: answers<FailedEntryView[]>() },
+  'failed.retry': { input: z.strictObject({ seq: entryNumber }), output: answers<PerformedAction>() },
+  'failed.discard': { input: z.strictObject({ seq: entryNumber }), output: answers<{ discardSeq: number }>() },
 } as const;
 
 export type IpcContract = typeof ipcContract;

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { SEED_CHECKLIST_TEMPLATES, type ChecklistTemplate } from '../../protocol/checklists.js';
 import type { DeviceCore } from '../core/device-core.js';
+import type { DeviceSync } from '../core/sync/device-sync.js';
 import { CoreError } from '../core/errors.js';
 import type { SessionInfo } from '../core/sessions.js';
 import {
@@ -12,6 +13,7 @@ import {
   type IpcResult,
   type SessionView,
 } from './contract.js';
+import { conflictView, failedEntryView, syncStatusView } from './sync-views.js';
 
 export interface IpcHandlerOptions {
   /** The site stamped on records until the office enrolls the device (which assigns the real one). */
@@ -20,12 +22,17 @@ export interface IpcHandlerOptions {
   templates?: () => readonly ChecklistTemplate[];
   /** Where unexpected failures are reported; the renderer only gets a safe message. */
   logError?: (message: string, error: unknown) => void;
+  /** The device's sync, once it runs (enrolled, office known); null or absent while it does not. */
+  sync?: () => DeviceSync | null;
 }
 
 /** One renderer call: never throws, always answers with an IpcResult. */
 export type IpcHandler = (method: unknown, input: unknown) => Promise<IpcResult>;
 
-type Implementations = { [M in IpcMethod]: (input: IpcParsedInput<M>) => IpcOutput<M> };
+type Implementations = { [M in IpcMethod]: (input: IpcParsedInput<M>) => IpcOutput<M> | Promise<IpcOutput<M>> };
+
+/** Calls the app makes on a timer: they are not the operator using the app, so the idle lock keeps counting. */
+const BACKGROUND_METHODS: ReadonlySet<IpcMethod> = new Set(['session.current', 'sync.status']);
 
 const MAX_MESSAGE_LENGTH = 300;
 const INTERNAL_ERROR_MESSAGE = 'Something went wrong inside Waypost and the request was not completed. Try again; if it keeps happening, restart the app.';
@@ -48,10 +55,10 @@ export function createIpcHandler(core: DeviceCore, options: IpcHandlerOptions): 
     if (!parsed.success) return failure(describeInvalidInput(parsed.error));
     try {
       core.sessions.lockIfIdle();
-      core.sessions.noteActivity();
+      if (!BACKGROUND_METHODS.has(name)) core.sessions.noteActivity();
       // The implementation for `name` takes exactly what `name`'s schema just produced.
       const run = implementations[name] as (input: unknown) => unknown;
-      return { ok: true, value: run(parsed.data) };
+      return { ok: true, value: await run(parsed.data) };
     } catch (error) {
       if (error instanceof CoreError) {
         return failure({ code: error.code, message: truncate(error.message), ...(error.field ? { field: error.field } : {}) });
@@ -72,6 +79,7 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
   const requireSignedIn = (toDo = 'see records'): void => {
     if (!core.sessions.current) throw new CoreError('not-signed-in', `sign in to ${toDo}`);
   };
+  const sync = options.sync ?? (() => null);
 
   return {
     'session.signIn': ({ badgeId, pin }) => sessionView(core.signIn(badgeId, pin)),
@@ -126,6 +134,31 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
       const { mimeType, data } = core.readAttachment(sha256);
       return { mimeType, dataBase64: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') };
     },
+    'sync.status': () => syncStatusView(core, sync()?.status() ?? null),
+    'sync.now': async () => {
+      requireSignedIn('sync');
+      const running = sync();
+      if (!running) {
+        const why = core.enrollment() ? 'this device does not know its office\'s address' : 'this device is not enrolled with an office yet';
+        throw new CoreError('sync-unavailable', `cannot sync: ${why}; ask an administrator`);
+      }
+      return syncStatusView(core, await running.syncNow());
+    },
+    'conflicts.list': ({ unseenOnly }) => {
+      requireSignedIn('see the conflict inbox');
+      return core.conflicts({ unseenOnly }).map(conflictView);
+    },
+    'conflicts.markSeen': ({ id }) => {
+      requireSignedIn('see the conflict inbox');
+      if (!core.conflicts().some((conflict) => conflict.id === id)) throw new CoreError('invalid-input', `there is no conflict ${id} in the inbox`, 'id');
+      return { marked: core.markConflictSeen(id) };
+    },
+    'failed.list': () => {
+      requireSignedIn('see changes the office rejected');
+      return core.failedEntries().map((entry) => failedEntryView(entry, core.operator(entry.operatorId)?.displayName ?? null));
+    },
+    'failed.retry': ({ seq }) => core.retryFailed(seq),
+    'failed.discard': ({ seq }) => ({ discardSeq: core.discardFailed(seq) }),
   };
 }
 

@@ -6,6 +6,8 @@ import { systemRandomness } from '../core/ports.js';
 import { IPC_CHANNEL } from '../ipc/channel.js';
 import { createIpcHandler } from '../ipc/handlers.js';
 import { SafeStorageKeyStore } from './safe-storage-keystore.js';
+import { startShellSync } from './sync.js';
+import { startUpdater } from './updater.js';
 
 /**
  * The Electron shell: one locked-down window, one IPC channel into the core, the core's keys sealed
@@ -80,7 +82,10 @@ async function start(): Promise<void> {
     app.exit(1);
     return;
   }
-  const handle = createIpcHandler(core, { unenrolledSiteId: UNENROLLED_SITE_ID });
+  const log = (message: string, error?: unknown) => (error === undefined ? console.warn(message) : console.error(message, error));
+  const updater = startUpdater(process.env.WAYPOST_UPDATE_URL, log);
+  const sync = startShellSync(core, { env: process.env, onUpdateRequired: () => updater.updateRequired(), log });
+  const handle = createIpcHandler(core, { unenrolledSiteId: UNENROLLED_SITE_ID, sync: () => sync.current() });
   ipcMain.handle(IPC_CHANNEL, (event, method: unknown, input: unknown) =>
     fromAppPage(event) ? handle(method, input) : { ok: false, error: { code: 'forbidden', message: 'this page may not call Waypost' } },
   );
@@ -95,6 +100,7 @@ async function start(): Promise<void> {
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', () => {
     clearInterval(idleCheck);
+    sync.stop();
     core.close();
   });
   app.on('second-instance', () => {

@@ -19,7 +19,7 @@ export const gateEvent = defineRecordType({
     direction: field.lww(z.enum(['in', 'out']), { required: true }),
     truckPlate: field.lww(shortText, { required: true }),
     carrier: field.lww(shortText, { required: true }),
-    driverName: field.lww(shortText),
+    driverName: field.lww(shortText.nullable()),
     containerNumber: field.lww(containerNumber.nullable()),
     chassisNumber: field.lww(shortText.nullable()),
     sealNumbers: field.set(shortText),

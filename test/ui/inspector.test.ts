@@ -90,6 +90,8 @@ describe.skipIf(skipBrowserTests)('inspector in the browser', () => {
   });
 
   it('resumes the draft after the app is killed and started again', async () => {
+    // The window goes down with the app: no page is left asking a dead host for the sync status.
+    await page.goto('about:blank');
     await host.kill();
     host = await spawnDevHost(dataDir, rendererDir);
     await signIn();

@@ -175,7 +175,8 @@ function describeConflict(body: RecordEntryBody, result: Noteworthy, canonical: 
   }[result.outcome];
   const details = (result.fields ?? [])
     .filter((field) => field.outcome !== 'applied')
-    .map((field) => `${field.key ? `${field.field}[${field.key}]` : field.field}: ${field.outcome}${field.reason ? ` (${field.reason})` : ''}`);
+    // A field's reason is often the entry's message itself: said once is enough.
+    .map((field) => `${field.key ? `${field.field}[${field.key}]` : field.field}: ${field.outcome}${field.reason && field.reason !== result.message ? ` (${field.reason})` : ''}`);
   const why = [result.message, ...details].filter(Boolean).join('; ');
   const fieldsWritten = new Set(body.ops.flatMap((op) => ('field' in op ? [op.field] : [])));
   return {
