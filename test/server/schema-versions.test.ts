@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../protocol/crypto/hash.js';
-import { CURRENT_SCHEMA_VERSION, MINIMUM_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, UPLOAD_OFFSET_HEADER, pushRequestSchema } from '../../protocol/wire.js';
+import { CURRENT_SCHEMA_VERSION, MINIMUM_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, UPLOAD_OFFSET_HEADER, clientKnowsField, pushRequestSchema } from '../../protocol/wire.js';
 import { checkSchemaVersion } from '../../server/app.js';
 import type { ServerRecord } from '../../server/db/schema.js';
 import { ApiFailure } from '../../server/errors.js';
@@ -61,6 +61,14 @@ describe('request upgrades', () => {
 });
 
 describe('fields an old client cannot know', () => {
+  it('knows a field added in a later schema as unknown to older clients only', () => {
+    const history = { 3: [{ recordType: 'workOrder', field: 'trailerTemp' }] };
+    expect(clientKnowsField(2, 'workOrder', 'trailerTemp', history)).toBe(false);
+    expect(clientKnowsField(3, 'workOrder', 'trailerTemp', history)).toBe(true);
+    expect(clientKnowsField(2, 'inspection', 'trailerTemp', history)).toBe(true);
+    expect(clientKnowsField(2, 'workOrder', 'title', history)).toBe(true);
+  });
+
   const note: ServerRecord = {
     type: 'note',
     id: 'note-schema',
