@@ -5,12 +5,12 @@ import { type DevHostOffice, startDevHost } from './dev-host-server.js';
 
 /**
  * `npm run dev` (rebuilds the renderer on change): the real UI in a browser against a real device
- * core whose data lives in .waypost-dev/. `npm start` runs this together with an office (scripts/start.ts).
+ * core whose data lives in .waypost-dev/standalone. `npm start` runs a device together with an office (scripts/start.ts).
  * Environment: WAYPOST_DEV_PORT (default 5190, 0 = any free port), WAYPOST_DEV_DATA, WAYPOST_RENDERER_DIR;
  * WAYPOST_OFFICE_URL to sync with an office, and WAYPOST_ENROLLMENT_TOKEN to enroll on the first start.
  */
 const port = Number(process.env.WAYPOST_DEV_PORT ?? 5190);
-const dataDir = resolve(process.env.WAYPOST_DEV_DATA ?? '.waypost-dev');
+const dataDir = resolve(process.env.WAYPOST_DEV_DATA ?? '.waypost-dev/standalone');
 const rendererDir = resolve(process.env.WAYPOST_RENDERER_DIR ?? 'dist/renderer');
 const officeUrl = process.env.WAYPOST_OFFICE_URL;
 const enrollmentToken = process.env.WAYPOST_ENROLLMENT_TOKEN;

@@ -2,7 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 import type { DeviceStatusView, JournalVerification } from '../../main/ipc/contract.js';
 import { call, errorMessage } from '../api.js';
 import { Alert } from '../components.js';
-import { plural, sentence, shortHash } from '../format.js';
+import { formatDateTime, plural, sentence, shortHash } from '../format.js';
+import { useSync } from '../sync/SyncStatus.js';
 
 /** What the device holds and whether its signed journal is intact: for the operator and for support calls. */
 export function DevicePanel() {
@@ -10,6 +11,8 @@ export function DevicePanel() {
   const [verification, setVerification] = useState<JournalVerification | null>(null);
   const [verifying, setVerifying] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const { status: sync } = useSync();
+  const revision = sync?.revision ?? 0;
 
   const refresh = useCallback(async () => {
     try {
@@ -21,7 +24,7 @@ export function DevicePanel() {
 
   useEffect(() => {
     void refresh();
-  }, [refresh]);
+  }, [refresh, revision]);
 
   async function verify() {
     setVerifying(true);
@@ -60,6 +63,12 @@ export function DevicePanel() {
             testId="enrollment"
             value={status.enrollment ? `${status.enrollment.organisationId} · ${status.enrollment.kind}` : 'Not enrolled'}
           />
+          <Item
+            label="Last synced with the office"
+            testId="last-synced"
+            value={sync?.lastSuccessAt ? formatDateTime(sync.lastSuccessAt) : sync?.active ? 'Not yet' : 'Does not sync'}
+          />
+          <Item label="Live updates from the office" testId="live-updates" value={sync?.live ? 'Connected' : 'Not connected'} />
           <Item label="Device" testId="device-id" value={status.deviceId} mono wide />
           <Item label="Device key" testId="device-key" value={shortHash(status.devicePublicKey)} title={status.devicePublicKey} mono />
         </dl>

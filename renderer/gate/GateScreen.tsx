@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { call, errorMessage } from '../api.js';
 import { Alert } from '../components.js';
 import { startOfToday } from '../format.js';
+import { useSyncRevision } from '../sync/SyncStatus.js';
 import { readGateEvent, type GateEvent } from './gate-event.js';
 import { GateEventForm, type FormMode } from './GateEventForm.js';
 import { GateEventList } from './GateEventList.js';
@@ -19,6 +20,8 @@ export function GateScreen({ siteId }: Props) {
   const [busyId, setBusyId] = useState<string | null>(null);
   // Each saved event starts a fresh, empty form.
   const [formRound, setFormRound] = useState(0);
+  // Events other kiosks of the site recorded arrive by sync.
+  const revision = useSyncRevision();
 
   const refresh = useCallback(async () => {
     try {
@@ -37,7 +40,7 @@ export function GateScreen({ siteId }: Props) {
 
   useEffect(() => {
     void refresh();
-  }, [refresh]);
+  }, [refresh, revision]);
 
   // The message shows once the list shows what it talks about.
   async function saved(message: string) {

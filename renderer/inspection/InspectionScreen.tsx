@@ -3,6 +3,7 @@ import type { ChecklistTemplate } from '../../protocol/checklists.js';
 import { call, errorMessage } from '../api.js';
 import { Alert, Badge } from '../components.js';
 import { formatDateTime, startOfToday } from '../format.js';
+import { useSyncRevision } from '../sync/SyncStatus.js';
 import { checklistProgress, readInspection, type Inspection } from './inspection.js';
 import { InspectionForm } from './InspectionForm.js';
 import { StartInspection } from './StartInspection.js';
@@ -17,12 +18,16 @@ export function InspectionScreen() {
   const [activeId, setActiveId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // Inspections the office has put in front of a reviewer (competing signatures, say).
+  const [inReview, setInReview] = useState<ReadonlySet<string>>(new Set());
+  const revision = useSyncRevision();
 
   const refresh = useCallback(async () => {
     try {
       const [loadedTemplates, records] = await Promise.all([call('templates.list', {}), call('records.list', { recordType: 'inspection' })]);
       setTemplates(loadedTemplates);
       setInspections(records.map(readInspection).sort((a, b) => b.startedAt - a.startedAt));
+      setInReview(new Set(records.filter((record) => record.pendingReview).map((record) => record.id)));
     } catch (failure) {
       setError(errorMessage(failure));
     }
@@ -30,7 +35,7 @@ export function InspectionScreen() {
 
   useEffect(() => {
     void refresh();
-  }, [refresh]);
+  }, [refresh, revision]);
 
   const templateOf = (inspection: Inspection) => templates.find((template) => template.id === inspection.templateId);
   const active = inspections.find((inspection) => inspection.id === activeId);
@@ -77,6 +82,7 @@ export function InspectionScreen() {
                 <div className="event__head">
                   <span className="event__plate">{inspection.equipmentNumber}</span>
                   <Badge tone="draft">Draft</Badge>
+                  {inReview.has(inspection.id) ? <Badge tone="warn">Pending review</Badge> : null}
                 </div>
                 <p className="event__note">
                   {template?.title ?? inspection.templateId} · started {formatDateTime(inspection.startedAt)}
@@ -98,6 +104,12 @@ export function InspectionScreen() {
               {submittedToday.map((inspection) => (
                 <li key={inspection.id}>
                   {inspection.equipmentNumber} · {templateOf(inspection)?.title ?? inspection.templateId}
+                  {inReview.has(inspection.id) ? (
+                    <>
+                      {' '}
+                      <Badge tone="warn">Pending review</Badge>
+                    </>
+                  ) : null}
                 </li>
               ))}
             </ul>

@@ -105,7 +105,15 @@ describe.skipIf(skipBrowserTests)('sync in the browser', () => {
     const held = await officeRecord('gateEvent', event!.id);
     expect(held.status).toBe(200);
     expect(held.body).toMatchObject({ fields: { truckPlate: '4KDX921', carrier: 'Blue Line Drayage', containerNumber: 'CSQU3054383', siteId: DEMO_SITE.id } });
+    // The office's notification of this very push brings a short pull; the screenshot waits it out.
+    await badge().getByText('Online', { exact: true }).waitFor();
     await screenshot(page, '21-sync-sent');
+
+    await tab(/^Device$/).click();
+    expect(await page.getByTestId('live-updates').textContent()).toBe('Connected');
+    expect(await page.getByTestId('outbox-pending').textContent()).toBe('0');
+    expect(await page.getByTestId('enrollment').textContent()).toBe('org-demo · kiosk');
+    await tab(/^Gate$/).click();
   });
 
   it("shows an office edit of the inspector's work order without anyone pressing a button", async () => {
