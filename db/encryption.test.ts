@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DeviceCore } from '../main/core/device-core.js';
 import type { KeyStore } from '../main/core/ports.js';
 import { CLERK, openTestDevice, tempDir, type TestDevice } from '../test/support/device.js';
-import { gateEventCreate, noteCreate } from '../test/storage/actions.js';
+import { gateEventCreate, noteCreate } from '../test/support/actions.js';
 import { CAN_SEE_OPEN_FILES, databaseFilesSha256, scanDirectory, openSqliteTempFiles } from '../test/storage/files.js';
 import { DatabaseUnreadableError, openDeviceDatabase, rekeyDeviceDatabase } from './open.js';
 

@@ -2,7 +2,7 @@ import { getTableColumns, getTableName, is } from 'drizzle-orm';
 import { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
 import { CLERK, openTestDevice } from '../test/support/device.js';
-import { gateEventCreate, noteCreate, submit, tally, yardCountCreate } from '../test/storage/actions.js';
+import { gateEventCreate, noteCreate, submit, tally, yardCountCreate } from '../test/support/actions.js';
 import { defineUpgradeCase, MIGRATION_TAGS, type MigrationStage, runUpgradeCase } from '../test/storage/migrations.js';
 import { type DeviceDatabase, openDeviceDatabase } from './open.js';
 import { countJournalEntries, listJournalEntries } from './queries/journal.js';

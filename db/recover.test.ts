@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeviceCore } from '../main/core/device-core.js';
 import { CLERK, tempDir, type TestDevice } from '../test/support/device.js';
-import { noteCreate, tally } from '../test/storage/actions.js';
+import { noteCreate, tally } from '../test/support/actions.js';
 import { databaseFilesSha256, fileSha256, leafPages, overwriteBytes, pageOffset } from '../test/storage/files.js';
 import { populatedDevice } from '../test/storage/populated.js';
 import { DatabaseUnreadableError, openDeviceDatabase } from './open.js';

@@ -4,7 +4,7 @@ import { createIpcHandler, type IpcHandler } from '../../main/ipc/handlers.js';
 import type { IpcResult } from '../../main/ipc/contract.js';
 import { storeFootprint } from '../support/core-assertions.js';
 import { CLERK, INSPECTOR, openTestDevice, SeededRandomness } from '../support/device.js';
-import { noteCreate, update } from '../sync/support/actions.js';
+import { noteCreate, update } from '../support/actions.js';
 import { FakeTimers } from '../sync/support/timers.js';
 import { type FieldDevice, SyncWorld } from '../sync/support/world.js';
 

@@ -4,7 +4,7 @@ import { checkpointCoversEntries, type JournalEntry } from '../../protocol/index
 import { countJournalEntries } from '../../db/queries/journal.js';
 import { DEFAULT_SESSION_POLICY } from '../../main/core/sessions.js';
 import { CLERK, openTestDevice } from '../support/device.js';
-import { noteCreate, noteEdit, tally, yardCountCreate } from './actions.js';
+import { noteCreate, noteEdit, tally, yardCountCreate } from '../support/actions.js';
 
 const ACTIONS = 100_000;
 const ACKNOWLEDGE_EVERY = 1_000;

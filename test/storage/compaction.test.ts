@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { listCheckpoints } from '../../db/queries/journal.js';
 import { allRecords } from '../../db/queries/records.js';
 import { CLERK, openTestDevice, type TestDevice } from '../support/device.js';
-import { noteCreate, tally, yardCountCreate } from './actions.js';
+import { noteCreate, tally, yardCountCreate } from '../support/actions.js';
 
 /** A signed-in device with `actions` journaled actions after its session-open entry. */
 function deviceWithActions(actions: number): TestDevice {

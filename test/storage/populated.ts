@@ -1,5 +1,5 @@
 import { CLERK, INSPECTOR, openTestDevice, tempDir, type TestDevice } from '../support/device.js';
-import { gateEventCreate, noteCreate, noteEdit, submit, tally, yardCountCreate } from './actions.js';
+import { gateEventCreate, noteCreate, noteEdit, submit, tally, yardCountCreate } from '../support/actions.js';
 
 /**
  * A device with a realistic spread of work in its database: long notes (so the note table spans

@@ -10,6 +10,9 @@ import { hashSecret } from '../../server/auth.js';
 import { type OfficeDatabase, openDatabase } from '../../server/db/connect.js';
 import { upsertBootstrapAdmin } from '../../server/db/queries/identity.js';
 import { CLERK, INSPECTOR, ManualClock, SeededRandomness } from './device.js';
+import { NORTH } from './actions.js';
+
+export { NORTH };
 
 /**
  * The office service for tests: real Postgres in a fresh schema when DATABASE_URL is set (dropped
@@ -118,7 +121,6 @@ export async function call<T = any>(
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
 
-export const NORTH = 'site-north';
 export const SOUTH = 'site-south';
 /** An inspector based at the south yard (work orders assigned to them reach south devices). */
 export const SOUTH_INSPECTOR = { operatorId: 'op-sam', badgeId: 'B300', pin: '2468', displayName: 'Sam South', role: 'inspector' as const };

@@ -4,7 +4,7 @@ import { UpdateRequiredError } from '../../main/core/sync/errors.js';
 import type { SyncTransport } from '../../main/core/sync/transport.js';
 import { CURRENT_SCHEMA_VERSION } from '../../protocol/wire.js';
 import { CLERK, INSPECTOR, provisionTestOperators, SeededRandomness } from '../support/device.js';
-import { noteCreate, update } from './support/actions.js';
+import { noteCreate, update } from '../support/actions.js';
 import { FakeTimers } from './support/timers.js';
 import { ScriptedTransport } from './support/transports.js';
 import { type FieldDevice, SyncWorld } from './support/world.js';

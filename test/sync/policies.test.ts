@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLERK, INSPECTOR } from '../support/device.js';
-import { addSeal, billingLineCreate, gateEventCreate, remove, removeSeal, tally, update, yardCountCreate } from './support/actions.js';
+import { addSeal, billingLineCreate, gateEventCreate, remove, removeSeal, tally, update, yardCountCreate } from '../support/actions.js';
 import { type FieldDevice, SyncWorld } from './support/world.js';
 
 /**
@@ -145,7 +145,7 @@ describe('conflict policies across devices', () => {
   });
 
   it('set: a seal removed on one kiosk and added again on another stays (add wins); other seals from both are kept', async () => {
-    const gate = kiosk.core.perform(gateEventCreate('TX-4471', 'SEAL-1')).record.id;
+    const gate = kiosk.core.perform(gateEventCreate({ truckPlate: 'TX-4471', seal: 'SEAL-1' })).record.id;
     await syncAll(kiosk, kioskB);
     kiosk.core.perform(removeSeal(gate, 'SEAL-1'));
     kiosk.core.perform(addSeal(gate, 'SEAL-2'));

@@ -7,7 +7,7 @@ import { verifyAnchorReceipt } from '../../protocol/wire.js';
 import { journalEntries } from '../../server/db/schema.js';
 import { CLERK, INSPECTOR } from '../support/device.js';
 import { call, countRows, SOUTH } from '../support/server.js';
-import { gateEventCreate, noteCreate, tally, update, yardCountCreate } from './support/actions.js';
+import { gateEventCreate, noteCreate, tally, update, yardCountCreate } from '../support/actions.js';
 import { ScriptedTransport } from './support/transports.js';
 import { type FieldDevice, SyncWorld } from './support/world.js';
 
@@ -128,7 +128,7 @@ describe('push and pull between devices and the office', () => {
     kiosk.core.signIn(CLERK.badgeId, CLERK.pin);
     const before = kiosk.core.perform(noteCreate('gate 3 camera down')).record.id;
     // This kiosk belongs to the north yard; a gate event for the south yard is out of its scope.
-    const foreign = gateEventCreate('TX-1001', 'SEAL-1');
+    const foreign = gateEventCreate({ truckPlate: 'TX-1001', seal: 'SEAL-1' });
     foreign.ops[0] = { op: 'set', field: 'siteId', value: SOUTH };
     const misplaced = kiosk.core.perform(foreign);
     const after = kiosk.core.perform(noteCreate('gate 3 camera back')).record.id;
@@ -233,7 +233,7 @@ describe('push and pull between devices and the office', () => {
     const kiosk = await world.addDevice('kiosk-compact');
     kiosk.core.signIn(CLERK.badgeId, CLERK.pin);
     kiosk.core.perform(noteCreate('before the failure'));
-    const foreign = gateEventCreate('TX-2002', 'SEAL-9');
+    const foreign = gateEventCreate({ truckPlate: 'TX-2002', seal: 'SEAL-9' });
     foreign.ops[0] = { op: 'set', field: 'siteId', value: SOUTH };
     const failed = kiosk.core.perform(foreign).seq;
     kiosk.core.perform(noteCreate('after the failure'));

@@ -8,7 +8,7 @@ import type { EventStream, EventStreamHandlers, SyncTransport, TransportResponse
 import { journalEntries, records } from '../../server/db/schema.js';
 import { CLERK, INSPECTOR, SeededRandomness } from '../support/device.js';
 import { NORTH } from '../support/server.js';
-import { addSeal, billingLineCreate, gateEventCreate, noteCreate, removeSeal, tally, update, yardCountCreate } from './support/actions.js';
+import { addSeal, billingLineCreate, gateEventCreate, noteCreate, removeSeal, tally, update, yardCountCreate } from '../support/actions.js';
 import { FakeTimers } from './support/timers.js';
 import { InjectTransport } from './support/transports.js';
 import { type FieldDevice, SyncWorld } from './support/world.js';
@@ -154,7 +154,7 @@ function randomEdit(sim: SimDevice, dice: Dice, step: number): unknown {
     }
     case 4: {
       const id = pickId('gateEvent');
-      return id ? addSeal(id, `SEAL-${dice.below(6)}`) : gateEventCreate(`TX-${step}`, `SEAL-${dice.below(6)}`);
+      return id ? addSeal(id, `SEAL-${dice.below(6)}`) : gateEventCreate({ truckPlate: `TX-${step}`, seal: `SEAL-${dice.below(6)}` });
     }
     case 5: {
       const gate = dice.pick(core.listRecords('gateEvent'));
