@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { sha256Hex } from '../../protocol/crypto/hash.js';
 import {
@@ -29,6 +29,7 @@ import {
 import { inTransaction } from '../../db/queries/statements.js';
 import { CoreError } from './errors.js';
 import type { Clock, Randomness } from './ports.js';
+import { writeFileDurably } from './durable-file.js';
 
 /**
  * The device's attachment store: photos and signatures as files named by the SHA-256 of their
@@ -235,18 +236,8 @@ export class AttachmentStore {
   #writeFile(sha256: string, contents: Buffer): void {
     const temp = this.#path(`${sha256}${TEMP_MARKER}${Buffer.from(this.#random.bytes(6)).toString('hex')}`);
     try {
-      mkdirSync(this.directory, { recursive: true });
-      const fd = openSync(temp, 'wx', 0o600);
-      try {
-        for (let written = 0; written < contents.length; ) written += writeSync(fd, contents, written);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temp, this.#path(sha256));
-      syncDirectory(this.directory);
+      writeFileDurably(this.#path(sha256), contents, temp);
     } catch (error) {
-      rmSync(temp, { force: true });
       throw fileError(error, 'the attachment was not saved');
     }
   }
@@ -295,20 +286,6 @@ function checkContent(mimeType: AttachmentMimeType, data: Uint8Array): void {
   const actual = sniffImageType(data);
   if (actual !== mimeType) {
     throw new CoreError('invalid-input', `the file is ${actual ? `a ${actual} image` : 'not a PNG, JPEG or WebP image'}, not ${mimeType}`);
-  }
-}
-
-/**
- * Makes a rename durable: on POSIX the directory entry is only on disk once the directory is
- * flushed. Windows cannot open a directory for flushing; NTFS journals the rename itself.
- */
-function syncDirectory(directory: string): void {
-  if (process.platform === 'win32') return;
-  const fd = openSync(directory, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -1,6 +1,6 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import type { SafeStorage } from 'electron';
+import { writeFileDurably } from '../core/durable-file.js';
 import type { KeyStore, Randomness } from '../core/ports.js';
 
 /** The part of Electron's safeStorage this store uses (injected, so it is testable without Electron). */
@@ -72,7 +72,7 @@ export class SafeStorageKeyStore implements KeyStore {
     const sealed = this.sealer.encryptString(
       JSON.stringify({ format: FORMAT, deviceSeed: toHex(secrets.deviceSeed), databaseKey: toHex(secrets.databaseKey) }),
     );
-    writeDurably(this.path, sealed);
+    writeFileDurably(this.path, sealed);
     return secrets;
   }
 }
@@ -83,30 +83,4 @@ function hexKey(value: unknown): Uint8Array | null {
 
 function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
-}
-
-/** Writes a new file so that after a power loss it is either absent or complete. */
-function writeDurably(path: string, data: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
-  fsyncDirectory(dirname(path));
-}
-
-function fsyncDirectory(directory: string): void {
-  // Windows cannot open a directory for fsync; NTFS journals the rename itself.
-  if (process.platform === 'win32') return;
-  const fd = openSync(directory, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
