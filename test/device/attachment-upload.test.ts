@@ -8,7 +8,9 @@ import { readEnrollment } from '../../main/core/sync/state.js';
 import type { BinaryTransport, EventStream, EventStreamHandlers, SyncTransport, TransportResponse } from '../../main/core/sync/transport.js';
 import { sha256Hex } from '../../protocol/crypto/hash.js';
 import { CURRENT_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, UPLOAD_OFFSET_HEADER } from '../../protocol/wire.js';
+import { DeviceSync } from '../../main/core/sync/device-sync.js';
 import { INSPECTOR, SeededRandomness } from '../support/device.js';
+import { FakeTimers } from '../sync/support/timers.js';
 import { type FieldDevice, SyncWorld } from '../sync/support/world.js';
 
 /**
@@ -193,4 +195,32 @@ describe('uploading attachments to the office', () => {
     expect(localRow(cab, damaged)).toMatchObject({ state: 'local', acknowledgedAt: null });
     expect((await officeStatus(cab, damaged)).status).toBe(404);
   });
+
+  it('goes up with the app\'s sync: after "sync now" the office holds the signed inspection\'s photo, and it leaves the device after the grace window', async () => {
+    const { cab, transport } = await enrolledCab('cab-daemon');
+    const { sha256 } = cab.core.putAttachment('image/png', photoBytes('daemon', 2 * CHUNK));
+    cab.core.perform({
+      recordType: 'inspection',
+      action: 'create',
+      ops: [
+        { op: 'set', field: 'templateId', value: 'dvir-power-unit' },
+        { op: 'set', field: 'equipmentNumber', value: 'TRK-9' },
+        { op: 'add', field: 'photos', member: sha256 },
+      ],
+    });
+    const sync = new DeviceSync(cab.core, { transport, clock: world.clock, random: new SeededRandomness('upload-daemon'), timers: new FakeTimers(world.clock) });
+    try {
+      const status = await sync.syncNow();
+      expect(status).toMatchObject({ pending: 0, lastError: null });
+      expect((await officeStatus(cab, sha256)).body).toMatchObject({ stored: true });
+      expect(localRow(cab, sha256)).toMatchObject({ state: 'stored' });
+
+      world.clock.advance(ATTACHMENT_GRACE_MS + 1);
+      await sync.syncNow();
+      expect(() => cab.core.readAttachment(sha256)).toThrow(/attachment/);
+    } finally {
+      sync.stop();
+    }
+  });
 });
+

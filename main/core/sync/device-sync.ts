@@ -4,7 +4,7 @@ import type { Clock, Randomness } from '../ports.js';
 import type { SyncClientOptions, SyncReport } from './client.js';
 import { type DaemonStatus, SyncDaemon, systemTimers, type Timers } from './daemon.js';
 import type { EnrollmentInfo } from './state.js';
-import type { SyncTransport } from './transport.js';
+import type { BinaryTransport, SyncTransport } from './transport.js';
 
 export interface DeviceSyncStatus extends DaemonStatus {
   /**
@@ -35,8 +35,9 @@ export class DeviceSync {
   readonly #daemon: SyncDaemon;
   #revision = 0;
 
-  constructor(core: Pick<DeviceCore, 'syncClient'>, options: DeviceSyncOptions) {
+  constructor(core: Pick<DeviceCore, 'syncClient' | 'uploadAttachments' | 'collectAttachmentGarbage'>, options: DeviceSyncOptions) {
     const client = core.syncClient(options.transport, options.client);
+    const { transport } = options;
     const noteChanges = (changed: boolean) => {
       if (changed) this.#revision++;
     };
@@ -45,6 +46,12 @@ export class DeviceSync {
         sync: async () => {
           const report = await client.sync();
           noteChanges(changedAnything(report));
+          // Photos and signatures go up after the entries naming them; what the office holds past
+          // the grace window leaves the device.
+          if (carriesFiles(transport)) {
+            await core.uploadAttachments(transport);
+            core.collectAttachmentGarbage();
+          }
           return report;
         },
         pull: async () => {
@@ -93,6 +100,10 @@ export class DeviceSync {
   whenIdle(): Promise<void> {
     return this.#daemon.whenIdle();
   }
+}
+
+function carriesFiles(transport: SyncTransport): transport is SyncTransport & BinaryTransport {
+  return typeof (transport as Partial<BinaryTransport>).patch === 'function' && typeof (transport as Partial<BinaryTransport>).get === 'function';
 }
 
 /** Acknowledged entries (failed ones included) change their records' sync state on screen. */
