@@ -11,7 +11,8 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { SignedCertificate } from '../../protocol/journal.js';
-import type { FieldState, Tombstone } from '../../protocol/policies/index.js';
+import type { Tombstone } from '../../protocol/policies/index.js';
+import { fieldStatesColumn } from './field-states.js';
 
 /**
  * The office database. Tables are unqualified so they live in whatever schema the connection's
@@ -162,7 +163,8 @@ export const journalEntries = pgTable(
 /**
  * Canonical record state. `fields` is what devices see; `fieldStates` is what the conflict
  * policies need (protocol/policies: each field's value with the stamp of its last change, sets and
- * maps with per-member stamps); `tombstone` is the delete that won, if any.
+ * maps with per-member stamps; stored with each stamp once, see field-states.ts); `tombstone` is
+ * the delete that won, if any.
  */
 export const records = pgTable(
   'records',
@@ -175,7 +177,7 @@ export const records = pgTable(
     audience: text('audience').array().notNull(),
     version: integer('version').notNull(),
     fields: jsonb('fields').$type<Record<string, unknown>>().notNull(),
-    fieldStates: jsonb('field_states').$type<Record<string, FieldState>>().notNull(),
+    fieldStates: fieldStatesColumn('field_states').notNull(),
     tombstone: jsonb('tombstone').$type<Tombstone | null>(),
     deleted: boolean('deleted').notNull(),
     pendingReview: boolean('pending_review').notNull(),
