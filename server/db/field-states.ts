@@ -22,11 +22,10 @@ export function encodeFieldStates(states: Record<string, FieldState>): StoredFie
   const positions = new Map<string, number>();
   const fields: [string, [number, unknown]][] = [];
   for (const [name, state] of Object.entries(states)) {
-    const stamp = storedStamp(state);
-    const id = stamp.join('\u0000');
+    const id = stampId(state);
     let position = positions.get(id);
     if (position === undefined) {
-      position = stamps.push(stamp) - 1;
+      position = stamps.push(storedStamp(state)) - 1;
       positions.set(id, position);
     }
     fields.push([name, [position, state.value]]);
@@ -49,6 +48,11 @@ export function decodeFieldStates(stored: StoredFieldStates | Record<string, Fie
 
 function isEncoded(stored: StoredFieldStates | Record<string, FieldState>): stored is StoredFieldStates {
   return Array.isArray((stored as Partial<StoredFieldStates>).stamps);
+}
+
+/** Equal exactly when the stamps are: JSON of each part, so no text inside one can imitate a separator. */
+function stampId({ version, effectiveTime, receivedAt, origin, author }: ChangeStamp): string {
+  return `${version},${effectiveTime},${receivedAt},${JSON.stringify(origin)},${JSON.stringify(author.operatorId)},${JSON.stringify(author.deviceId)},${author.seq}`;
 }
 
 function storedStamp({ version, effectiveTime, receivedAt, origin, author }: ChangeStamp): StoredStamp {

@@ -5,11 +5,13 @@ import type { OfficeDb } from '../connect.js';
 /**
  * Bulk writes for the ingest path. Rows travel as one JSON parameter, each row an array of its
  * column values in a fixed order, which Postgres takes apart (jsonb_array_elements, then each
- * element by position). That costs a fraction of binding every value as its own parameter, keeps
- * statements small enough for the embedded PGlite, and sends no column names: rows as objects
- * spent more on repeating their keys, building and serialising them than on their values.
+ * element by position). That costs a fraction of binding every value as its own parameter, which
+ * the embedded PGlite also takes in large statements, and sends no column names: rows as objects
+ * spent more on repeating their keys, building and serialising them than on their values. A slice
+ * holds a whole push batch (MAX_PUSH_ENTRIES) per table, so a push writes each table in one
+ * statement; fewer, larger statements cost the server less than many round trips.
  */
-export const ROWS_PER_STATEMENT = 200;
+export const ROWS_PER_STATEMENT = 1_000;
 
 export async function inSlices<T>(rows: readonly T[], write: (slice: T[]) => Promise<unknown>): Promise<void> {
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
