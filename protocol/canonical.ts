@@ -19,41 +19,65 @@ export class CanonicalEncodingError extends Error {
 }
 
 export function canonicalize(value: unknown): string {
-  return encode(value, '');
+  return encode(value, []);
 }
 
 export function canonicalBytes(value: unknown): Uint8Array {
   return new TextEncoder().encode(canonicalize(value));
 }
 
-function encode(value: unknown, path: string): string {
+/** Where in the value the encoder is: object keys and array indexes, turned into text only for an error. */
+type Path = (string | number)[];
+
+function describePath(path: Path): string {
+  return path.map((step) => (typeof step === 'number' ? `[${step}]` : `.${step}`)).join('');
+}
+
+function encode(value: unknown, path: Path): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalEncodingError(path, `non-finite number ${value}`);
+      if (!Number.isFinite(value)) throw new CanonicalEncodingError(describePath(path), `non-finite number ${value}`);
       // -0 and 0 must encode the same way on both sides.
       return JSON.stringify(Object.is(value, -0) ? 0 : value);
     case 'string':
-      if (!value.isWellFormed()) throw new CanonicalEncodingError(path, 'string with a lone surrogate');
+      if (!value.isWellFormed()) throw new CanonicalEncodingError(describePath(path), 'string with a lone surrogate');
       return JSON.stringify(value);
     case 'object':
-      // Array.from visits holes of sparse arrays (map skips them and would emit invalid JSON).
-      if (Array.isArray(value)) return `[${Array.from(value, (item, i) => encode(item, `${path}[${i}]`)).join(',')}]`;
+      if (Array.isArray(value)) return encodeArray(value, path);
       if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
-        throw new CanonicalEncodingError(path, 'only plain objects can be encoded');
+        throw new CanonicalEncodingError(describePath(path), 'only plain objects can be encoded');
       }
       return encodeObject(value as Record<string, unknown>, path);
     default:
-      throw new CanonicalEncodingError(path, `unsupported type ${typeof value}`);
+      throw new CanonicalEncodingError(describePath(path), `unsupported type ${typeof value}`);
   }
 }
 
-function encodeObject(object: Record<string, unknown>, path: string): string {
+function encodeArray(array: readonly unknown[], path: Path): string {
+  // Indexing visits the holes of sparse arrays as undefined, which is refused (map would skip them
+  // and emit invalid JSON).
+  const items = new Array<string>(array.length);
+  for (let i = 0; i < array.length; i++) {
+    path.push(i);
+    items[i] = encode(array[i], path);
+    path.pop();
+  }
+  return `[${items.join(',')}]`;
+}
+
+function encodeObject(object: Record<string, unknown>, path: Path): string {
   const keys = Object.keys(object)
     .filter((key) => object[key] !== undefined)
     .sort();
-  const members = keys.map((key) => `${encode(key, `${path}.${key}`)}:${encode(object[key], `${path}.${key}`)}`);
+  const members = new Array<string>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    path.push(key);
+    members[i] = `${encode(key, path)}:${encode(object[key], path)}`;
+    path.pop();
+  }
   return `{${members.join(',')}}`;
 }

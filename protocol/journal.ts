@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalBytes } from './canonical.js';
+import { canonicalBytes, canonicalize } from './canonical.js';
 import { SIGNATURE_DOMAINS, signInDomain, verifyInDomain, type Signer, type SignerBackend } from './crypto/ed25519.js';
 import { base64ToBytes, bytesToBase64, hexToBytes, sha256Hex } from './crypto/hash.js';
 import { HLC_PATTERN } from './hlc.js';
@@ -81,12 +81,13 @@ export const journalEntrySchema = z.strictObject({
 });
 export type JournalEntry = z.infer<typeof journalEntrySchema>;
 
-export function hashEntryBody(body: EntryBody): string {
-  return sha256Hex(canonicalBytes(body));
+export function hashEntryBody(body: EntryBody, canonicalBody = canonicalize(body)): string {
+  return sha256Hex(canonicalBody);
 }
 
-export function signEntry(body: EntryBody, sessionSigner: Signer): JournalEntry {
-  const hash = hashEntryBody(body);
+/** `canonicalBody` saves encoding the body twice when the caller also stores it. */
+export function signEntry(body: EntryBody, sessionSigner: Signer, canonicalBody = canonicalize(body)): JournalEntry {
+  const hash = hashEntryBody(body, canonicalBody);
   const signature = signInDomain(sessionSigner, SIGNATURE_DOMAINS.journalEntry, hexToBytes(hash));
   return { body, hash, signature: bytesToBase64(signature) };
 }

@@ -24,7 +24,7 @@ export function readChainTip(db: DeviceDb): ChainTip {
 }
 
 /** Appends a signed entry and marks it pending in the outbox; call inside the action's transaction. */
-export function appendJournalEntry(db: DeviceDb, entry: JournalEntry): void {
+export function appendJournalEntry(db: DeviceDb, entry: JournalEntry, canonicalBody = canonicalize(entry.body)): void {
   const { body } = entry;
   const statements = prepareOnce(db, 'journal.append', () => ({
     // Every journal column is plain text or integer, so drizzle's column-bound placeholders bind as is.
@@ -46,7 +46,7 @@ export function appendJournalEntry(db: DeviceDb, entry: JournalEntry): void {
     prevHash: body.prevHash,
     hash: entry.hash,
     signature: entry.signature,
-    body: canonicalize(body),
+    body: canonicalBody,
   } satisfies Record<keyof typeof journal.$inferInsert, unknown>);
   statements.outbox.run({ seq: body.seq });
 }

@@ -1,4 +1,4 @@
-import { type EntryBody, type JournalEntry, type Signer, encodeHlc, JOURNAL_FORMAT_VERSION, signEntry, tickHlc } from '../../protocol/index.js';
+import { type EntryBody, type JournalEntry, type Signer, canonicalize, encodeHlc, JOURNAL_FORMAT_VERSION, signEntry, tickHlc } from '../../protocol/index.js';
 import { type ChainTip, appendJournalEntry, readChainTip } from '../../db/queries/journal.js';
 import type { DeviceDb } from '../../db/open.js';
 import type { Clock } from './ports.js';
@@ -36,7 +36,8 @@ export function appendSignedEntry(
     hlc: encodeHlc(tickHlc(tip.hlc, deviceTime)),
     ...(typeof draft === 'function' ? draft(tip, deviceTime) : draft),
   } as EntryBody;
-  const entry = signEntry(body, session.signer);
-  appendJournalEntry(db, entry);
+  const canonicalBody = canonicalize(body);
+  const entry = signEntry(body, session.signer, canonicalBody);
+  appendJournalEntry(db, entry, canonicalBody);
   return entry;
 }
