@@ -238,6 +238,7 @@ export const ENTRY_REASONS = [
   'not-deletable',
   'not-submittable',
   'incomplete',
+  'invalid-correction',
   'policy-rejected',
 ] as const;
 export type EntryReason = (typeof ENTRY_REASONS)[number];

@@ -19,7 +19,7 @@ import { canonicalFor } from './canonical.js';
 import { type ClockReading, effectiveTime, readDeviceClock } from './clock.js';
 import { notifySites } from './notifier.js';
 import { type ResolvedWrite, persistResolvedWrites } from './persist.js';
-import { refused, resolveRecordWrite } from './resolve.js';
+import { correctedRecordId, correctionProblem, refused, resolveRecordWrite } from './resolve.js';
 import { assigneesIn } from './scope.js';
 
 /**
@@ -91,7 +91,11 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
 
   // Settlement: the conflict policies against the locked records.
   const recordEntries = verified.flatMap(({ entry }) => (entry.body.kind === 'record' ? [entry.body] : []));
-  const current = await lockRecords(tx, recordEntries.map((body) => ({ type: body.recordType, id: body.recordId })));
+  const corrected = recordEntries.flatMap((body) => {
+    const id = correctedRecordId(body.recordType, body.action, body.ops);
+    return id === null ? [] : [{ type: body.recordType, id }];
+  });
+  const current = await lockRecords(tx, [...recordEntries.map((body) => ({ type: body.recordType, id: body.recordId })), ...corrected]);
   const operatorSites = await loadOperatorSites(tx, recordEntries, current);
   const writes: ResolvedWrite[] = [];
   const journalRows: JournalEntryRow[] = [];
@@ -115,10 +119,13 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
         receivedAt: batch.receivedAt,
         clientSchemaVersion: batch.clientVersion,
       };
+      const badCorrection = correctionProblem(body.recordType, body.action, body.ops, (id) => current.get(recordKey(body.recordType, id)) ?? null);
       const resolution =
-        operatorSites.get(body.operatorId) === device.siteId
-          ? resolveRecordWrite(before, input, { deviceSiteId: device.siteId, operatorSite: (id) => operatorSites.get(id) })
-          : refused('operator-not-allowed', `operator ${body.operatorId} does not work at this device's site`);
+        operatorSites.get(body.operatorId) !== device.siteId
+          ? refused('operator-not-allowed', `operator ${body.operatorId} does not work at this device's site`)
+          : badCorrection
+            ? refused('invalid-correction', badCorrection)
+            : resolveRecordWrite(before, input, { deviceSiteId: device.siteId, operatorSite: (id) => operatorSites.get(id) });
       if (resolution.next) current.set(key, resolution.next);
       writes.push({
         input,

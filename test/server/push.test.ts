@@ -5,7 +5,7 @@ import { signEntry, type JournalEntry } from '../../protocol/journal.js';
 import { CURRENT_SCHEMA_VERSION, pushResponseSchema, verifyAnchorReceipt } from '../../protocol/wire.js';
 import { journalEntries, records, reviewItems } from '../../server/db/schema.js';
 import { TestChain } from '../support/chain-fixtures.js';
-import { call, countRows, enrollDevice, seedOrganisation, SOUTH_INSPECTOR, startTestServer, type TestServer } from '../support/server.js';
+import { call, countRows, enrollDevice, NORTH, seedOrganisation, SOUTH_INSPECTOR, startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let dispatcherToken: string;
@@ -256,6 +256,42 @@ describe('conflict policies on push', () => {
       ['status', 'applied'],
     ]);
     expect(answer.body.records[0]).toMatchObject({ version: 3, fields: { title: 'Brake and light check', status: 'in-progress' } });
+  });
+
+  it('refuses a correction naming an unknown or unsubmitted gate event (a device must not be trusted on this), and accepts one of a submitted event', async () => {
+    const { chain, credential } = await enrolledChain('dev-policy-correction');
+    const gateEvent = (recordId: string, correctsId: string | null) =>
+      chain.record({
+        recordType: 'gateEvent',
+        recordId,
+        ops: [
+          { op: 'set', field: 'siteId', value: NORTH },
+          { op: 'set', field: 'direction', value: 'in' },
+          { op: 'set', field: 'truckPlate', value: 'TX-5150' },
+          { op: 'set', field: 'carrier', value: 'Lone Star Drayage' },
+          { op: 'set', field: 'containerNumber', value: 'CSQU3054383' },
+          { op: 'set', field: 'recordedAt', value: server.clock.now() },
+          { op: 'set', field: 'correctsId', value: correctsId },
+        ],
+      });
+    gateEvent('gate-draft', null);
+    gateEvent('gate-fixes-unknown', 'gate-never-recorded');
+    gateEvent('gate-fixes-draft', 'gate-draft');
+    chain.record({ recordType: 'gateEvent', recordId: 'gate-draft', action: 'submit', ops: [], baseVersion: 1 });
+    gateEvent('gate-fixes-submitted', 'gate-draft');
+    const answer = await push(credential, chain.deviceId, chain.entries);
+    const outcomes = answer.body.results.slice(1).map((result: { outcome: string; reason?: string }) => [result.outcome, result.reason]);
+    expect(outcomes).toEqual([
+      ['accepted', undefined],
+      ['rejected', 'invalid-correction'],
+      ['rejected', 'invalid-correction'],
+      ['accepted', undefined],
+      ['accepted', undefined],
+    ]);
+    expect(answer.body.results[2].message).toMatch(/gate-never-recorded\) is not known to the office/);
+    expect(answer.body.results[3].message).toMatch(/only a submitted gate event can be corrected/);
+    const stored = await server.database.db.select({ id: records.id }).from(records).where(eq(records.type, 'gateEvent'));
+    expect(stored.map((row) => row.id).filter((id) => id.startsWith('gate-')).sort()).toEqual(['gate-draft', 'gate-fixes-submitted']);
   });
 
   it('acknowledges but refuses an entry by an operator of another site', async () => {
