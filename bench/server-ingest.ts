@@ -1,5 +1,4 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
-import pg from 'pg';
 import { verifyChain } from '../protocol/verify.js';
 import { CURRENT_SCHEMA_VERSION, MAX_PUSH_ENTRIES, MAX_PULL_LIMIT, type PullResponse, type PushResponse } from '../protocol/wire.js';
 import { type OfficeDatabase, type OfficeDb, openDatabase } from '../server/db/connect.js';
@@ -9,7 +8,7 @@ import { upsertRecords } from '../server/db/queries/records.js';
 import { changes, devices, operators, organisations, recordVersions, recordWrites, records, sites, journalEntries } from '../server/db/schema.js';
 import { TestChain } from '../test/support/chain-fixtures.js';
 import { CLERK } from '../test/support/device.js';
-import { NORTH, enrollDevice, seedOrganisation, startTestServer, type TestServer } from '../test/support/server.js';
+import { NORTH, dropSchema, enrollDevice, seedOrganisation, startTestServer, type TestServer } from '../test/support/server.js';
 import { type Benchmark, figure } from './benchmark.js';
 import { elapsedMs, nowNs } from './stats.js';
 import { createGateEvent, updateGateEvent } from './workload.js';
@@ -368,14 +367,4 @@ async function rawPullRate(db: OfficeDb): Promise<number> {
     after = rows.at(-1)!.id;
   }
   return (count / elapsedMs(start)) * 1000;
-}
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
 }

@@ -87,7 +87,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return server;
 }
 
-async function dropSchema(url: string, schema: string): Promise<void> {
+/** Removes a throwaway Postgres schema and all it holds. */
+export async function dropSchema(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
