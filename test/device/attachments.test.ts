@@ -11,6 +11,7 @@ import { markFailed } from '../../db/queries/sync.js';
 import { expectCoreError, expectRefusedWithoutWriting } from '../support/core-assertions.js';
 import { INSPECTOR, openTestDevice, SeededRandomness, type TestDevice } from '../support/device.js';
 import { makePng } from '../support/png.js';
+import { VALID_CREATES } from '../support/actions.js';
 
 /**
  * The device's attachment store through DeviceCore, on a real encrypted device in a temp dir:
@@ -199,27 +200,6 @@ describe('a damaged or tampered file is an error, never wrong bytes', () => {
   });
 });
 
-/** Creates holding the required fields of the record types that have attachment fields. */
-const BASE_CREATES: Partial<Record<keyof typeof RECORD_TYPES, FieldOperation[]>> = {
-  inspection: [
-    { op: 'set', field: 'templateId', value: 'dvir-power-unit' },
-    { op: 'set', field: 'equipmentNumber', value: 'TRK-104' },
-  ],
-  gateEvent: [
-    { op: 'set', field: 'siteId', value: 'site-oak' },
-    { op: 'set', field: 'direction', value: 'in' },
-    { op: 'set', field: 'truckPlate', value: '7ABC123' },
-    { op: 'set', field: 'carrier', value: 'Blue Line Drayage' },
-    { op: 'set', field: 'recordedAt', value: Date.UTC(2026, 10, 22, 8) },
-  ],
-  equipmentInterchange: [
-    { op: 'set', field: 'equipmentType', value: 'chassis' },
-    { op: 'set', field: 'equipmentNumber', value: 'DCLZ 402211' },
-    { op: 'set', field: 'fromCarrier', value: 'Blue Line Drayage' },
-    { op: 'set', field: 'toCarrier', value: 'Harbor Haulers' },
-    { op: 'set', field: 'interchangedAt', value: Date.UTC(2026, 10, 22, 9) },
-  ],
-};
 
 const EVERY_ATTACHMENT_FIELD = RECORD_TYPE_NAMES.flatMap((recordType) => attachmentFields(RECORD_TYPES[recordType]).map((field) => ({ recordType, ...field })));
 
@@ -239,12 +219,12 @@ describe('actions may name only attachments the device holds', () => {
     const photo = makePng({ text: `${recordType}.${name}` });
     const sha256 = sha256Hex(photo);
     const op: FieldOperation = kind === 'set' ? { op: 'add', field: name, member: sha256 } : { op: 'set', field: name, value: sha256 };
-    const create = { recordType, action: 'create', ops: [...BASE_CREATES[recordType]!, op] };
+    const create = { recordType, action: 'create', ops: [...VALID_CREATES[recordType], op] };
 
     const error = expectRefusedWithoutWriting(core, () => core.perform(create), 'unknown-attachment', new RegExp(`^${name}: attachment ${sha256} is not on this device`));
     expect(error.field).toBe(name);
     // The same refusal on an update of an existing record.
-    const id = core.perform({ recordType, action: 'create', ops: BASE_CREATES[recordType]! }).record.id;
+    const id = core.perform({ recordType, action: 'create', ops: VALID_CREATES[recordType] }).record.id;
     expectRefusedWithoutWriting(core, () => core.perform({ recordType, recordId: id, action: 'update', ops: [op] }), 'unknown-attachment', /not on this device/);
 
     core.putAttachment('image/png', photo);

@@ -4,6 +4,7 @@ import type { DeviceCore } from '../../main/core/device-core.js';
 import { CLERK, openTestDevice, type TestDevice } from '../support/device.js';
 import { expectCoreError, expectRefusedWithoutWriting, storeFootprint } from '../support/core-assertions.js';
 import { makePng } from '../support/png.js';
+import { VALID_CREATES } from '../support/actions.js';
 
 /**
  * Item 4, through DeviceCore.perform on a real encrypted SQLite file: one action is one transaction
@@ -19,54 +20,6 @@ let PHOTO: string;
 const VALID_CONTAINER = 'CSQU3054383';
 const WRONG_CHECK_DIGIT_CONTAINER = 'TGHU6201434';
 
-const VALID_CREATES: Record<RecordType, FieldOperation[]> = {
-  workOrder: [
-    { op: 'set', field: 'siteId', value: 'site-oak' },
-    { op: 'set', field: 'title', value: 'Replace brake chamber' },
-    { op: 'set', field: 'status', value: 'open' },
-    { op: 'set', field: 'priority', value: 'high' },
-  ],
-  inspection: [
-    { op: 'set', field: 'templateId', value: 'dvir-power-unit' },
-    { op: 'set', field: 'equipmentNumber', value: 'TRK-104' },
-    { op: 'set', field: 'items', key: 'parking-brake', value: { result: 'fail', note: 'does not hold on grade' } },
-    { op: 'add', field: 'defects', member: 'parking brake' },
-  ],
-  gateEvent: [
-    { op: 'set', field: 'siteId', value: 'site-oak' },
-    { op: 'set', field: 'direction', value: 'in' },
-    { op: 'set', field: 'truckPlate', value: '7ABC123' },
-    { op: 'set', field: 'carrier', value: 'Blue Line Drayage' },
-    { op: 'set', field: 'recordedAt', value: Date.UTC(2026, 10, 22, 8) },
-    { op: 'set', field: 'containerNumber', value: VALID_CONTAINER },
-    { op: 'add', field: 'sealNumbers', member: 'SEAL-0042' },
-  ],
-  equipmentInterchange: [
-    { op: 'set', field: 'equipmentType', value: 'chassis' },
-    { op: 'set', field: 'equipmentNumber', value: 'DCLZ 402211' },
-    { op: 'set', field: 'fromCarrier', value: 'Blue Line Drayage' },
-    { op: 'set', field: 'toCarrier', value: 'Harbor Haulers' },
-    { op: 'set', field: 'interchangedAt', value: Date.UTC(2026, 10, 22, 9) },
-    { op: 'add', field: 'damages', member: 'left marker lamp broken' },
-  ],
-  yardCount: [
-    { op: 'set', field: 'siteId', value: 'site-oak' },
-    { op: 'set', field: 'location', value: 'row C' },
-    { op: 'set', field: 'itemCode', value: 'chassis-40ft' },
-    { op: 'increment', field: 'tally', by: 3 },
-  ],
-  billingLine: [
-    { op: 'set', field: 'workOrderId', value: 'wo-1' },
-    { op: 'set', field: 'description', value: 'Brake chamber, type 30' },
-    { op: 'set', field: 'quantity', value: 2 },
-    { op: 'set', field: 'unitPriceCents', value: 4250 },
-  ],
-  note: [
-    { op: 'set', field: 'subjectType', value: 'workOrder' },
-    { op: 'set', field: 'subjectId', value: 'wo-1' },
-    { op: 'set', field: 'body', value: 'Gate 3 camera is down' },
-  ],
-};
 
 /** What each valid create must leave in the record's fields. */
 const EXPECTED_FIELDS: Record<RecordType, Record<string, unknown>> = {

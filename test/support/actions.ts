@@ -1,3 +1,5 @@
+import type { FieldOperation, RecordType } from '../../protocol/index.js';
+
 /**
  * Realistic user actions, as the renderer sends them to DeviceCore.perform. Records are at the
  * north yard, the site the office test harness seeds (test/support/server.ts).
@@ -85,3 +87,53 @@ export function billingLineCreate(workOrderId: string, quantity: number) {
     ],
   };
 }
+
+/** A valid create of every record type, with more than the required fields (the device's write-path tests). */
+export const VALID_CREATES: Record<RecordType, FieldOperation[]> = {
+  workOrder: [
+    { op: 'set', field: 'siteId', value: 'site-oak' },
+    { op: 'set', field: 'title', value: 'Replace brake chamber' },
+    { op: 'set', field: 'status', value: 'open' },
+    { op: 'set', field: 'priority', value: 'high' },
+  ],
+  inspection: [
+    { op: 'set', field: 'templateId', value: 'dvir-power-unit' },
+    { op: 'set', field: 'equipmentNumber', value: 'TRK-104' },
+    { op: 'set', field: 'items', key: 'parking-brake', value: { result: 'fail', note: 'does not hold on grade' } },
+    { op: 'add', field: 'defects', member: 'parking brake' },
+  ],
+  gateEvent: [
+    { op: 'set', field: 'siteId', value: 'site-oak' },
+    { op: 'set', field: 'direction', value: 'in' },
+    { op: 'set', field: 'truckPlate', value: '7ABC123' },
+    { op: 'set', field: 'carrier', value: 'Blue Line Drayage' },
+    { op: 'set', field: 'recordedAt', value: Date.UTC(2026, 10, 22, 8) },
+    { op: 'set', field: 'containerNumber', value: 'CSQU3054383' },
+    { op: 'add', field: 'sealNumbers', member: 'SEAL-0042' },
+  ],
+  equipmentInterchange: [
+    { op: 'set', field: 'equipmentType', value: 'chassis' },
+    { op: 'set', field: 'equipmentNumber', value: 'DCLZ 402211' },
+    { op: 'set', field: 'fromCarrier', value: 'Blue Line Drayage' },
+    { op: 'set', field: 'toCarrier', value: 'Harbor Haulers' },
+    { op: 'set', field: 'interchangedAt', value: Date.UTC(2026, 10, 22, 9) },
+    { op: 'add', field: 'damages', member: 'left marker lamp broken' },
+  ],
+  yardCount: [
+    { op: 'set', field: 'siteId', value: 'site-oak' },
+    { op: 'set', field: 'location', value: 'row C' },
+    { op: 'set', field: 'itemCode', value: 'chassis-40ft' },
+    { op: 'increment', field: 'tally', by: 3 },
+  ],
+  billingLine: [
+    { op: 'set', field: 'workOrderId', value: 'wo-1' },
+    { op: 'set', field: 'description', value: 'Brake chamber, type 30' },
+    { op: 'set', field: 'quantity', value: 2 },
+    { op: 'set', field: 'unitPriceCents', value: 4250 },
+  ],
+  note: [
+    { op: 'set', field: 'subjectType', value: 'workOrder' },
+    { op: 'set', field: 'subjectId', value: 'wo-1' },
+    { op: 'set', field: 'body', value: 'Gate 3 camera is down' },
+  ],
+};
