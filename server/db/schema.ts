@@ -33,6 +33,8 @@ export const sites = pgTable('sites', {
     .references(() => organisations.id),
   name: text('name').notNull(),
   createdAt: epoch('created_at').notNull(),
+  /** Site policy: the fewest digits an operator's PIN may have (4 to 12). */
+  pinMinLength: integer('pin_min_length').notNull().default(4),
 });
 
 /** The session in force after a device's last acknowledged entry (protocol/verify.ts OpenSession). */
@@ -61,6 +63,11 @@ export const devices = pgTable(
     chainSeq: integer('chain_seq').notNull().default(0),
     chainHead: text('chain_head').notNull(),
     chainSession: jsonb('chain_session').$type<StoredSession | null>(),
+    /**
+     * The effective time of the device's last entry whose time was trusted: no later entry of its
+     * chain can have been made before it (protocol/time.ts). Null before the first such entry.
+     */
+    anchoredTime: epoch('anchored_time'),
     lastSeenAt: epoch('last_seen_at'),
   },
   (table) => [uniqueIndex('devices_credential_idx').on(table.credentialHash), index('devices_site_idx').on(table.siteId)],
