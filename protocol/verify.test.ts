@@ -6,8 +6,9 @@ import { base64ToBytes, bytesToBase64, hexToBytes, sha256Hex, ZERO_HASH } from '
 import { canonicalBytes } from './canonical.js';
 import { type JournalEntry, hashEntryBody, signCertificate, signEntry } from './journal.js';
 import { merkleRoot } from './merkle.js';
-import { type ChainFailureCode, type ChainVerdict, checkpointCoversEntries, verifyChain } from './verify.js';
+import { type ChainFailureCode, type ChainVerdict, certifiedSession, checkpointCoversEntries, verifyChain } from './verify.js';
 import { malleateSignature, seedFrom, TestChain } from '../test/support/chain-fixtures.js';
+import { forgedSessionChain } from '../test/support/weak-keys.js';
 
 /** open(1) record(2) record(3) record(4) close(5) */
 function signedShift(deviceId?: string): TestChain {
@@ -318,6 +319,36 @@ describe('session certificates', () => {
     chain.append({ kind: 'session.open', certificate: certificateOf(chain.entry(1)) }, { session });
 
     expectFailure(verifyChain(chain.device, { entries: chain.entries }), { code: 'bad-certificate', seq: 4, index: 3 });
+  });
+});
+
+describe('session certificates naming a weak session key', () => {
+  it.each(['node', 'tweetnacl'] as const)(
+    'a device-signed certificate for the identity point, with entries signed R = identity and S = 0, is a bad-certificate (%s backend)',
+    (backend) => {
+      const chain = forgedSessionChain('dev-weak-session');
+
+      const verdict = verifyChain(chain.device, { entries: chain.entries }, backend);
+
+      expectFailure(verdict, { code: 'bad-certificate', seq: 1, index: 0 });
+      expect(verdict.ok ? '' : verdict.failure.message).toMatch(/session key .* weak .* small order/);
+      expect(verdict.state.lastSeq).toBe(0);
+    },
+  );
+
+  it('the same certificate carried by a signed checkpoint is a bad-checkpoint, and the entries after it are not trusted', () => {
+    const chain = forgedSessionChain('dev-weak-checkpoint', 3);
+    const checkpoint = signCheckpoint(chain.checkpointManifest(1, 2), chain.deviceSigner);
+
+    const verdict = verifyChain(chain.device, { checkpoints: [checkpoint], entries: chain.entries.slice(2) });
+
+    expectFailure(verdict, { code: 'bad-checkpoint', seq: 1, index: 0 });
+    expect(verdict.ok ? '' : verdict.failure.message).toMatch(/session key .* weak .* small order/);
+  });
+
+  it('a start state trusting such a session cannot be had from a certificate: certifiedSession refuses it', () => {
+    const chain = forgedSessionChain('dev-weak-start', 0);
+    expect(certifiedSession(certificateOf(chain.entry(1)), false, chain.device)).toMatch(/session key .* weak .* small order/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { type SignedCheckpoint, checkpointManifestSchema, verifyCheckpointSignature } from './checkpoint.js';
-import { SIGNATURE_DOMAINS, isCanonicalSignature, verifyInDomain, type SignerBackend } from './crypto/ed25519.js';
+import { SIGNATURE_DOMAINS, isCanonicalSignature, publicKeyProblem, verifyInDomain, type SignerBackend } from './crypto/ed25519.js';
 import { ZERO_HASH, base64ToBytes, hexToBytes, sha256Hex } from './crypto/hash.js';
 import {
   type JournalEntry,
@@ -156,24 +156,34 @@ function openSession(
   device: DeviceIdentity,
   backend: SignerBackend,
 ): OpenSession | string {
+  const session = certifiedSession(signed, false, device, backend);
+  if (typeof session === 'string') return session;
   const { certificate } = signed;
-  if (!verifyCertificateSignature(signed, device.devicePublicKey, backend)) {
-    return 'session certificate is not signed by the device identity key';
-  }
-  if (certificate.deviceId !== device.deviceId) return `certificate is for device ${certificate.deviceId}`;
   if (certificate.sessionId !== body.sessionId || certificate.operatorId !== body.operatorId) {
     return 'certificate names another session or operator than the entry';
   }
   if (certificate.prevChainHead !== body.prevHash || certificate.firstSeq !== body.seq) {
     return 'certificate was issued for another point of the chain';
   }
-  return {
-    sessionId: certificate.sessionId,
-    operatorId: certificate.operatorId,
-    publicKey: hexToBytes(certificate.sessionPublicKey),
-    certificate: signed,
-    closed: false,
-  };
+  return session;
+}
+
+/**
+ * The session a certificate vouches for, or why it vouches for none: it must be signed by this
+ * device's key, for this device, and name a usable session key. A device key signing a weak
+ * session key would otherwise let anyone sign entries in that session. Whatever takes a session
+ * from a certificate (a session.open entry, a checkpoint, an audit export's start) comes here.
+ */
+export function certifiedSession(signed: SignedCertificate, closed: boolean, device: DeviceIdentity, backend: SignerBackend = 'node'): OpenSession | string {
+  const { certificate } = signed;
+  if (!verifyCertificateSignature(signed, device.devicePublicKey, backend)) {
+    return 'session certificate is not signed by the device identity key';
+  }
+  if (certificate.deviceId !== device.deviceId) return `certificate is for device ${certificate.deviceId}`;
+  const publicKey = hexToBytes(certificate.sessionPublicKey);
+  const problem = publicKeyProblem(publicKey);
+  if (problem) return `the session key the certificate names is weak and refused: it ${problem}`;
+  return { sessionId: certificate.sessionId, operatorId: certificate.operatorId, publicKey, certificate: signed, closed };
 }
 
 export type ChainVerdict =
@@ -229,20 +239,8 @@ export function applyCheckpoint(
     return `checkpoint covers ${m.fromSeq}..${m.toSeq} but the chain continues at ${state.lastSeq + 1}`;
   }
   if (m.prevHead !== state.head) return 'checkpoint does not extend the chain head';
-  let session: OpenSession | null = null;
-  if (m.session) {
-    const { certificate } = m.session.certificate;
-    if (!verifyCertificateSignature(m.session.certificate, device.devicePublicKey, backend) || certificate.deviceId !== device.deviceId) {
-      return 'checkpoint carries a session certificate the device did not sign';
-    }
-    session = {
-      sessionId: certificate.sessionId,
-      operatorId: certificate.operatorId,
-      publicKey: hexToBytes(certificate.sessionPublicKey),
-      certificate: m.session.certificate,
-      closed: m.session.closed,
-    };
-  }
+  const session = m.session ? certifiedSession(m.session.certificate, m.session.closed, device, backend) : null;
+  if (typeof session === 'string') return `checkpoint carries a session certificate that does not hold: ${session}`;
   return { lastSeq: m.toSeq, head: m.head, session };
 }
 

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
+import { inspectPublicKey, isSmallOrderEncoding } from './ed25519-point.js';
 
 /**
  * One signer interface over two Ed25519 implementations. RFC 8032 signatures are deterministic, so
@@ -101,17 +102,49 @@ export function isCanonicalSignature(signature: Uint8Array): boolean {
   return false;
 }
 
-const publicKeyCache = new Map<string, KeyObject>();
+/** What is known of a public key seen before: a session key verifies every entry of its session. */
+interface KnownKey {
+  /** Why the key is refused (see inspectPublicKey), or null. */
+  problem: string | null;
+  /** node:crypto's form of the key, made on its first node verification. */
+  node: KeyObject | null;
+}
 
-function nodePublicKey(publicKey: Uint8Array): KeyObject {
-  const cacheKey = Buffer.from(publicKey).toString('hex');
-  let key = publicKeyCache.get(cacheKey);
-  if (!key) {
-    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
-    if (publicKeyCache.size > 10_000) publicKeyCache.clear();
-    publicKeyCache.set(cacheKey, key);
+const knownKeys = new Map<string, KnownKey>();
+
+function knownKey(publicKey: Uint8Array): KnownKey {
+  const id = Buffer.from(publicKey).toString('hex');
+  let known = knownKeys.get(id);
+  if (!known) {
+    known = { problem: inspectPublicKey(publicKey), node: null };
+    if (knownKeys.size >= 10_000) knownKeys.clear();
+    knownKeys.set(id, known);
   }
-  return key;
+  return known;
+}
+
+/**
+ * Why this key must not be trusted (small order, not canonically encoded, not on the curve, not 32
+ * bytes), phrased to follow "the key", or null for a usable key. Remembered per key.
+ */
+export function publicKeyProblem(publicKey: Uint8Array): string | null {
+  return publicKey.length === 32 ? knownKey(publicKey).problem : inspectPublicKey(publicKey);
+}
+
+/**
+ * The key's facts when this key and signature may be checked at all. Both backends would accept a
+ * small-order key, and with it a signature whose R has small order; such a signature is refused
+ * here on sight, and such a key by its cached inspection, so neither check stands alone.
+ */
+function checkableKey(publicKey: Uint8Array, signature: Uint8Array): KnownKey | null {
+  if (publicKey.length !== 32 || !isCanonicalSignature(signature) || isSmallOrderEncoding(signature.subarray(0, 32))) return null;
+  const known = knownKey(publicKey);
+  return known.problem === null ? known : null;
+}
+
+function nodePublicKey(known: KnownKey, publicKey: Uint8Array): KeyObject {
+  known.node ??= createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  return known.node;
 }
 
 export function verifySignature(
@@ -120,10 +153,11 @@ export function verifySignature(
   signature: Uint8Array,
   backend: SignerBackend = 'node',
 ): boolean {
-  if (publicKey.length !== 32 || !isCanonicalSignature(signature)) return false;
+  const known = checkableKey(publicKey, signature);
+  if (!known) return false;
   if (backend === 'tweetnacl') return nacl.sign.detached.verify(message, signature, publicKey);
   try {
-    return nodeVerify(null, message, nodePublicKey(publicKey), signature);
+    return nodeVerify(null, message, nodePublicKey(known, publicKey), signature);
   } catch {
     return false;
   }
@@ -164,13 +198,14 @@ export function verifyInDomain(
 
 /**
  * verifyInDomain with node:crypto on libuv's thread pool: a server checking many signatures keeps
- * its own thread for other work meanwhile. Same rules (32-byte key, canonical S).
+ * its own thread for other work meanwhile. Same rules (usable key, canonical S, R not of small order).
  */
 export function verifyInDomainAsync(publicKey: Uint8Array, domain: SignatureDomain, payload: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  if (publicKey.length !== 32 || !isCanonicalSignature(signature)) return Promise.resolve(false);
+  const known = checkableKey(publicKey, signature);
+  if (!known) return Promise.resolve(false);
   return new Promise((resolve) => {
     try {
-      nodeVerify(null, domainMessage(domain, payload), nodePublicKey(publicKey), signature, (error, valid) => resolve(!error && valid));
+      nodeVerify(null, domainMessage(domain, payload), nodePublicKey(known, publicKey), signature, (error, valid) => resolve(!error && valid));
     } catch {
       resolve(false);
     }
