@@ -62,7 +62,7 @@ export const schemaVersionSchema = z.number().int().nonnegative().max(1_000_000)
  * Machine-readable error codes of whole requests (per-entry push outcomes use `EntryReason`).
  * 400 invalid-request / invalid-cursor / device-mismatch(403) / unauthorized(401) / device-revoked(403)
  * / forbidden(403) / enrollment-token-invalid(401) / enrollment-token-expired(401)
- * / enrollment-token-used(401) / enrollment-kind-mismatch(400) / bad-enrollment-proof(400)
+ * / enrollment-token-used(401) / enrollment-kind-mismatch(400) / bad-enrollment-proof(400) / weak-public-key(400)
  * / device-already-enrolled(409) / not-found(404) / payload-too-large(413)
  * / update-required(426) / schema-version-unsupported(400) / unavailable(503) / internal(500).
  */
@@ -78,6 +78,8 @@ export const API_ERROR_CODES = [
   'enrollment-token-used',
   'enrollment-kind-mismatch',
   'bad-enrollment-proof',
+  /** 400: the key to enroll is of small order or not canonically encoded; the token is not spent. */
+  'weak-public-key',
   'device-already-enrolled',
   'not-found',
   'conflict',

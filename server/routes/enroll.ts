@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { bytesToHex } from '../../protocol/crypto/hash.js';
-import { ZERO_HASH } from '../../protocol/crypto/hash.js';
+import { publicKeyProblem } from '../../protocol/crypto/ed25519.js';
+import { ZERO_HASH, bytesToHex, hexToBytes } from '../../protocol/crypto/hash.js';
 import {
   CURRENT_SCHEMA_VERSION,
   MINIMUM_SCHEMA_VERSION,
@@ -23,6 +23,11 @@ export function registerEnrollmentRoutes(app: FastifyInstance, context: ServiceC
   app.post('/v1/enroll', async (request, reply) => {
     const clientVersion = schemaVersionOfBody(request.body);
     const { claim, proof, label } = parseWith(enrollRequestSchema, upgradeRequest('enroll', request.body, clientVersion));
+    // Before the proof, which would refuse such a key too but only as a bad proof: the device hears the real reason.
+    const keyProblem = publicKeyProblem(hexToBytes(claim.publicKey));
+    if (keyProblem) {
+      throw new ApiFailure(400, 'weak-public-key', `the device public key ${keyProblem}; it cannot identify a device (generate a new device key)`);
+    }
     if (!verifyEnrollmentProof(claim, proof)) {
       throw new ApiFailure(400, 'bad-enrollment-proof', 'the proof is not a signature of this claim by the key being registered');
     }

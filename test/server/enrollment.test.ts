@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSigner } from '../../protocol/crypto/ed25519.js';
+import { hexToBytes } from '../../protocol/crypto/hash.js';
 import { CURRENT_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, enrollResponseSchema } from '../../protocol/wire.js';
 import { TestChain, seedFrom } from '../support/chain-fixtures.js';
+import { smallOrderSigner } from '../support/weak-keys.js';
 import {
   NORTH,
   call,
@@ -74,6 +76,24 @@ describe('enrollment', () => {
     expect(rowsAfter.enrollment_tokens).toBe(rowsBefore.enrollment_tokens + 2);
     // The kiosk token was not spent by the refused attempts.
     expect((await enroll(request)).status).toBe(201);
+  });
+
+  it.each([
+    ['the identity point', '0100000000000000000000000000000000000000000000000000000000000000', /small order/],
+    ['a point of order 8', '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', /small order/],
+    ['the identity point written with y = p + 1', 'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', /not canonically encoded/],
+  ])('refuses %s as a device key (weak-public-key, forged proof and all) without spending the token', async (_what, keyHex, reason) => {
+    const device = new TestChain(`dev-weak-${keyHex.slice(0, 8)}`);
+    const token = await issueEnrollmentToken(server, NORTH, 'cab');
+    const rowsBefore = await countRows(server.database);
+
+    const refused = await enroll(enrollmentRequest(token, device.deviceId, smallOrderSigner(hexToBytes(keyHex))));
+
+    expect([refused.status, refused.body.code]).toEqual([400, 'weak-public-key']);
+    expect(refused.body.message).toMatch(reason);
+    expect((await countRows(server.database)).devices).toBe(rowsBefore.devices);
+    // The token was not spent: the device enrolls its genuine key with it.
+    expect((await enroll(enrollmentRequest(token, device.deviceId, device.deviceSigner))).status).toBe(201);
   });
 
   it('refuses a second enrollment of an enrolled device id', async () => {

@@ -4,6 +4,7 @@ import { signEntry, type JournalEntry } from '../../protocol/journal.js';
 import { verifyChain } from '../../protocol/verify.js';
 import { CURRENT_SCHEMA_VERSION, type PushResponse } from '../../protocol/wire.js';
 import { TestChain, seedFrom } from '../support/chain-fixtures.js';
+import { forgedSessionChain } from '../support/weak-keys.js';
 import { call, countRows, enrollDevice, seedOrganisation, startTestServer, type TestServer } from '../support/server.js';
 
 /**
@@ -68,5 +69,36 @@ describe('push signature checks', () => {
     const retry = await pushBatch(credential, deviceId, chain.entries.slice(3));
     expect(retry.results.map((result) => result.outcome)).toEqual(['accepted', 'accepted', 'accepted']);
     expect(retry.receipt.seq).toBe(6);
+  });
+});
+
+describe('a session certified for a weak key', () => {
+  it('is refused entry by entry as bad-certificate: no record is written and the chain stays where it was', async () => {
+    const forged = forgedSessionChain('dev-sig-weak-session', 2);
+    const { credential } = await enrollDevice(server, forged);
+    const rowsBefore = await countRows(server.database);
+
+    const answer = await pushBatch(credential, forged.deviceId, forged.entries);
+
+    expect(answer.results.map((result) => [result.seq, result.acknowledged, result.reason ?? result.outcome])).toEqual([
+      [1, false, 'bad-certificate'],
+      [2, false, 'sequence-gap'],
+      [3, false, 'sequence-gap'],
+    ]);
+    expect(answer.results[0]!.message).toMatch(/session key .* weak .* small order/);
+    expect(answer.receipt).toMatchObject({ seq: 0 });
+    const rowsAfter = await countRows(server.database);
+    for (const table of ['journal_entries', 'records', 'record_versions', 'record_writes', 'changes'] as const) {
+      expect(rowsAfter[table], table).toBe(rowsBefore[table]);
+    }
+    const devices = await call(server, 'GET', '/v1/admin/devices', { token: server.adminToken });
+    expect(devices.body.devices).toContainEqual(expect.objectContaining({ id: forged.deviceId, chainSeq: 0 }));
+
+    // The chain still starts at genesis: the device's honest first session is taken there.
+    const honest = new TestChain(forged.deviceId);
+    honest.openSession('op-ines');
+    honest.record({ recordId: 'note-dev-sig-weak-session-honest' });
+    const retry = await pushBatch(credential, forged.deviceId, honest.entries);
+    expect(retry.results.map((result) => result.outcome)).toEqual(['accepted', 'accepted']);
   });
 });

@@ -6,12 +6,13 @@ import { TestChain } from './chain-fixtures.js';
 export const IDENTITY_POINT: Uint8Array = Uint8Array.of(1, ...new Uint8Array(31));
 
 /**
- * A "signer" for the identity point whose every signature is R = identity, S = 0: the forgery of
- * the outside attack. node:crypto and tweetnacl alone accept it for any message under that key.
+ * A "signer" for a weak key (by default the identity point) whose every signature is R = identity,
+ * S = 0: the forgery of the outside attack. Under the identity point, node:crypto and tweetnacl
+ * alone accept it for any message.
  */
-export function smallOrderSigner(): Signer {
+export function smallOrderSigner(publicKey: Uint8Array = IDENTITY_POINT): Signer {
   return {
-    publicKey: IDENTITY_POINT,
+    publicKey,
     backend: 'node',
     sign: () => Uint8Array.of(...IDENTITY_POINT, ...new Uint8Array(32)),
     destroy: () => {},
