@@ -35,7 +35,7 @@ import {
   upsertOperator,
 } from '../db/queries/identity.js';
 import { ApiFailure, conflict, notFound } from '../errors.js';
-import { notifySites } from '../sync/notifier.js';
+import { notifyRevoked, notifySites } from '../sync/notifier.js';
 
 const DEFAULT_ENROLLMENT_TTL_MS = 24 * 60 * 60 * 1000;
 const idParams = z.strictObject({ id: identifier });
@@ -156,7 +156,14 @@ export function registerAdminRoutes(app: FastifyInstance, context: ServiceContex
     const user = await admin(request);
     const { id } = parseWith(idParams, request.params, 'path');
     const device = await deviceInReach(db, user, id);
-    if (!(await revokeDevice(db, id, context.clock.now()))) return summary(device);
+    const at = context.clock.now();
+    const revoked = await db.transaction(async (tx) => {
+      if (!(await revokeDevice(tx, id, at))) return false;
+      // In the revoking transaction: every instance hears it exactly when the revocation commits.
+      await notifyRevoked(tx, context.notifier.channel, id, at);
+      return true;
+    });
+    if (!revoked) return summary(device);
     request.log.warn({ deviceId: id, by: user.id }, 'device revoked');
     return summary((await findDevice(db, id))!);
   });

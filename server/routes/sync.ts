@@ -9,7 +9,7 @@ import {
 } from '../../protocol/wire.js';
 import { type ServiceContext, checkSchemaVersion, parseWith, schemaVersionOfBody } from '../app.js';
 import { authenticateDevice } from '../auth.js';
-import { touchDevice } from '../db/queries/identity.js';
+import { type Device, findDevice, touchDevice } from '../db/queries/identity.js';
 import { pullChanges } from '../sync/pull.js';
 import { pushEntries } from '../sync/push.js';
 import { upgradeRequest } from '../sync/upgrade.js';
@@ -38,7 +38,8 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
 
   /**
    * Server-Sent Events: `ready` once subscribed, then `changes` whenever something for the
-   * device's site commits (on any server instance), keep-alive comments in between.
+   * device's site commits (on any server instance), keep-alive comments in between; `revoked`,
+   * and the end of the stream, as soon as an administrator's revocation of the device commits.
    */
   app.get('/v1/sync/events', async (request, reply) => {
     const device = await authenticateDevice(db, request);
@@ -50,11 +51,12 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
     });
+    const { siteId } = device;
     const send = (event: string, data: SyncEventData) => stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    const unsubscribe = context.notifier.subscribe(device.siteId, (at) => send(SYNC_EVENTS.changes, { siteId: device.siteId, at }));
-    const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), context.config.eventKeepAliveMs ?? DEFAULT_KEEP_ALIVE_MS);
-    keepAlive.unref();
+    let ready = false;
+    let ended = false;
     const end = () => {
+      ended = true;
       clearInterval(keepAlive);
       unsubscribe();
       context.notifier.off('close', end);
@@ -62,9 +64,40 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
       // which would hold a shutting-down server open until the client gives up on it.
       if (!stream.writableEnded) stream.end(() => request.raw.socket.destroy());
     };
+    const endRevoked = (at: number) => {
+      send(SYNC_EVENTS.revoked, { siteId, at });
+      end();
+    };
+    const unsubscribe = context.notifier.subscribe({
+      deviceId: device.id,
+      siteId,
+      // Before `ready` nothing is lost: the device pulls when it hears `ready`.
+      changes: (at) => {
+        if (ready) send(SYNC_EVENTS.changes, { siteId, at });
+      },
+      revoked: endRevoked,
+    });
+    const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), context.config.eventKeepAliveMs ?? DEFAULT_KEEP_ALIVE_MS);
+    keepAlive.unref();
     request.raw.on('close', end);
     context.notifier.on('close', end);
-    send(SYNC_EVENTS.ready, { siteId: device.siteId, at: context.clock.now() });
+    // A revocation that committed after the authentication above, but before the subscription,
+    // notified no one here: look again now that any later one will be heard.
+    let current: Device | null;
+    try {
+      current = await findDevice(db, device.id);
+    } catch (error) {
+      request.log.warn({ err: error, deviceId: device.id }, 'could not check the device of an event stream; ending it');
+      end();
+      return;
+    }
+    if (ended) return;
+    if (!current || current.revokedAt !== null) {
+      endRevoked(current?.revokedAt ?? context.clock.now());
+      return;
+    }
+    ready = true;
+    send(SYNC_EVENTS.ready, { siteId, at: context.clock.now() });
   });
 }
 

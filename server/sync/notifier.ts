@@ -6,11 +6,20 @@ import { sha256Hex } from '../../protocol/crypto/hash.js';
 import type { OfficeDatabase, OfficeDb } from '../db/connect.js';
 
 /**
- * Live change notification. A writing transaction calls `notifySites` before it commits; Postgres
- * delivers NOTIFY only on commit (and never for a rollback), to every server instance listening,
- * and each instance tells its connected devices' event streams. PGlite does the same in-process.
+ * Live notification. A writing transaction calls `notifySites` (or `notifyRevoked`) before it
+ * commits; Postgres delivers NOTIFY only on commit (and never for a rollback), to every server
+ * instance listening, in commit order, and each instance tells its connected devices' event
+ * streams. PGlite does the same in-process. Because a revocation travels the same way, in the
+ * revoking transaction, every instance ends the device's streams before it hears any change
+ * committed after the revocation.
  */
-const payloadSchema = z.object({ sites: z.array(z.string()).max(1000), at: z.number() });
+const payloadSchema = z.object({
+  sites: z.array(z.string()).max(1000).default([]),
+  /** Devices revoked by the notifying transaction. */
+  revoked: z.array(z.string()).max(1000).default([]),
+  at: z.number(),
+});
+type Payload = z.infer<typeof payloadSchema>;
 
 export function notificationChannel(schema: string): string {
   const readable = schema === 'public' ? 'waypost_changes' : `waypost_changes_${schema}`;
@@ -20,14 +29,32 @@ export function notificationChannel(schema: string): string {
 export async function notifySites(db: OfficeDb, channel: string, siteIds: Iterable<string>, at: number): Promise<void> {
   const sites = [...new Set(siteIds)].sort();
   if (sites.length === 0) return;
-  await db.execute(sql`SELECT pg_notify(${channel}, ${JSON.stringify({ sites, at })})`);
+  await notify(db, channel, { sites, revoked: [], at });
 }
 
-export type SiteListener = (at: number) => void;
+/** Tells every instance, once the revocation commits, to end the device's event streams. */
+export async function notifyRevoked(db: OfficeDb, channel: string, deviceId: string, at: number): Promise<void> {
+  await notify(db, channel, { sites: [], revoked: [deviceId], at });
+}
+
+async function notify(db: OfficeDb, channel: string, payload: Payload): Promise<void> {
+  await db.execute(sql`SELECT pg_notify(${channel}, ${JSON.stringify(payload)})`);
+}
+
+/** One device's open event stream. */
+export interface StreamSubscriber {
+  deviceId: string;
+  siteId: string;
+  /** Something for the site committed. */
+  changes(at: number): void;
+  /** The device was revoked; the subscriber is already unsubscribed. */
+  revoked(at: number): void;
+}
 
 /** Emits `close` when it stops, so open event streams can end. */
 export class ChangeNotifier extends EventEmitter {
-  #listeners = new Map<string, Set<SiteListener>>();
+  #bySite = new Map<string, Set<StreamSubscriber>>();
+  #byDevice = new Map<string, Set<StreamSubscriber>>();
   #unlisten: (() => Promise<void>) | null = null;
 
   constructor(
@@ -50,35 +77,56 @@ export class ChangeNotifier extends EventEmitter {
   async stop(): Promise<void> {
     const unlisten = this.#unlisten;
     this.#unlisten = null;
-    this.#listeners.clear();
+    this.#bySite.clear();
+    this.#byDevice.clear();
     this.emit('close');
     await unlisten?.().catch((error: unknown) => this.logger.warn({ err: error }, 'could not stop listening for changes'));
   }
 
-  /** Calls `listener` whenever changes for `siteId` commit; returns the unsubscribe. */
-  subscribe(siteId: string, listener: SiteListener): () => void {
-    let listeners = this.#listeners.get(siteId);
-    if (!listeners) {
-      listeners = new Set();
-      this.#listeners.set(siteId, listeners);
-    }
-    listeners.add(listener);
+  /** Tells `subscriber` what commits for its site and device until the returned unsubscribe is called. */
+  subscribe(subscriber: StreamSubscriber): () => void {
+    addTo(this.#bySite, subscriber.siteId, subscriber);
+    addTo(this.#byDevice, subscriber.deviceId, subscriber);
     return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0 && this.#listeners.get(siteId) === listeners) this.#listeners.delete(siteId);
+      removeFrom(this.#bySite, subscriber.siteId, subscriber);
+      removeFrom(this.#byDevice, subscriber.deviceId, subscriber);
     };
   }
 
   #deliver(payload: string): void {
-    let parsed: z.infer<typeof payloadSchema>;
+    let parsed: Payload;
     try {
       parsed = payloadSchema.parse(JSON.parse(payload));
     } catch {
       this.logger.warn({ payload: payload.slice(0, 200) }, 'ignored a malformed change notification');
       return;
     }
+    // Unsubscribed before being told, so nothing in this or a later notification reaches it.
+    for (const deviceId of parsed.revoked) {
+      for (const subscriber of [...(this.#byDevice.get(deviceId) ?? [])]) {
+        removeFrom(this.#bySite, subscriber.siteId, subscriber);
+        removeFrom(this.#byDevice, deviceId, subscriber);
+        subscriber.revoked(parsed.at);
+      }
+    }
     for (const siteId of parsed.sites) {
-      for (const listener of this.#listeners.get(siteId) ?? []) listener(parsed.at);
+      for (const subscriber of this.#bySite.get(siteId) ?? []) subscriber.changes(parsed.at);
     }
   }
+}
+
+function addTo<T>(map: Map<string, Set<T>>, key: string, value: T): void {
+  let values = map.get(key);
+  if (!values) {
+    values = new Set();
+    map.set(key, values);
+  }
+  values.add(value);
+}
+
+function removeFrom<T>(map: Map<string, Set<T>>, key: string, value: T): void {
+  const values = map.get(key);
+  if (!values) return;
+  values.delete(value);
+  if (values.size === 0) map.delete(key);
 }

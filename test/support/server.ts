@@ -7,7 +7,7 @@ import { bytesToHex } from '../../protocol/crypto/hash.js';
 import { CURRENT_SCHEMA_VERSION, type DeviceKind, type EnrollResponse, signEnrollmentClaim } from '../../protocol/wire.js';
 import { buildServer, closeServer } from '../../server/app.js';
 import { hashSecret } from '../../server/auth.js';
-import { type OfficeDatabase, openDatabase } from '../../server/db/connect.js';
+import { type DatabaseTimeouts, type OfficeDatabase, openDatabase } from '../../server/db/connect.js';
 import { upsertBootstrapAdmin } from '../../server/db/queries/identity.js';
 import { CLERK, INSPECTOR, ManualClock, SeededRandomness } from './device.js';
 import { NORTH } from './actions.js';
@@ -34,6 +34,8 @@ export interface TestServerOptions {
   clock?: ManualClock;
   maxClockSkewMs?: number;
   eventKeepAliveMs?: number;
+  /** How the office reaches Postgres: another address (a proxy in front of DATABASE_URL), other timeouts. */
+  database?: { url?: string; timeouts?: Partial<DatabaseTimeouts> };
 }
 
 let schemaCounter = 0;
@@ -41,7 +43,9 @@ let schemaCounter = 0;
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const schema = `test_${process.pid}_${Date.now().toString(36)}_${schemaCounter++}`;
   const url = process.env.DATABASE_URL || undefined;
-  const database = await openDatabase({ url, schema, poolSize: 5 });
+  const officeUrl = url && (options.database?.url ?? url);
+  const timeouts = options.database?.timeouts;
+  const database = await openDatabase({ url: officeUrl, schema, poolSize: 5, timeouts });
   await database.migrate();
   const clock = options.clock ?? new ManualClock();
   const adminToken = `wpo_test-admin-token-${schema}`;
@@ -72,7 +76,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     adminToken,
     async startPeer() {
       // PGlite lives in this process: a peer shares the handle; Postgres peers get their own pool.
-      const peerDb = url ? await openDatabase({ url, schema, poolSize: 3 }) : database;
+      const peerDb = officeUrl ? await openDatabase({ url: officeUrl, schema, poolSize: 3, timeouts }) : database;
       if (peerDb !== database) peers.push(peerDb);
       const peer = await listen(peerDb);
       return { ...server, ...peer, database: peerDb };
@@ -214,6 +218,8 @@ export async function countRows(database: OfficeDatabase): Promise<Record<(typeo
 export interface EventStream {
   /** The next event of that name (earlier events of other names are skipped); fails after `timeoutMs`. */
   next(event: string, timeoutMs?: number): Promise<{ event: string; data: any }>;
+  /** Every event left until the office ends the stream; fails if it is still open after `timeoutMs`. */
+  untilEnd(timeoutMs?: number): Promise<{ event: string; data: any }[]>;
   close(): void;
 }
 
@@ -227,7 +233,8 @@ export async function openEventStream(server: Pick<TestServer, 'url'>, credentia
   if (response.status !== 200 || !response.body) throw new Error(`event stream: ${response.status} ${await response.text()}`);
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
-  const readEvent = async (): Promise<{ event: string; data: any }> => {
+  /** The next event, or null once the stream has ended. */
+  const readEvent = async (): Promise<{ event: string; data: any } | null> => {
     for (;;) {
       const end = buffer.indexOf('\n\n');
       if (end >= 0) {
@@ -239,25 +246,37 @@ export async function openEventStream(server: Pick<TestServer, 'url'>, credentia
         continue;
       }
       const { value, done } = await reader.read();
-      if (done) throw new Error('event stream ended');
+      if (done) return null;
       buffer += value;
     }
   };
+  /** Runs `read` with `timeoutMs` as a hang guard. */
+  const guarded = async <T>(timeoutMs: number, what: string, read: (timeout: Promise<never>) => Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await read(timeout);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   return {
-    async next(event, timeoutMs = 10_000) {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no "${event}" event within ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
+    next: (event, timeoutMs = 10_000) =>
+      guarded(timeoutMs, `no "${event}" event`, async (timeout) => {
         for (;;) {
           const received = await Promise.race([readEvent(), timeout]);
+          if (!received) throw new Error('event stream ended');
           if (received.event === event) return received;
         }
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+      }),
+    untilEnd: (timeoutMs = 10_000) =>
+      guarded(timeoutMs, 'the event stream did not end', async (timeout) => {
+        const events = [];
+        for (let received = await Promise.race([readEvent(), timeout]); received; received = await Promise.race([readEvent(), timeout])) events.push(received);
+        return events;
+      }),
     close: () => abort.abort(),
   };
 }
