@@ -1,7 +1,8 @@
 import type { SignedCheckpoint } from '../../protocol/checkpoint.js';
+import { publicKeyProblem } from '../../protocol/crypto/ed25519.js';
 import { ZERO_HASH, hexToBytes } from '../../protocol/crypto/hash.js';
-import { signedCertificateSchema, verifyCertificateSignature } from '../../protocol/journal.js';
-import { type ChainState, type DeviceIdentity, verifyChain } from '../../protocol/verify.js';
+import { signedCertificateSchema } from '../../protocol/journal.js';
+import { type ChainState, type DeviceIdentity, certifiedSession, verifyChain } from '../../protocol/verify.js';
 import { type AnchorReceipt, type AuditExportLine, auditExportLineSchema, verifyAnchorReceipt } from '../../protocol/wire.js';
 
 /**
@@ -114,6 +115,8 @@ function verifyDevicePart(part: DevicePart, serverKeyHex: string | null): Device
   const fail = (line: number, seq: number | null, code: string, message: string, verified = 0) => verdict(verified, { line, seq, code, message });
 
   const identity: DeviceIdentity = { deviceId: device.deviceId, devicePublicKey: hexToBytes(device.publicKey) };
+  const deviceKeyProblem = publicKeyProblem(identity.devicePublicKey);
+  if (deviceKeyProblem) return fail(part.line, null, 'weak-device-key', `the device key ${deviceKeyProblem}`);
   const start = startState(device, identity);
   if (typeof start === 'string') return fail(part.line, null, 'bad-start', start);
   if (device.fromSeq !== device.start.seq + 1) {
@@ -138,7 +141,10 @@ function verifyDevicePart(part: DevicePart, serverKeyHex: string | null): Device
 
   if (!part.receipt) return fail(part.line, null, 'no-receipt', 'the server receipt for this range is missing', chain.entriesVerified);
   const { receipt, line } = part.receipt;
-  if (serverKeyHex === null || !/^[0-9a-f]{64}$/.test(serverKeyHex) || !verifyAnchorReceipt(receipt, hexToBytes(serverKeyHex))) {
+  const serverKey = serverKeyHex !== null && /^[0-9a-f]{64}$/.test(serverKeyHex) ? hexToBytes(serverKeyHex) : null;
+  const serverKeyProblem = serverKey && publicKeyProblem(serverKey);
+  if (serverKeyProblem) return fail(line, receipt.seq, 'bad-receipt', `the server key the receipt is checked with ${serverKeyProblem}`, chain.entriesVerified);
+  if (!serverKey || !verifyAnchorReceipt(receipt, serverKey)) {
     return fail(line, receipt.seq, 'bad-receipt', 'the receipt is not signed by the server key', chain.entriesVerified);
   }
   if (receipt.deviceId !== device.deviceId || receipt.seq !== chain.state.lastSeq || receipt.head !== chain.state.head) {
@@ -147,28 +153,16 @@ function verifyDevicePart(part: DevicePart, serverKeyHex: string | null): Device
   return verdict(chain.entriesVerified, null);
 }
 
-/** The chain state the device's part starts from; a start session must carry a certificate the device key signed. */
+/** The chain state the device's part starts from; a start session must carry a certificate that holds for this device. */
 function startState(device: DevicePart['device'], identity: DeviceIdentity): ChainState | string {
   const { seq, head, session } = device.start;
   if (seq === 0 && (head !== ZERO_HASH || session !== null)) return 'a chain that starts at the beginning has the zero head and no session';
   if (!session) return { lastSeq: seq, head, session: null };
   const signed = signedCertificateSchema.safeParse(session.certificate);
   if (!signed.success) return 'the start session certificate is malformed';
-  const { certificate } = signed.data;
-  if (certificate.deviceId !== identity.deviceId || !verifyCertificateSignature(signed.data, identity.devicePublicKey)) {
-    return 'the start session certificate is not signed by this device key';
-  }
-  return {
-    lastSeq: seq,
-    head,
-    session: {
-      sessionId: certificate.sessionId,
-      operatorId: certificate.operatorId,
-      publicKey: hexToBytes(certificate.sessionPublicKey),
-      certificate: signed.data,
-      closed: session.closed,
-    },
-  };
+  const certified = certifiedSession(signed.data, session.closed, identity);
+  if (typeof certified === 'string') return `the start session certificate does not hold: ${certified}`;
+  return { lastSeq: seq, head, session: certified };
 }
 
 function firstContentLine(lines: readonly string[]): number {

@@ -3,9 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../protocol/crypto/hash.js';
-import { AUDIT_EXPORT_CONTENT_TYPE, recordHistorySchema, type RecordHistory } from '../../protocol/wire.js';
+import { AUDIT_EXPORT_CONTENT_TYPE, recordHistorySchema, signAnchorReceipt, type RecordHistory } from '../../protocol/wire.js';
 import { verifyAuditExport } from '../../server/audit/verify-export.js';
 import { seedFrom } from '../support/chain-fixtures.js';
+import { forgedSessionChain, IDENTITY_POINT } from '../support/weak-keys.js';
 import { tempDir } from '../support/device.js';
 import { type FieldDevice, enrolledDevice, officeUser } from '../support/field-devices.js';
 import { NORTH, call, seedOrganisation, startTestServer, type TestServer } from '../support/server.js';
@@ -237,6 +238,57 @@ describe('audit export', () => {
     const garbage = verifyAuditExport(`${lines.slice(0, 3).join('\n')}\n{"type":"entry",\n${lines.slice(3).join('\n')}`);
     expect(garbage.ok).toBe(false);
     expect(garbage.problems).toEqual([expect.objectContaining({ line: 4, message: expect.stringContaining('not JSON') })]);
+  });
+
+  it('fails an export whose entries run in a session certified for the identity point, naming the entry and the weak key', async () => {
+    // The office now refuses these entries, so the export an office fooled by them would have
+    // written is made here: a genuine export of the same device with its entries swapped for the
+    // forged ones, and a receipt the server key signed over the forged head.
+    const honest = await enrolledDevice(server, 'dev-aud-weak');
+    honest.chain.record({ recordId: 'note-dev-aud-weak-0' });
+    honest.chain.record({ recordId: 'note-dev-aud-weak-1' });
+    await honest.push();
+    const honestText = (await exportText(`deviceId=dev-aud-weak`)).text;
+    const lines = honestText.trim().split('\n').map((line) => JSON.parse(line));
+    const forged = forgedSessionChain('dev-aud-weak', 2);
+    const entryLines = lines.filter((line) => line.type === 'entry');
+    expect(entryLines.map((line) => line.seq)).toEqual(forged.entries.map((entry) => entry.body.seq));
+    for (const [i, line] of entryLines.entries()) line.entry = forged.entries[i];
+    const receiptLine = lines.find((line) => line.type === 'receipt');
+    receiptLine.receipt = signAnchorReceipt({ ...receiptLine.receipt, head: forged.head }, server.serverSigner);
+    const text = lines.map((line) => JSON.stringify(line)).join('\n');
+    const pinned = bytesToHex(server.serverSigner.publicKey);
+
+    const verdict = verifyAuditExport(text, { serverPublicKeyHex: pinned });
+
+    expect(verdict.ok).toBe(false);
+    expect(verdict.devices[0]!.failure).toMatchObject({ seq: 1, line: entryLine(text, 1), code: 'bad-certificate', message: expect.stringMatching(/session key .* weak .* small order/) });
+    const cli = runCli(text, '--server-key', pinned);
+    expect(cli.status).toBe(1);
+    expect(cli.stdout).toContain(`dev-aud-weak: FAILED at entry 1 (line ${entryLine(text, 1)}): bad-certificate: the session key the certificate names is weak`);
+
+    // The same weak session as the start of a range, a weak device key and a weak receipt key are each named too.
+    const deviceIndex = lines.findIndex((line) => line.type === 'device');
+    const withStart = structuredClone(lines);
+    const opening = forged.entry(1).body;
+    if (opening.kind !== 'session.open') throw new Error('the forged chain opens with its session');
+    withStart[deviceIndex].start = { seq: 1, head: forged.entry(1).hash, session: { certificate: opening.certificate, closed: false } };
+    withStart[deviceIndex].fromSeq = 2;
+    const fromTwo = withStart.filter((line) => line.type !== 'entry' || line.seq > 1).map((line) => JSON.stringify(line)).join('\n');
+    expect(verifyAuditExport(fromTwo, { serverPublicKeyHex: pinned }).devices[0]!.failure).toMatchObject({
+      code: 'bad-start',
+      message: expect.stringMatching(/session key .* weak .* small order/),
+    });
+    const weakDevice = structuredClone(lines);
+    weakDevice[deviceIndex].publicKey = bytesToHex(IDENTITY_POINT);
+    expect(verifyAuditExport(weakDevice.map((line) => JSON.stringify(line)).join('\n')).devices[0]!.failure).toMatchObject({
+      code: 'weak-device-key',
+      message: expect.stringMatching(/small order/),
+    });
+    expect(verifyAuditExport(honestText, { serverPublicKeyHex: bytesToHex(IDENTITY_POINT) }).devices[0]!.failure).toMatchObject({
+      code: 'bad-receipt',
+      message: expect.stringMatching(/server key .* small order/),
+    });
   });
 
   it('refuses exports it cannot make, without a partial file', async () => {
