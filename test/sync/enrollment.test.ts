@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSyncValue } from '../../db/queries/sync.js';
 import { SyncError } from '../../main/core/sync/errors.js';
+import type { SyncTransport } from '../../main/core/sync/transport.js';
 import { bytesToHex } from '../../protocol/crypto/hash.js';
 import { CLERK, INSPECTOR } from '../support/device.js';
 import { call, issueEnrollmentToken, NORTH, SOUTH } from '../support/server.js';
+import { IDENTITY_POINT } from '../support/weak-keys.js';
 import { scanDirectory } from '../storage/files.js';
 import { dirname } from 'node:path';
 import { SyncWorld } from './support/world.js';
@@ -86,6 +88,29 @@ describe('enrollment from the device', () => {
     expect(readSyncValue(second.core.database.db, 'enrollment')).toBeNull();
     first.core.close();
     second.core.close();
+  });
+
+  it('refuses an enrollment answer whose receipt key is of small order, and keeps nothing of it', async () => {
+    const device = world.openDevice('cab-weak-office');
+    const http = world.http();
+    // An office (or whatever answers in its place) handing out the identity point as its receipt key.
+    const weakOffice: SyncTransport = {
+      async post(path, body, headers) {
+        const answer = await http.post(path, body, headers);
+        return { ...answer, body: { ...(answer.body as object), serverPublicKey: bytesToHex(IDENTITY_POINT) } };
+      },
+      events: (path, headers, handlers) => http.events(path, headers, handlers),
+    };
+
+    const error = await expectSyncError(
+      device.core.enroll({ transport: weakOffice, token: await issueEnrollmentToken(world.server, NORTH, 'cab'), kind: 'cab' }),
+      'bad-response',
+    );
+
+    expect(error.message).toMatch(/receipt key is a point of small order/);
+    expect(device.core.enrollment()).toBeNull();
+    expect(readSyncValue(device.core.database.db, 'enrollment')).toBeNull();
+    device.core.close();
   });
 
   it('refuses to sync before enrollment, and after it brings the site operators so they can sign in offline', async () => {

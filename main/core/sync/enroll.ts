@@ -1,7 +1,7 @@
 import type { DeviceDb } from '../../../db/open.js';
 import { writeSyncValue } from '../../../db/queries/sync.js';
-import type { Signer } from '../../../protocol/crypto/ed25519.js';
-import { bytesToHex } from '../../../protocol/crypto/hash.js';
+import { publicKeyProblem, type Signer } from '../../../protocol/crypto/ed25519.js';
+import { bytesToHex, hexToBytes } from '../../../protocol/crypto/hash.js';
 import {
   CURRENT_SCHEMA_VERSION,
   type DeviceKind,
@@ -55,6 +55,11 @@ export async function enrollDevice(deps: EnrollDeps, options: EnrollOptions): Pr
   const response = await callOffice(options.transport, '/v1/enroll', request, enrollResponseSchema, deviceHeaders(null));
   if (response.deviceId !== deviceId || response.kind !== options.kind) {
     throw new SyncError('bad-response', `the office enrolled ${response.kind} ${response.deviceId}, not this ${options.kind} ${deviceId}`, false);
+  }
+  // Every receipt is checked with this key from now on; under a small-order key anyone could forge them.
+  const serverKeyProblem = publicKeyProblem(hexToBytes(response.serverPublicKey));
+  if (serverKeyProblem) {
+    throw new SyncError('bad-response', `the office's receipt key ${serverKeyProblem}; this device did not keep the enrollment`, false);
   }
   const enrollment: StoredEnrollment = {
     deviceId,
