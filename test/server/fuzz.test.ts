@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../protocol/crypto/hash.js';
-import { type EntryBody, type JournalEntry, signEntry } from '../../protocol/journal.js';
+import { SMALL_ORDER_ENCODINGS } from '../../protocol/crypto/ed25519-point.js';
+import { type EntryBody, type JournalEntry, signCertificate, signEntry } from '../../protocol/journal.js';
 import {
   CURRENT_SCHEMA_VERSION,
   MAX_PUSH_BODY_BYTES,
@@ -13,6 +14,7 @@ import {
 } from '../../protocol/wire.js';
 import { TestChain } from '../support/chain-fixtures.js';
 import { SeededRandomness } from '../support/device.js';
+import { smallOrderSigner } from '../support/weak-keys.js';
 import { type FieldDevice, enrolledDevice, officeUser } from '../support/field-devices.js';
 import { NORTH, call, enrollDevice, enrollmentRequest, issueEnrollmentToken, seedOrganisation, startTestServer, type TestServer } from '../support/server.js';
 
@@ -20,7 +22,8 @@ import { NORTH, call, enrollDevice, enrollmentRequest, issueEnrollmentToken, see
  * Hostile input against every endpoint, in process (app.inject): malformed and truncated JSON,
  * wrong types, `__proto__` keys, NaN and Infinity, huge arrays, oversized bodies, wrong content
  * types, bad cursors, credentials that are missing, garbled, revoked, another device's or of the
- * wrong role, another device's entries, and sequence numbers reused with a different body.
+ * wrong role, another device's entries, sequence numbers reused with a different body, and sessions
+ * certified for small-order keys.
  *
  * Every request is built so that it cannot legitimately change anything: requests to endpoints
  * that write are either broken, badly authorised, or replays of what was already done. So after
@@ -298,8 +301,20 @@ function pushRequests(): fc.Arbitrary<FuzzRequest> {
     fc.boolean().map((asOwn) =>
       jsonRequest(`push: another device's entries (${asOwn ? 'own id' : 'their id'})`, 'POST', '/v1/sync/push', cabAuth(), JSON.stringify(asOwn ? pushBody(world.cab, world.other.chain.entries) : pushBody(world.other, world.other.chain.entries))),
     ),
+    // A session the device key certified for a small-order key (any encoding), opened by a forged signature.
+    fc.constantFrom(...SMALL_ORDER_ENCODINGS).map((weakKey) =>
+      jsonRequest('push: session certified for a weak key', 'POST', '/v1/sync/push', cabAuth(), JSON.stringify(pushBody(world.cab, [weakSessionOpening(weakKey)]))),
+    ),
     writeEndpoint('push', 'POST', () => '/v1/sync/push', () => pushBody(world.cab, acknowledged().slice(0, 3)) as unknown as Json, cabAuth, 'push'),
   );
+}
+
+/** The cab's next entry, opening a session its device key certified for `weakKey`; R = identity, S = 0. */
+function weakSessionOpening(weakKey: Uint8Array): JournalEntry {
+  const { chain } = world.cab;
+  const session = { ...chain.newSession(), signer: smallOrderSigner(weakKey) };
+  const certificate = signCertificate(chain.certificateFor(session), chain.deviceSigner);
+  return signEntry(chain.nextBody({ kind: 'session.open', certificate }, session), session.signer);
 }
 
 /** A record entry at `seq`, signed by the cab's open session: valid in form, but not the entry the chain holds there. */
