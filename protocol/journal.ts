@@ -33,7 +33,8 @@ export const signedCertificateSchema = z.strictObject({
 });
 export type SignedCertificate = z.infer<typeof signedCertificateSchema>;
 
-export const sessionCloseReasonSchema = z.enum(['sign-out', 'idle-lock', 'rotation', 'quit']);
+/** `operator-deactivated`: the office withdrew the signed-in operator's access and the device learned it at a pull. */
+export const sessionCloseReasonSchema = z.enum(['sign-out', 'idle-lock', 'rotation', 'quit', 'operator-deactivated']);
 export type SessionCloseReason = z.infer<typeof sessionCloseReasonSchema>;
 
 const envelope = {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { OperatorRole, SessionView } from '../main/ipc/contract.js';
-import { call, errorMessage, onSessionEnded } from './api.js';
+import { ApiError, call, errorMessage, onSessionEnded } from './api.js';
 import { Alert } from './components.js';
 import { DevicePanel } from './device/DevicePanel.js';
 import { GateScreen } from './gate/GateScreen.js';
@@ -50,7 +50,10 @@ function Screens() {
   const [startupError, setStartupError] = useState<string | null>(null);
 
   useEffect(() => {
-    call('session.current', {}).then(setSession, (error: unknown) => setStartupError(errorMessage(error)));
+    call('session.current', {}).then(setSession, (error: unknown) => {
+      // The office ended the session: onSessionEnded below shows the sign-in with the reason.
+      if (!(error instanceof ApiError && error.code === 'not-signed-in')) setStartupError(errorMessage(error));
+    });
     return onSessionEnded((message) => {
       setSession(null);
       setNotice(message);

@@ -41,6 +41,9 @@ export interface DeviceCoreOptions {
   migrationsFolder?: string;
 }
 
+/** What the sign-in screen says after sync signed out an operator the office deactivated. */
+export const ACCESS_WITHDRAWN_NOTICE = 'your access was withdrawn by the office; ask your supervisor';
+
 /** Who an operator is, for the UI: never the PIN verifier. */
 export type OperatorProfile = Pick<OperatorRow, 'operatorId' | 'displayName' | 'role'>;
 
@@ -63,6 +66,7 @@ export class DeviceCore {
   readonly #deviceSigner: Signer;
   readonly #clock: Clock;
   readonly #random: Randomness;
+  #sessionNotice: string | null = null;
 
   private constructor(
     readonly database: DeviceDatabase,
@@ -115,8 +119,19 @@ export class DeviceCore {
   }
 
   signIn(badgeId: string, pin: string): SessionInfo {
-    return this.sessions.signIn(badgeId, pin);
+    const session = this.sessions.signIn(badgeId, pin);
+    this.#sessionNotice = null;
+    return session;
   }
+
+  /**
+   * Why the last session ended, when the office ended it (the operator's access was withdrawn) and
+   * nobody has signed in since; null otherwise. The sign-in screen shows it.
+   */
+  get sessionNotice(): string | null {
+    return this.#sessionNotice;
+  }
+
 
   signOut(): void {
     this.sessions.end('sign-out');
@@ -206,9 +221,23 @@ export class DeviceCore {
   }
 
   /** A sync client for this device over `transport` (the daemon drives it). */
-  syncClient(transport: SyncTransport, options: Omit<SyncClientOptions, 'database' | 'deviceId' | 'clock' | 'transport'> = {}): SyncClient {
-    return new SyncClient({ ...options, database: this.database, deviceId: this.deviceId, clock: this.#clock, transport });
+  syncClient(transport: SyncTransport, options: Omit<SyncClientOptions, 'database' | 'deviceId' | 'clock' | 'transport' | 'onOperatorRemoved'> = {}): SyncClient {
+    return new SyncClient({
+      ...options,
+      database: this.database,
+      deviceId: this.deviceId,
+      clock: this.#clock,
+      transport,
+      onOperatorRemoved: (operatorId) => this.#operatorRemoved(operatorId),
+    });
   }
+  /** A pull removed an operator the office deactivated: their open session ends now, with a signed close. */
+  #operatorRemoved(operatorId: string): void {
+    if (this.sessions.current?.operatorId !== operatorId) return;
+    this.#sessionNotice = ACCESS_WITHDRAWN_NOTICE;
+    this.sessions.end('operator-deactivated');
+  }
+
 
   /** Sends the attachments the office has not confirmed yet, in resumable chunks; confirmed ones start their grace window. */
   uploadAttachments(transport: SyncTransport & BinaryTransport, options: Pick<AttachmentUploadOptions, 'chunkBytes' | 'schemaVersion'> = {}): Promise<UploadSummary> {

@@ -164,6 +164,7 @@ export const ipcContract = {
     output: answers<SessionView>(),
   },
   'session.signOut': { input: noInput, output: answers<null>() },
+  /** null when nobody is signed in; refused (not-signed-in, with the reason) when the office ended the last session and nobody signed in since. */
   'session.current': { input: noInput, output: answers<SessionView | null>() },
   'records.perform': { input: actionInputSchema, output: answers<PerformedAction>() },
   'records.list': { input: z.strictObject({ recordType: recordTypeSchema }), output: answers<RecordView[]>() },

@@ -61,7 +61,9 @@ export function createIpcHandler(core: DeviceCore, options: IpcHandlerOptions): 
       return { ok: true, value: await run(parsed.data) };
     } catch (error) {
       if (error instanceof CoreError) {
-        return failure({ code: error.code, message: truncate(error.message), ...(error.field ? { field: error.field } : {}) });
+        // The renderer shows a not-signed-in message on the sign-in screen: say why when the office ended the session.
+        const message = (error.code === 'not-signed-in' && core.sessionNotice) || error.message;
+        return failure({ code: error.code, message: truncate(message), ...(error.field ? { field: error.field } : {}) });
       }
       logError(`IPC ${name} failed unexpectedly`, error);
       return failure({ code: 'internal', message: INTERNAL_ERROR_MESSAGE });
@@ -89,6 +91,8 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
     },
     'session.current': () => {
       const session = core.sessions.current;
+      // Refused rather than null, so the renderer learns why (api.ts onSessionEnded) instead of assuming the idle lock.
+      if (!session && core.sessionNotice) throw new CoreError('not-signed-in', core.sessionNotice);
       return session && sessionView(session);
     },
     'records.perform': (action) => core.perform(action),

@@ -23,6 +23,8 @@ export interface SyncClientOptions {
   pullLimit?: number;
   /** Told after each push batch is applied (progress, and what a later failure leaves done). */
   onBatch?(report: PushBatchReport): void;
+  /** Told when a pull removed an operator the office deactivated. */
+  onOperatorRemoved?(operatorId: string): void;
 }
 
 export interface PushSummary {
@@ -51,6 +53,7 @@ export interface LiveHandlers {
   onReady(): void;
   /** Something for this device's site was committed at the office. */
   onChanges(data: SyncEventData): void;
+  /** The stream ended; a revoked device's ends with a `device-revoked` SyncError, as its requests do. */
   onClose(error: Error | null): void;
 }
 
@@ -108,16 +111,27 @@ export class SyncClient {
   /** Opens the live notification stream (GET /v1/sync/events). */
   listen(handlers: LiveHandlers): EventStream {
     const enrollment = requireEnrollment(this.#options.database.db);
-    return this.#options.transport.events('/v1/sync/events', deviceHeaders(enrollment.credential, this.#schemaVersion), {
+    let revoked = false;
+    const stream = this.#options.transport.events('/v1/sync/events', deviceHeaders(enrollment.credential, this.#schemaVersion), {
       onEvent: (event, data) => {
+        if (revoked) return;
+        if (event === SYNC_EVENTS.revoked) {
+          revoked = true;
+          stream.close();
+          handlers.onClose(new SyncError('device-revoked', 'this device was revoked by an administrator; it can no longer sync', false, 403));
+          return;
+        }
         if (event === SYNC_EVENTS.ready) handlers.onReady();
         if (event !== SYNC_EVENTS.changes) return;
         const parsed = safeJson(data, syncEventDataSchema);
         // A notification only says "pull now"; one we cannot read still means that.
         handlers.onChanges(parsed ?? { siteId: enrollment.siteId, at: this.#options.clock.now() });
       },
-      onClose: (error) => handlers.onClose(error),
+      onClose: (error) => {
+        if (!revoked) handlers.onClose(error);
+      },
     });
+    return stream;
   }
 
   #deps() {
@@ -153,7 +167,7 @@ export class SyncClient {
   }
 
   async #pullAll(): Promise<PullSummary> {
-    const deps = this.#deps();
+    const deps = { ...this.#deps(), onOperatorRemoved: this.#options.onOperatorRemoved };
     const summary: PullSummary = { pages: 0, records: 0, operators: 0 };
     for (let page = 0; page < MAX_PULL_PAGES; page++) {
       const report = await pullPage(deps, this.#options.pullLimit ?? DEFAULT_PULL_LIMIT);

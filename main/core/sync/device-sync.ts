@@ -3,6 +3,7 @@ import type { DeviceCore } from '../device-core.js';
 import type { Clock, Randomness } from '../ports.js';
 import type { SyncClientOptions, SyncReport } from './client.js';
 import { type DaemonStatus, SyncDaemon, systemTimers, type Timers } from './daemon.js';
+import { SyncError } from './errors.js';
 import type { EnrollmentInfo } from './state.js';
 import type { BinaryTransport, SyncTransport } from './transport.js';
 
@@ -33,33 +34,56 @@ export interface DeviceSyncOptions {
  */
 export class DeviceSync {
   readonly #daemon: SyncDaemon;
+  readonly #clock: Clock;
+  readonly #onStatus: DeviceSyncOptions['onStatus'];
   #revision = 0;
+  /** Set once the office said this device is revoked: sync has stopped for good. */
+  #revoked: DaemonStatus['lastError'] = null;
 
   constructor(core: Pick<DeviceCore, 'syncClient' | 'uploadAttachments' | 'collectAttachmentGarbage'>, options: DeviceSyncOptions) {
     const client = core.syncClient(options.transport, options.client);
     const { transport } = options;
+    this.#clock = options.clock;
+    this.#onStatus = options.onStatus;
     const noteChanges = (changed: boolean) => {
       if (changed) this.#revision++;
     };
+    const stopIfRevoked = async <T>(run: () => Promise<T>): Promise<T> => {
+      try {
+        return await run();
+      } catch (error) {
+        this.#noteRevocation(error);
+        throw error;
+      }
+    };
     this.#daemon = new SyncDaemon({
       client: {
-        sync: async () => {
-          const report = await client.sync();
-          noteChanges(changedAnything(report));
-          // Photos and signatures go up after the entries naming them; what the office holds past
-          // the grace window leaves the device.
-          if (carriesFiles(transport)) {
-            await core.uploadAttachments(transport);
-            core.collectAttachmentGarbage();
-          }
-          return report;
-        },
-        pull: async () => {
-          const pulled = await client.pull();
-          noteChanges(pulled.records + pulled.operators > 0);
-          return pulled;
-        },
-        listen: (handlers) => client.listen(handlers),
+        sync: () =>
+          stopIfRevoked(async () => {
+            const report = await client.sync();
+            noteChanges(changedAnything(report));
+            // Photos and signatures go up after the entries naming them; what the office holds past
+            // the grace window leaves the device.
+            if (carriesFiles(transport)) {
+              await core.uploadAttachments(transport);
+              core.collectAttachmentGarbage();
+            }
+            return report;
+          }),
+        pull: () =>
+          stopIfRevoked(async () => {
+            const pulled = await client.pull();
+            noteChanges(pulled.records + pulled.operators > 0);
+            return pulled;
+          }),
+        listen: (handlers) =>
+          client.listen({
+            ...handlers,
+            onClose: (error) => {
+              this.#noteRevocation(error);
+              handlers.onClose(error);
+            },
+          }),
         outbox: () => client.outbox(),
         lastSuccessAt: () => client.lastSuccessAt(),
       },
@@ -67,7 +91,7 @@ export class DeviceSync {
       random: options.random,
       timers: options.timers ?? systemTimers,
       intervalMs: options.intervalMs,
-      onStatus: options.onStatus && ((status) => options.onStatus?.({ ...status, revision: this.#revision })),
+      onStatus: options.onStatus && ((status) => options.onStatus?.(this.#view(status))),
     });
   }
 
@@ -80,7 +104,7 @@ export class DeviceSync {
   }
 
   status(): DeviceSyncStatus {
-    return { ...this.#daemon.status(), revision: this.#revision };
+    return this.#view(this.#daemon.status());
   }
 
   /** The user asked to sync; resolves with the status once that sync is over (it never throws). */
@@ -99,6 +123,23 @@ export class DeviceSync {
 
   whenIdle(): Promise<void> {
     return this.#daemon.whenIdle();
+  }
+
+  /**
+   * A revoked device is refused everything it sends (403 device-revoked, or the live stream's
+   * last event): stop the interval, retries and stream reconnects, which could only knock on the
+   * office's door until an administrator enrolls a device again, and keep saying why. The user
+   * may still press "sync now", which asks the office once more.
+   */
+  #noteRevocation(error: unknown): void {
+    if (!(error instanceof SyncError) || error.code !== 'device-revoked' || this.#revoked) return;
+    this.#revoked = { code: error.code, message: error.message, transient: false, at: this.#clock.now() };
+    this.#daemon.stop();
+    this.#onStatus?.(this.status());
+  }
+
+  #view(status: DaemonStatus): DeviceSyncStatus {
+    return { ...status, lastError: this.#revoked ?? status.lastError, revision: this.#revision };
   }
 }
 

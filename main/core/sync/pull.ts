@@ -14,6 +14,11 @@ export interface PullDeps {
   transport: SyncTransport;
   enrollment: StoredEnrollment;
   schemaVersion: number;
+  /**
+   * Told, once the page is stored, of each operator the office deactivated: the device signs them
+   * out if they are signed in (their removal alone would leave an open session signing).
+   */
+  onOperatorRemoved?(operatorId: string): void;
 }
 
 export interface PullPageReport {
@@ -38,7 +43,7 @@ export async function pullPage(deps: PullDeps, limit = DEFAULT_PULL_LIMIT): Prom
     pullResponseSchema,
     deviceHeaders(enrollment.credential, schemaVersion),
   );
-  return sqlite.transaction(() => {
+  const applied = sqlite.transaction(() => {
     const report: PullPageReport = { records: 0, operators: 0, hasMore: response.hasMore };
     const now = clock.now();
     for (const change of response.changes) {
@@ -48,6 +53,10 @@ export async function pullPage(deps: PullDeps, limit = DEFAULT_PULL_LIMIT): Prom
     writeSyncValue(db, 'pull.cursor', response.cursor);
     return report;
   })();
+  for (const change of response.changes) {
+    if (change.kind === 'operator' && !change.operator.active) deps.onOperatorRemoved?.(change.operator.operatorId);
+  }
+  return applied;
 }
 
 function applyChange(db: DeviceDb, change: Change, now: number): void {
