@@ -42,7 +42,7 @@ export interface DeviceCoreOptions {
 }
 
 /** What the sign-in screen says after sync signed out an operator the office deactivated. */
-export const ACCESS_WITHDRAWN_NOTICE = 'your access was withdrawn by the office; ask your supervisor';
+const ACCESS_WITHDRAWN_NOTICE = 'your access was withdrawn by the office; ask your supervisor';
 
 /** Who an operator is, for the UI: never the PIN verifier. */
 export type OperatorProfile = Pick<OperatorRow, 'operatorId' | 'displayName' | 'role'>;
