@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RECORD_TYPE_NAMES, type RecordType } from './records/index.js';
+import { TEXT_RULE, text, textProblem } from './text.js';
 
 /**
  * The shape of one user action: which record, which action, which field operations. Pure (zod
@@ -16,11 +17,17 @@ const PROTO_KEY = '__proto__';
 /** No record field nests deeper; a deeper value would only exhaust the stack of every parser. */
 const MAX_VALUE_DEPTH = 32;
 
-/** What makes a raw value unacceptable before it is parsed: a `__proto__` key or too much nesting. */
+/**
+ * What makes a raw value unacceptable before it is parsed: a `__proto__` key, too much nesting, or
+ * a string or key that breaks the text rule (said here with where, which a union's issue cannot).
+ */
 function structuralProblem(value: unknown, depth = 0, path = ''): string | null {
+  const where = path ? ` (at ${path})` : '';
+  if (typeof value === 'string') return textProblem(value) === null ? null : `${TEXT_RULE}${where}`;
   if (typeof value !== 'object' || value === null) return null;
   if (depth >= MAX_VALUE_DEPTH) return `values nest at most ${MAX_VALUE_DEPTH} levels deep`;
   for (const [key, inner] of Object.entries(value)) {
+    if (textProblem(key) !== null) return `${TEXT_RULE} (in a key${path ? ` at ${path}` : ''})`;
     const at = path ? `${path}.${key}` : key;
     if (key === PROTO_KEY) return `the key ${PROTO_KEY} is not allowed (at ${at})`;
     const below = structuralProblem(inner, depth + 1, at);
@@ -47,8 +54,8 @@ const mapKey = identifier.refine((key) => key !== PROTO_KEY, `the key ${PROTO_KE
 export const fieldOperationSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('set'), field: identifier, key: mapKey.optional(), value: operationValue }),
   z.strictObject({ op: z.literal('increment'), field: identifier, by: z.number().int().min(-1_000_000).max(1_000_000) }),
-  z.strictObject({ op: z.literal('add'), field: identifier, member: z.string().min(1).max(256) }),
-  z.strictObject({ op: z.literal('remove'), field: identifier, member: z.string().min(1).max(256) }),
+  z.strictObject({ op: z.literal('add'), field: identifier, member: text().min(1).max(256) }),
+  z.strictObject({ op: z.literal('remove'), field: identifier, member: text().min(1).max(256) }),
   z.strictObject({ op: z.literal('tombstone') }),
 ]);
 export type FieldOperation = z.infer<typeof fieldOperationSchema>;
@@ -58,7 +65,8 @@ export type RecordAction = z.infer<typeof recordActionSchema>;
 
 export const recordTypeSchema = z.enum(RECORD_TYPE_NAMES as [RecordType, ...RecordType[]]);
 
-export const operationListSchema = z.array(fieldOperationSchema).max(200);
+export const MAX_OPERATIONS = 200;
+export const operationListSchema = z.array(fieldOperationSchema).max(MAX_OPERATIONS);
 
 /** A submit may carry last edits or none (it only seals the record); every other action changes something. */
 export function requireOperationsUnlessSubmit(value: { action: RecordAction; ops: readonly unknown[] }, ctx: z.RefinementCtx): void {

@@ -43,7 +43,8 @@ function encode(value: unknown, path: Path): string {
       // -0 and 0 must encode the same way on both sides.
       return JSON.stringify(Object.is(value, -0) ? 0 : value);
     case 'string':
-      if (!value.isWellFormed()) throw new CanonicalEncodingError(describePath(path), 'string with a lone surrogate');
+      // A lone surrogate is written as its \u escape (as JSON.stringify does): no text may hold one
+      // (protocol/text.ts), but an entry carrying one must still hash, so it can be refused by content.
       return JSON.stringify(value);
     case 'object':
       if (Array.isArray(value)) return encodeArray(value, path);

@@ -3,7 +3,8 @@ import { canonicalBytes, canonicalize } from './canonical.js';
 import { SIGNATURE_DOMAINS, signInDomain, verifyInDomain, type Signer, type SignerBackend } from './crypto/ed25519.js';
 import { base64ToBytes, bytesToBase64, hexToBytes, sha256Hex } from './crypto/hash.js';
 import { HLC_PATTERN } from './hlc.js';
-import { identifier, operationListSchema, recordActionSchema, requireOperationsUnlessSubmit } from './actions.js';
+import { MAX_OPERATIONS, identifier, operationListSchema, recordActionSchema, requireOperationsUnlessSubmit } from './actions.js';
+import { text } from './text.js';
 
 /**
  * The journal entry format: what a device signs for every action, and what the office stores
@@ -33,6 +34,24 @@ export const signedCertificateSchema = z.strictObject({
 });
 export type SignedCertificate = z.infer<typeof signedCertificateSchema>;
 
+/** Badge ids as operators type them at sign-in. */
+export const MAX_BADGE_ID_LENGTH = 64;
+
+/**
+ * Sign-in with one badge was paused after too many wrong PINs. Pauses happen while nobody is
+ * signed in, so there is no session key to sign them with then: the next session to open on the
+ * device journals the pauses since, oldest first. The badge is what was typed, known or not.
+ */
+export const signInPauseSchema = z.strictObject({
+  badgeId: text().min(1).max(MAX_BADGE_ID_LENGTH),
+  /** Wrong PINs for the badge in a row, the one that started this pause included. */
+  failedAttempts: z.number().int().positive(),
+  pausedAt: z.number().int().nonnegative(),
+  pausedForMs: z.number().int().positive(),
+});
+export type SignInPause = z.infer<typeof signInPauseSchema>;
+export const MAX_PAUSES_PER_ENTRY = 100;
+
 /** `operator-deactivated`: the office withdrew the signed-in operator's access and the device learned it at a pull. */
 export const sessionCloseReasonSchema = z.enum(['sign-out', 'idle-lock', 'rotation', 'quit', 'operator-deactivated']);
 export type SessionCloseReason = z.infer<typeof sessionCloseReasonSchema>;
@@ -48,17 +67,18 @@ const envelope = {
   hlc: z.string().regex(HLC_PATTERN),
 };
 
-export const entryBodySchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    ...envelope,
-    kind: z.literal('record'),
-    recordType: identifier,
-    recordId: identifier,
-    action: recordActionSchema,
-    /** The server version of the record this edit was made on; null for records never synced. */
-    baseVersion: z.number().int().nonnegative().nullable(),
-    ops: operationListSchema,
-  }).superRefine(requireOperationsUnlessSubmit),
+const recordEnvelope = {
+  ...envelope,
+  kind: z.literal('record'),
+  recordType: identifier,
+  recordId: identifier,
+  action: recordActionSchema,
+  /** The server version of the record this edit was made on; null for records never synced. */
+  baseVersion: z.number().int().nonnegative().nullable(),
+};
+
+/** The kinds whose whole content the chain itself needs (no user text in them). */
+const chainKinds = [
   z.strictObject({ ...envelope, kind: z.literal('session.open'), certificate: signedCertificateSchema }),
   z.strictObject({ ...envelope, kind: z.literal('session.close'), reason: sessionCloseReasonSchema }),
   /**
@@ -71,6 +91,12 @@ export const entryBodySchema = z.discriminatedUnion('kind', [
     discardedSeq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
     discardedHash: hex32,
   }),
+] as const;
+
+export const entryBodySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ ...recordEnvelope, ops: operationListSchema }).superRefine(requireOperationsUnlessSubmit),
+  ...chainKinds,
+  z.strictObject({ ...envelope, kind: z.literal('sign-in.paused'), pauses: z.array(signInPauseSchema).min(1).max(MAX_PAUSES_PER_ENTRY) }),
 ]);
 export type EntryBody = z.infer<typeof entryBodySchema>;
 export type RecordEntryBody = Extract<EntryBody, { kind: 'record' }>;
@@ -82,7 +108,25 @@ export const journalEntrySchema = z.strictObject({
 });
 export type JournalEntry = z.infer<typeof journalEntrySchema>;
 
-export function hashEntryBody(body: EntryBody, canonicalBody = canonicalize(body)): string {
+/**
+ * What the chain needs of an entry: who, where in the chain, which session, hash and signature,
+ * with the action's content only required to be JSON. Verification reads entries this way, so an
+ * entry whose content is refused (a NUL in a pasted note, a value no schema allows) still chains:
+ * it is stored and answered with a rejection instead of stopping every entry after it.
+ */
+export const journalEnvelopeSchema = z.strictObject({
+  body: z.discriminatedUnion('kind', [
+    z.strictObject({ ...recordEnvelope, ops: z.array(z.unknown()).max(MAX_OPERATIONS) }).superRefine(requireOperationsUnlessSubmit),
+    ...chainKinds,
+    z.strictObject({ ...envelope, kind: z.literal('sign-in.paused'), pauses: z.array(z.unknown()).min(1).max(MAX_PAUSES_PER_ENTRY) }),
+  ]),
+  hash: hex32,
+  signature: base64Signature,
+});
+export type JournalEnvelope = z.infer<typeof journalEnvelopeSchema>;
+export type EnvelopeBody = JournalEnvelope['body'];
+
+export function hashEntryBody(body: EnvelopeBody, canonicalBody = canonicalize(body)): string {
   return sha256Hex(canonicalBody);
 }
 

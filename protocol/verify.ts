@@ -5,7 +5,8 @@ import {
   type JournalEntry,
   type SignedCertificate,
   hashEntryBody,
-  journalEntrySchema,
+  type JournalEnvelope,
+  journalEnvelopeSchema,
   verifyCertificateSignature,
 } from './journal.js';
 import { merkleRoot } from './merkle.js';
@@ -71,7 +72,9 @@ export function verifyNextEntry(
   device: DeviceIdentity,
   backend: SignerBackend = 'node',
 ): EntryVerdict {
-  const parsed = journalEntrySchema.safeParse(candidate);
+  // The chain is checked on the envelope: an entry the office refused for its content is still a
+  // link of the chain, signed by its author, and must verify as one.
+  const parsed = journalEnvelopeSchema.safeParse(candidate);
   if (!parsed.success) {
     const seq = readSeq(candidate);
     return fail('malformed', seq, `entry does not match the journal format: ${parsed.error.issues[0]?.message ?? ''}`.trim());
@@ -91,10 +94,10 @@ export interface ParsedEntryOptions {
   checkEntrySignature?: (sessionKey: Uint8Array, entryHash: Uint8Array, signature: Uint8Array) => boolean;
 }
 
-/** verifyNextEntry for an entry that already passed the journal entry schema. */
+/** verifyNextEntry for an entry that already passed the journal envelope schema. */
 export function verifyParsedEntry(
   state: ChainState,
-  entry: JournalEntry,
+  entry: JournalEnvelope,
   device: DeviceIdentity,
   backend: SignerBackend = 'node',
   options: ParsedEntryOptions = {},

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { canonicalBytes } from './canonical.js';
 import { SIGNATURE_DOMAINS, signInDomain, verifyInDomain, type Signer, type SignerBackend } from './crypto/ed25519.js';
 import { base64ToBytes, bytesToBase64, hexToBytes } from './crypto/hash.js';
-import { base64Signature, hex32, identifier, journalEntrySchema } from './journal.js';
+import { base64Signature, hex32, identifier } from './journal.js';
+import { MAX_PIN_LENGTH, MIN_PIN_LENGTH } from './pin.js';
+import { text } from './text.js';
+import { clockSampleSchema, officeStampsSchema } from './time.js';
 
 /**
  * The HTTP contract between devices and the office sync service. Client and server both parse
@@ -84,6 +87,8 @@ export const API_ERROR_CODES = [
   'not-found',
   'conflict',
   'payload-too-large',
+  /** 415: the body is not of a type the endpoint takes (JSON endpoints take application/json). */
+  'unsupported-media-type',
   'update-required',
   'schema-version-unsupported',
   'unavailable',
@@ -132,7 +137,7 @@ export const enrollRequestSchema = z.strictObject({
   claim: enrollmentClaimSchema,
   /** Signature of the canonical claim in the enrollment domain, by the device identity key. */
   proof: base64Signature,
-  label: z.string().trim().min(1).max(200).optional(),
+  label: text().trim().min(1).max(200).optional(),
 });
 export type EnrollRequest = z.infer<typeof enrollRequestSchema>;
 
@@ -184,10 +189,16 @@ export const MAX_PUSH_BODY_BYTES = 8 * 1024 * 1024;
 export const pushRequestSchema = z.strictObject({
   schemaVersion: schemaVersionSchema,
   deviceId: identifier,
-  /** The device clock when the request was sent; the server estimates the clock offset from it. */
+  /** The device clock when the request was sent: the office's receipt bounds the clock offset with it. */
   sentAt: z.number().int().nonnegative(),
-  /** Consecutive journal entries in sequence order, oldest first. */
-  entries: z.array(journalEntrySchema).min(1).max(MAX_PUSH_ENTRIES),
+  /** The device's best recent exchange with the office, which bounds its clock offset (protocol/time.ts). */
+  clockSample: clockSampleSchema.nullable().optional(),
+  /**
+   * Consecutive journal entries (`journalEntrySchema`) in sequence order, oldest first. The office
+   * reads each on its own (server/sync/read-entries.ts): one it cannot take is answered in its
+   * result, never by refusing the request.
+   */
+  entries: z.array(z.unknown()).min(1).max(MAX_PUSH_ENTRIES),
 });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 
@@ -242,6 +253,10 @@ export const ENTRY_REASONS = [
   'incomplete',
   'invalid-correction',
   'policy-rejected',
+  /** The entry chains, but holds text no string may hold (protocol/text.ts); nothing of it was applied. */
+  'invalid-text',
+  /** The entry chains, but its action does not match the journal format; nothing of it was applied. */
+  'invalid-content',
 ] as const;
 export type EntryReason = (typeof ENTRY_REASONS)[number];
 export const entryReasonSchema = z.string().regex(/^[a-z][a-z0-9-]*$/);
@@ -286,8 +301,13 @@ export const pushResponseSchema = z.strictObject({
   /** Canonical state of every record the entries touched (records that exist on the server). */
   records: z.array(canonicalRecordSchema),
   receipt: anchorReceiptSchema,
-  /** The offset the server measured (serverNow − sentAt) and whether it was implausible. */
-  clock: z.strictObject({ offsetMs: z.number().int(), flagged: z.boolean() }),
+  /** The office's stamps on this exchange: the device's next clock sample. */
+  time: officeStampsSchema,
+  /**
+   * How the office read the device clock for this push: the correction it applied to entry times
+   * and, when it could not trust the clock at all, why (entries were then ordered by receipt).
+   */
+  clock: z.strictObject({ correctionMs: z.number().int(), flag: z.enum(['clock-inconsistent', 'clock-skew']).nullable() }),
 });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
 
@@ -318,6 +338,7 @@ export const pullRequestSchema = z.strictObject({
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
 export const operatorRoleSchema = z.enum(['inspector', 'gate-clerk']);
+export const pinLengthSchema = z.number().int().min(MIN_PIN_LENGTH).max(MAX_PIN_LENGTH);
 export type OperatorRole = z.infer<typeof operatorRoleSchema>;
 
 /** An operator who may sign in on the devices of a site, with the PIN verifier checked offline. */
@@ -347,6 +368,10 @@ export const pullResponseSchema = z.strictObject({
   /** Pass it to the next pull. Changes committed while paging are never skipped nor repeated. */
   cursor: z.string(),
   hasMore: z.boolean(),
+  /** The office's stamps on this exchange: the device's next clock sample. */
+  time: officeStampsSchema,
+  /** The device's site's policy as it stands: the fewest digits a PIN may have there. */
+  site: z.strictObject({ pinMinLength: pinLengthSchema }),
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
@@ -369,7 +394,7 @@ export type SyncEventData = z.infer<typeof syncEventDataSchema>;
 // ---------------------------------------------------------------------------------------------
 
 /**
- * admin:      POST /v1/admin/organisations, /v1/admin/sites, /v1/admin/operators,
+ * admin:      POST /v1/admin/organisations, /v1/admin/sites, PATCH /v1/admin/sites/:id, POST /v1/admin/operators,
  *             PATCH /v1/admin/operators/:id, POST /v1/admin/users, /v1/admin/enrollment-tokens,
  *             GET /v1/admin/devices, POST /v1/admin/devices/:id/revoke, GET /v1/admin/devices/:id/flags
  * dispatcher: POST /v1/office/work-orders, PATCH /v1/office/work-orders/:id,
@@ -379,10 +404,14 @@ export type SyncEventData = z.infer<typeof syncEventDataSchema>;
 export const officeRoleSchema = z.enum(['dispatcher', 'reviewer', 'admin']);
 export type OfficeRole = z.infer<typeof officeRoleSchema>;
 
-const displayName = z.string().trim().min(1).max(200);
+const displayName = text().trim().min(1).max(200);
 
 export const createOrganisationSchema = z.strictObject({ id: identifier.optional(), name: displayName });
-export const createSiteSchema = z.strictObject({ id: identifier.optional(), organisationId: identifier, name: displayName });
+/** `pinMinLength`: the fewest digits an operator's PIN may have at the site (default 4); PINs set before a raise keep working. */
+export const createSiteSchema = z.strictObject({ id: identifier.optional(), organisationId: identifier, name: displayName, pinMinLength: pinLengthSchema.optional() });
+export const updateSiteSchema = z
+  .strictObject({ name: displayName.optional(), pinMinLength: pinLengthSchema.optional() })
+  .refine((value) => Object.keys(value).length > 0, 'nothing to change');
 export const createOperatorSchema = z.strictObject({
   id: identifier.optional(),
   siteId: identifier,
@@ -424,17 +453,17 @@ export const deviceSummarySchema = z.strictObject({
 export type DeviceSummary = z.infer<typeof deviceSummarySchema>;
 
 const workOrderFieldValues = z.strictObject({
-  title: z.string().optional(),
-  description: z.string().optional(),
-  equipmentNumber: z.string().optional(),
+  title: text().optional(),
+  description: text().optional(),
+  equipmentNumber: text().optional(),
   assignee: identifier.nullable().optional(),
   dueDate: z.number().int().nonnegative().nullable().optional(),
   priority: z.enum(['low', 'normal', 'high', 'urgent']).optional(),
   status: z.enum(['open', 'in-progress', 'done', 'cancelled']).optional(),
-  statusNote: z.string().optional(),
-  location: z.string().optional(),
+  statusNote: text().optional(),
+  location: text().optional(),
 });
-export const createWorkOrderSchema = workOrderFieldValues.extend({ id: identifier.optional(), siteId: identifier, title: z.string() });
+export const createWorkOrderSchema = workOrderFieldValues.extend({ id: identifier.optional(), siteId: identifier, title: text() });
 export const updateWorkOrderSchema = z.strictObject({
   /** The version the dispatcher edited; a field changed since then counts as a concurrent edit. */
   baseVersion: z.number().int().positive().optional(),
@@ -537,7 +566,7 @@ export const resolveReviewItemSchema = z
     /** Keep the value in place, take the proposed one, or write `value` (merged by the reviewer). */
     choice: reviewChoiceSchema,
     value: z.unknown().optional(),
-    reason: z.string().trim().min(1, 'say why').max(2000),
+    reason: text().trim().min(1, 'say why').max(2000),
     /** The record version the reviewer looked at; a later change makes the decision a 409. */
     expectedVersion: z.number().int().positive().optional(),
   })

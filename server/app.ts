@@ -1,11 +1,12 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { Clock, Randomness } from '../protocol/runtime.js';
 import type { Signer } from '../protocol/crypto/ed25519.js';
 import { CURRENT_SCHEMA_VERSION, MINIMUM_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, type ApiError, type UpdateRequired } from '../protocol/wire.js';
 import type { AttachmentStorage } from './attachments/storage.js';
 import type { OfficeDatabase } from './db/connect.js';
-import { ApiFailure } from './errors.js';
+import { isDatabaseUnavailable } from './db/errors.js';
+import { ApiFailure, RETRY_AFTER_SECONDS, unavailable } from './errors.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAttachmentRoutes } from './routes/attachments.js';
 import { registerAuditRoutes } from './routes/audit.js';
@@ -14,7 +15,16 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerOfficeRoutes } from './routes/office.js';
 import { registerReviewRoutes } from './routes/review.js';
 import { registerSyncRoutes } from './routes/sync.js';
+import { registerTextGuard } from './text-guard.js';
+import { TEXT_RULE } from '../protocol/text.js';
 import { ChangeNotifier, notificationChannel } from './sync/notifier.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Office clock when the request arrived. */
+    receivedAt: number;
+  }
+}
 
 export interface ServerDeps {
   database: OfficeDatabase;
@@ -31,10 +41,14 @@ export interface ServerDeps {
 export interface ServerSettings {
   /** A device clock further off than this is implausible: its entries are ordered by receipt. */
   maxClockSkewMs: number;
+  /** Slack on each bound of an entry's effective time (protocol/time.ts); default 2 s. */
+  clockToleranceMs?: number;
   /** How often an idle event stream gets a keep-alive comment. */
   eventKeepAliveMs?: number;
   /** Attachments on local disk; without it (and without a storage) a temporary directory removed at close. */
   attachmentsDir?: string;
+  /** How long /ready waits for the database before it answers not ready; default 1 s. */
+  readyTimeoutMs?: number;
 }
 
 /** What every route module gets: the injected dependencies plus the live-notification hub. */
@@ -56,19 +70,35 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Node closes idle keep-alive sockets itself; event streams end in onClose below.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // A URL that does not decode (a lone surrogate's bytes, a stray %) is refused in the wire's words.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const message = error.code === 'FST_ERR_BAD_URL' ? `invalid path: it does not decode to text; ${TEXT_RULE}` : error.message;
+      return reply.status(400).send({ code: 'invalid-request', message } satisfies ApiError);
+    },
   });
   const notifier = new ChangeNotifier(deps.database, notificationChannel(deps.database.schema), deps.logger);
   await notifier.start();
   const context: ServiceContext = { ...deps, notifier, accepting: true };
+  // The office's receipt time of a request bounds the sender's clock (protocol/time.ts): taken
+  // before any queueing for the body or the database, which would only loosen that bound.
+  app.decorateRequest('receivedAt', 0);
+  app.addHook('onRequest', async (request) => {
+    request.receivedAt = deps.clock.now();
+  });
+  registerTextGuard(app);
+
+  // JSON endpoints take JSON only: a text body would reach them as a string and be refused for
+  // what it seems to lack (a schema version) instead of for its type.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error: FastifyError | ApiFailure, request, reply) => {
-    if (error instanceof ApiFailure) {
-      return reply.status(error.status).send({ code: error.code, message: error.message, ...error.extra });
+    const failure = error instanceof ApiFailure ? error : (clientErrorFor(error, request.headers['content-type']) ?? databaseFailure(error, request.log));
+    if (!failure) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.status(500).send({ code: 'internal', message: 'internal error; the request was not applied' } satisfies ApiError);
     }
-    const clientError = clientErrorFor(error);
-    if (clientError) return reply.status(clientError.status).send(clientError.body);
-    request.log.error({ err: error }, 'request failed');
-    return reply.status(500).send({ code: 'internal', message: 'internal error; the request was not applied' } satisfies ApiError);
+    if (failure.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    return reply.status(failure.status).send({ code: failure.code, message: failure.message, ...failure.extra });
   });
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ code: 'not-found', message: `no route ${request.method} ${request.url.split('?')[0]}` } satisfies ApiError),
@@ -90,16 +120,22 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   return app;
 }
 
-/** Fastify's own refusals (body too large, unparsable JSON, poisoned keys) as wire errors. */
-function clientErrorFor(error: FastifyError): { status: number; body: ApiError } | null {
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return { status: 413, body: { code: 'payload-too-large', message: 'request body is larger than this endpoint accepts' } };
+/** Fastify's own refusals (body too large or of a type not taken, unparsable JSON, poisoned keys) as wire errors. */
+function clientErrorFor(error: FastifyError, contentType: string | undefined): ApiFailure | null {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiFailure(413, 'payload-too-large', 'request body is larger than this endpoint accepts');
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const body = contentType ? `a body of type ${JSON.stringify(contentType.slice(0, 100))}` : 'a body without a content type';
+    return new ApiFailure(415, 'unsupported-media-type', `this endpoint does not take ${body}; send JSON as application/json`);
   }
   const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) {
-    return { status, body: { code: 'invalid-request', message: error.message } };
-  }
-  return null;
+  return status >= 400 && status < 500 ? new ApiFailure(status, 'invalid-request', error.message) : null;
+}
+
+/** A database that cannot be reached or did not answer in time: the same request may succeed later. */
+function databaseFailure(error: unknown, log: FastifyBaseLogger): ApiFailure | null {
+  if (!isDatabaseUnavailable(error)) return null;
+  log.warn({ err: error }, 'the database is unavailable; answered 503');
+  return unavailable(`the office cannot reach its database right now; try again in ${RETRY_AFTER_SECONDS} s`);
 }
 
 /** Parses a request part with a wire schema; a mismatch is a 400 naming each problem. */

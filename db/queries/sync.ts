@@ -10,7 +10,7 @@ import { prepareOnce } from './statements.js';
  * cursor, anchor receipt), the outbox marks it moves, the conflict inbox and the failed list.
  */
 
-export type SyncStateKey = 'enrollment' | 'pull.cursor' | 'anchor' | 'sync.lastSuccessAt';
+export type SyncStateKey = 'enrollment' | 'pull.cursor' | 'anchor' | 'sync.lastSuccessAt' | 'clock.sample' | 'site.pinMinLength';
 
 export function readSyncValue(db: DeviceDb, key: SyncStateKey): unknown {
   return db.select({ value: syncState.value }).from(syncState).where(eq(syncState.key, key)).get()?.value ?? null;

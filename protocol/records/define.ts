@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../text.js';
 
 /**
  * How concurrent edits of one field are settled on the office server (see the design brief):
@@ -64,8 +65,8 @@ export function defineRecordType<F extends Record<string, FieldSpec>>(definition
 }
 
 export const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
-export const shortText = z.string().trim().min(1).max(200);
-export const longText = z.string().max(5000);
+export const shortText = text().trim().min(1).max(200);
+export const longText = text().max(5000);
 export const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'an attachment is named by its SHA-256');
 export const epochMs = z.number().int().nonnegative();
 export const draftStatus = z.enum(['draft', 'submitted']);

@@ -80,7 +80,7 @@ export const deviceFlags = pgTable(
     deviceId: text('device_id')
       .notNull()
       .references(() => devices.id),
-    kind: text('kind', { enum: ['fork', 'clock-skew'] }).notNull(),
+    kind: text('kind', { enum: ['fork', 'clock-skew', 'entry-time'] }).notNull(),
     seq: integer('seq'),
     /** What was seen: the offending entry for a fork, the measured offset for clock skew. */
     detail: jsonb('detail').notNull(),

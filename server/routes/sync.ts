@@ -20,11 +20,11 @@ const DEFAULT_KEEP_ALIVE_MS = 15_000;
 export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { db } = context.database;
 
-  app.post('/v1/sync/push', { bodyLimit: MAX_PUSH_BODY_BYTES }, async (request) => {
+  app.post('/v1/sync/push', { bodyLimit: MAX_PUSH_BODY_BYTES, config: { itemsReadOneByOne: 'entries' } }, async (request) => {
     const device = await authenticateDevice(db, request);
     const clientVersion = schemaVersionOfBody(request.body);
     const push = parseWith(pushRequestSchema, upgradeRequest('push', request.body, clientVersion));
-    return pushEntries(context, device, push, clientVersion);
+    return pushEntries(context, device, push, clientVersion, request.receivedAt);
   });
 
   app.post('/v1/sync/pull', async (request) => {
@@ -32,8 +32,9 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
     const clientVersion = schemaVersionOfBody(request.body);
     const pull = parseWith(pullRequestSchema, upgradeRequest('pull', request.body, clientVersion));
     const page = await pullChanges(db, device, pull, clientVersion);
-    await touchDevice(db, device.id, context.clock.now());
-    return page;
+    const repliedAt = Math.max(request.receivedAt, context.clock.now());
+    await touchDevice(db, device.id, repliedAt);
+    return { ...page, time: { receivedAt: request.receivedAt, repliedAt } };
   });
 
   /**

@@ -1,7 +1,7 @@
 import { DEFAULT_PULL_LIMIT, type Change, type PullRequest, type PullResponse } from '../../protocol/wire.js';
 import type { OfficeDb } from '../db/connect.js';
 import { type ChangeRow, readChangesAfter } from '../db/queries/changes.js';
-import type { Device } from '../db/queries/identity.js';
+import { type Device, findSite } from '../db/queries/identity.js';
 import { canonicalFor } from './canonical.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -10,15 +10,18 @@ import { decodeCursor, encodeCursor } from './cursor.js';
  * visible in commit order (see appendChanges), so paging by id while others write neither skips
  * nor repeats a change.
  */
-export async function pullChanges(db: OfficeDb, device: Device, request: PullRequest, clientVersion: number): Promise<PullResponse> {
+export async function pullChanges(db: OfficeDb, device: Device, request: PullRequest, clientVersion: number): Promise<Omit<PullResponse, 'time'>> {
   const afterId = decodeCursor(request.cursor);
   const limit = request.limit ?? DEFAULT_PULL_LIMIT;
   const rows = await readChangesAfter(db, device.siteId, afterId, limit + 1);
   const page = rows.slice(0, limit);
+  const site = await findSite(db, device.siteId);
+  if (!site) throw new Error(`device ${device.id} belongs to site ${device.siteId}, which does not exist`);
   return {
     changes: page.flatMap((row) => toChange(row, clientVersion)),
     cursor: encodeCursor(page.at(-1)?.id ?? afterId),
     hasMore: rows.length > limit,
+    site: { pinMinLength: site.pinMinLength },
   };
 }
 

@@ -1,8 +1,9 @@
-import { canonicalize } from '../../protocol/canonical.js';
+import { CanonicalEncodingError, canonicalize } from '../../protocol/canonical.js';
 import { SIGNATURE_DOMAINS, verifyInDomainAsync } from '../../protocol/crypto/ed25519.js';
 import { hexToBytes } from '../../protocol/crypto/hash.js';
-import type { JournalEntry } from '../../protocol/journal.js';
+import type { JournalEnvelope } from '../../protocol/journal.js';
 import { type ChainState, type OpenSession, verifyParsedEntry } from '../../protocol/verify.js';
+import { type DeviceClockReading, type EntryTimeFlag, type TimePolicy, nextAnchoredTime, placeEntry, readDeviceClock } from '../../protocol/time.js';
 import { type EntryResult, type PushRequest, type PushResponse, signAnchorReceipt } from '../../protocol/wire.js';
 import type { ServiceContext } from '../app.js';
 import { assertNotRevoked } from '../auth.js';
@@ -16,9 +17,9 @@ import { type RecordKey, findRecords, lockRecords, recordKey } from '../db/queri
 import type { ServerRecord, StoredSession } from '../db/schema.js';
 import { ApiFailure } from '../errors.js';
 import { canonicalFor } from './canonical.js';
-import { type ClockReading, effectiveTime, readDeviceClock } from './clock.js';
 import { notifySites } from './notifier.js';
 import { type ResolvedWrite, persistResolvedWrites } from './persist.js';
+import { type PushedEntry, type ReadableEntry, readPushedEntries } from './read-entries.js';
 import { correctedRecordId, correctionProblem, refused, resolveRecordWrite } from './resolve.js';
 import { assigneesIn } from './scope.js';
 
@@ -35,29 +36,44 @@ import { assigneesIn } from './scope.js';
  * 4. Entries, write history, versions, records, chain state and flags are written; change-feed ids
  *    are taken last; the NOTIFY is delivered by Postgres on commit.
  */
-export async function pushEntries(context: ServiceContext, device: Device, request: PushRequest, clientVersion: number): Promise<PushResponse> {
+export async function pushEntries(
+  context: ServiceContext,
+  device: Device,
+  request: PushRequest,
+  clientVersion: number,
+  receivedAt: number,
+): Promise<PushResponse> {
   if (request.deviceId !== device.id) {
     throw new ApiFailure(403, 'device-mismatch', `this credential belongs to device ${device.id}, not ${request.deviceId}`);
   }
-  const receivedAt = context.clock.now();
-  const clock = readDeviceClock(receivedAt, request.sentAt, context.config.maxClockSkewMs);
+  const timePolicy = timePolicyOf(context);
+  const clock = readDeviceClock({ sentAt: request.sentAt, receivedAt, sample: request.clockSample }, timePolicy);
+  const entries = readPushedEntries(request.entries);
   const settled = await transactionWithRetry(context.database.db, (tx) =>
-    settleBatch(tx, context, { deviceId: device.id, entries: request.entries, receivedAt, clock, clientVersion }),
+    settleBatch(tx, context, { deviceId: device.id, entries, receivedAt, clock, timePolicy, clientVersion }),
   );
   if (settled.forks > 0) context.logger.warn({ deviceId: device.id, forks: settled.forks }, 'device presented a forked chain; flagged');
   return {
     results: settled.results,
     records: settled.records.map((record) => canonicalFor(record, clientVersion)),
     receipt: signAnchorReceipt({ deviceId: device.id, seq: settled.chain.lastSeq, head: settled.chain.head, serverTime: receivedAt }, context.serverSigner),
-    clock: { offsetMs: clock.offsetMs, flagged: clock.flagged },
+    time: { receivedAt, repliedAt: Math.max(receivedAt, context.clock.now()) },
+    clock: { correctionMs: clock.correctionMs, flag: clock.flag },
   };
+}
+
+const DEFAULT_CLOCK_TOLERANCE_MS = 2_000;
+
+function timePolicyOf(context: ServiceContext): TimePolicy {
+  return { maxSkewMs: context.config.maxClockSkewMs, toleranceMs: context.config.clockToleranceMs ?? DEFAULT_CLOCK_TOLERANCE_MS };
 }
 
 interface Batch {
   deviceId: string;
-  entries: readonly JournalEntry[];
+  entries: readonly PushedEntry[];
   receivedAt: number;
-  clock: ClockReading;
+  clock: DeviceClockReading;
+  timePolicy: TimePolicy;
   clientVersion: number;
 }
 
@@ -78,7 +94,7 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
   const acknowledged = await findStoredEntries(
     tx,
     device.id,
-    batch.entries.map((entry) => entry.body.seq).filter((seq) => seq <= device.chainSeq),
+    batch.entries.map((pushed) => ('entry' in pushed ? pushed.entry.body.seq : pushed.unreadable.seq)).filter((seq) => seq <= device.chainSeq),
   );
 
   // Verification, in order from the acknowledged chain state. Signatures are checked together on
@@ -89,8 +105,8 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
   if (!(await allSignaturesValid(signatures))) verification = verifyBatch(device, batch, acknowledged, null);
   const { chain, slots, verified, canonicalBodies, flags } = verification;
 
-  // Settlement: the conflict policies against the locked records.
-  const recordEntries = verified.flatMap(({ entry }) => (entry.body.kind === 'record' ? [entry.body] : []));
+  // Settlement: the conflict policies against the locked records, for entries whose content is valid.
+  const recordEntries = verified.flatMap(({ entry, contentProblem }) => (entry.body.kind === 'record' && !contentProblem ? [entry.body] : []));
   const corrected = recordEntries.flatMap((body) => {
     const id = correctedRecordId(body.recordType, body.action, body.ops);
     return id === null ? [] : [{ type: body.recordType, id }];
@@ -99,12 +115,21 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
   const operatorSites = await loadOperatorSites(tx, recordEntries, current);
   const writes: ResolvedWrite[] = [];
   const journalRows: JournalEntryRow[] = [];
-  for (const { index, entry } of verified) {
-    const { body } = entry;
+  const timeFlags: { seq: number; flag: EntryTimeFlag }[] = [];
+  let anchoredTime = device.anchoredTime;
+  for (const { index, ...read } of verified) {
+    const { body } = read.entry;
     const deviceTime = body.deviceTime;
-    const entryTime = effectiveTime(deviceTime, batch.clock, batch.receivedAt);
-    let result: EntryResult = { seq: body.seq, hash: entry.hash, outcome: 'accepted', acknowledged: true };
-    if (body.kind === 'record') {
+    const placed = placeEntry(deviceTime, batch.clock, { anchoredTime, receivedAt: batch.receivedAt }, batch.timePolicy);
+    anchoredTime = nextAnchoredTime(anchoredTime, placed);
+    if (placed.flag) timeFlags.push({ seq: body.seq, flag: placed.flag });
+    const entryTime = placed.effectiveTime;
+    let result: EntryResult = { seq: body.seq, hash: read.entry.hash, outcome: 'accepted', acknowledged: true };
+    if (read.contentProblem) {
+      // Chained and kept verbatim in the device's trail; nothing of it reaches a record.
+      result = { ...result, outcome: 'rejected', reason: read.contentProblem.reason, message: read.contentProblem.message };
+    } else if (read.entry.body.kind === 'record') {
+      const body = read.entry.body;
       const key = recordKey(body.recordType, body.recordId);
       const before = current.get(key) ?? null;
       const input = {
@@ -127,21 +152,23 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
             ? refused('invalid-correction', badCorrection)
             : resolveRecordWrite(before, input, { deviceSiteId: device.siteId, operatorSite: (id) => operatorSites.get(id) });
       if (resolution.next) current.set(key, resolution.next);
-      writes.push({
-        input,
-        resolution,
-        before,
-        device: { deviceId: device.id, seq: body.seq, deviceTime, gapMs: batch.receivedAt - deviceTime },
-        userId: null,
-        skewFlagged: batch.clock.flagged,
-      });
+      if (!resolution.outsideRecord) {
+        writes.push({
+          input,
+          resolution,
+          before,
+          device: { deviceId: device.id, seq: body.seq, deviceTime, gapMs: batch.receivedAt - deviceTime },
+          userId: null,
+          skewFlagged: placed.flag !== null,
+        });
+      }
       result = {
         ...result,
         outcome: resolution.outcome,
         ...(resolution.reason ? { reason: resolution.reason } : {}),
         ...(resolution.message ? { message: resolution.message } : {}),
         ...(resolution.fields.length > 0 ? { fields: resolution.fields } : {}),
-        record: { type: body.recordType, id: body.recordId, version: (resolution.next ?? before)?.version ?? 0 },
+        ...(resolution.outsideRecord ? {} : { record: { type: body.recordType, id: body.recordId, version: (resolution.next ?? before)?.version ?? 0 } }),
       };
     }
     slots[index] = { result };
@@ -149,9 +176,9 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
       deviceId: device.id,
       seq: body.seq,
       kind: body.kind,
-      hash: entry.hash,
+      hash: read.entry.hash,
       prevHash: body.prevHash,
-      signature: entry.signature,
+      signature: read.entry.signature,
       body: canonicalBodies.get(index)!,
       sessionId: body.sessionId,
       operatorId: body.operatorId,
@@ -160,33 +187,40 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
       deviceTime,
       receivedAt: batch.receivedAt,
       gapMs: batch.receivedAt - deviceTime,
-      clockOffsetMs: batch.clock.offsetMs,
+      clockOffsetMs: batch.clock.correctionMs,
       effectiveTime: entryTime,
-      skewFlagged: batch.clock.flagged,
+      skewFlagged: placed.flag !== null,
       result,
     });
   }
 
   if (verified.length > 0) {
-    if (batch.clock.flagged) {
-      flags.push({
-        deviceId: device.id,
-        kind: 'clock-skew',
-        seq: verified[0]!.entry.body.seq,
-        detail: { offsetMs: batch.clock.offsetMs, fromSeq: verified[0]!.entry.body.seq, toSeq: verified.at(-1)!.entry.body.seq },
-        createdAt: batch.receivedAt,
-      });
-    }
+    flags.push(...timeFlagsOf(device.id, batch, timeFlags));
     await insertJournalEntries(tx, journalRows);
   }
   const changes = await persistResolvedWrites(tx, writes);
-  await saveDeviceChain(tx, device.id, { seq: chain.lastSeq, head: chain.head, session: storedSessionOf(chain.session) }, batch.receivedAt);
+  await saveDeviceChain(tx, device.id, { seq: chain.lastSeq, head: chain.head, session: storedSessionOf(chain.session), anchoredTime }, batch.receivedAt);
   await insertDeviceFlags(tx, flags);
   await appendChanges(tx, changes);
   await notifySites(tx, context.notifier.channel, changes.map((change) => change.siteId), batch.receivedAt);
 
   const results = slots.map((slot) => resolveSlot(slots, slot));
-  return { results, records: await touchedRecords(tx, batch.entries, current, device.siteId), chain, forks: flags.filter((flag) => flag.kind === 'fork').length };
+  return { results, records: await touchedRecords(tx, recordKeysOf(batch.entries), current, device.siteId), chain, forks: flags.filter((flag) => flag.kind === 'fork').length };
+}
+
+/**
+ * One device flag per push whose times were not trusted: the whole clock (`clock-skew`, with how
+ * the office bounded it), or the entries outside their bounds (`entry-time`, each with its reason).
+ */
+function timeFlagsOf(deviceId: string, batch: Batch, flagged: readonly { seq: number; flag: EntryTimeFlag }[]): NewDeviceFlag[] {
+  const first = flagged[0];
+  if (!first) return [];
+  const { bounds, correctionMs, flag } = batch.clock;
+  const finite = (value: number) => (Number.isFinite(value) ? value : null);
+  const detail = flag
+    ? { reason: flag, correctionMs, bounds: { min: finite(bounds.min), max: finite(bounds.max) }, fromSeq: first.seq, toSeq: flagged.at(-1)!.seq }
+    : { entries: flagged.map(({ seq, flag: reason }) => ({ seq, reason })), correctionMs, receivedAt: batch.receivedAt };
+  return [{ deviceId, kind: flag ? 'clock-skew' : 'entry-time', seq: first.seq, detail, createdAt: batch.receivedAt }];
 }
 
 interface DeferredSignature {
@@ -198,7 +232,7 @@ interface DeferredSignature {
 interface Verification {
   chain: ChainState;
   slots: Slot[];
-  verified: { index: number; entry: JournalEntry }[];
+  verified: (ReadableEntry & { index: number })[];
   /** The canonical body of each verified entry, by batch index: what was hashed, and what is stored. */
   canonicalBodies: Map<number, string>;
   flags: NewDeviceFlag[];
@@ -215,11 +249,17 @@ function verifyBatch(device: Device, batch: Batch, acknowledged: Map<number, Sto
     : undefined;
   let chain = chainStateOf(device);
   const slots: Slot[] = [];
-  const verified: { index: number; entry: JournalEntry }[] = [];
+  const verified: (ReadableEntry & { index: number })[] = [];
   const canonicalBodies = new Map<number, string>();
   const batchIndexBySeq = new Map<number, number>();
   const flags: NewDeviceFlag[] = [];
-  for (const [index, entry] of batch.entries.entries()) {
+  for (const [index, pushed] of batch.entries.entries()) {
+    if ('unreadable' in pushed) {
+      const { seq, hash, message } = pushed.unreadable;
+      slots.push({ result: { seq, hash, outcome: 'rejected', acknowledged: false, reason: 'malformed', message } });
+      continue;
+    }
+    const { entry } = pushed;
     const { seq } = entry.body;
     if (entry.body.deviceId !== device.id) {
       slots.push({ result: refusal(entry, 'wrong-device', `entry belongs to device ${entry.body.deviceId}, not ${device.id}`) });
@@ -228,28 +268,32 @@ function verifyBatch(device: Device, batch: Batch, acknowledged: Map<number, Sto
     if (seq <= chain.lastSeq) {
       const earlier = batchIndexBySeq.get(seq);
       const stored = acknowledged.get(seq);
-      const storedHash = earlier !== undefined ? batch.entries[earlier]!.hash : stored?.hash;
+      const storedHash = earlier !== undefined ? verified.find((item) => item.index === earlier)!.entry.hash : stored?.hash;
       if (storedHash === entry.hash) {
         slots.push(earlier !== undefined ? { sameAs: earlier } : { result: stored!.result });
         continue;
       }
       slots.push({ result: refusal(entry, 'sequence-reused', `sequence number ${seq} was already acknowledged with another entry; this device's chain forked`) });
-      flags.push(forkFlag(device.id, seq, batch.receivedAt, { reason: 'sequence-reused', acknowledgedHash: storedHash ?? null, presented: entry }));
+      flags.push(forkFlag(device.id, seq, batch.receivedAt, { reason: 'sequence-reused', acknowledgedHash: storedHash ?? null, presented: presentedEntry(entry) }));
       continue;
     }
-    // The request schema parsed the entry already; the canonical body is hashed here and stored later.
-    const canonical = canonicalize(entry.body);
+    // The envelope was parsed already; the canonical body is hashed here and stored later.
+    const canonical = canonicalBody(entry);
+    if (canonical === null) {
+      slots.push({ result: refusal(entry, 'malformed', 'entry holds a value with no canonical encoding (a number JSON cannot carry)') });
+      continue;
+    }
     const verdict = verifyParsedEntry(chain, entry, identity, 'node', { canonicalBody: Buffer.from(canonical), checkEntrySignature });
     if (!verdict.ok) {
       slots.push({ result: refusal(entry, verdict.failure.code, verdict.failure.message) });
       if (verdict.failure.code === 'broken-link' && seq === chain.lastSeq + 1) {
-        flags.push(forkFlag(device.id, seq, batch.receivedAt, { reason: 'broken-link', anchoredHead: chain.head, presented: entry }));
+        flags.push(forkFlag(device.id, seq, batch.receivedAt, { reason: 'broken-link', anchoredHead: chain.head, presented: presentedEntry(entry) }));
       }
       continue;
     }
     chain = verdict.state;
     batchIndexBySeq.set(seq, index);
-    verified.push({ index, entry });
+    verified.push({ index, ...pushed });
     canonicalBodies.set(index, canonical);
     slots.push({ pending: true });
   }
@@ -306,14 +350,15 @@ async function loadOperatorSites(
   return new Map(operators.map((operator) => [operator.id, operator.siteId]));
 }
 
-/** The canonical state of every record the request's entries name, resent or new, that the device may see. */
-async function touchedRecords(
-  tx: OfficeDb,
-  entries: readonly JournalEntry[],
-  settled: Map<string, ServerRecord>,
-  siteId: string,
-): Promise<ServerRecord[]> {
-  const keys: RecordKey[] = entries.flatMap((entry) => (entry.body.kind === 'record' ? [{ type: entry.body.recordType, id: entry.body.recordId }] : []));
+/** The records the request's well-formed record entries name, resent or new. */
+function recordKeysOf(entries: readonly PushedEntry[]): RecordKey[] {
+  return entries.flatMap((pushed) =>
+    'entry' in pushed && !pushed.contentProblem && pushed.entry.body.kind === 'record' ? [{ type: pushed.entry.body.recordType, id: pushed.entry.body.recordId }] : [],
+  );
+}
+
+/** The canonical state of every record of `keys` that the device may see. */
+async function touchedRecords(tx: OfficeDb, keys: readonly RecordKey[], settled: Map<string, ServerRecord>, siteId: string): Promise<ServerRecord[]> {
   const missing = keys.filter((key) => !settled.has(recordKey(key.type, key.id)));
   const loaded = await findRecords(tx, missing);
   const byKey = new Map([...loaded, ...settled]);
@@ -330,8 +375,24 @@ async function touchedRecords(
   return touched;
 }
 
-function refusal(entry: JournalEntry, reason: string, message: string): EntryResult {
+function refusal(entry: JournalEnvelope, reason: string, message: string): EntryResult {
   return { seq: entry.body.seq, hash: entry.hash, outcome: 'rejected', acknowledged: false, reason, message };
+}
+
+/** What a device hashed and signed, as text: what no text may hold stays escaped, so it can be stored. */
+function canonicalBody(entry: JournalEnvelope): string | null {
+  try {
+    return canonicalize(entry.body);
+  } catch (error) {
+    if (error instanceof CanonicalEncodingError) return null;
+    throw error;
+  }
+}
+
+/** A presented entry kept as evidence of a fork, as canonical text (see canonicalBody). */
+function presentedEntry(entry: JournalEnvelope): string | null {
+  const body = canonicalBody(entry);
+  return body === null ? null : `{"body":${body},"hash":"${entry.hash}","signature":"${entry.signature}"}`;
 }
 
 function forkFlag(deviceId: string, seq: number, at: number, detail: Record<string, unknown>): NewDeviceFlag {

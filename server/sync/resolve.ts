@@ -66,6 +66,8 @@ export interface WriteResolution {
   /** The record after the write, with its version bumped; null when the write changed nothing. */
   next: ServerRecord | null;
   reviews: ReviewRequest[];
+  /** The write is refused without being a write of the record: kept out of its history and answer. */
+  outsideRecord?: true;
 }
 
 type FieldWriteOp = FieldWrite['op'];
@@ -79,7 +81,9 @@ export function resolveRecordWrite(current: ServerRecord | null, input: RecordWr
     return refused('field-unknown-to-client', `${unknownField.field} did not exist in schema ${input.clientSchemaVersion}; update the app to change it`);
   }
   const outOfScope = scopeProblem(spec, current, input, scope);
-  if (outOfScope) return refused('out-of-scope', outOfScope);
+  // Nothing of a record outside the device's scope is told or touched: not its version, not its
+  // history. The attempt stays in the device's own trail (its journal entry and result).
+  if (outOfScope) return { ...refused('out-of-scope', outOfScope), outsideRecord: true };
 
   const version = (current?.version ?? 0) + 1;
   const stamp = { version, effectiveTime: input.effectiveTime, receivedAt: input.receivedAt, origin: input.origin, author: input.author };
@@ -194,9 +198,7 @@ export function correctionProblem(
 
 function scopeProblem(spec: RecordTypeSpec, current: ServerRecord | null, input: RecordWriteInput, scope: WriteScope): string | null {
   if (scope.deviceSiteId === null) return null;
-  if (current) {
-    return current.audience.includes(scope.deviceSiteId) ? null : `${spec.label} ${input.recordId} is not shared with this device's site`;
-  }
+  if (current) return current.audience.includes(scope.deviceSiteId) ? null : 'out of scope: this record is not shared with this device\'s site';
   const declaredSite = declaredSiteOf(spec, input.ops);
   if (declaredSite !== undefined && declaredSite !== scope.deviceSiteId) {
     return `this device belongs to site ${scope.deviceSiteId} and cannot create a ${spec.label.toLowerCase()} for site ${String(declaredSite)}`;

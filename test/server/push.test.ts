@@ -158,12 +158,16 @@ describe('push', () => {
     expect(mismatch.body.code).toBe('device-mismatch');
   });
 
-  it('flags entries from an implausibly wrong clock and orders them by server receipt; corrects a plausible offset', async () => {
+  it('flags entries from a clock the device measured to be implausibly wrong and orders them by receipt; corrects a plausible offset', async () => {
     const { chain, credential } = await enrolledChain('dev-push-skew');
     const skewed = note(chain);
-    server.clock.ms = skewed.body.deviceTime + 3 * 24 * 60 * 60 * 1000;
-    const answer = await push(credential, chain.deviceId, chain.entries, { sentAt: skewed.body.deviceTime });
-    expect(answer.body.clock).toEqual({ offsetMs: 3 * 24 * 60 * 60 * 1000, flagged: true });
+    const threeDays = 3 * 24 * 60 * 60 * 1000;
+    const sentAt = skewed.body.deviceTime;
+    server.clock.ms = sentAt + threeDays;
+    // The device's last exchange showed the office three days ahead of it.
+    const sample = { sentAt: sentAt - 10, officeReceivedAt: sentAt + threeDays - 9, officeRepliedAt: sentAt + threeDays - 8, answeredAt: sentAt - 7 };
+    const answer = await push(credential, chain.deviceId, chain.entries, { sentAt, clockSample: sample });
+    expect(answer.body.clock).toEqual({ correctionMs: threeDays - 1, flag: 'clock-skew' });
     const stored = await server.database.db.select().from(journalEntries).where(eq(journalEntries.deviceId, chain.deviceId));
     expect(stored.map((row) => [row.skewFlagged, row.effectiveTime])).toEqual([
       [true, server.clock.now()],
@@ -171,17 +175,21 @@ describe('push', () => {
     ]);
     expect((await deviceFlags(chain.deviceId)).map((flag) => flag.kind)).toEqual(['clock-skew']);
 
-    // Five minutes behind is plausible: entry times are corrected by the offset, nothing is flagged.
+    // Five minutes behind, as the device measured on its last exchange, is plausible: entry times
+    // are corrected by it, nothing is flagged.
     const late = note(chain);
-    const sentAt = late.body.deviceTime + 1000;
-    server.clock.ms = sentAt + 5 * 60 * 1000;
-    const corrected = await push(credential, chain.deviceId, [late], { sentAt });
-    expect(corrected.body.clock).toEqual({ offsetMs: 5 * 60 * 1000, flagged: false });
+    const lateSentAt = late.body.deviceTime + 1000;
+    const fiveMinutes = 5 * 60 * 1000;
+    server.clock.ms = lateSentAt + fiveMinutes;
+    const measured = { sentAt: late.body.deviceTime - 20, officeReceivedAt: late.body.deviceTime - 20 + fiveMinutes, officeRepliedAt: late.body.deviceTime - 19 + fiveMinutes, answeredAt: late.body.deviceTime - 19 };
+    const corrected = await push(credential, chain.deviceId, [late], { sentAt: lateSentAt, clockSample: measured });
+    expect(corrected.body.clock).toEqual({ correctionMs: fiveMinutes, flag: null });
+    expect(corrected.body.time).toEqual({ receivedAt: server.clock.now(), repliedAt: server.clock.now() });
     const [row] = await server.database.db
       .select()
       .from(journalEntries)
       .where(and(eq(journalEntries.deviceId, chain.deviceId), eq(journalEntries.seq, late.body.seq)));
-    expect(row).toMatchObject({ skewFlagged: false, effectiveTime: late.body.deviceTime + 5 * 60 * 1000 });
+    expect(row).toMatchObject({ skewFlagged: false, effectiveTime: late.body.deviceTime + fiveMinutes });
   });
 
   it('tells a client below the supported schema window to update, and a client above it that it is not supported', async () => {
@@ -205,7 +213,7 @@ describe('push', () => {
       ['no entries', { schemaVersion: 1, deviceId: chain.deviceId, sentAt: 0, entries: [] }],
       ['sentAt as text', { schemaVersion: 1, deviceId: chain.deviceId, sentAt: 'now', entries: chain.entries }],
       ['an extra key', { schemaVersion: 1, deviceId: chain.deviceId, sentAt: 0, entries: chain.entries, admin: true }],
-      ['an entry without signature', { schemaVersion: 1, deviceId: chain.deviceId, sentAt: 0, entries: [{ ...chain.entries[0], signature: undefined }] }],
+      ['an entry without a sequence number to answer it by', { schemaVersion: 1, deviceId: chain.deviceId, sentAt: 0, entries: [{ hash: chain.entries[0]!.hash }] }],
       ['501 entries', { schemaVersion: 1, deviceId: chain.deviceId, sentAt: 0, entries: Array(501).fill(chain.entries[0]) }],
     ];
     for (const [what, body] of cases) {
@@ -221,6 +229,12 @@ describe('push', () => {
     expect(poisoned.status).toBe(400);
     const truncated = await call(server, 'POST', '/v1/sync/push', { token: credential, rawBody: '{"schemaVersion":1,"entries":[' });
     expect(truncated.status).toBe(400);
+    // An entry that names its place in the chain is answered on its own, and the request stands.
+    const unsigned = await push(credential, chain.deviceId, [{ ...chain.entries[0], signature: undefined }]);
+    expect(unsigned.status).toBe(200);
+    expect(unsigned.body.results).toEqual([
+      expect.objectContaining({ seq: 1, outcome: 'rejected', acknowledged: false, reason: 'malformed', message: expect.stringMatching(/^entry does not match the journal format: signature/) }),
+    ]);
     expect(await countRows(server.database)).toEqual(rowsBefore);
   });
 });

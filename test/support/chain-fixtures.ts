@@ -33,6 +33,8 @@ export function seedFrom(label: string): Uint8Array {
 export interface AppendOptions {
   session?: SigningSession;
   signer?: Signer;
+  /** The device clock reading the entry claims, instead of the chain's own clock (a skewed or forged clock). */
+  deviceTime?: number;
 }
 
 type RecordDraft = Partial<Pick<RecordEntryBody, 'recordType' | 'recordId' | 'action' | 'baseVersion' | 'ops'>>;
@@ -96,7 +98,8 @@ export class TestChain {
   /** Signs the next entry (with the session's key unless another signer is named) and appends it. */
   append(draft: EntryDraft, options: AppendOptions = {}): JournalEntry {
     const session = options.session ?? this.#requireSession();
-    const entry = signEntry(this.nextBody(draft, session), options.signer ?? session.signer);
+    const body = this.nextBody(draft, session);
+    const entry = signEntry(options.deviceTime === undefined ? body : { ...body, deviceTime: options.deviceTime }, options.signer ?? session.signer);
     this.entries.push(entry);
     return entry;
   }

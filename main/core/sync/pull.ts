@@ -1,10 +1,11 @@
 import type { DeviceDb, Sqlite } from '../../../db/open.js';
-import { removeOperator, replaceOperator, writeSyncValue } from '../../../db/queries/sync.js';
+import { removeOperator, writeSyncValue } from '../../../db/queries/sync.js';
 import { type Change, DEFAULT_PULL_LIMIT, pullResponseSchema } from '../../../protocol/wire.js';
 import type { Clock } from '../ports.js';
+import { storeOfficeOperator } from '../sessions.js';
 import { callOffice, deviceHeaders } from './api.js';
 import { settleRecord } from './settle.js';
-import { readPullCursor, type StoredEnrollment } from './state.js';
+import { readPullCursor, recordClockSample, type StoredEnrollment } from './state.js';
 import type { SyncTransport } from './transport.js';
 
 export interface PullDeps {
@@ -14,6 +15,7 @@ export interface PullDeps {
   transport: SyncTransport;
   enrollment: StoredEnrollment;
   schemaVersion: number;
+  pinPepper: Uint8Array;
   /**
    * Told, once the page is stored, of each operator the office deactivated: the device signs them
    * out if they are signed in (their removal alone would leave an open session signing).
@@ -34,8 +36,9 @@ export interface PullPageReport {
  * as the changes, so a crash in between fetches the page again rather than skipping it.
  */
 export async function pullPage(deps: PullDeps, limit = DEFAULT_PULL_LIMIT): Promise<PullPageReport> {
-  const { db, sqlite, clock, transport, enrollment, schemaVersion } = deps;
+  const { db, sqlite, clock, transport, enrollment, schemaVersion, pinPepper } = deps;
   const cursor = readPullCursor(db);
+  const sentAt = clock.now();
   const response = await callOffice(
     transport,
     '/v1/sync/pull',
@@ -43,13 +46,16 @@ export async function pullPage(deps: PullDeps, limit = DEFAULT_PULL_LIMIT): Prom
     pullResponseSchema,
     deviceHeaders(enrollment.credential, schemaVersion),
   );
+  const answeredAt = clock.now();
   const applied = sqlite.transaction(() => {
     const report: PullPageReport = { records: 0, operators: 0, hasMore: response.hasMore };
-    const now = clock.now();
+    const now = answeredAt;
+    recordClockSample(db, sentAt, response.time, answeredAt);
     for (const change of response.changes) {
-      applyChange(db, change, now);
+      applyChange(db, change, now, pinPepper);
       report[change.kind === 'record' ? 'records' : 'operators']++;
     }
+    writeSyncValue(db, 'site.pinMinLength', response.site.pinMinLength);
     writeSyncValue(db, 'pull.cursor', response.cursor);
     return report;
   })();
@@ -59,12 +65,12 @@ export async function pullPage(deps: PullDeps, limit = DEFAULT_PULL_LIMIT): Prom
   return applied;
 }
 
-function applyChange(db: DeviceDb, change: Change, now: number): void {
+function applyChange(db: DeviceDb, change: Change, now: number, pinPepper: Uint8Array): void {
   if (change.kind === 'record') {
     settleRecord(db, change.record.type, change.record.id, change.record, now);
     return;
   }
   const { operatorId, badgeId, displayName, role, pinVerifier, active } = change.operator;
-  if (active) replaceOperator(db, { operatorId, badgeId, displayName, role, pinVerifier });
+  if (active) storeOfficeOperator(db, { operatorId, badgeId, displayName, role, pinVerifier }, pinPepper);
   else removeOperator(db, operatorId);
 }

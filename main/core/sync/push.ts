@@ -26,7 +26,7 @@ import type { Clock } from '../ports.js';
 import { callOffice, deviceHeaders } from './api.js';
 import { SyncError } from './errors.js';
 import { settleRecord } from './settle.js';
-import { readAnchor, type StoredEnrollment } from './state.js';
+import { readAnchor, readClockSample, recordClockSample, type StoredEnrollment } from './state.js';
 import type { SyncTransport } from './transport.js';
 
 export interface PushDeps {
@@ -79,10 +79,15 @@ export async function pushBatch(deps: PushDeps, maxEntries?: number): Promise<Pu
   const { db, sqlite, deviceId, clock, transport, enrollment, schemaVersion } = deps;
   const entries = nextBatch(db, maxEntries);
   if (entries.length === 0) return null;
-  const request = { schemaVersion, deviceId, sentAt: clock.now(), entries };
+  const sentAt = clock.now();
+  const request = { schemaVersion, deviceId, sentAt, clockSample: readClockSample(db), entries };
   const response = await callOffice(transport, '/v1/sync/push', request, pushResponseSchema, deviceHeaders(enrollment.credential, schemaVersion));
+  const answeredAt = clock.now();
   checkAnswer(db, entries, response, enrollment);
-  return sqlite.transaction(() => applyAnswer(db, entries, response, clock.now()))();
+  return sqlite.transaction(() => {
+    recordClockSample(db, sentAt, response.time, answeredAt);
+    return applyAnswer(db, entries, response, answeredAt);
+  })();
 }
 
 function checkAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: PushResponse, enrollment: StoredEnrollment): void {

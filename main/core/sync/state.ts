@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { DeviceDb } from '../../../db/open.js';
-import { readSyncValue } from '../../../db/queries/sync.js';
+import { readSyncValue, writeSyncValue } from '../../../db/queries/sync.js';
 import { hex32, identifier } from '../../../protocol/journal.js';
+import { type ClockSample, type OfficeStamps, clockSampleSchema, preferSample } from '../../../protocol/time.js';
 import { type AnchorReceipt, anchorReceiptSchema, deviceKindSchema } from '../../../protocol/wire.js';
 import { SyncError } from './errors.js';
 
@@ -48,4 +49,22 @@ export function readAnchor(db: DeviceDb): AnchorReceipt | null {
 
 export function readLastSuccessAt(db: DeviceDb): number | null {
   return z.number().int().safeParse(readSyncValue(db, 'sync.lastSuccessAt')).data ?? null;
+}
+
+/** The exchange with the office that best bounds this device's clock offset, sent with each push. */
+export function readClockSample(db: DeviceDb): ClockSample | null {
+  return clockSampleSchema.safeParse(readSyncValue(db, 'clock.sample')).data ?? null;
+}
+
+/**
+ * Keeps a fresh sample when it bounds the offset more tightly than the kept one, or the kept one
+ * is older than this: device clocks drift by seconds a day, so a tight sample stays good for a while.
+ */
+const CLOCK_SAMPLE_MAX_AGE_MS = 10 * 60 * 1000;
+
+export function recordClockSample(db: DeviceDb, sentAt: number, office: OfficeStamps, answeredAt: number): void {
+  const fresh = clockSampleSchema.safeParse({ sentAt, officeReceivedAt: office.receivedAt, officeRepliedAt: office.repliedAt, answeredAt });
+  // A device clock stepped back during the request makes no causal sample; the next one will.
+  if (!fresh.success) return;
+  writeSyncValue(db, 'clock.sample', preferSample(readClockSample(db), fresh.data, CLOCK_SAMPLE_MAX_AGE_MS));
 }

@@ -30,11 +30,13 @@ export interface ChainPosition {
   seq: number;
   head: string;
   session: StoredSession | null;
+  /** Effective time of the last entry whose time was trusted (protocol/time.ts). */
+  anchoredTime: number | null;
 }
 
 export async function saveDeviceChain(db: OfficeDb, deviceId: string, chain: ChainPosition, seenAt: number): Promise<void> {
   await db
     .update(devices)
-    .set({ chainSeq: chain.seq, chainHead: chain.head, chainSession: chain.session, lastSeenAt: seenAt })
+    .set({ chainSeq: chain.seq, chainHead: chain.head, chainSession: chain.session, anchoredTime: chain.anchoredTime, lastSeenAt: seenAt })
     .where(eq(devices.id, deviceId));
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { DeviceCore } from '../../../main/core/device-core.js';
 import { MemoryKeyStore } from '../../../main/core/keystore-dev.js';
+import type { Clock } from '../../../main/core/ports.js';
 import type { SyncClient, SyncClientOptions } from '../../../main/core/sync/client.js';
 import { FetchTransport, type SyncTransport } from '../../../main/core/sync/transport.js';
 import { type CanonicalRecord, type DeviceKind, type OfficeWriteResponse, canonicalRecordSchema, officeWriteResponseSchema } from '../../../protocol/wire.js';
@@ -25,9 +26,23 @@ export interface AddDeviceOptions {
   siteId?: string;
   /** Wraps the HTTP transport (to lose, delay or rewrite messages). */
   transport?: (http: SyncTransport) => SyncTransport;
-  client?: Omit<SyncClientOptions, 'database' | 'deviceId' | 'clock' | 'transport'>;
+  client?: Omit<SyncClientOptions, 'database' | 'deviceId' | 'clock' | 'transport' | 'pinPepper'>;
   /** Pull once after enrolling, so the site's operators can sign in (default true). */
   pull?: boolean;
+  /** The device clock reads this far ahead of the world's (negative: behind). */
+  clockOffsetMs?: number;
+}
+
+/** A device clock set wrong by a fixed amount. */
+class OffsetClock implements Clock {
+  constructor(
+    private readonly base: Clock,
+    private readonly offsetMs: number,
+  ) {}
+
+  now(): number {
+    return this.base.now() + this.offsetMs;
+  }
 }
 
 export class SyncWorld {
@@ -53,16 +68,17 @@ export class SyncWorld {
   }
 
   /** A new device core, not enrolled: no operator can sign in on it yet. */
-  openDevice(name: string): Omit<FieldDevice, 'transport' | 'client'> {
+  openDevice(name: string, clockOffsetMs = 0): Omit<FieldDevice, 'transport' | 'client'> {
     const random = new SeededRandomness(`device:${name}`);
     const path = join(tempDir(`waypost-sync-${name}-`), 'device.db');
-    const core = DeviceCore.open({ path, keyStore: new MemoryKeyStore(random), clock: this.clock, random });
+    const clock = clockOffsetMs === 0 ? this.clock : new OffsetClock(this.clock, clockOffsetMs);
+    const core = DeviceCore.open({ path, keyStore: new MemoryKeyStore(random), clock, random });
     return { name, core, random, path };
   }
 
   async addDevice(name: string, options: AddDeviceOptions = {}): Promise<FieldDevice> {
     const kind = options.kind ?? (name.startsWith('kiosk') ? 'kiosk' : 'cab');
-    const opened = this.openDevice(name);
+    const opened = this.openDevice(name, options.clockOffsetMs);
     const transport = options.transport ? options.transport(this.http()) : this.http();
     const token = await issueEnrollmentToken(this.server, options.siteId ?? NORTH, kind);
     await opened.core.enroll({ transport, token, kind, label: name });

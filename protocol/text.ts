@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * What any string in Waypost may hold, decided once for device, office and auditor: Unicode text
+ * without NUL characters and without unpaired surrogates. Postgres cannot store NUL in text or
+ * jsonb, and an unpaired surrogate is not text at all (it has no UTF-8 encoding), so either would
+ * reach the office only to be refused there; pasted text carries both more often than one thinks.
+ */
+export function textProblem(value: string): string | null {
+  if (value.includes('\u0000')) return 'contains a NUL character (U+0000)';
+  if (!value.isWellFormed()) return 'contains broken Unicode (an unpaired surrogate)';
+  return null;
+}
+
+export const TEXT_RULE = 'text may not contain NUL characters or broken Unicode (unpaired surrogates)';
+
+/** `value` with what breaks the text rule replaced by U+FFFD: for echoing untrusted input in a message. */
+export function printable(value: string): string {
+  return value.toWellFormed().replaceAll('\u0000', '\ufffd');
+}
+
+/** A string schema that holds the text rule; chain `.min`, `.max`, `.trim` as with `z.string()`. */
+export function text() {
+  return z.string().refine((value) => textProblem(value) === null, { message: TEXT_RULE, abort: true });
+}
+
+/**
+ * The first string (value or object key) inside a parsed JSON value that breaks the text rule, with
+ * its path; null when there is none. For whole request bodies, before any schema sees them.
+ */
+export function findUnsafeText(value: unknown, path: (string | number)[] = [], depth = 0): { path: string; problem: string } | null {
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    return problem ? { path: describe(path), problem } : null;
+  }
+  // Bodies are size-limited and parsed JSON; the depth bound only keeps a deep one off the stack.
+  if (typeof value !== 'object' || value === null || depth > 64) return null;
+  for (const [key, inner] of Array.isArray(value) ? value.entries() : Object.entries(value)) {
+    const keyProblem = typeof key === 'string' ? textProblem(key) : null;
+    if (keyProblem) return { path: describe([...path, printable(String(key))]), problem: `is a key that ${keyProblem}` };
+    const found = findUnsafeText(inner, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+function describe(path: readonly (string | number)[]): string {
+  return path.length === 0 ? '(root)' : path.map(String).join('.');
+}
