@@ -192,6 +192,48 @@ describe('push', () => {
     expect(row).toMatchObject({ skewFlagged: false, effectiveTime: late.body.deviceTime + fiveMinutes });
   });
 
+  it('orders an entry dated ten years ahead by its receipt, flagged, so it cannot beat a later concurrent edit; and one dated before its own anchored chain', async () => {
+    const order = await call(server, 'POST', '/v1/office/work-orders', { token: dispatcherToken, body: { siteId: 'site-north', title: 'Forged clock race', statusNote: 'new' } });
+    const { chain: forger, credential: forgerCredential } = await enrolledChain('dev-push-forger');
+    const { chain: honest, credential: honestCredential } = await enrolledChain('dev-push-honest');
+    const tenYears = 10 * 365 * 24 * 60 * 60 * 1000;
+    const edit = (value: string) => ({ recordType: 'workOrder', recordId: order.body.record.id, action: 'update' as const, baseVersion: 1, ops: [{ op: 'set' as const, field: 'statusNote', value }] });
+    server.clock.ms = Math.max(server.clock.ms, forger.entries.at(-1)!.body.deviceTime, honest.entries.at(-1)!.body.deviceTime) + 60_000;
+
+    const forged = forger.record(edit('forged: ten years ahead'), { deviceTime: server.clock.now() + tenYears });
+    const answer = await push(forgerCredential, forger.deviceId, forger.entries);
+    expect(answer.body.results.at(-1)).toMatchObject({ seq: forged.body.seq, outcome: 'accepted', acknowledged: true });
+    expect(answer.body.clock).toEqual({ correctionMs: 0, flag: null });
+    const [stored] = await server.database.db
+      .select()
+      .from(journalEntries)
+      .where(and(eq(journalEntries.deviceId, forger.deviceId), eq(journalEntries.seq, forged.body.seq)));
+    expect(stored).toMatchObject({ skewFlagged: true, effectiveTime: server.clock.now() });
+    expect(await deviceFlags(forger.deviceId)).toEqual([
+      expect.objectContaining({ kind: 'entry-time', seq: forged.body.seq, detail: expect.objectContaining({ entries: [{ seq: forged.body.seq, reason: 'time-in-future' }] }) }),
+    ]);
+
+    // A concurrent edit made a minute later, by an honest clock, is the last one and stays.
+    server.clock.advance(60_000);
+    honest.record(edit('honest: made last'), { deviceTime: server.clock.now() });
+    await push(honestCredential, honest.deviceId, honest.entries);
+    const kept = await call(server, 'GET', `/v1/office/records/workOrder/${order.body.record.id}`, { token: dispatcherToken });
+    expect(kept.body.fields.statusNote).toBe('honest: made last');
+
+    // An entry dated an hour before what the honest device's chain already anchored is backdated.
+    server.clock.advance(60_000);
+    const backdated = honest.record({ recordId: 'note-backdated' }, { deviceTime: server.clock.now() - 60 * 60 * 1000 });
+    await push(honestCredential, honest.deviceId, [backdated]);
+    const [late] = await server.database.db
+      .select()
+      .from(journalEntries)
+      .where(and(eq(journalEntries.deviceId, honest.deviceId), eq(journalEntries.seq, backdated.body.seq)));
+    expect(late).toMatchObject({ skewFlagged: true, effectiveTime: server.clock.now() });
+    expect((await deviceFlags(honest.deviceId)).map((flag) => [flag.kind, (flag as { detail?: { entries?: unknown } }).detail?.entries])).toEqual([
+      ['entry-time', [{ seq: backdated.body.seq, reason: 'time-before-anchor' }]],
+    ]);
+  });
+
   it('tells a client below the supported schema window to update, and a client above it that it is not supported', async () => {
     const { chain, credential } = await enrolledChain('dev-push-old');
     const rowsBefore = await countRows(server.database);
