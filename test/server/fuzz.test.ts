@@ -12,6 +12,7 @@ import {
   UPLOAD_OFFSET_HEADER,
   type PushResponse,
 } from '../../protocol/wire.js';
+import { VALID_CREATES } from '../support/actions.js';
 import { TestChain } from '../support/chain-fixtures.js';
 import { SeededRandomness } from '../support/device.js';
 import { smallOrderSigner } from '../support/weak-keys.js';
@@ -175,6 +176,11 @@ const hostileJson: fc.Arbitrary<Json> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
 );
 
+/** Text that breaks the text rule (protocol/text.ts): NUL and unpaired surrogates, alone or inside text. */
+const unsafeText: fc.Arbitrary<string> = fc
+  .tuple(fc.constantFrom('\u0000', '\ud800', '\udbff', '\udc00', '\udfff', 'a\u0000b', '\udc00\ud800', 'ok \ud83d'), fc.string({ maxLength: 8 }))
+  .map(([bad, around]) => `${around}${bad}${around}`);
+
 /** A value certainly of another JSON type than `value` (and not null, which some fields allow). */
 function otherType(value: Json): fc.Arbitrary<Json> {
   const pools: Record<string, Json[]> = {
@@ -214,6 +220,7 @@ function brokenJson(base: Json): fc.Arbitrary<{ kind: string; text: string }> {
   const arrays = paths.filter((leaf) => Array.isArray(leaf.value) && leaf.value.length > 0);
   const numbers = paths.filter((leaf) => typeof leaf.value === 'number');
   const braces = [...text.matchAll(/\{/g)].map((match) => match.index!);
+  const strings = paths.filter((leaf) => typeof leaf.value === 'string');
   const kinds: fc.Arbitrary<{ kind: string; text: string }>[] = [
     fc.nat(text.length - 1).map((cut) => ({ kind: 'truncated', text: text.slice(0, cut) })),
     fc
@@ -230,6 +237,14 @@ function brokenJson(base: Json): fc.Arbitrary<{ kind: string; text: string }> {
         const marker = '"\u0000number\u0000"';
         return { kind: `raw-number ${raw}`, text: JSON.stringify(replaced(base, leaf.path, '\u0000number\u0000')).replace(marker, raw) };
       }),
+    );
+  }
+  if (strings.length > 0) {
+    kinds.push(
+      fc.tuple(fc.constantFrom(...strings), unsafeText).map(([leaf, hostile]) => ({
+        kind: `unsafe-text ${leaf.path.join('.')}`,
+        text: JSON.stringify(replaced(base, leaf.path, `${String(leaf.value)}${hostile}`)),
+      })),
     );
   }
   if (arrays.length > 0) {
@@ -440,6 +455,116 @@ function garbageRequests(): fc.Arbitrary<FuzzRequest> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Entries that chain but carry what the office must refuse or distrust: text no string may hold in
+// any text field of any record type, and device times or clock samples that lie.
+// ---------------------------------------------------------------------------------------------
+
+const HOUR = 60 * 60 * 1000;
+const TEN_YEARS = 10 * 365 * 24 * HOUR;
+const TOLERANCE_MS = 2_000;
+
+/** Every path to a string in a create of every record type: the fields text can reach. */
+const TEXT_LEAVES = Object.entries(VALID_CREATES).flatMap(([recordType, ops]) =>
+  ops.flatMap((op, index) => leaves(op as unknown as Json, [index]).filter((leaf) => typeof leaf.value === 'string' && leaf.path.at(-1) !== 'op' && leaf.path.at(-1) !== 'field').map((leaf) => ({ recordType, ops: ops as unknown as Json, path: leaf.path }))),
+);
+
+interface HostileEntry {
+  label: string;
+  draft: { recordType: string; recordId: string; ops: Json };
+  deviceTime?: number;
+  sentAtShift: number;
+  sample: Json | undefined;
+  hostileText: boolean;
+}
+
+function hostileEntries(): fc.Arbitrary<HostileEntry> {
+  type Chosen = { label: string; recordType: string; ops: Json; hostileText: true } | { label: string; entryShift: number; sentAtShift: number };
+  const textCase: fc.Arbitrary<Chosen> = fc.tuple(fc.constantFrom(...TEXT_LEAVES), unsafeText, fc.boolean()).map(([leaf, hostile, asKey]) => {
+    const [opIndex, ...inner] = leaf.path as [number, ...(string | number)[]];
+    const ops = leaf.ops as Json[];
+    const original = leaf.path.reduce<Json>((value, step) => (value as Record<string, Json>)[step]!, leaf.ops);
+    // Inside a structured value the hostile text may also be a key.
+    const changed = asKey && inner.length > 1 ? replaced(ops, [opIndex, ...inner.slice(0, -1)], { [hostile]: original }) : replaced(ops, leaf.path, `${String(original)}${hostile}`);
+    return { label: `text ${leaf.recordType} ${leaf.path.join('.')}${asKey ? ' as key' : ''}`, recordType: leaf.recordType, ops: changed, hostileText: true as const };
+  });
+  const timeCase: fc.Arbitrary<Chosen> = fc
+    .tuple(fc.constantFrom(TEN_YEARS, HOUR, 5_000, -5_000, -HOUR, -TEN_YEARS, -Infinity, Infinity), fc.constantFrom(0, HOUR, -HOUR, 5 * 24 * HOUR))
+    .map(([entryShift, sentAtShift]) => ({ label: `time ${entryShift} sent ${sentAtShift}`, entryShift, sentAtShift }));
+  const sample = fc.option(
+    fc.record({ sentAt: fc.nat(), officeReceivedAt: fc.nat(), officeRepliedAt: fc.nat(), answeredAt: fc.nat() }).map((raw) => raw as unknown as Json),
+    { nil: undefined },
+  );
+  return fc.tuple(fc.oneof(textCase, timeCase), sample, fc.nat()).map(([chosen, lyingSample, salt]): HostileEntry => {
+    const recordId = `fuzz-chained-${Math.abs(hashOf(JSON.stringify(chosen)))}-${salt}`;
+    if ('hostileText' in chosen) {
+      return { label: chosen.label, draft: { recordType: chosen.recordType, recordId, ops: chosen.ops }, sentAtShift: 0, sample: lyingSample, hostileText: true };
+    }
+    const now = server.clock.now();
+    const deviceTime = Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, now + chosen.entryShift));
+    return { label: chosen.label, draft: { recordType: 'note', recordId, ops: NOTE_OPS }, deviceTime, sentAtShift: chosen.sentAtShift, sample: lyingSample, hostileText: false };
+  });
+}
+
+const NOTE_OPS: Json = [
+  { op: 'set', field: 'subjectType', value: 'workOrder' },
+  { op: 'set', field: 'subjectId', value: 'wo-1' },
+  { op: 'set', field: 'body', value: 'chained by the fuzz test' },
+];
+
+function hashOf(text: string): number {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (hash * 31 + text.charCodeAt(i)) | 0;
+  return hash;
+}
+
+describe('entries that chain but carry what no one may trust', () => {
+  it('answers every one on its own: acknowledged, hostile text refused with nothing written to a record, lying times kept between the anchored chain and the receipt', async () => {
+    const device = await enrolledDevice(server, 'dev-fuzz-chained');
+    await device.push();
+    const runs = Math.max(200, Math.floor(RUNS / 20));
+    let anchoredTime: number | null = null;
+    await fc.assert(
+      fc.asyncProperty(hostileEntries(), async (hostile) => {
+        server.clock.advance(1_000);
+        const entry = device.chain.record(hostile.draft as Parameters<TestChain['record']>[0], hostile.deviceTime === undefined ? {} : { deviceTime: hostile.deviceTime });
+        const receivedAt = server.clock.now();
+        const body = { ...pushBody(device, [entry]), sentAt: Math.max(0, receivedAt - hostile.sentAtShift), ...(hostile.sample ? { clockSample: hostile.sample } : {}) };
+        const response = await server.app.inject({ method: 'POST', url: '/v1/sync/push', headers: { ...deviceHeaders(device.credential), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+        const what = `${hostile.label} → ${response.statusCode} ${response.body.slice(0, 300)}`;
+        // A lying clock sample that is not even causal is refused with the request (nothing is chained).
+        if (response.statusCode === 400) {
+          expect(response.json().message, what).toMatch(/clockSample/);
+          device.chain.entries.pop();
+          return;
+        }
+        expect(response.statusCode, what).toBe(200);
+        const answer = response.json() as PushResponse;
+        const [result] = answer.results;
+        expect(result, what).toMatchObject({ seq: entry.body.seq, acknowledged: true });
+        expect(answer.receipt.seq, what).toBe(entry.body.seq);
+        expect(result!.message ?? '', what).not.toMatch(/[\u0000\ud800-\udfff]/);
+        const stored = (await server.database.db.execute(
+          sql`SELECT effective_time, skew_flagged FROM journal_entries WHERE device_id = ${device.chain.deviceId} AND seq = ${entry.body.seq}`,
+        )) as unknown as { rows: { effective_time: string; skew_flagged: boolean }[] };
+        const row = stored.rows[0]!;
+        const effectiveTime = Number(row.effective_time);
+        expect(effectiveTime, what).toBeLessThanOrEqual(receivedAt + TOLERANCE_MS);
+        if (anchoredTime !== null) expect(effectiveTime, what).toBeGreaterThanOrEqual(anchoredTime - TOLERANCE_MS);
+        if (!row.skew_flagged) anchoredTime = Math.max(anchoredTime ?? effectiveTime, effectiveTime);
+        if (hostile.hostileText) {
+          expect(result, what).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/^invalid-(text|content)$/) });
+          const written = (await server.database.db.execute(sql`SELECT count(*)::int AS n FROM record_writes WHERE record_id = ${hostile.draft.recordId}`)) as unknown as { rows: { n: number }[] };
+          expect(written.rows[0]!.n, what).toBe(0);
+        }
+      }),
+      { numRuns: runs, endOnFailure: true },
+    );
+    // After all of it the device still syncs: an honest entry goes through.
+    server.clock.advance(1_000);
+    device.chain.record({ recordId: 'fuzz-chained-honest' }, { deviceTime: server.clock.now() });
+    expect((await device.push()).results.at(-1)).toMatchObject({ outcome: 'accepted', acknowledged: true });
+  }, 170_000);
+});
 
 describe('hostile input', () => {
   it(`answers ${RUNS} malformed or hostile requests with 4xx (or an unchanged replay), never a 5xx, writing nothing`, async () => {
