@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { type DatabaseTimeouts, databaseTimeouts } from './db/connect.js';
 
 /**
  * Service configuration from the environment. Every variable is checked at start and all problems
@@ -33,12 +34,20 @@ const envSchema = z.object({
   WAYPOST_MAX_CLOCK_SKEW_MS: integerFrom(1000, 30 * 24 * HOUR).default(24 * HOUR),
   WAYPOST_SHUTDOWN_TIMEOUT_MS: integerFrom(100, 5 * 60 * 1000).default(10_000),
   WAYPOST_DB_POOL_SIZE: integerFrom(1, 200).default(10),
+  // Database timeouts: unset ones take the defaults of db/connect.ts (databaseTimeouts).
+  WAYPOST_DB_CONNECT_TIMEOUT_MS: integerFrom(100, 5 * 60 * 1000).optional(),
+  WAYPOST_DB_STATEMENT_TIMEOUT_MS: integerFrom(100, HOUR).optional(),
+  WAYPOST_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: integerFrom(100, HOUR).optional(),
+  WAYPOST_DB_QUERY_TIMEOUT_MS: integerFrom(100, HOUR).optional(),
+  WAYPOST_READY_TIMEOUT_MS: integerFrom(100, 60 * 1000).default(1000),
 });
 
 export interface ServiceConfig {
   host: string;
   port: number;
-  database: { url?: string; dataDir?: string; schema: string; poolSize: number };
+  database: { url?: string; dataDir?: string; schema: string; poolSize: number; timeouts: DatabaseTimeouts };
+  /** How long /ready waits for the database before it answers not ready. */
+  readyTimeoutMs: number;
   adminToken?: string;
   serverKey: { seedHex?: string; file?: string };
   logLevel: z.infer<typeof envSchema>['WAYPOST_LOG_LEVEL'];
@@ -73,11 +82,27 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
   if (e.DATABASE_URL && !e.WAYPOST_SERVER_KEY && !e.WAYPOST_SERVER_KEY_FILE) {
     problems.push('WAYPOST_SERVER_KEY or WAYPOST_SERVER_KEY_FILE is required with DATABASE_URL (receipts must stay verifiable across restarts)');
   }
+  const timeouts = databaseTimeouts({
+    connectMs: e.WAYPOST_DB_CONNECT_TIMEOUT_MS,
+    statementMs: e.WAYPOST_DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionMs: e.WAYPOST_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    queryMs: e.WAYPOST_DB_QUERY_TIMEOUT_MS,
+  });
+  if (timeouts.queryMs <= timeouts.statementMs) {
+    problems.push('WAYPOST_DB_QUERY_TIMEOUT_MS must be longer than WAYPOST_DB_STATEMENT_TIMEOUT_MS (the database cancels a slow statement itself first)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host: e.WAYPOST_HOST,
     port: e.WAYPOST_PORT,
-    database: { url: e.DATABASE_URL, dataDir: e.WAYPOST_DATA_DIR, schema: e.WAYPOST_DB_SCHEMA, poolSize: e.WAYPOST_DB_POOL_SIZE },
+    database: {
+      url: e.DATABASE_URL,
+      dataDir: e.WAYPOST_DATA_DIR,
+      schema: e.WAYPOST_DB_SCHEMA,
+      poolSize: e.WAYPOST_DB_POOL_SIZE,
+      timeouts,
+    },
+    readyTimeoutMs: e.WAYPOST_READY_TIMEOUT_MS,
     adminToken: e.WAYPOST_ADMIN_TOKEN,
     serverKey: { seedHex: e.WAYPOST_SERVER_KEY, file: e.WAYPOST_SERVER_KEY_FILE },
     logLevel: e.WAYPOST_LOG_LEVEL,

@@ -20,3 +20,12 @@ export class ApiFailure extends Error {
 export const notFound = (what: string) => new ApiFailure(404, 'not-found', `${what} not found`);
 export const forbidden = (message: string) => new ApiFailure(403, 'forbidden', message);
 export const conflict = (message: string) => new ApiFailure(409, 'conflict', message);
+
+/** How long a client is told to wait (Retry-After) before asking again when the office cannot serve. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The office cannot serve the request for now (its database is away); the same request may
+ * succeed later. Answered 503 with Retry-After.
+ */
+export const unavailable = (message: string, extra: Record<string, unknown> = {}) => new ApiFailure(503, 'unavailable', message, extra);

@@ -9,6 +9,7 @@ import { buildServer, closeServer } from './app.js';
 import { hashSecret, newSecret } from './auth.js';
 import { ConfigError, type ServiceConfig, loadConfig } from './config.js';
 import { type OfficeDatabase, openDatabase } from './db/connect.js';
+import { isDatabaseUnavailable } from './db/errors.js';
 import { hasActiveAdmin, upsertBootstrapAdmin } from './db/queries/identity.js';
 
 /**
@@ -23,6 +24,8 @@ export async function startService(env: Record<string, string | undefined>): Pro
     logger.warn('embedded database in memory: nothing is kept after exit (set WAYPOST_DATA_DIR or DATABASE_URL)');
   }
   const { dataDir } = config.database;
+  // Said before the first wait on the database, so a start that stalls there shows where.
+  logger.info({ database: config.database.url ? 'postgres' : 'pglite', timeouts: config.database.timeouts }, 'opening the database');
   const database = await openDatabase({ ...config.database, dataDir: dataDir ? join(dataDir, 'pglite') : undefined });
   try {
     await database.migrate();
@@ -34,7 +37,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
       random: systemRandomness,
       serverSigner,
       logger,
-      config: { maxClockSkewMs: config.maxClockSkewMs, attachmentsDir: config.attachmentsDir },
+      config: { maxClockSkewMs: config.maxClockSkewMs, attachmentsDir: config.attachmentsDir, readyTimeoutMs: config.readyTimeoutMs },
     });
     const url = await app.listen({ host: config.host, port: config.port });
     logger.info({ url, database: database.backend, schema: database.schema, serverPublicKey: bytesToHex(serverSigner.publicKey) }, 'office service ready');
@@ -108,7 +111,9 @@ async function main(): Promise<void> {
       process.stderr.write(`waypost office service: ${error.message}\n`);
       process.exit(2);
     }
-    process.stderr.write(`waypost office service failed to start: ${(error as Error).stack ?? String(error)}\n`);
+    // The database's absence is said in one line; anything else is a bug, shown with its stack.
+    const detail = isDatabaseUnavailable(error) ? (error as Error).message : ((error as Error).stack ?? String(error));
+    process.stderr.write(`waypost office service failed to start: ${detail}\n`);
     process.exit(1);
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -41,31 +41,60 @@ export interface OpenDatabaseOptions {
   schema?: string;
   /** Largest number of pooled connections (node-postgres). */
   poolSize?: number;
+  /** Bounds on every wait on a database server (node-postgres); defaults in `databaseTimeouts`. */
+  timeouts?: Partial<DatabaseTimeouts>;
+}
+
+/**
+ * Every wait on a database server is bounded, so a database that is down, partitioned away or
+ * accepting connections without answering makes requests fail (503) instead of hang.
+ */
+export interface DatabaseTimeouts {
+  /** Opening a connection, and waiting for a pooled one to come free. */
+  connectMs: number;
+  /** The server cancels a statement running longer (statement_timeout), lock waits included. */
+  statementMs: number;
+  /** The server ends a session left idle inside a transaction this long, releasing its locks. */
+  idleInTransactionMs: number;
+  /**
+   * How long this side waits for any answer (query_timeout): longer than `statementMs`, so a slow
+   * statement is cancelled by the server first and only a silent server or network trips it.
+   */
+  queryMs: number;
+}
+
+/** The bounds in `partial`, the defaults for the rest; the answer wait defaults to the statement timeout plus 5 s. */
+export function databaseTimeouts(partial: Partial<DatabaseTimeouts> = {}): DatabaseTimeouts {
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined));
+  const { connectMs = 5_000, statementMs = 15_000, idleInTransactionMs = 30_000, queryMs = statementMs + 5_000 } = defined;
+  return { connectMs, statementMs, idleInTransactionMs, queryMs };
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-const MIGRATION_LOCK = 7_240_615_001;
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<OfficeDatabase> {
   const schemaName = options.schema ?? 'public';
   if (!SCHEMA_NAME.test(schemaName)) throw new Error(`database schema name "${schemaName}" must be lowercase letters, digits and _`);
-  return options.url ? openPostgres(options.url, schemaName, options.poolSize ?? 10) : openPglite(options.dataDir, schemaName);
+  if (!options.url) return openPglite(options.dataDir, schemaName);
+  return openPostgres(options.url, schemaName, options.poolSize ?? 10, databaseTimeouts(options.timeouts));
 }
 
-async function openPostgres(url: string, schemaName: string, poolSize: number): Promise<OfficeDatabase> {
-  const bootstrap = new pg.Client({ connectionString: url });
-  await bootstrap.connect();
-  try {
-    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"`);
-  } finally {
-    await bootstrap.end();
-  }
-  const clientConfig = { connectionString: url, options: `-c search_path=${schemaName}` };
-  const pool = new pg.Pool({ ...clientConfig, max: poolSize });
+async function openPostgres(url: string, schemaName: string, poolSize: number, timeouts: DatabaseTimeouts): Promise<OfficeDatabase> {
+  const bounded: pg.ClientConfig = {
+    connectionString: url,
+    connectionTimeoutMillis: timeouts.connectMs,
+    statement_timeout: timeouts.statementMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+    query_timeout: timeouts.queryMs,
+    keepAlive: true,
+  };
+  await createSchema(bounded, schemaName);
+  const clientConfig = { ...bounded, options: `-c search_path=${schemaName}` };
+  const pool = new pg.Pool({ ...clientConfig, max: poolSize, Client: GuardedClient });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = drizzlePg(pool, { schema }) as unknown as OfficeDb;
-  const listener = new PostgresListener(clientConfig);
+  const listener = new PostgresListener(clientConfig, timeouts.connectMs);
 
   return {
     db,
@@ -73,12 +102,15 @@ async function openPostgres(url: string, schemaName: string, poolSize: number): 
     schema: schemaName,
     async migrate(migrationsFolder = DEFAULT_MIGRATIONS_FOLDER) {
       const client = await pool.connect();
+      // One lock per schema: instances of other schemas (other offices, tests) migrate meanwhile,
+      // so the wait for it stays short enough for the statement timeout.
+      const lock = `waypost migrations ${schemaName}`;
       try {
-        await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lock]);
         try {
           await migratePg(drizzlePg(client), { migrationsFolder, migrationsSchema: schemaName });
         } finally {
-          await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+          await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lock]);
         }
       } finally {
         client.release();
@@ -93,6 +125,59 @@ async function openPostgres(url: string, schemaName: string, poolSize: number): 
       await pool.end();
     }),
   };
+}
+
+/** The first contact with the server: a database that refuses or never answers says so, by address. */
+async function createSchema(config: pg.ClientConfig, schemaName: string): Promise<void> {
+  const bootstrap = new GuardedClient(config);
+  try {
+    await bootstrap.connect();
+    await bootstrap.query(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"`);
+  } catch (error) {
+    throw new Error(`cannot use the database at ${describeServer(config.connectionString!)}: ${explainFailure(error, config)}`, { cause: error });
+  } finally {
+    await bootstrap.end().catch(() => {});
+  }
+}
+
+function explainFailure(error: unknown, config: pg.ClientConfig): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if ((error as { code?: unknown }).code === 'ECONNREFUSED') return `it refused the connection (${message})`;
+  if (message === 'timeout expired') return `it did not answer within ${config.connectionTimeoutMillis} ms`;
+  if (message === 'Query read timeout') return `it did not answer within ${config.query_timeout} ms`;
+  return message;
+}
+
+/** Host, port and database name of a connection URL, never its password. */
+function describeServer(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+}
+
+/**
+ * A node-postgres client that survives its connection failing while checked out of the pool
+ * (drizzle's transactions listen for nothing; an unheard 'error' would end the process), and that
+ * closes its connection once a query went unanswered for `query_timeout`. node-postgres would
+ * keep waiting for that answer and hand the client back to the pool with the server still inside
+ * the abandoned transaction, holding its locks, for the next request to run in. Queries on a
+ * failed client fail at once and the pool drops it on release.
+ */
+class GuardedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => {});
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one override for all of pg's query overloads
+  override query(...args: any[]): any {
+    const result: unknown = (super.query as (...params: unknown[]) => unknown)(...args);
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => {
+        if (error instanceof Error && error.message === 'Query read timeout') this.connection.stream.destroy();
+      });
+    }
+    return result;
+  }
 }
 
 async function openPglite(dataDir: string | undefined, schemaName: string): Promise<OfficeDatabase> {
@@ -131,7 +216,11 @@ class PostgresListener {
   #handlers = new Map<string, Set<(payload: string) => void>>();
   #closed = false;
 
-  constructor(private readonly config: pg.ClientConfig) {}
+  constructor(
+    private readonly config: pg.ClientConfig,
+    /** How long a goodbye may take before the connection is cut (a partitioned server never answers it). */
+    private readonly closeWithinMs: number,
+  ) {}
 
   async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
     const client = await this.#connection();
@@ -154,7 +243,13 @@ class PostgresListener {
     this.#closed = true;
     const client = this.#client;
     this.#client = null;
-    await client?.end().catch(() => {});
+    if (!client) return;
+    const cut = setTimeout(() => client.connection.stream.destroy(), this.closeWithinMs);
+    try {
+      await client.end().catch(() => {});
+    } finally {
+      clearTimeout(cut);
+    }
   }
 
   #connection(): Promise<pg.Client> {
@@ -166,7 +261,7 @@ class PostgresListener {
   }
 
   async #connect(): Promise<pg.Client> {
-    const client = new pg.Client(this.config);
+    const client = new GuardedClient(this.config);
     client.on('notification', (message) => {
       for (const handler of this.#handlers.get(message.channel) ?? []) handler(message.payload ?? '');
     });

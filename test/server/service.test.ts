@@ -26,6 +26,18 @@ describe('configuration', () => {
     for (const variable of ['WAYPOST_PORT', 'DATABASE_URL', 'WAYPOST_SERVER_KEY', 'WAYPOST_ADMIN_TOKEN']) expect(problems).toContain(variable);
   });
 
+  it('bounds every wait on the database, from the environment or by default', () => {
+    const defaults = loadConfig({});
+    expect(defaults.database.timeouts).toEqual({ connectMs: 5000, statementMs: 15_000, idleInTransactionMs: 30_000, queryMs: 20_000 });
+    expect(defaults.readyTimeoutMs).toBe(1000);
+    // The wait for an answer follows the statement timeout unless set, and must outlast it.
+    expect(loadConfig({ WAYPOST_DB_STATEMENT_TIMEOUT_MS: '60000' }).database.timeouts.queryMs).toBe(65_000);
+    expect(() => loadConfig({ WAYPOST_DB_STATEMENT_TIMEOUT_MS: '10000', WAYPOST_DB_QUERY_TIMEOUT_MS: '5000' })).toThrow(
+      /WAYPOST_DB_QUERY_TIMEOUT_MS must be longer than WAYPOST_DB_STATEMENT_TIMEOUT_MS/,
+    );
+    expect(() => loadConfig({ WAYPOST_DB_CONNECT_TIMEOUT_MS: 'soon', WAYPOST_READY_TIMEOUT_MS: '0' })).toThrow(/WAYPOST_DB_CONNECT_TIMEOUT_MS[\s\S]*WAYPOST_READY_TIMEOUT_MS/);
+  });
+
   it('refuses combinations that cannot work', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://127.0.0.1/test' })).toThrow(/WAYPOST_SERVER_KEY or WAYPOST_SERVER_KEY_FILE is required/);
     expect(() => loadConfig({ WAYPOST_SERVER_KEY: 'a'.repeat(64), WAYPOST_SERVER_KEY_FILE: '/tmp/key' })).toThrow(/set one, not both/);
@@ -90,6 +102,29 @@ describe('readiness', () => {
     try {
       const answer = await call(server, 'GET', '/v1/nothing-here');
       expect(answer).toEqual({ status: 404, body: { code: 'not-found', message: 'no route GET /v1/nothing-here' } });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('request bodies', () => {
+  it('answers a JSON endpoint sent another content type, or a body without one, 415 saying to send application/json', async () => {
+    const server = await startTestServer();
+    try {
+      const push = JSON.stringify({ schemaVersion: 1, deviceId: 'cab-1', sentAt: 0, entries: [] });
+      const asText = await fetch(`${server.url}/v1/sync/push`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: push });
+      expect(asText.status).toBe(415);
+      expect(await asText.json()).toEqual({
+        code: 'unsupported-media-type',
+        message: 'this endpoint does not take a body of type "text/plain"; send JSON as application/json',
+      });
+      const untyped = await server.app.inject({ method: 'POST', url: '/v1/sync/push', payload: push });
+      expect(untyped.statusCode).toBe(415);
+      expect(untyped.json()).toEqual({
+        code: 'unsupported-media-type',
+        message: 'this endpoint does not take a body without a content type; send JSON as application/json',
+      });
     } finally {
       await server.close();
     }

@@ -7,7 +7,7 @@ import { bytesToHex } from '../../protocol/crypto/hash.js';
 import { CURRENT_SCHEMA_VERSION, type DeviceKind, type EnrollResponse, signEnrollmentClaim } from '../../protocol/wire.js';
 import { buildServer, closeServer } from '../../server/app.js';
 import { hashSecret } from '../../server/auth.js';
-import { type OfficeDatabase, openDatabase } from '../../server/db/connect.js';
+import { type DatabaseTimeouts, type OfficeDatabase, openDatabase } from '../../server/db/connect.js';
 import { upsertBootstrapAdmin } from '../../server/db/queries/identity.js';
 import { CLERK, INSPECTOR, ManualClock, SeededRandomness } from './device.js';
 import { NORTH } from './actions.js';
@@ -34,6 +34,8 @@ export interface TestServerOptions {
   clock?: ManualClock;
   maxClockSkewMs?: number;
   eventKeepAliveMs?: number;
+  /** How the office reaches Postgres: another address (a proxy in front of DATABASE_URL), other timeouts. */
+  database?: { url?: string; timeouts?: Partial<DatabaseTimeouts> };
 }
 
 let schemaCounter = 0;
@@ -41,7 +43,9 @@ let schemaCounter = 0;
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const schema = `test_${process.pid}_${Date.now().toString(36)}_${schemaCounter++}`;
   const url = process.env.DATABASE_URL || undefined;
-  const database = await openDatabase({ url, schema, poolSize: 5 });
+  const officeUrl = url && (options.database?.url ?? url);
+  const timeouts = options.database?.timeouts;
+  const database = await openDatabase({ url: officeUrl, schema, poolSize: 5, timeouts });
   await database.migrate();
   const clock = options.clock ?? new ManualClock();
   const adminToken = `wpo_test-admin-token-${schema}`;
@@ -72,7 +76,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     adminToken,
     async startPeer() {
       // PGlite lives in this process: a peer shares the handle; Postgres peers get their own pool.
-      const peerDb = url ? await openDatabase({ url, schema, poolSize: 3 }) : database;
+      const peerDb = officeUrl ? await openDatabase({ url: officeUrl, schema, poolSize: 3, timeouts }) : database;
       if (peerDb !== database) peers.push(peerDb);
       const peer = await listen(peerDb);
       return { ...server, ...peer, database: peerDb };
