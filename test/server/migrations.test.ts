@@ -1,0 +1,83 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_MIGRATIONS_FOLDER, type OfficeDatabase, openDatabase } from '../../server/db/connect.js';
+import { tempDir } from '../support/device.js';
+import { dropSchema } from '../support/server.js';
+
+/**
+ * Office migrations upgrading a database that already holds rows: the database is brought to the
+ * migration before the one under test with a copy of server/db/migrations whose journal stops
+ * there, filled with rows as the office of that day wrote them, then migrated to the end.
+ * Runs on Postgres when DATABASE_URL is set, else on PGlite.
+ */
+interface Journal {
+  entries: { tag: string }[];
+}
+
+function readJournal(folder: string): Journal {
+  return JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as Journal;
+}
+
+const TAGS = readJournal(DEFAULT_MIGRATIONS_FOLDER).entries.map((entry) => entry.tag);
+
+function migrationsThrough(lastTag: string): string {
+  const count = TAGS.indexOf(lastTag) + 1;
+  if (count === 0) throw new Error(`no office migration named ${lastTag}`);
+  const folder = join(tempDir('waypost-office-migrations-'), 'migrations');
+  cpSync(DEFAULT_MIGRATIONS_FOLDER, folder, { recursive: true });
+  const journal = readJournal(folder);
+  writeFileSync(join(folder, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, count) }));
+  return folder;
+}
+
+let opened: { database: OfficeDatabase; schema: string } | null = null;
+let counter = 0;
+
+async function openFresh(): Promise<OfficeDatabase> {
+  const schema = `migr_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  const database = await openDatabase({ url: process.env.DATABASE_URL || undefined, schema, poolSize: 2 });
+  opened = { database, schema };
+  return database;
+}
+
+afterEach(async () => {
+  if (!opened) return;
+  await opened.database.close();
+  if (process.env.DATABASE_URL) await dropSchema(process.env.DATABASE_URL, opened.schema);
+  opened = null;
+});
+
+async function rows<T>(database: OfficeDatabase, query: string): Promise<T[]> {
+  return ((await database.db.execute(sql.raw(query))) as unknown as { rows: T[] }).rows;
+}
+
+/** Which test covers each migration: a new migration without a case here fails the guard below. */
+const COVERED = ['0003_site_pin_policy_anchored_time'];
+
+describe('office migrations', () => {
+  it('each migration after the first three has an upgrade test with real rows', () => {
+    expect(TAGS.slice(3)).toEqual(COVERED);
+  });
+
+  it('0003 gives existing sites the 4-digit PIN minimum and existing devices no anchored time yet, keeping every row', async () => {
+    const database = await openFresh();
+    await database.migrate(migrationsThrough('0002_review_attachments'));
+    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
+    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2), ('site-south', 'org-1', 'South yard', 3)`);
+    await database.db.execute(sql`
+      INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head)
+      VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)})`);
+
+    await database.migrate();
+
+    expect(await rows(database, 'SELECT id, name, pin_min_length FROM sites ORDER BY id')).toEqual([
+      { id: 'site-north', name: 'North yard', pin_min_length: 4 },
+      { id: 'site-south', name: 'South yard', pin_min_length: 4 },
+    ]);
+    expect(await rows(database, 'SELECT id, label, chain_seq, chain_head, anchored_time FROM devices')).toEqual([
+      { id: 'cab-7', label: 'Cab 7', chain_seq: 12, chain_head: 'cd'.repeat(32), anchored_time: null },
+    ]);
+  });
+});
