@@ -22,7 +22,7 @@ export async function callOffice<S extends z.ZodType>(
   headers: Record<string, string>,
 ): Promise<z.infer<S>> {
   const response = await transport.post(path, body, headers);
-  if (response.status < 200 || response.status >= 300) throw responseError(response.status, response.body);
+  if (response.status < 200 || response.status >= 300) throw responseError(response.status, response.body, response.retryAfterMs);
   const parsed = schema.safeParse(response.body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

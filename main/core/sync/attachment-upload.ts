@@ -88,7 +88,7 @@ async function uploadOne({ options, schemaVersion, headers, chunkBytes }: Pass, 
       if (!status.stored) recordUploadProgress(options.db, row.sha256, status.received);
       continue;
     }
-    const error = responseError(response.status, response.body);
+    const error = responseError(response.status, response.body, response.retryAfterMs);
     if (error.code === 'upload-offset-mismatch') status = { ...status, received: receivedIn(response.body, error) };
     // The office discarded bytes that did not hash to the name (changed on the way), or the upload itself: start over.
     else if (error.code === 'attachment-hash-mismatch' || error.code === 'not-found') status = await declare();
@@ -102,7 +102,7 @@ async function askOffset(transport: BinaryTransport, path: string, headers: Reco
   const response = await transport.get(path, headers);
   if (response.status === 404) return null;
   const status = readStatus(path, response);
-  if (!status) throw responseError(response.status, response.body);
+  if (!status) throw responseError(response.status, response.body, response.retryAfterMs);
   return status;
 }
 

@@ -211,7 +211,9 @@ export class SyncDaemon {
     this.#lastError = { code, message, transient, at };
     if (transient) {
       this.#failures++;
-      this.#schedule(this.#backoffDelay(this.#failures), 'retry');
+      // The office's Retry-After is a floor, but never a longer wait than the backoff's longest.
+      const asked = Math.min(error instanceof SyncError ? (error.retryAfterMs ?? 0) : 0, this.#backoff.maxMs);
+      this.#schedule(Math.max(this.#backoffDelay(this.#failures), asked), 'retry');
     } else {
       // Someone has to act (re-enroll, look at an entry); keep the normal pace meanwhile.
       this.#failures = 0;

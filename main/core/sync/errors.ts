@@ -26,6 +26,8 @@ export class SyncError extends Error {
     readonly transient: boolean,
     /** The HTTP status when the office answered. */
     readonly status?: number,
+    /** How long the office asked to be left alone (Retry-After), in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'SyncError';
@@ -50,14 +52,17 @@ export function networkError(cause: unknown): SyncError {
   return new SyncError('network', `the office could not be reached: ${detail}`, true);
 }
 
-/** The error an office answer other than 2xx stands for. */
-export function responseError(status: number, body: unknown): SyncError {
+/**
+ * The error an office answer other than 2xx stands for. A 503 (the office or its database is
+ * away for now) is transient; its Retry-After, when the transport read one, travels with it.
+ */
+export function responseError(status: number, body: unknown, retryAfterMs?: number): SyncError {
   if (status === 426) {
     const update = updateRequiredSchema.safeParse(body);
     if (update.success) return new UpdateRequiredError(update.data.message, update.data.minimumVersion, update.data.currentVersion);
   }
   const parsed = apiErrorSchema.safeParse(body);
   const transient = status >= 500 || status === 408 || status === 429;
-  if (!parsed.success) return new SyncError(transient ? 'unavailable' : 'bad-response', `the office answered HTTP ${status} without an explanation`, transient, status);
-  return new SyncError(parsed.data.code, parsed.data.message, transient, status);
+  if (!parsed.success) return new SyncError(transient ? 'unavailable' : 'bad-response', `the office answered HTTP ${status} without an explanation`, transient, status, retryAfterMs);
+  return new SyncError(parsed.data.code, parsed.data.message, transient, status, retryAfterMs);
 }

@@ -9,6 +9,8 @@ export interface TransportResponse {
   status: number;
   /** The parsed JSON body, or null when there was none or it was not JSON. */
   body: unknown;
+  /** The office's Retry-After (it is busy or its database is away), in ms. */
+  retryAfterMs?: number;
 }
 
 export interface EventStreamHandlers {
@@ -69,15 +71,14 @@ export class FetchTransport implements SyncTransport, BinaryTransport {
 
   async #request(method: string, path: string, body: string | Uint8Array | undefined, headers: Record<string, string>): Promise<TransportResponse> {
     let text: string;
-    let status: number;
+    let response: Response;
     try {
-      const response = await fetch(this.#baseUrl + path, { method, headers, body, signal: AbortSignal.timeout(this.#timeoutMs) });
-      status = response.status;
+      response = await fetch(this.#baseUrl + path, { method, headers, body, signal: AbortSignal.timeout(this.#timeoutMs) });
       text = await response.text();
     } catch (error) {
       throw networkError(error);
     }
-    return { status, body: parseJson(text) };
+    return { status: response.status, body: parseJson(text), retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
   }
 
   events(path: string, headers: Record<string, string>, handlers: EventStreamHandlers): EventStream {
@@ -91,7 +92,7 @@ export class FetchTransport implements SyncTransport, BinaryTransport {
     void (async () => {
       const response = await fetch(this.#baseUrl + path, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
       if (!response.ok || !response.body) {
-        close(responseError(response.status, parseJson(await response.text())));
+        close(responseError(response.status, parseJson(await response.text()), retryAfterMs(response.headers.get('retry-after'))));
         return;
       }
       const parser = new SseParser();
@@ -110,6 +111,15 @@ export class FetchTransport implements SyncTransport, BinaryTransport {
       },
     };
   }
+}
+
+/** Retry-After as delay-seconds or as an HTTP date; absent or unreadable gives undefined. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 function parseJson(text: string): unknown {
