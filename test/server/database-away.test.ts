@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import fc from 'fast-check';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readSyncValue } from '../../db/queries/sync.js';
 import { SyncError } from '../../main/core/sync/errors.js';
 import { type DatabaseTimeouts, openDatabase } from '../../server/db/connect.js';
 import { RETRY_AFTER_SECONDS } from '../../server/errors.js';
@@ -248,6 +250,56 @@ describe.skipIf(!DATABASE_URL)('a database cut off by the network (Postgres thro
     await cab.client.sync();
     expect(await storedJournal(cab.core.deviceId)).toEqual({ entries: lastSeq, seqs: lastSeq, last: lastSeq });
     expect(await recordCopies(recordId)).toBe(1);
+  });
+
+  /**
+   * Seeded and reproducible (FUZZ_SEED): requests of every kind the office serves, valid and
+   * hostile, sent all at once while the database is partitioned or its connections reset. Each is
+   * answered, and only ever with a 4xx it earned without the database or a 503 with Retry-After.
+   */
+  it('answers every kind of request 503 with Retry-After or a 4xx while the database is away, never another 5xx and never not at all', async () => {
+    const { cab } = await cabWithPendingNote('cab-away-fuzz', 'fuzzed while away');
+    const seed = Number(process.env.FUZZ_SEED ?? 20261201);
+    const admin = { authorization: `Bearer ${world.server.adminToken}` };
+    const device = { authorization: `Bearer ${(readSyncValue(cab.core.database.db, 'enrollment') as { credential: string }).credential}` };
+    const json = (body: unknown) => ({ 'content-type': 'application/json', body: JSON.stringify(body) });
+    const kinds = fc.constantFrom(
+      { method: 'POST', path: '/v1/sync/push', headers: device, ...json({ schemaVersion: 1, deviceId: cab.core.deviceId, sentAt: 1, entries: [{}] }) },
+      { method: 'POST', path: '/v1/sync/pull', headers: device, ...json({ schemaVersion: 1 }) },
+      { method: 'GET', path: '/v1/sync/events', headers: { ...device, 'waypost-schema-version': '1' } },
+      { method: 'POST', path: '/v1/enroll', headers: {}, ...json({ schemaVersion: 1, claim: { token: 'x'.repeat(20), deviceId: 'dev-away', publicKey: 'ab'.repeat(32), kind: 'cab' }, proof: `${'A'.repeat(86)}==` }) },
+      { method: 'POST', path: '/v1/admin/sites', headers: admin, ...json({ organisationId: 'org-1', name: 'Away yard' }) },
+      { method: 'GET', path: '/v1/admin/devices', headers: admin },
+      { method: 'POST', path: '/v1/office/work-orders', headers: admin, ...json({ siteId: 'site-north', title: 'while away' }) },
+      { method: 'GET', path: '/v1/audit/export?deviceId=dev-x', headers: admin },
+      { method: 'GET', path: '/v1/office/review-items', headers: admin },
+      { method: 'POST', path: '/v1/attachments', headers: device, ...json({ schemaVersion: 1, sha256: 'f'.repeat(64), size: 10, mimeType: 'image/jpeg' }) },
+      { method: 'GET', path: '/ready', headers: {} },
+      { method: 'GET', path: '/health', headers: {} },
+      { method: 'POST', path: '/v1/sync/push', headers: device, 'content-type': 'text/plain', body: 'hello' },
+      { method: 'GET', path: '/v1/nowhere', headers: admin },
+    );
+    const requests = fc.sample(fc.array(kinds, { minLength: 30, maxLength: 30 }), { seed, numRuns: 1 })[0]!;
+    for (const cut of ['partition', 'reset'] as const) {
+      proxy[cut]();
+      const answers = await Promise.all(
+        requests.map(async ({ method, path, headers, ...rest }) => {
+          const { 'content-type': type, body } = rest as { 'content-type'?: string; body?: string };
+          const response = await fetch(`${world.server.url}${path}`, { method, headers: { ...headers, ...(type ? { 'content-type': type } : {}) }, body });
+          await response.body?.cancel();
+          return { what: `${cut} ${method} ${path} → ${response.status}`, status: response.status, retryAfter: response.headers.get('retry-after') };
+        }),
+      );
+      for (const { what, status, retryAfter } of answers) {
+        if (status === 503) expect(retryAfter, what).toBe(String(RETRY_AFTER_SECONDS));
+        else expect(status === 200 || (status >= 400 && status < 500), what).toBe(true);
+      }
+      expect(answers.some(({ status }) => status === 503)).toBe(true);
+      proxy.heal();
+    }
+    // Once healed the device syncs as if nothing happened.
+    await cab.client.sync();
+    expect(cab.client.outbox().pending).toBe(0);
   });
 
   it('closes its database connections during a partition without waiting for the database', async () => {
