@@ -26,7 +26,7 @@ export interface OfficeDatabase {
   /** Applies pending migrations; safe when several instances start at once (advisory lock). */
   migrate(migrationsFolder?: string): Promise<void>;
   /** Calls `onMessage` for every NOTIFY on `channel`; resolves once listening. Returns the unsubscribe. */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onMessage: (payload: string) => void, onGap?: () => void): Promise<() => Promise<void>>;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -116,7 +116,7 @@ async function openPostgres(url: string, schemaName: string, poolSize: number, t
         client.release();
       }
     },
-    listen: (channel, onMessage) => listener.listen(channel, onMessage),
+    listen: (channel, onMessage, onGap) => listener.listen(channel, onMessage, onGap),
     async ping() {
       await pool.query('SELECT 1');
     },
@@ -210,11 +210,26 @@ async function openPglite(dataDir: string | undefined, schemaName: string): Prom
  * A dedicated connection that LISTENs for the pool (a pooled connection would drop its LISTENs
  * when released). It reconnects after a lost connection and listens again on every channel.
  */
+/**
+ * The one connection that LISTENs. A lost connection is made again; since notifications sent
+ * meanwhile are gone for good, every listener is then told there was a gap. A connection that went
+ * silent (a partition that sends no reset) is found by a heartbeat query, which its query timeout
+ * ends, and made again the same way.
+ */
+interface Listener {
+  onMessage(payload: string): void;
+  onGap?(): void;
+}
+
+const HEARTBEAT_MS = 15_000;
+
 class PostgresListener {
   #client: pg.Client | null = null;
   #connecting: Promise<pg.Client> | null = null;
-  #handlers = new Map<string, Set<(payload: string) => void>>();
+  #handlers = new Map<string, Set<Listener>>();
   #closed = false;
+  #lost = false;
+  #heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly config: pg.ClientConfig,
@@ -222,7 +237,7 @@ class PostgresListener {
     private readonly closeWithinMs: number,
   ) {}
 
-  async listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+  async listen(channel: string, onMessage: (payload: string) => void, onGap?: () => void): Promise<() => Promise<void>> {
     const client = await this.#connection();
     let handlers = this.#handlers.get(channel);
     if (!handlers) {
@@ -230,9 +245,10 @@ class PostgresListener {
       this.#handlers.set(channel, handlers);
       await client.query(`LISTEN ${quoteChannel(channel)}`);
     }
-    handlers.add(onMessage);
+    const listener: Listener = { onMessage, onGap };
+    handlers.add(listener);
     return async () => {
-      handlers.delete(onMessage);
+      handlers.delete(listener);
       if (handlers.size > 0 || this.#handlers.get(channel) !== handlers) return;
       this.#handlers.delete(channel);
       await this.#client?.query(`UNLISTEN ${quoteChannel(channel)}`).catch(() => {});
@@ -241,6 +257,7 @@ class PostgresListener {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#stopHeartbeat();
     const client = this.#client;
     this.#client = null;
     if (!client) return;
@@ -263,20 +280,39 @@ class PostgresListener {
   async #connect(): Promise<pg.Client> {
     const client = new GuardedClient(this.config);
     client.on('notification', (message) => {
-      for (const handler of this.#handlers.get(message.channel) ?? []) handler(message.payload ?? '');
+      for (const listener of this.#handlers.get(message.channel) ?? []) listener.onMessage(message.payload ?? '');
     });
     client.on('error', () => this.#onLost(client));
     client.on('end', () => this.#onLost(client));
     await client.connect();
     for (const channel of this.#handlers.keys()) await client.query(`LISTEN ${quoteChannel(channel)}`);
     this.#client = client;
+    this.#startHeartbeat(client);
+    if (this.#lost) {
+      this.#lost = false;
+      for (const listener of [...this.#handlers.values()].flatMap((set) => [...set])) listener.onGap?.();
+    }
     return client;
   }
 
   #onLost(lost: pg.Client): void {
     if (this.#closed || this.#client !== lost) return;
     this.#client = null;
+    this.#lost = true;
+    this.#stopHeartbeat();
     this.#reconnectSoon();
+  }
+
+  #startHeartbeat(client: pg.Client): void {
+    this.#stopHeartbeat();
+    // A failed heartbeat has already cut the connection (GuardedClient), which reports it lost.
+    this.#heartbeat = setInterval(() => client.query('SELECT 1').catch(() => {}), HEARTBEAT_MS);
+    this.#heartbeat.unref();
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
   }
 
   #reconnectSoon(): void {

@@ -77,6 +77,7 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
         if (ready) send(SYNC_EVENTS.changes, { siteId, at });
       },
       revoked: endRevoked,
+      missed: end,
     });
     const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), context.config.eventKeepAliveMs ?? DEFAULT_KEEP_ALIVE_MS);
     keepAlive.unref();

@@ -49,6 +49,12 @@ export interface StreamSubscriber {
   changes(at: number): void;
   /** The device was revoked; the subscriber is already unsubscribed. */
   revoked(at: number): void;
+  /**
+   * Notifications may have been lost (the listening connection was lost and made again); the
+   * subscriber is already unsubscribed. Ending the stream makes the device connect again, which
+   * checks its credential anew and has it pull what it missed.
+   */
+  missed(): void;
 }
 
 /** Emits `close` when it stops, so open event streams can end. */
@@ -71,7 +77,11 @@ export class ChangeNotifier extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    this.#unlisten = await this.database.listen(this.channel, (payload) => this.#deliver(payload));
+    this.#unlisten = await this.database.listen(
+      this.channel,
+      (payload) => this.#deliver(payload),
+      () => this.#missed(),
+    );
   }
 
   async stop(): Promise<void> {
@@ -91,6 +101,14 @@ export class ChangeNotifier extends EventEmitter {
       removeFrom(this.#bySite, subscriber.siteId, subscriber);
       removeFrom(this.#byDevice, subscriber.deviceId, subscriber);
     };
+  }
+
+  #missed(): void {
+    const subscribers = [...this.#byDevice.values()].flatMap((set) => [...set]);
+    this.logger.warn({ streams: subscribers.length }, 'change notifications may have been missed while listening was down; ending event streams so devices reconnect and pull');
+    this.#bySite.clear();
+    this.#byDevice.clear();
+    for (const subscriber of subscribers) subscriber.missed();
   }
 
   #deliver(payload: string): void {

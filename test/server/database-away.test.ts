@@ -10,7 +10,7 @@ import { type DatabaseTimeouts, openDatabase } from '../../server/db/connect.js'
 import { RETRY_AFTER_SECONDS } from '../../server/errors.js';
 import { INSPECTOR } from '../support/device.js';
 import { noteCreate } from '../support/actions.js';
-import { startTestServer } from '../support/server.js';
+import { openEventStream, startTestServer } from '../support/server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { SyncWorld } from '../sync/support/world.js';
 
@@ -300,6 +300,23 @@ describe.skipIf(!DATABASE_URL)('a database cut off by the network (Postgres thro
     // Once healed the device syncs as if nothing happened.
     await cab.client.sync();
     expect(cab.client.outbox().pending).toBe(0);
+  });
+
+  it('ends the event streams when its listening connection was lost, so a device revoked meanwhile is refused on reconnecting', async () => {
+    const { cab } = await cabWithPendingNote('cab-listen-gap', 'listening gap');
+    const credential = (readSyncValue(cab.core.database.db, 'enrollment') as { credential: string }).credential;
+    const stream = await openEventStream(world.server, credential);
+    await stream.next('ready');
+    proxy.reset();
+    // While this office cannot hear notifications, another one revokes the device; its notice is lost here.
+    await direct.query(`UPDATE "${world.server.database.schema}".devices SET revoked_at = 1 WHERE id = $1`, [cab.core.deviceId]);
+    proxy.heal();
+
+    const events = await stream.untilEnd(30_000);
+    expect(events.map((event) => event.event)).toEqual([]);
+    const again = await fetch(`${world.server.url}/v1/sync/events`, { headers: { authorization: `Bearer ${credential}`, 'waypost-schema-version': '1' } });
+    expect(again.status).toBe(403);
+    expect(((await again.json()) as { code: string }).code).toBe('device-revoked');
   });
 
   it('closes its database connections during a partition without waiting for the database', async () => {
