@@ -23,7 +23,7 @@ function walBytes(path: string): number {
 }
 
 function keyStoreWithDatabaseKey(base: KeyStore, databaseKey: Uint8Array): KeyStore {
-  return { deviceSeed: () => base.deviceSeed(), databaseKey: () => databaseKey };
+  return { deviceSeed: () => base.deviceSeed(), databaseKey: () => databaseKey, pinPepper: () => base.pinPepper() };
 }
 
 describe('encryption at rest', () => {

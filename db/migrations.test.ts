@@ -1,9 +1,19 @@
 import { getTableColumns, getTableName, is } from 'drizzle-orm';
 import { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
-import { CLERK, openTestDevice } from '../test/support/device.js';
+import { DeviceCore } from '../main/core/device-core.js';
+import { isPepperedPinVerifier, makePinVerifier } from '../protocol/pin.js';
+import { CLERK, INSPECTOR, openTestDevice } from '../test/support/device.js';
+import { expectCoreError } from '../test/support/core-assertions.js';
 import { gateEventCreate, noteCreate, submit, tally, yardCountCreate } from '../test/support/actions.js';
-import { defineUpgradeCase, MIGRATION_TAGS, type MigrationStage, runUpgradeCase } from '../test/storage/migrations.js';
+import {
+  defineUpgradeCase,
+  MIGRATION_TAGS,
+  type MigrationStage,
+  runUpgradeCase,
+  seedWithTodaysApp,
+  snapshotTables,
+} from '../test/storage/migrations.js';
 import { type DeviceDatabase, openDeviceDatabase } from './open.js';
 import { countJournalEntries, listJournalEntries } from './queries/journal.js';
 import { countOutbox } from './queries/outbox.js';
@@ -20,6 +30,13 @@ function tableNames(database: DeviceDatabase): string[] {
   );
 }
 
+const MINUTE = 60_000;
+
+function tablesWithColumns(database: DeviceDatabase): Record<string, string[]> {
+  const tables = tableNames(database).filter((name) => name !== '__drizzle_migrations');
+  return Object.fromEntries(tables.map((table) => [table, (database.sqlite.pragma(`table_info(${table})`) as { name: string }[]).map((column) => column.name).sort()]));
+}
+
 function contents(database: DeviceDatabase) {
   return { entries: listJournalEntries(database.db), records: allRecords(database.db), outbox: countOutbox(database.db) };
 }
@@ -28,7 +45,7 @@ function contents(database: DeviceDatabase) {
 const UPGRADE_CASES = [
   defineUpgradeCase({
     tag: '0000_initial',
-    expectation: 'creates every table the schema declares, and the write path runs on them',
+    expectation: 'creates every table and column its snapshot records',
     seed: (stage) => {
       // Before the first migration there is nowhere to write a row.
       const bare = openDeviceDatabase(stage);
@@ -36,39 +53,27 @@ const UPGRADE_CASES = [
       bare.sqlite.close();
       return null;
     },
-    check: (upgraded, stage) => {
-      const declared = Object.values(schema).filter((value) => is(value, SQLiteTable));
-      expect(tableNames(upgraded)).toEqual(['__drizzle_migrations', ...declared.map((table) => getTableName(table))].sort());
-      for (const table of declared) {
-        const columns = (upgraded.sqlite.pragma(`table_info(${getTableName(table)})`) as { name: string }[]).map((column) => column.name);
-        expect(columns.sort(), getTableName(table)).toEqual(Object.values(getTableColumns(table)).map((column) => column.name).sort());
-      }
-      upgraded.sqlite.close();
-
-      const device = openDevice(stage);
-      device.core.signIn(CLERK.badgeId, CLERK.pin);
-      const gate = device.core.perform(gateEventCreate({ truckPlate: 'NM-2210', carrier: 'Mesa Freight' })).record;
-      const reopened = device.reopen();
-      expect(reopened.core.getRecord('gateEvent', gate.id)).toEqual(gate);
-      expect(reopened.core.verifyJournal()).toMatchObject({ ok: true });
-      reopened.core.close();
+    check: (upgraded) => {
+      expect(tablesWithColumns(upgraded)).toEqual(snapshotTables('0000_initial'));
     },
   }),
   defineUpgradeCase({
     tag: '0001_journal_append_only',
     expectation: 'keeps every journal row, record and outbox mark, then refuses to edit or delete entries outside compaction',
     seed: (stage) => {
-      const { core } = openDevice(stage);
-      core.signIn(CLERK.badgeId, CLERK.pin);
-      const count = core.perform(yardCountCreate('row-9')).record.id;
-      for (let i = 1; i <= 4; i++) core.perform(tally(count, i));
-      const gate = core.perform(gateEventCreate({ truckPlate: 'AZ-7781', carrier: 'Sonora Lines' })).record.id;
-      core.perform(submit('gateEvent', gate));
-      core.perform(noteCreate('seal intact, photographed'));
-      core.acknowledge([1, 2, 3, 4, 5]);
+      seedWithTodaysApp(stage, ({ core }) => {
+        core.signIn(CLERK.badgeId, CLERK.pin);
+        const count = core.perform(yardCountCreate('row-9')).record.id;
+        for (let i = 1; i <= 4; i++) core.perform(tally(count, i));
+        const gate = core.perform(gateEventCreate({ truckPlate: 'AZ-7781', carrier: 'Sonora Lines' })).record.id;
+        core.perform(submit('gateEvent', gate));
+        core.perform(noteCreate('seal intact, photographed'));
+        core.acknowledge([1, 2, 3, 4, 5]);
+      });
       // Before this migration nothing in the database stops an edit of the journal.
-      expect(core.database.sqlite.prepare('UPDATE journal SET hlc = hlc WHERE seq = 1').run().changes).toBe(1);
-      core.close();
+      const old = openDeviceDatabase(stage);
+      expect(old.sqlite.prepare('UPDATE journal SET hlc = hlc WHERE seq = 1').run().changes).toBe(1);
+      old.sqlite.close();
       return null;
     },
     check: (upgraded, stage) => {
@@ -96,13 +101,13 @@ const UPGRADE_CASES = [
     tag: '0002_drop_write_path_indexes',
     expectation: 'keeps every row, drops the outbox and record sync-state indexes, and sync queries still find pending entries',
     seed: (stage) => {
-      const { core } = openDevice(stage);
-      core.signIn(CLERK.badgeId, CLERK.pin);
-      const count = core.perform(yardCountCreate('row-3')).record.id;
-      for (let i = 1; i <= 3; i++) core.perform(tally(count, i));
-      core.perform(noteCreate('chassis swapped at door 4'));
-      core.acknowledge([1, 2, 3]);
-      core.close();
+      seedWithTodaysApp(stage, ({ core }) => {
+        core.signIn(CLERK.badgeId, CLERK.pin);
+        const count = core.perform(yardCountCreate('row-3')).record.id;
+        for (let i = 1; i <= 3; i++) core.perform(tally(count, i));
+        core.perform(noteCreate('chassis swapped at door 4'));
+        core.acknowledge([1, 2, 3]);
+      });
       return null;
     },
     check: (upgraded, stage) => {
@@ -122,6 +127,56 @@ const UPGRADE_CASES = [
       core.close();
     },
   }),
+  defineUpgradeCase({
+    tag: '0003_pin_throttle',
+    expectation:
+      'moves PIN-attempt state off the operators into per-badge pauses, keeping a lockout in force; the office verifiers left by the older app are peppered when the device opens',
+    seed: (stage) => {
+      seedWithTodaysApp(stage, ({ core }) => {
+        core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+        core.perform(noteCreate('mud flap missing on chassis 4'));
+      });
+      // What the app before this migration stored: the office's verifiers as they came, and PIN
+      // attempts on each operator (the clerk locked out for 3 more minutes, the inspector 2 wrong PINs in).
+      const office = { [CLERK.operatorId]: makePinVerifier(CLERK.pin, stage.random.bytes(16)), [INSPECTOR.operatorId]: makePinVerifier(INSPECTOR.pin, stage.random.bytes(16)) };
+      const old = openDeviceDatabase(stage);
+      const update = old.sqlite.prepare('UPDATE operators SET pin_verifier = ?, failed_attempts = ?, locked_until = ? WHERE operator_id = ?');
+      update.run(office[CLERK.operatorId], 0, stage.clock.now() + 3 * MINUTE, CLERK.operatorId);
+      update.run(office[INSPECTOR.operatorId], 2, null, INSPECTOR.operatorId);
+      old.sqlite.close();
+      return office;
+    },
+    check: (upgraded, stage, office) => {
+      const { sqlite } = upgraded;
+      const operatorColumns = (sqlite.pragma('table_info(operators)') as { name: string }[]).map((column) => column.name);
+      expect(operatorColumns).not.toContain('failed_attempts');
+      expect(operatorColumns).not.toContain('locked_until');
+      expect(sqlite.prepare('SELECT badge_id AS badgeId, paused_until AS pausedUntil FROM pin_throttle').all()).toEqual([
+        { badgeId: CLERK.badgeId, pausedUntil: stage.clock.now() + 3 * MINUTE },
+      ]);
+      const before = contents(upgraded);
+      sqlite.close();
+
+      const core = DeviceCore.open({ path: stage.path, keyStore: stage.keyStore, clock: stage.clock, random: stage.random, migrationsFolder: stage.migrationsFolder });
+      try {
+        const stored = core.database.sqlite.prepare('SELECT operator_id AS id, pin_verifier AS verifier FROM operators ORDER BY operator_id').all() as { id: string; verifier: string }[];
+        expect(stored.map(({ id }) => id)).toEqual([CLERK.operatorId, INSPECTOR.operatorId]);
+        for (const { id, verifier } of stored) {
+          expect(isPepperedPinVerifier(verifier)).toBe(true);
+          expect(verifier).not.toContain((office as Record<string, string>)[id]!.split('$').at(-1));
+        }
+        expect(contents(core.database)).toEqual(before);
+        // The clerk is still paused; the inspector's PIN works with its peppered verifier.
+        expectCoreError(() => core.signIn(CLERK.badgeId, CLERK.pin), 'operator-locked-out', /try again in 3 min/);
+        expect(core.signIn(INSPECTOR.badgeId, INSPECTOR.pin).operatorId).toBe(INSPECTOR.operatorId);
+        stage.clock.advance(3 * MINUTE);
+        expect(core.signIn(CLERK.badgeId, CLERK.pin).operatorId).toBe(CLERK.operatorId);
+        expect(core.verifyJournal()).toMatchObject({ ok: true });
+      } finally {
+        core.close();
+      }
+    },
+  }),
 ];
 
 describe('migrations upgrade databases that hold real rows', () => {
@@ -131,5 +186,22 @@ describe('migrations upgrade databases that hold real rows', () => {
 
   it('every migration in db/migrations has an upgrade case', () => {
     expect(UPGRADE_CASES.map((testCase) => testCase.tag)).toEqual(MIGRATION_TAGS);
+  });
+});
+
+describe('a database brought through every migration', () => {
+  it('has exactly the tables and columns db/schema.ts declares, and the app records and reads back on it across a restart', () => {
+    const device = openTestDevice({ seed: 'all-migrations' });
+    const declared = Object.values(schema).filter((value) => is(value, SQLiteTable));
+    expect(tablesWithColumns(device.core.database)).toEqual(
+      Object.fromEntries(declared.map((table) => [getTableName(table), Object.values(getTableColumns(table)).map((column) => column.name).sort()])),
+    );
+
+    device.core.signIn(CLERK.badgeId, CLERK.pin);
+    const gate = device.core.perform(gateEventCreate({ truckPlate: 'NM-2210', carrier: 'Mesa Freight' })).record;
+    const reopened = device.reopen();
+    expect(reopened.core.getRecord('gateEvent', gate.id)).toEqual(gate);
+    expect(reopened.core.verifyJournal()).toMatchObject({ ok: true });
+    reopened.core.close();
   });
 });

@@ -123,7 +123,7 @@ interface Salvage {
   /** The verified prefix of the journal after the checkpoints. */
   entries: JournalEntry[];
   acknowledgedAt: Map<number, number>;
-  operators: Omit<OperatorRow, 'failedAttempts' | 'lockedUntil'>[];
+  operators: OperatorRow[];
   /** Records the damaged database held (ids read from the primary-key indexes). */
   recordIds: RecordRef[];
   highestSeqSeen: number;

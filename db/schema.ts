@@ -78,7 +78,7 @@ export const journal = sqliteTable(
   'journal',
   {
     seq: integer('seq').primaryKey(),
-    kind: text('kind', { enum: ['record', 'session.open', 'session.close', 'entry.discard'] }).notNull(),
+    kind: text('kind', { enum: ['record', 'session.open', 'session.close', 'entry.discard', 'sign-in.paused'] }).notNull(),
     sessionId: text('session_id').notNull(),
     operatorId: text('operator_id').notNull(),
     recordType: text('record_type'),
@@ -128,12 +128,34 @@ export const operators = sqliteTable(
     badgeId: text('badge_id').notNull(),
     displayName: text('display_name').notNull(),
     role: text('role', { enum: ['inspector', 'gate-clerk'] }).notNull(),
+    /** The office's verifier peppered with the key store's PIN pepper (protocol/pin.ts), never the office's hash itself. */
     pinVerifier: text('pin_verifier').notNull(),
-    failedAttempts: integer('failed_attempts').notNull().default(0),
-    lockedUntil: integer('locked_until'),
   },
   (table) => [uniqueIndex('operators_badge_idx').on(table.badgeId)],
 );
+
+/**
+ * Wrong PINs per badge as typed, known to the device or not, so that an unknown badge is answered
+ * exactly like a known one. A correct PIN deletes the row; a day without a wrong PIN forgets it.
+ */
+export const pinThrottle = sqliteTable('pin_throttle', {
+  badgeId: text('badge_id').primaryKey(),
+  failedAttempts: integer('failed_attempts').notNull(),
+  lastFailedAt: integer('last_failed_at').notNull(),
+  /** Sign-in with the badge is refused, without checking the PIN, until then. */
+  pausedUntil: integer('paused_until'),
+});
+
+/** Every pause of sign-in with a badge, for the UI and, once a session opens, the signed journal. */
+export const signInPauses = sqliteTable('sign_in_pauses', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  badgeId: text('badge_id').notNull(),
+  failedAttempts: integer('failed_attempts').notNull(),
+  pausedAt: integer('paused_at').notNull(),
+  pausedForMs: integer('paused_for_ms').notNull(),
+  /** The `sign-in.paused` entry that journaled it; null until a session opens. */
+  journalSeq: integer('journal_seq'),
+});
 
 export const attachments = sqliteTable('attachments', {
   sha256: text('sha256').primaryKey(),

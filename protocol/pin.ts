@@ -1,31 +1,88 @@
-import { scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
 
 /**
- * PIN verifiers: made by the office when an operator's PIN is set, synced to the devices of their
- * site, checked on the device so sign-in works offline. scrypt makes a stolen verifier costly to
- * brute-force; lockout after repeated failures is the device's job.
+ * PIN verifiers. The office makes an scrypt verifier when an operator's PIN is set and syncs it to
+ * the devices of their site. A device keeps only a peppered form: the scrypt output keyed-hashed
+ * with a 32-byte secret of its own sealed in the OS keystore, so a copy of the device database
+ * alone gives nothing to test PIN guesses against, however cheap 4-digit guesses are. Throttling
+ * guesses on the device itself is the device's job.
  */
 const PARAMS = { N: 16384, r: 8, p: 1 } as const;
 const HASH_BYTES = 32;
+const SALT_BYTES = 16;
+export const PIN_PEPPER_BYTES = 32;
+/** The office's verifier: scrypt output in the clear. */
+const OFFICE_SCHEME = 'scrypt';
+/** The device's verifier: HMAC-SHA256 under the device pepper of the scrypt output. */
+const DEVICE_SCHEME = 'scrypt-hmac-sha256';
+const PEPPER_DOMAIN = 'waypost/pin-verifier/v1\0';
 const BASE64 = '[A-Za-z0-9+/]+={0,2}';
-const VERIFIER_PATTERN = new RegExp(`^scrypt\\$([1-9]\\d{0,6})\\$([1-9]\\d{0,2})\\$([1-9]\\d{0,2})\\$(${BASE64})\\$(${BASE64})$`);
+const VERIFIER_PATTERN = new RegExp(`^(${OFFICE_SCHEME}|${DEVICE_SCHEME})\\$([1-9]\\d{0,6})\\$([1-9]\\d{0,2})\\$([1-9]\\d{0,2})\\$(${BASE64})\\$(${BASE64})$`);
+
+export const MIN_PIN_LENGTH = 4;
+export const MAX_PIN_LENGTH = 12;
+
+interface ParsedVerifier {
+  scheme: typeof OFFICE_SCHEME | typeof DEVICE_SCHEME;
+  params: { N: number; r: number; p: number };
+  salt: Buffer;
+  digest: Buffer;
+}
 
 export function makePinVerifier(pin: string, salt: Uint8Array): string {
   assertPinShape(pin);
   const hash = scryptSync(pin, salt, HASH_BYTES, PARAMS);
-  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, Buffer.from(salt).toString('base64'), hash.toString('base64')].join('$');
+  return format({ scheme: OFFICE_SCHEME, params: PARAMS, salt: Buffer.from(salt), digest: hash });
 }
 
-export function checkPin(pin: string, verifier: string): boolean {
-  const match = VERIFIER_PATTERN.exec(verifier);
-  const expected = Buffer.from(match?.[5] ?? '', 'base64');
-  // A hash shorter than makePinVerifier writes would match more PINs than one; an empty one, every PIN.
-  if (!match || expected.length !== HASH_BYTES) throw new Error('unknown PIN verifier format');
-  const [, n, r, p, salt] = match;
-  const actual = scryptSync(pin, Buffer.from(salt!, 'base64'), HASH_BYTES, { N: Number(n), r: Number(r), p: Number(p) });
-  return timingSafeEqual(actual, expected);
+/** The form a device stores of an office verifier: salt and parameters kept, the scrypt output replaced by its HMAC under `pepper`. */
+export function pepperPinVerifier(officeVerifier: string, pepper: Uint8Array): string {
+  const parsed = parse(officeVerifier, OFFICE_SCHEME);
+  return format({ ...parsed, scheme: DEVICE_SCHEME, digest: keyedDigest(parsed.digest, pepper) });
+}
+
+export function isPepperedPinVerifier(verifier: string): boolean {
+  return verifier.startsWith(`${DEVICE_SCHEME}$`);
+}
+
+/** Checks a PIN against a device (peppered) verifier: scrypt as the office did, then the HMAC under `pepper`. */
+export function checkPin(pin: string, verifier: string, pepper: Uint8Array): boolean {
+  const { params, salt, digest } = parse(verifier, DEVICE_SCHEME);
+  return timingSafeEqual(keyedDigest(scryptSync(pin, salt, HASH_BYTES, params), pepper), digest);
+}
+
+/**
+ * A verifier no PIN matches, checked for a badge the device does not know so that answering it
+ * costs the same scrypt work as a wrong PIN for a real badge. Derived from the pepper, so it is the
+ * same on every start and draws no randomness.
+ */
+export function decoyPinVerifier(pepper: Uint8Array): string {
+  const derive = (label: string) => createHmac('sha256', checkedPepper(pepper)).update(`waypost/pin-decoy/${label}`).digest();
+  return format({ scheme: DEVICE_SCHEME, params: PARAMS, salt: derive('salt').subarray(0, SALT_BYTES), digest: derive('digest') });
 }
 
 export function assertPinShape(pin: string): void {
-  if (!/^\d{4,12}$/.test(pin)) throw new Error('a PIN is 4 to 12 digits');
+  if (!new RegExp(`^\\d{${MIN_PIN_LENGTH},${MAX_PIN_LENGTH}}$`).test(pin)) throw new Error(`a PIN is ${MIN_PIN_LENGTH} to ${MAX_PIN_LENGTH} digits`);
+}
+
+function keyedDigest(hash: Uint8Array, pepper: Uint8Array): Buffer {
+  return createHmac('sha256', checkedPepper(pepper)).update(PEPPER_DOMAIN).update(hash).digest();
+}
+
+function checkedPepper(pepper: Uint8Array): Uint8Array {
+  if (pepper.length !== PIN_PEPPER_BYTES) throw new Error(`a PIN pepper is ${PIN_PEPPER_BYTES} bytes`);
+  return pepper;
+}
+
+function parse(verifier: string, scheme: ParsedVerifier['scheme']): ParsedVerifier {
+  const match = VERIFIER_PATTERN.exec(verifier);
+  const digest = Buffer.from(match?.[6] ?? '', 'base64');
+  // A digest shorter than the one written would match more PINs than one; an empty one, every PIN.
+  if (!match || match[1] !== scheme || digest.length !== HASH_BYTES) throw new Error('unknown PIN verifier format');
+  const [, , n, r, p, salt] = match;
+  return { scheme, params: { N: Number(n), r: Number(r), p: Number(p) }, salt: Buffer.from(salt!, 'base64'), digest };
+}
+
+function format({ scheme, params, salt, digest }: ParsedVerifier): string {
+  return [scheme, params.N, params.r, params.p, salt.toString('base64'), digest.toString('base64')].join('$');
 }

@@ -1,7 +1,7 @@
-import { desc, eq, lte } from 'drizzle-orm';
-import type { SignedCertificate } from '../../protocol/index.js';
+import { and, asc, desc, eq, isNull, isNotNull, lte } from 'drizzle-orm';
+import type { SignedCertificate, SignInPause } from '../../protocol/index.js';
 import type { DeviceDb } from '../open.js';
-import { operators, sessions } from '../schema.js';
+import { operators, pinThrottle, sessions, signInPauses } from '../schema.js';
 
 export function insertSession(db: DeviceDb, certificate: SignedCertificate, openSeq: number): void {
   const cert = certificate.certificate;
@@ -41,11 +41,62 @@ export function findOperatorById(db: DeviceDb, operatorId: string): OperatorRow 
   return db.select().from(operators).where(eq(operators.operatorId, operatorId)).get();
 }
 
-export function upsertOperator(db: DeviceDb, operator: Omit<OperatorRow, 'failedAttempts' | 'lockedUntil'>): void {
+export function upsertOperator(db: DeviceDb, operator: OperatorRow): void {
   const { operatorId: _id, ...changes } = operator;
   db.insert(operators).values(operator).onConflictDoUpdate({ target: operators.operatorId, set: changes }).run();
 }
 
-export function recordPinAttempt(db: DeviceDb, operatorId: string, failedAttempts: number, lockedUntil: number | null): void {
-  db.update(operators).set({ failedAttempts, lockedUntil }).where(eq(operators.operatorId, operatorId)).run();
+export function listOperatorVerifiers(db: DeviceDb): Pick<OperatorRow, 'operatorId' | 'pinVerifier'>[] {
+  return db.select({ operatorId: operators.operatorId, pinVerifier: operators.pinVerifier }).from(operators).all();
+}
+
+export function setOperatorVerifier(db: DeviceDb, operatorId: string, pinVerifier: string): void {
+  db.update(operators).set({ pinVerifier }).where(eq(operators.operatorId, operatorId)).run();
+}
+
+export type PinThrottleRow = typeof pinThrottle.$inferSelect;
+
+export function readPinThrottle(db: DeviceDb, badgeId: string): PinThrottleRow | undefined {
+  return db.select().from(pinThrottle).where(eq(pinThrottle.badgeId, badgeId)).get();
+}
+
+export function writePinThrottle(db: DeviceDb, row: PinThrottleRow): void {
+  const { badgeId: _badge, ...changes } = row;
+  db.insert(pinThrottle).values(row).onConflictDoUpdate({ target: pinThrottle.badgeId, set: changes }).run();
+}
+
+export function clearPinThrottle(db: DeviceDb, badgeId: string): void {
+  db.delete(pinThrottle).where(eq(pinThrottle.badgeId, badgeId)).run();
+}
+
+/** Forgets the wrong PINs of badges with none since `before`. */
+export function forgetPinThrottles(db: DeviceDb, before: number): void {
+  db.delete(pinThrottle).where(lte(pinThrottle.lastFailedAt, before)).run();
+}
+
+export type SignInPauseRow = typeof signInPauses.$inferSelect;
+
+export function insertSignInPause(db: DeviceDb, pause: SignInPause): void {
+  db.insert(signInPauses).values(pause).run();
+}
+
+/** Pauses no entry has journaled yet, oldest first. */
+export function listUnjournaledPauses(db: DeviceDb, limit: number): SignInPauseRow[] {
+  return db.select().from(signInPauses).where(isNull(signInPauses.journalSeq)).orderBy(asc(signInPauses.id)).limit(limit).all();
+}
+
+export function markPausesJournaled(db: DeviceDb, upToId: number, journalSeq: number): void {
+  db.update(signInPauses)
+    .set({ journalSeq })
+    .where(and(isNull(signInPauses.journalSeq), lte(signInPauses.id, upToId)))
+    .run();
+}
+
+/** Journaled pauses from before `before` (the UI shows recent ones; the journal keeps them all). */
+export function forgetJournaledPauses(db: DeviceDb, before: number): void {
+  db.delete(signInPauses).where(and(isNotNull(signInPauses.journalSeq), lte(signInPauses.pausedAt, before))).run();
+}
+
+export function listSignInPauses(db: DeviceDb, limit: number): SignInPauseRow[] {
+  return db.select().from(signInPauses).orderBy(desc(signInPauses.id)).limit(limit).all();
 }

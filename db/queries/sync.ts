@@ -144,11 +144,11 @@ export function markConflictSeen(db: DeviceDb, id: number, at: number): boolean 
 }
 
 /** An operator as the office syncs them: the row the device signs them in with. */
-export type SyncedOperatorRow = Omit<typeof operators.$inferInsert, 'failedAttempts' | 'lockedUntil'>;
+export type SyncedOperatorRow = typeof operators.$inferInsert;
 
 /**
- * Inserts or updates an operator, keeping their local PIN-attempt state. A badge the office moved
- * to another operator is taken from the one who had it (badges are unique on the device).
+ * Inserts or updates an operator. A badge the office moved to another operator is taken from the
+ * one who had it (badges are unique on the device); wrong PINs are counted per badge, not here.
  */
 export function replaceOperator(db: DeviceDb, operator: SyncedOperatorRow): void {
   db.delete(operators).where(and(eq(operators.badgeId, operator.badgeId), ne(operators.operatorId, operator.operatorId))).run();

@@ -14,12 +14,12 @@ import { type DeviceDatabase, openDeviceDatabase } from '../../db/open.js';
 import { countJournalEntries, listCheckpoints, listJournalEntries, listRecordHistory, readChainTip } from '../../db/queries/journal.js';
 import { countOutbox, markAcknowledged } from '../../db/queries/outbox.js';
 import { listRecords, readRecord, type StoredRecord } from '../../db/queries/records.js';
-import { findOperatorById, type OperatorRow, upsertOperator } from '../../db/queries/sessions.js';
+import { findOperatorById, type OperatorRow } from '../../db/queries/sessions.js';
 import { device } from '../../db/schema.js';
 import { type AttachmentContent, AttachmentStore, type GarbageCollection, type StoredAttachment } from './attachments.js';
 import { compactAll } from './compaction.js';
 import { type Clock, type KeyStore, type Randomness, randomId, systemClock, systemRandomness } from './ports.js';
-import { DEFAULT_SESSION_POLICY, type SessionInfo, SessionManager, type SessionPolicy } from './sessions.js';
+import { DEFAULT_SESSION_POLICY, type SessionInfo, SessionManager, type SessionPolicy, storeOfficeOperator } from './sessions.js';
 import { type ActionResult, performAction } from './write-path.js';
 import { SyncClient, type SyncClientOptions } from './sync/client.js';
 import { type EnrollOptions, enrollDevice } from './sync/enroll.js';
@@ -66,6 +66,7 @@ export class DeviceCore {
   readonly #deviceSigner: Signer;
   readonly #clock: Clock;
   readonly #random: Randomness;
+  readonly #pinPepper: Uint8Array;
   #sessionNotice: string | null = null;
 
   private constructor(
@@ -76,12 +77,14 @@ export class DeviceCore {
     random: Randomness,
     policy: SessionPolicy,
     databaseKey: Uint8Array,
+    pinPepper: Uint8Array,
   ) {
     this.deviceId = deviceId;
     this.#deviceSigner = deviceSigner;
     this.#clock = clock;
     this.#random = random;
-    this.sessions = new SessionManager({ db: database.db, sqlite: database.sqlite, deviceId, deviceSigner, clock, random, policy });
+    this.#pinPepper = pinPepper;
+    this.sessions = new SessionManager({ db: database.db, sqlite: database.sqlite, deviceId, deviceSigner, clock, random, policy, pinPepper });
     this.attachments = new AttachmentStore({ db: database.db, sqlite: database.sqlite, databasePath: database.path, databaseKey, clock, random });
   }
 
@@ -104,7 +107,7 @@ export class DeviceCore {
       throw new Error('the key store holds another device identity than this database was created with');
     }
     const policy = { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy };
-    const core = new DeviceCore(database, identity.deviceId, deviceSigner, clock, random, policy, options.keyStore.databaseKey());
+    const core = new DeviceCore(database, identity.deviceId, deviceSigner, clock, random, policy, options.keyStore.databaseKey(), options.keyStore.pinPepper());
     try {
       // Files a rebuilt database or an interrupted put left without rows get them back before any screen asks for them.
       core.attachments.reconcile();
@@ -131,7 +134,6 @@ export class DeviceCore {
   get sessionNotice(): string | null {
     return this.#sessionNotice;
   }
-
 
   signOut(): void {
     this.sessions.end('sign-out');
@@ -201,8 +203,9 @@ export class DeviceCore {
     return row ? { operatorId: row.operatorId, displayName: row.displayName, role: row.role } : null;
   }
 
-  provisionOperator(operator: Omit<OperatorRow, 'failedAttempts' | 'lockedUntil'>): void {
-    upsertOperator(this.database.db, operator);
+  /** Stores an operator with the verifier the office made of their PIN (the device keeps only a peppered form). */
+  provisionOperator(operator: OperatorRow): void {
+    storeOfficeOperator(this.database.db, operator, this.#pinPepper);
   }
 
   /** Records the office's acknowledgement of entries (the sync daemon calls this). */
@@ -221,23 +224,24 @@ export class DeviceCore {
   }
 
   /** A sync client for this device over `transport` (the daemon drives it). */
-  syncClient(transport: SyncTransport, options: Omit<SyncClientOptions, 'database' | 'deviceId' | 'clock' | 'transport' | 'onOperatorRemoved'> = {}): SyncClient {
+  syncClient(transport: SyncTransport, options: Omit<SyncClientOptions, 'database' | 'deviceId' | 'clock' | 'transport' | 'pinPepper' | 'onOperatorRemoved'> = {}): SyncClient {
     return new SyncClient({
       ...options,
       database: this.database,
       deviceId: this.deviceId,
       clock: this.#clock,
       transport,
+      pinPepper: this.#pinPepper,
       onOperatorRemoved: (operatorId) => this.#operatorRemoved(operatorId),
     });
   }
+
   /** A pull removed an operator the office deactivated: their open session ends now, with a signed close. */
   #operatorRemoved(operatorId: string): void {
     if (this.sessions.current?.operatorId !== operatorId) return;
     this.#sessionNotice = ACCESS_WITHDRAWN_NOTICE;
     this.sessions.end('operator-deactivated');
   }
-
 
   /** Sends the attachments the office has not confirmed yet, in resumable chunks; confirmed ones start their grace window. */
   uploadAttachments(transport: SyncTransport & BinaryTransport, options: Pick<AttachmentUploadOptions, 'chunkBytes' | 'schemaVersion'> = {}): Promise<UploadSummary> {

@@ -4,7 +4,6 @@ export type CoreErrorCode =
   | ActionErrorCode
   | 'invalid-input'
   | 'not-signed-in'
-  | 'unknown-operator'
   | 'wrong-pin'
   | 'operator-locked-out'
   | 'invalid-correction'

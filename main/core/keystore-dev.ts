@@ -15,6 +15,10 @@ export class MemoryKeyStore implements KeyStore {
     return this.#get('databaseKey');
   }
 
+  pinPepper(): Uint8Array {
+    return this.#get('pinPepper');
+  }
+
   #get(name: string): Uint8Array {
     let key = this.#keys.get(name);
     if (!key) this.#keys.set(name, (key = this.random.bytes(32)));
@@ -41,7 +45,11 @@ export class InsecureDevFileKeyStore implements KeyStore {
     return this.#get('databaseKey');
   }
 
-  #get(name: 'deviceSeed' | 'databaseKey'): Uint8Array {
+  pinPepper(): Uint8Array {
+    return this.#get('pinPepper');
+  }
+
+  #get(name: 'deviceSeed' | 'databaseKey' | 'pinPepper'): Uint8Array {
     const keys = existsSync(this.path) ? (JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, string>) : {};
     if (!keys[name]) {
       keys[name] = Buffer.from(this.random.bytes(32)).toString('hex');

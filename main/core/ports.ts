@@ -9,4 +9,9 @@ export interface KeyStore {
   deviceSeed(): Uint8Array;
   /** The 32-byte key the device database and attachments are encrypted with, created on first use. */
   databaseKey(): Uint8Array;
+  /**
+   * 32 bytes the device keys its stored PIN verifiers with (protocol/pin.ts), created on first use:
+   * without them a copy of the database cannot test PIN guesses.
+   */
+  pinPepper(): Uint8Array;
 }

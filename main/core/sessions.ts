@@ -4,11 +4,35 @@ import {
   bytesToHex,
   checkPin,
   createSigner,
+  decoyPinVerifier,
+  isPepperedPinVerifier,
   JOURNAL_FORMAT_VERSION,
+  MAX_BADGE_ID_LENGTH,
+  MAX_PAUSES_PER_ENTRY,
+  MIN_PIN_LENGTH,
+  pepperPinVerifier,
   signCertificate,
 } from '../../protocol/index.js';
 import type { DeviceDb, Sqlite } from '../../db/open.js';
-import { closeSessionRow, findOperatorByBadge, insertSession, recordPinAttempt } from '../../db/queries/sessions.js';
+import {
+  clearPinThrottle,
+  closeSessionRow,
+  findOperatorByBadge,
+  forgetJournaledPauses,
+  forgetPinThrottles,
+  insertSession,
+  insertSignInPause,
+  listOperatorVerifiers,
+  listSignInPauses,
+  listUnjournaledPauses,
+  markPausesJournaled,
+  type PinThrottleRow,
+  readPinThrottle,
+  setOperatorVerifier,
+  type SignInPauseRow,
+  writePinThrottle,
+} from '../../db/queries/sessions.js';
+import { readSyncValue, replaceOperator, type SyncedOperatorRow } from '../../db/queries/sync.js';
 import { CoreError, storageError } from './errors.js';
 import { appendSignedEntry, type SigningSession } from './journal-writer.js';
 import { type Clock, type Randomness, randomId } from './ports.js';
@@ -20,17 +44,47 @@ export interface SessionPolicy {
   rotateAfterMs: number;
   /** Lock (end the session) after this long without an action. */
   idleLockMs: number;
-  maxPinAttempts: number;
-  pinLockoutMs: number;
+  /** Wrong PINs in a row for one badge before sign-in with it pauses. */
+  pinAttemptsBeforePause: number;
+  /** The pause after that many; every further wrong PIN doubles it... */
+  firstPinPauseMs: number;
+  /** ...up to this, so a colleague can never be locked out for long. */
+  maxPinPauseMs: number;
+  /** A badge's wrong PINs are forgotten after this long without another. */
+  forgetWrongPinsAfterMs: number;
 }
 
 export const DEFAULT_SESSION_POLICY: SessionPolicy = {
   rotateAfterEntries: 500,
   rotateAfterMs: 60 * 60 * 1000,
   idleLockMs: 5 * 60 * 1000,
-  maxPinAttempts: 5,
-  pinLockoutMs: 5 * 60 * 1000,
+  pinAttemptsBeforePause: 5,
+  firstPinPauseMs: 30 * 1000,
+  maxPinPauseMs: 15 * 60 * 1000,
+  forgetWrongPinsAfterMs: 24 * 60 * 60 * 1000,
 };
+
+/** How long the device keeps journaled pauses for its own screens; the journal keeps them for good. */
+const PAUSE_HISTORY_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** What the sign-in screen can tell the operator after a refusal. */
+export interface SignInRetry {
+  /** Wrong PINs this badge may still have before sign-in with it pauses (0 while it is paused). */
+  attemptsLeft: number;
+  /** How long sign-in with this badge stays paused; 0 when it is not. */
+  retryInMs: number;
+}
+
+/** A refused sign-in. A badge the device does not know is refused exactly like a wrong PIN. */
+export class SignInRefused extends CoreError {
+  constructor(
+    code: 'wrong-pin' | 'operator-locked-out',
+    message: string,
+    readonly retry: SignInRetry,
+  ) {
+    super(code, message);
+  }
+}
 
 interface ActiveSession extends SigningSession {
   openedAt: number;
@@ -52,6 +106,13 @@ interface SessionDeps {
   clock: Clock;
   random: Randomness;
   policy: SessionPolicy;
+  /** The key store's PIN pepper: stored PIN verifiers are useless without it. */
+  pinPepper: Uint8Array;
+}
+
+/** Stores an operator as the office sent them, keeping only the peppered form of their PIN verifier. */
+export function storeOfficeOperator(db: DeviceDb, operator: SyncedOperatorRow, pinPepper: Uint8Array): void {
+  replaceOperator(db, { ...operator, pinVerifier: pepperPinVerifier(operator.pinVerifier, pinPepper) });
 }
 
 /**
@@ -61,31 +122,56 @@ interface SessionDeps {
  */
 export class SessionManager {
   #active: ActiveSession | null = null;
+  readonly #decoyVerifier: string;
 
-  constructor(private readonly deps: SessionDeps) {}
+  constructor(private readonly deps: SessionDeps) {
+    this.#decoyVerifier = decoyPinVerifier(deps.pinPepper);
+    this.#pepperStoredVerifiers();
+  }
 
   get current(): SessionInfo | null {
     const active = this.#active;
     return active ? { sessionId: active.sessionId, operatorId: active.operatorId, openedAt: active.openedAt } : null;
   }
 
+  /**
+   * Badge + PIN sign-in. Wrong PINs are counted per badge as typed, and a badge the device does not
+   * know is checked against a decoy verifier at the same scrypt cost, so no answer tells whether a
+   * badge exists. After `pinAttemptsBeforePause` wrong PINs in a row, sign-in with the badge pauses
+   * (attempts are refused without checking the PIN) for a time that doubles with each further wrong
+   * PIN up to `maxPinPauseMs`; a correct PIN once the pause is over starts the count again.
+   */
   signIn(badgeId: string, pin: string): SessionInfo {
-    const { db, clock, policy } = this.deps;
-    const operator = findOperatorByBadge(db, badgeId);
-    if (!operator) throw new CoreError('unknown-operator', `no operator with badge ${badgeId} may sign in on this device`);
+    const { db, clock, pinPepper } = this.deps;
+    if (badgeId.length === 0 || badgeId.length > MAX_BADGE_ID_LENGTH) {
+      throw new CoreError('invalid-input', `a badge id is 1 to ${MAX_BADGE_ID_LENGTH} characters`, 'badgeId');
+    }
     const now = clock.now();
-    if (operator.lockedUntil !== null && operator.lockedUntil > now) {
-      throw new CoreError('operator-locked-out', `too many wrong PINs; try again in ${Math.ceil((operator.lockedUntil - now) / 60000)} min`);
+    const throttle = this.#throttle(badgeId, now);
+    const pausedForMs = this.#pauseLeft(throttle, now);
+    if (pausedForMs > 0) {
+      throw new SignInRefused('operator-locked-out', `too many wrong PINs: sign-in with this badge is paused; try again in ${describeWait(pausedForMs)}`, {
+        attemptsLeft: 0,
+        retryInMs: pausedForMs,
+      });
     }
-    if (!checkPin(pin, operator.pinVerifier)) {
-      const failures = operator.failedAttempts + 1;
-      const lockedUntil = failures >= policy.maxPinAttempts ? now + policy.pinLockoutMs : null;
-      recordPinAttempt(db, operator.operatorId, lockedUntil ? 0 : failures, lockedUntil);
-      throw new CoreError('wrong-pin', lockedUntil ? 'wrong PIN; sign-in is locked for a while' : 'wrong PIN');
-    }
-    recordPinAttempt(db, operator.operatorId, 0, null);
+    const operator = findOperatorByBadge(db, badgeId);
+    const pinMatches = checkPin(pin, operator?.pinVerifier ?? this.#decoyVerifier, pinPepper);
+    if (!operator || !pinMatches) throw this.#wrongPin(badgeId, throttle?.failedAttempts ?? 0, now);
+    if (throttle) this.#write(() => clearPinThrottle(db, badgeId));
     if (this.#active) this.end('sign-out');
     return this.#open(operator.operatorId);
+  }
+
+  /** Recent pauses of sign-in, newest first, with the journal entry that recorded each once a session opened. */
+  signInPauses(limit = 50): SignInPauseRow[] {
+    return listSignInPauses(this.deps.db, limit);
+  }
+
+  /** The fewest digits the office lets a PIN have at this device's site (the sign-in screen can say so). */
+  get pinMinLength(): number {
+    const stored = readSyncValue(this.deps.db, 'site.pinMinLength');
+    return typeof stored === 'number' ? stored : MIN_PIN_LENGTH;
   }
 
   /** The session to sign the next action with, rotating or locking it first when due. */
@@ -142,6 +228,83 @@ export class SessionManager {
     }
   }
 
+  /** The badge's wrong-PIN state, unless a day without one has passed. */
+  #throttle(badgeId: string, now: number): PinThrottleRow | null {
+    const row = readPinThrottle(this.deps.db, badgeId);
+    return row && now - row.lastFailedAt < this.deps.policy.forgetWrongPinsAfterMs ? row : null;
+  }
+
+  /** What is left of the badge's pause. A clock set back never stretches it past the longest pause. */
+  #pauseLeft(throttle: PinThrottleRow | null, now: number): number {
+    if (!throttle || throttle.pausedUntil === null || throttle.pausedUntil <= now) return 0;
+    const { maxPinPauseMs } = this.deps.policy;
+    if (throttle.pausedUntil - now <= maxPinPauseMs) return throttle.pausedUntil - now;
+    this.#write(() => writePinThrottle(this.deps.db, { ...throttle, pausedUntil: now + maxPinPauseMs }));
+    return maxPinPauseMs;
+  }
+
+  #wrongPin(badgeId: string, failedBefore: number, now: number): SignInRefused {
+    const { db, policy } = this.deps;
+    const failedAttempts = failedBefore + 1;
+    const beyond = failedAttempts - policy.pinAttemptsBeforePause;
+    const pausedForMs = beyond < 0 ? 0 : Math.min(policy.firstPinPauseMs * 2 ** beyond, policy.maxPinPauseMs);
+    this.#write(() => {
+      forgetPinThrottles(db, now - policy.forgetWrongPinsAfterMs);
+      writePinThrottle(db, { badgeId, failedAttempts, lastFailedAt: now, pausedUntil: pausedForMs > 0 ? now + pausedForMs : null });
+      if (pausedForMs > 0) insertSignInPause(db, { badgeId, failedAttempts, pausedAt: now, pausedForMs });
+    });
+    if (pausedForMs > 0) {
+      return new SignInRefused('wrong-pin', `wrong badge or PIN; sign-in with this badge is paused for ${describeWait(pausedForMs)}`, {
+        attemptsLeft: 0,
+        retryInMs: pausedForMs,
+      });
+    }
+    const attemptsLeft = -beyond;
+    const warning = attemptsLeft <= 2 ? `; ${attemptsLeft} more wrong PIN${attemptsLeft === 1 ? '' : 's'} and sign-in with this badge pauses` : '';
+    return new SignInRefused('wrong-pin', `wrong badge or PIN${warning}`, { attemptsLeft, retryInMs: 0 });
+  }
+
+  #write(write: () => void): void {
+    try {
+      this.deps.sqlite.transaction(write)();
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  /**
+   * Operators stored before verifiers were peppered (or salvaged from such a database) get the
+   * peppered form. With secure_delete the replaced office hashes are zeroed, not left in free space.
+   */
+  #pepperStoredVerifiers(): void {
+    const { db, sqlite, pinPepper } = this.deps;
+    const plain = listOperatorVerifiers(db).filter((operator) => !isPepperedPinVerifier(operator.pinVerifier));
+    if (plain.length === 0) return;
+    const secureDelete = sqlite.pragma('secure_delete', { simple: true }) as number;
+    sqlite.pragma('secure_delete = ON');
+    try {
+      sqlite.transaction(() => {
+        for (const { operatorId, pinVerifier } of plain) setOperatorVerifier(db, operatorId, pepperPinVerifier(pinVerifier, pinPepper));
+      })();
+      sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      sqlite.pragma(`secure_delete = ${secureDelete}`);
+    }
+  }
+
+  /** Journals, with the session just opened, the pauses of sign-in since the last session opened. */
+  #journalPauses(session: SigningSession, now: number): void {
+    const { db, deviceId, clock } = this.deps;
+    const pauses = listUnjournaledPauses(db, MAX_PAUSES_PER_ENTRY);
+    if (pauses.length === 0) return;
+    const entry = appendSignedEntry(db, deviceId, clock, session, {
+      kind: 'sign-in.paused',
+      pauses: pauses.map(({ badgeId, failedAttempts, pausedAt, pausedForMs }) => ({ badgeId, failedAttempts, pausedAt, pausedForMs })),
+    });
+    markPausesJournaled(db, pauses.at(-1)!.id, entry.body.seq);
+    forgetJournaledPauses(db, now - PAUSE_HISTORY_MS);
+  }
+
   #open(operatorId: string): SessionInfo {
     this.#openActive(operatorId);
     return this.current!;
@@ -173,6 +336,7 @@ export class SessionManager {
           ),
         }));
         if (entry.body.kind === 'session.open') insertSession(db, entry.body.certificate, entry.body.seq);
+        this.#journalPauses(session, entry.body.deviceTime);
       })();
     } catch (error) {
       signer.destroy();
@@ -181,4 +345,8 @@ export class SessionManager {
     this.#active = session;
     return session;
   }
+}
+
+function describeWait(ms: number): string {
+  return ms < 60_000 ? `${Math.ceil(ms / 1000)} s` : `${Math.ceil(ms / 60_000)} min`;
 }

@@ -207,6 +207,8 @@ export interface IpcError {
   message: string;
   /** The input field the error is about, when there is one. */
   field?: string;
+  /** A refused sign-in: wrong PINs the badge may still have before sign-in with it pauses, and how long it is paused (0: not). */
+  retry?: { attemptsLeft: number; retryInMs: number };
 }
 
 export type IpcResult<T = unknown> = { ok: true; value: T } | { ok: false; error: IpcError };

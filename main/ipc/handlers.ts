@@ -3,7 +3,7 @@ import { SEED_CHECKLIST_TEMPLATES, type ChecklistTemplate } from '../../protocol
 import type { DeviceCore } from '../core/device-core.js';
 import type { DeviceSync } from '../core/sync/device-sync.js';
 import { CoreError } from '../core/errors.js';
-import type { SessionInfo } from '../core/sessions.js';
+import { type SessionInfo, SignInRefused } from '../core/sessions.js';
 import {
   ipcContract,
   type IpcError,
@@ -63,7 +63,12 @@ export function createIpcHandler(core: DeviceCore, options: IpcHandlerOptions): 
       if (error instanceof CoreError) {
         // The renderer shows a not-signed-in message on the sign-in screen: say why when the office ended the session.
         const message = (error.code === 'not-signed-in' && core.sessionNotice) || error.message;
-        return failure({ code: error.code, message: truncate(message), ...(error.field ? { field: error.field } : {}) });
+        return failure({
+          code: error.code,
+          message: truncate(message),
+          ...(error.field ? { field: error.field } : {}),
+          ...(error instanceof SignInRefused ? { retry: error.retry } : {}),
+        });
       }
       logError(`IPC ${name} failed unexpectedly`, error);
       return failure({ code: 'internal', message: INTERNAL_ERROR_MESSAGE });

@@ -9,15 +9,17 @@ export type SecretSealer = Pick<SafeStorage, 'isEncryptionAvailable' | 'encryptS
 interface DeviceSecrets {
   deviceSeed: Uint8Array;
   databaseKey: Uint8Array;
+  pinPepper: Uint8Array;
 }
 
 const FORMAT = 'waypost-device-secrets-v1';
 
 /**
- * The device's long-lived secrets (identity key seed, database key), sealed by the OS keystore
- * (DPAPI on Windows, Keychain on macOS, libsecret/kwallet on Linux) in one file under userData.
- * Both are made together on first use and written durably before either is handed out: the
- * database is encrypted with one of them, so losing the file means losing the data.
+ * The device's long-lived secrets (identity key seed, database key, PIN pepper), sealed by the OS
+ * keystore (DPAPI on Windows, Keychain on macOS, libsecret/kwallet on Linux) in one file under
+ * userData. They are made together on first use and written durably before any is handed out: the
+ * database is encrypted with one of them, so losing the file means losing the data. A file from
+ * before the PIN pepper existed gets one added, sealed and written the same way.
  */
 export class SafeStorageKeyStore implements KeyStore {
   #secrets: DeviceSecrets | null = null;
@@ -35,6 +37,10 @@ export class SafeStorageKeyStore implements KeyStore {
 
   databaseKey(): Uint8Array {
     return this.#load().databaseKey;
+  }
+
+  pinPepper(): Uint8Array {
+    return this.#load().pinPepper;
   }
 
   #load(): DeviceSecrets {
@@ -55,7 +61,7 @@ export class SafeStorageKeyStore implements KeyStore {
   }
 
   #unseal(): DeviceSecrets {
-    let parsed: { format?: unknown; deviceSeed?: unknown; databaseKey?: unknown };
+    let parsed: { format?: unknown; deviceSeed?: unknown; databaseKey?: unknown; pinPepper?: unknown };
     try {
       parsed = JSON.parse(this.sealer.decryptString(readFileSync(this.path))) as typeof parsed;
     } catch (error) {
@@ -63,14 +69,25 @@ export class SafeStorageKeyStore implements KeyStore {
     }
     const deviceSeed = hexKey(parsed.deviceSeed);
     const databaseKey = hexKey(parsed.databaseKey);
-    if (parsed.format !== FORMAT || !deviceSeed || !databaseKey) throw new Error(`the sealed device keys in ${this.path} are not in a format this version knows`);
-    return { deviceSeed, databaseKey };
+    if (parsed.format !== FORMAT || !deviceSeed || !databaseKey || (parsed.pinPepper !== undefined && !hexKey(parsed.pinPepper))) {
+      throw new Error(`the sealed device keys in ${this.path} are not in a format this version knows`);
+    }
+    const pinPepper = hexKey(parsed.pinPepper);
+    return pinPepper ? { deviceSeed, databaseKey, pinPepper } : this.#seal({ deviceSeed, databaseKey, pinPepper: this.random.bytes(32) });
   }
 
   #create(): DeviceSecrets {
-    const secrets = { deviceSeed: this.random.bytes(32), databaseKey: this.random.bytes(32) };
+    return this.#seal({ deviceSeed: this.random.bytes(32), databaseKey: this.random.bytes(32), pinPepper: this.random.bytes(32) });
+  }
+
+  #seal(secrets: DeviceSecrets): DeviceSecrets {
     const sealed = this.sealer.encryptString(
-      JSON.stringify({ format: FORMAT, deviceSeed: toHex(secrets.deviceSeed), databaseKey: toHex(secrets.databaseKey) }),
+      JSON.stringify({
+        format: FORMAT,
+        deviceSeed: toHex(secrets.deviceSeed),
+        databaseKey: toHex(secrets.databaseKey),
+        pinPepper: toHex(secrets.pinPepper),
+      }),
     );
     writeFileDurably(this.path, sealed);
     return secrets;

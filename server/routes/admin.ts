@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { randomId } from '../../protocol/runtime.js';
 import { identifier } from '../../protocol/journal.js';
-import { makePinVerifier } from '../../protocol/pin.js';
+import { makePinVerifier, MIN_PIN_LENGTH } from '../../protocol/pin.js';
 import {
   createEnrollmentTokenSchema,
   createOfficeUserSchema,
@@ -10,6 +10,7 @@ import {
   createOrganisationSchema,
   createSiteSchema,
   updateOperatorSchema,
+  updateSiteSchema,
   type DeviceSummary,
 } from '../../protocol/wire.js';
 import { type ServiceContext, parseWith } from '../app.js';
@@ -22,6 +23,7 @@ import {
   type Device,
   type OfficeUser,
   type Operator,
+  type Site,
   findDevice,
   findOperator,
   findOrganisation,
@@ -32,6 +34,7 @@ import {
   insertSite,
   listDevices,
   revokeDevice,
+  updateSite,
   upsertOperator,
 } from '../db/queries/identity.js';
 import { ApiFailure, conflict, notFound } from '../errors.js';
@@ -62,15 +65,35 @@ export function registerAdminRoutes(app: FastifyInstance, context: ServiceContex
     const input = parseWith(createSiteSchema, request.body);
     if (!(await findOrganisation(db, input.organisationId))) throw notFound(`organisation ${input.organisationId}`);
     assertOrganisationAccess(user, input.organisationId);
-    const site = { id: input.id ?? randomId(context.random, 'site'), organisationId: input.organisationId, name: input.name, createdAt: context.clock.now() };
+    const site: Site = {
+      id: input.id ?? randomId(context.random, 'site'),
+      organisationId: input.organisationId,
+      name: input.name,
+      createdAt: context.clock.now(),
+      pinMinLength: input.pinMinLength ?? MIN_PIN_LENGTH,
+    };
     await uniquely(() => insertSite(db, site), `site ${site.id} already exists`);
     return reply.status(201).send(site);
+  });
+
+  app.patch('/v1/admin/sites/:id', async (request) => {
+    const user = await admin(request);
+    const { id } = parseWith(idParams, request.params, 'path');
+    const input = parseWith(updateSiteSchema, request.body);
+    await siteInReach(db, user, id);
+    const at = context.clock.now();
+    return db.transaction(async (tx) => {
+      const site = (await updateSite(tx, id, input))!;
+      // The site's devices take the policy with their next pull; this makes that now.
+      await notifySites(tx, context.notifier.channel, [id], at);
+      return site;
+    });
   });
 
   app.post('/v1/admin/operators', async (request, reply) => {
     const user = await admin(request);
     const input = parseWith(createOperatorSchema, request.body);
-    await siteInReach(db, user, input.siteId);
+    const site = await siteInReach(db, user, input.siteId);
     const id = input.id ?? randomId(context.random, 'op');
     if (await findOperator(db, id)) throw conflict(`operator ${id} already exists`);
     const operator: Operator = {
@@ -79,7 +102,7 @@ export function registerAdminRoutes(app: FastifyInstance, context: ServiceContex
       badgeId: input.badgeId,
       displayName: input.displayName,
       role: input.role,
-      pinVerifier: makePinVerifier(input.pin, context.random.bytes(16)),
+      pinVerifier: pinVerifierAt(site, input.pin, context),
       active: true,
       updatedAt: context.clock.now(),
     };
@@ -93,12 +116,12 @@ export function registerAdminRoutes(app: FastifyInstance, context: ServiceContex
     const input = parseWith(updateOperatorSchema, request.body);
     const existing = await findOperator(db, id);
     if (!existing) throw notFound(`operator ${id}`);
-    await siteInReach(db, user, existing.siteId);
+    const site = await siteInReach(db, user, existing.siteId);
     const operator: Operator = {
       ...existing,
       displayName: input.displayName ?? existing.displayName,
       active: input.active ?? existing.active,
-      pinVerifier: input.pin ? makePinVerifier(input.pin, context.random.bytes(16)) : existing.pinVerifier,
+      pinVerifier: input.pin ? pinVerifierAt(site, input.pin, context) : existing.pinVerifier,
       updatedAt: context.clock.now(),
     };
     await saveOperator(context, operator);
@@ -185,10 +208,22 @@ async function saveOperator(context: ServiceContext, operator: Operator): Promis
   });
 }
 
-async function siteInReach(db: OfficeDb, user: OfficeUser, siteId: string): Promise<void> {
+async function siteInReach(db: OfficeDb, user: OfficeUser, siteId: string): Promise<Site> {
   const site = await findSite(db, siteId);
   if (!site) throw notFound(`site ${siteId}`);
   assertOrganisationAccess(user, site.organisationId);
+  return site;
+}
+
+/** The verifier of a new PIN, which must be as long as the site's policy asks (the schema has already held it to 4–12 digits). */
+function pinVerifierAt(site: Site, pin: string, context: ServiceContext): string {
+  if (pin.length < site.pinMinLength) {
+    throw new ApiFailure(400, 'invalid-request', `a PIN at site ${site.name} must have at least ${site.pinMinLength} digits; this one has ${pin.length}`, {
+      field: 'pin',
+      pinMinLength: site.pinMinLength,
+    });
+  }
+  return makePinVerifier(pin, context.random.bytes(16));
 }
 
 export async function deviceInReach(db: OfficeDb, user: OfficeUser, deviceId: string): Promise<Device> {

@@ -1,14 +1,26 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type JournalEntry, type SessionCloseReason, type Signer, bytesToHex, createSigner } from '../../protocol/index.js';
+import {
+  type JournalEntry,
+  type SessionCloseReason,
+  type Signer,
+  bytesToHex,
+  checkPin,
+  createSigner,
+  isPepperedPinVerifier,
+  makePinVerifier,
+  verifyChain,
+} from '../../protocol/index.js';
 import type { SessionPolicy } from '../../main/core/sessions.js';
 import { CLERK, INSPECTOR, openTestDevice, SeededRandomness, type TestDevice } from '../support/device.js';
-import { expectCoreError, expectRefusedWithoutWriting, storeFootprint } from '../support/core-assertions.js';
+import { expectCoreError, expectRefusedWithoutWriting } from '../support/core-assertions.js';
+import { type CoreError } from '../../main/core/errors.js';
+import { SignInRefused } from '../../main/core/sessions.js';
 
 /**
- * Item 5 on a real SQLite file: badge + PIN sign-in, lockout, kiosk operator switch, idle lock and
- * key rotation, each ending the old session with a signed close entry and destroying its secret.
+ * Item 5 on a real SQLite file: badge + PIN sign-in, kiosk operator switch, idle lock and key
+ * rotation, each ending the old session with a signed close entry and destroying its secret.
  * Every scenario ends with the device's own chain verifying (afterEach).
  */
 const MINUTE = 60_000;
@@ -43,6 +55,12 @@ function closeReasons(): SessionCloseReason[] {
   return sessionEntries().flatMap((body) => (body.kind === 'session.close' ? [body.reason] : []));
 }
 
+/** Everything a refused sign-in tells the person at the kiosk. */
+function refusal(error: CoreError) {
+  expect(error).toBeInstanceOf(SignInRefused);
+  return { code: error.code, message: error.message, retry: (error as SignInRefused).retry };
+}
+
 afterEach(() => {
   if (device.core.database.sqlite.open) {
     expect(device.core.verifyJournal()).toMatchObject({ ok: true });
@@ -67,32 +85,14 @@ describe('sign-in', () => {
     expect(recordNote()).toMatchObject({ sessionId: session.sessionId, operatorId: CLERK.operatorId });
   });
 
-  it('refuses a wrong PIN or an unknown badge, journals nothing and leaves nobody signed in', () => {
+  it('refuses a wrong PIN and an unknown badge with the same answer, journals nothing and leaves nobody signed in', () => {
     const { core } = open();
-    expectRefusedWithoutWriting(core, () => core.signIn(CLERK.badgeId, '0000'), 'wrong-pin', /^wrong PIN$/);
-    expectRefusedWithoutWriting(core, () => core.signIn('B999', CLERK.pin), 'unknown-operator', /no operator with badge B999/);
+    const wrongPin = expectRefusedWithoutWriting(core, () => core.signIn(CLERK.badgeId, '0000'), 'wrong-pin', /^wrong badge or PIN$/);
+    const unknownBadge = expectRefusedWithoutWriting(core, () => core.signIn('B999', CLERK.pin), 'wrong-pin', /^wrong badge or PIN$/);
+    expect(refusal(unknownBadge)).toEqual(refusal(wrongPin));
+    expect(refusal(wrongPin)).toMatchObject({ retry: { attemptsLeft: 4, retryInMs: 0 } });
     expect(core.status().session).toBeNull();
     expectRefusedWithoutWriting(core, () => core.perform({ recordType: 'note', action: 'create', ops: NOTE }), 'not-signed-in', /sign in to record actions/);
-  });
-
-  it('locks an operator out after maxPinAttempts wrong PINs, across a restart, until the lockout passes', () => {
-    open({ maxPinAttempts: 3, pinLockoutMs: 5 * MINUTE });
-    const before = storeFootprint(device.core);
-    expectCoreError(() => device.core.signIn(CLERK.badgeId, '0000'), 'wrong-pin', /^wrong PIN$/);
-    expectCoreError(() => device.core.signIn(CLERK.badgeId, '1111'), 'wrong-pin', /^wrong PIN$/);
-    expectCoreError(() => device.core.signIn(CLERK.badgeId, '2222'), 'wrong-pin', /sign-in is locked/);
-    // Now even the right PIN is refused, and restarting the app does not reset the count.
-    expectCoreError(() => device.core.signIn(CLERK.badgeId, CLERK.pin), 'operator-locked-out', /try again in 5 min/);
-    device = device.reopen();
-    device.clock.advance(4 * MINUTE);
-    expectCoreError(() => device.core.signIn(CLERK.badgeId, CLERK.pin), 'operator-locked-out', /try again in 1 min/);
-    expect(storeFootprint(device.core)).toEqual(before);
-
-    // The lockout is the operator's, not the kiosk's.
-    device.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
-    device.core.signOut();
-    device.clock.advance(MINUTE);
-    expect(device.core.signIn(CLERK.badgeId, CLERK.pin).operatorId).toBe(CLERK.operatorId);
   });
 
   it('refuses actions before sign-in and after sign-out', () => {
@@ -105,6 +105,191 @@ describe('sign-in', () => {
     expect(signer.destroyed).toBe(true);
     expect(closeReasons()).toEqual(['sign-out']);
     expectRefusedWithoutWriting(core, attempt, 'not-signed-in', /sign in to record actions/);
+  });
+});
+
+describe('wrong PINs', () => {
+  const SECOND = 1000;
+
+  /** Signs in expecting a refusal; returns what the kiosk is told. */
+  function refused(badgeId: string, pin: string) {
+    let thrown: unknown = null;
+    try {
+      device.core.signIn(badgeId, pin);
+    } catch (error) {
+      thrown = error;
+    }
+    return refusal(thrown as CoreError);
+  }
+
+  /** Gets `badgeId` to the start of its first pause (five wrong PINs); returns each answer. */
+  function fiveWrong(badgeId: string) {
+    return ['0000', '1111', '2222', '3333', '4444'].map((pin) => refused(badgeId, pin));
+  }
+
+  it('count down to a pause: the kiosk is told the tries left, then for how long sign-in with the badge is paused', () => {
+    open();
+    expect(fiveWrong(CLERK.badgeId)).toEqual([
+      { code: 'wrong-pin', message: 'wrong badge or PIN', retry: { attemptsLeft: 4, retryInMs: 0 } },
+      { code: 'wrong-pin', message: 'wrong badge or PIN', retry: { attemptsLeft: 3, retryInMs: 0 } },
+      { code: 'wrong-pin', message: 'wrong badge or PIN; 2 more wrong PINs and sign-in with this badge pauses', retry: { attemptsLeft: 2, retryInMs: 0 } },
+      { code: 'wrong-pin', message: 'wrong badge or PIN; 1 more wrong PIN and sign-in with this badge pauses', retry: { attemptsLeft: 1, retryInMs: 0 } },
+      { code: 'wrong-pin', message: 'wrong badge or PIN; sign-in with this badge is paused for 30 s', retry: { attemptsLeft: 0, retryInMs: 30 * SECOND } },
+    ]);
+  });
+
+  it('during a pause, refuse the right PIN and a wrong one alike without counting them; after it, the right PIN signs in and the count starts over', () => {
+    open();
+    fiveWrong(CLERK.badgeId);
+    device.clock.advance(10 * SECOND);
+    const paused = { code: 'operator-locked-out', message: 'too many wrong PINs: sign-in with this badge is paused; try again in 20 s', retry: { attemptsLeft: 0, retryInMs: 20 * SECOND } };
+    expect(refused(CLERK.badgeId, CLERK.pin)).toEqual(paused);
+    expect(refused(CLERK.badgeId, '9999')).toEqual(paused);
+    // Restarting the app does not end the pause.
+    device = device.reopen();
+    expect(refused(CLERK.badgeId, CLERK.pin)).toEqual(paused);
+    // The pause is the badge's, not the kiosk's.
+    expect(device.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin).operatorId).toBe(INSPECTOR.operatorId);
+    device.core.signOut();
+
+    device.clock.advance(20 * SECOND);
+    expect(device.core.signIn(CLERK.badgeId, CLERK.pin).operatorId).toBe(CLERK.operatorId);
+    device.core.signOut();
+    expect(refused(CLERK.badgeId, '0000').retry).toEqual({ attemptsLeft: 4, retryInMs: 0 });
+  });
+
+  it('double the pause with each further wrong PIN up to 15 minutes, and never make it longer or permanent', () => {
+    open();
+    fiveWrong(CLERK.badgeId);
+    const pauses = [30 * SECOND];
+    for (let further = 0; further < 7; further++) {
+      device.clock.advance(pauses.at(-1)!);
+      pauses.push(refused(CLERK.badgeId, '0000').retry.retryInMs);
+    }
+    expect(pauses.map((ms) => ms / SECOND)).toEqual([30, 60, 120, 240, 480, 900, 900, 900]);
+    expect(refused(CLERK.badgeId, CLERK.pin).message).toBe('too many wrong PINs: sign-in with this badge is paused; try again in 15 min');
+    device.clock.advance(15 * 60 * SECOND);
+    expect(device.core.signIn(CLERK.badgeId, CLERK.pin).operatorId).toBe(CLERK.operatorId);
+  });
+
+  it('never pause longer than 15 minutes when the device clock is set back', () => {
+    open();
+    fiveWrong(CLERK.badgeId);
+    device.clock.advance(-24 * 60 * 60 * SECOND);
+    expect(refused(CLERK.badgeId, CLERK.pin).retry).toEqual({ attemptsLeft: 0, retryInMs: 15 * 60 * SECOND });
+    device.clock.advance(15 * 60 * SECOND);
+    expect(device.core.signIn(CLERK.badgeId, CLERK.pin).operatorId).toBe(CLERK.operatorId);
+  });
+
+  it('are forgotten a day after the last one', () => {
+    open();
+    for (const pin of ['0000', '1111', '2222']) refused(CLERK.badgeId, pin);
+    device.clock.advance(24 * 60 * 60 * SECOND);
+    expect(refused(CLERK.badgeId, '3333').retry).toEqual({ attemptsLeft: 4, retryInMs: 0 });
+  });
+
+  it('for a badge the device does not know get exactly the answers a known badge gets, pause included', () => {
+    open();
+    const answers = (badgeId: string) => [...fiveWrong(badgeId), refused(badgeId, CLERK.pin)];
+    expect(answers('B999')).toEqual(answers(CLERK.badgeId));
+  });
+
+  it('leave every pause in the signed journal once a session opens, and in the list the device shows', () => {
+    open();
+    fiveWrong(CLERK.badgeId);
+    const clerkPausedAt = device.clock.now();
+    device.clock.advance(5 * SECOND);
+    fiveWrong('B999');
+    device.clock.advance(30 * SECOND);
+    refused('B999', '5555');
+    expect(device.core.journal()).toEqual([]);
+    expect(device.core.sessions.signInPauses().map((pause) => pause.journalSeq)).toEqual([null, null, null]);
+
+    const session = device.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    const [opened, audit] = sessionEntries();
+    expect(opened).toMatchObject({ kind: 'session.open', sessionId: session.sessionId });
+    expect(audit).toEqual(
+      expect.objectContaining({
+        kind: 'sign-in.paused',
+        sessionId: session.sessionId,
+        operatorId: INSPECTOR.operatorId,
+        pauses: [
+          { badgeId: CLERK.badgeId, failedAttempts: 5, pausedAt: clerkPausedAt, pausedForMs: 30 * SECOND },
+          { badgeId: 'B999', failedAttempts: 5, pausedAt: clerkPausedAt + 5 * SECOND, pausedForMs: 30 * SECOND },
+          { badgeId: 'B999', failedAttempts: 6, pausedAt: clerkPausedAt + 35 * SECOND, pausedForMs: 60 * SECOND },
+        ],
+      }),
+    );
+    expect(verifyChain({ deviceId: device.core.deviceId, devicePublicKey: device.core.devicePublicKey }, { entries: device.core.journal() })).toMatchObject({
+      ok: true,
+      entriesVerified: 2,
+    });
+    expect(device.core.sessions.signInPauses().map(({ badgeId, failedAttempts, journalSeq }) => ({ badgeId, failedAttempts, journalSeq }))).toEqual([
+      { badgeId: 'B999', failedAttempts: 6, journalSeq: audit!.seq },
+      { badgeId: 'B999', failedAttempts: 5, journalSeq: audit!.seq },
+      { badgeId: CLERK.badgeId, failedAttempts: 5, journalSeq: audit!.seq },
+    ]);
+
+    // Journaled once: the next session has nothing to add.
+    device.core.signIn(CLERK.badgeId, CLERK.pin);
+    expect(sessionEntries().filter((body) => body.kind === 'sign-in.paused')).toHaveLength(1);
+  });
+});
+
+describe('stored PIN verifiers', () => {
+  const OFFICER = { operatorId: 'op-olga', badgeId: 'B400', displayName: 'Olga Office', role: 'gate-clerk' as const };
+  const PIN = '8642';
+
+  function storedVerifier(operatorId: string): string {
+    return (device.core.database.sqlite.prepare('SELECT pin_verifier AS v FROM operators WHERE operator_id = ?').get(operatorId) as { v: string }).v;
+  }
+
+  function filesContain(needle: string): boolean {
+    const dir = dirname(device.path);
+    return readdirSync(dir).some((name) => readFileSync(join(dir, name)).includes(needle));
+  }
+
+  it('keep only a peppered form: the database alone cannot test a PIN guess, the key store pepper can', () => {
+    open({}, undefined, false);
+    const office = makePinVerifier(PIN, device.random.bytes(16));
+    device.core.provisionOperator({ ...OFFICER, pinVerifier: office });
+    const officeHash = office.split('$').at(-1)!;
+
+    const stored = storedVerifier(OFFICER.operatorId);
+    expect(stored).not.toContain(officeHash);
+    expect(filesContain(officeHash)).toBe(false);
+    // Someone with the database but not the pepper: neither the right PIN nor any pepper they might try.
+    expect(checkPin(PIN, stored, new Uint8Array(32))).toBe(false);
+    expect(checkPin(PIN, stored, device.random.bytes(32))).toBe(false);
+    expect(checkPin(PIN, stored, device.keyStore.pinPepper())).toBe(true);
+    expect(device.core.signIn(OFFICER.badgeId, PIN).operatorId).toBe(OFFICER.operatorId);
+  });
+
+  it('left in the office form by an older version are peppered when the device opens, with no copy of the office hash left in its files', () => {
+    open({}, undefined, false);
+    const office = makePinVerifier(PIN, device.random.bytes(16));
+    device.core.provisionOperator({ ...OFFICER, pinVerifier: office });
+    // What a device before peppering stored.
+    device.core.database.sqlite.prepare('UPDATE operators SET pin_verifier = ? WHERE operator_id = ?').run(office, OFFICER.operatorId);
+    const officeHash = office.split('$').at(-1)!;
+    device.core.close();
+    expect(filesContain(officeHash)).toBe(true);
+
+    device = device.reopen();
+    expect(isPepperedPinVerifier(storedVerifier(OFFICER.operatorId))).toBe(true);
+    expect(filesContain(officeHash)).toBe(false);
+    expect(device.core.signIn(OFFICER.badgeId, PIN).operatorId).toBe(OFFICER.operatorId);
+    expectCoreError(() => device.core.signIn(OFFICER.badgeId, '8643'), 'wrong-pin', /^wrong badge or PIN$/);
+  });
+
+  it('are useless on a device whose key store holds another pepper', () => {
+    open();
+    const stolen = storedVerifier(CLERK.operatorId);
+    expect(checkPin(CLERK.pin, stolen, device.keyStore.pinPepper())).toBe(true);
+    const elsewhere = openTestDevice({ seed: 'another-device' });
+    elsewhere.core.database.sqlite.prepare('UPDATE operators SET pin_verifier = ? WHERE operator_id = ?').run(stolen, CLERK.operatorId);
+    expectCoreError(() => elsewhere.core.signIn(CLERK.badgeId, CLERK.pin), 'wrong-pin', /^wrong badge or PIN$/);
+    elsewhere.core.close();
   });
 });
 

@@ -177,8 +177,12 @@ describe('refused calls write nothing', () => {
   it('passes the core’s own refusals through with their code and field', async () => {
     await expectRefused('records.perform', gateEventCreate(VALID_CONTAINER), 'not-signed-in', /sign in/);
     await expectRefused('records.list', { recordType: 'gateEvent' }, 'not-signed-in', /sign in/);
-    await expectRefused('session.signIn', { badgeId: CLERK.badgeId, pin: '0000' }, 'wrong-pin', /wrong PIN/);
-    await expectRefused('session.signIn', { badgeId: 'B999', pin: '0000' }, 'unknown-operator', /B999/);
+    await expectRefused('session.signIn', { badgeId: CLERK.badgeId, pin: '0000' }, 'wrong-pin', /wrong badge or PIN/);
+    // The sign-in screen learns the tries left, and an unknown badge is told exactly what a wrong PIN is.
+    const wrongPin = await handle('session.signIn', { badgeId: CLERK.badgeId, pin: '1111' });
+    expect(wrongPin).toEqual({ ok: false, error: { code: 'wrong-pin', message: 'wrong badge or PIN', retry: { attemptsLeft: 3, retryInMs: 0 } } });
+    await handle('session.signIn', { badgeId: 'B999', pin: '0000' });
+    expect(await handle('session.signIn', { badgeId: 'B999', pin: '1111' })).toEqual(wrongPin);
     await signInClerk();
     await expectRefused('records.perform', gateEventCreate(WRONG_CHECK_DIGIT_CONTAINER), 'invalid-value', /check digit should be 3, not 4/);
     const refused = await handle('records.perform', gateEventCreate(WRONG_CHECK_DIGIT_CONTAINER));

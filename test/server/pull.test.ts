@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkPin } from '../../protocol/pin.js';
+import { checkPin, pepperPinVerifier } from '../../protocol/pin.js';
 import { CURRENT_SCHEMA_VERSION, pullResponseSchema, type Change, type PullResponse } from '../../protocol/wire.js';
 import { recordVersions, records } from '../../server/db/schema.js';
 import { TestChain } from '../support/chain-fixtures.js';
@@ -60,8 +60,10 @@ describe('pull', () => {
     expect(operators.map((o) => o.operatorId).sort()).toEqual(['op-gus', 'op-ines']);
     const ines = operators.find((o) => o.operatorId === INSPECTOR.operatorId)!;
     expect(ines).toMatchObject({ badgeId: 'B100', role: 'inspector', active: true });
-    expect(checkPin(INSPECTOR.pin, ines.pinVerifier)).toBe(true);
-    expect(checkPin('0000', ines.pinVerifier)).toBe(false);
+    const pepper = new Uint8Array(32).fill(7);
+    const stored = pepperPinVerifier(ines.pinVerifier, pepper);
+    expect(checkPin(INSPECTOR.pin, stored, pepper)).toBe(true);
+    expect(checkPin('0000', stored, pepper)).toBe(false);
 
     // A PIN change and a deactivation reach the device as later changes.
     const { cursor } = await pullAll(credential);

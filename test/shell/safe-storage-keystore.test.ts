@@ -40,25 +40,41 @@ function keysFile(): string {
 }
 
 describe('SafeStorageKeyStore', () => {
-  it('creates both secrets once, seals them, and gives the same ones back after a restart', () => {
+  it('creates the secrets once, seals them, and gives the same ones back after a restart', () => {
     const path = keysFile();
     const sealer = new FakeSealer();
     const first = new SafeStorageKeyStore(path, sealer, new SeededRandomness('keys'));
     const seed = first.deviceSeed();
     const key = first.databaseKey();
-    expect(seed).toHaveLength(32);
-    expect(key).toHaveLength(32);
-    expect(Buffer.from(seed).equals(Buffer.from(key))).toBe(false);
+    const pepper = first.pinPepper();
+    expect([seed, key, pepper].map((secret) => secret.length)).toEqual([32, 32, 32]);
+    expect(new Set([seed, key, pepper].map((secret) => Buffer.from(secret).toString('hex'))).size).toBe(3);
 
     const afterRestart = new SafeStorageKeyStore(path, sealer, new SeededRandomness('other'));
     expect(afterRestart.deviceSeed()).toEqual(seed);
     expect(afterRestart.databaseKey()).toEqual(key);
+    expect(afterRestart.pinPepper()).toEqual(pepper);
 
     const onDisk = readFileSync(path);
-    for (const secret of [seed, key]) {
+    for (const secret of [seed, key, pepper]) {
       expect(onDisk.includes(Buffer.from(secret))).toBe(false);
       expect(onDisk.includes(Buffer.from(Buffer.from(secret).toString('hex')))).toBe(false);
     }
+  });
+
+  it('adds a PIN pepper to a file sealed before there was one, keeping the other keys, and keeps that pepper', () => {
+    const path = keysFile();
+    const sealer = new FakeSealer();
+    const [seed, key] = ['11', '22'].map((byte) => byte.repeat(32));
+    writeFileSync(path, sealer.encryptString(JSON.stringify({ format: 'waypost-device-secrets-v1', deviceSeed: seed, databaseKey: key })));
+
+    const store = new SafeStorageKeyStore(path, sealer, new SeededRandomness('keys'));
+    const pepper = store.pinPepper();
+    expect(pepper).toHaveLength(32);
+    expect([store.deviceSeed(), store.databaseKey()].map((secret) => Buffer.from(secret).toString('hex'))).toEqual([seed, key]);
+    const afterRestart = new SafeStorageKeyStore(path, sealer, new SeededRandomness('other'));
+    expect(afterRestart.pinPepper()).toEqual(pepper);
+    expect(Buffer.from(afterRestart.deviceSeed()).toString('hex')).toBe(seed);
   });
 
   it('lets the device core reopen its encrypted database with the sealed keys', () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { DEFAULT_MIGRATIONS, type DeviceDatabase, openDeviceDatabase } from '../../db/open.js';
 import { MemoryKeyStore } from '../../main/core/keystore-dev.js';
-import { ManualClock, SeededRandomness, tempDir } from '../support/device.js';
+import { ManualClock, openTestDevice, SeededRandomness, tempDir, type TestDevice } from '../support/device.js';
 
 /**
  * Upgrading a database that already holds rows, one migration at a time: the database is brought
@@ -19,6 +19,14 @@ function readJournal(folder: string): MigrationJournal {
 }
 
 export const MIGRATION_TAGS = readJournal(DEFAULT_MIGRATIONS).entries.map((entry) => entry.tag);
+
+/** The tables, each with its column names, that drizzle-kit recorded the schema as having after `tag`. */
+export function snapshotTables(tag: string): Record<string, string[]> {
+  const snapshot = JSON.parse(readFileSync(join(DEFAULT_MIGRATIONS, 'meta', `${tag.slice(0, 4)}_snapshot.json`), 'utf8')) as {
+    tables: Record<string, { columns: Record<string, unknown> }>;
+  };
+  return Object.fromEntries(Object.entries(snapshot.tables).map(([name, table]) => [name, Object.keys(table.columns).sort()]));
+}
 
 /** A copy of db/migrations that knows the migrations up to and including `lastTag` (none when null). */
 export function migrationsThrough(lastTag: string | null): string {
@@ -49,6 +57,51 @@ export interface MigrationUpgradeCase<Seeded> {
   seed(stage: MigrationStage): Seeded;
   /** Runs on the database just upgraded through `tag`; `stage.migrationsFolder` now includes it. */
   check(upgraded: DeviceDatabase, stage: MigrationStage, seeded: Seeded): void;
+}
+
+/**
+ * Rows today's app writes, in a database at an older migration. The app's queries need today's
+ * schema, so `write` runs on a device of its own brought through every migration (with `stage`'s key
+ * store, clock and randomness, so it is the same device), whose rows are then copied into `stage`'s
+ * database, each column the older schema has.
+ */
+export function seedWithTodaysApp<T>(stage: MigrationStage, write: (device: TestDevice) => T): T {
+  const scratch = openTestDevice({ path: join(tempDir(), 'device.db'), keyStore: stage.keyStore, clock: stage.clock, random: stage.random });
+  let written: T;
+  try {
+    written = write(scratch);
+  } finally {
+    scratch.core.close();
+  }
+  const source = openDeviceDatabase({ path: scratch.path, key: stage.key, readonly: true });
+  const target = openDeviceDatabase(stage);
+  try {
+    target.sqlite.transaction(() => {
+      for (const table of userTables(target)) {
+        const present = new Set(columnsOf(source, table));
+        const columns = columnsOf(target, table)
+          .filter((column) => present.has(column))
+          .map((column) => `"${column}"`);
+        const insert = target.sqlite.prepare(`INSERT INTO "${table}" (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+        for (const row of source.sqlite.prepare(`SELECT ${columns.join(', ')} FROM "${table}"`).raw().iterate()) insert.run(row as unknown[]);
+      }
+    })();
+  } finally {
+    source.sqlite.close();
+    target.sqlite.close();
+  }
+  return written;
+}
+
+function userTables(database: DeviceDatabase): string[] {
+  return database.sqlite
+    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '__drizzle_migrations'`)
+    .pluck()
+    .all() as string[];
+}
+
+function columnsOf(database: DeviceDatabase, table: string): string[] {
+  return (database.sqlite.pragma(`table_info("${table}")`) as { name: string }[]).map((column) => column.name);
 }
 
 export function defineUpgradeCase<Seeded>(testCase: MigrationUpgradeCase<Seeded>): MigrationUpgradeCase<unknown> {

@@ -15,6 +15,8 @@ export interface SyncClientOptions {
   deviceId: string;
   clock: Clock;
   transport: SyncTransport;
+  /** The key store's PIN pepper: pulled operators' verifiers are stored peppered with it. */
+  pinPepper: Uint8Array;
   /** The schema this build speaks (tests of the update-required path claim an old one). */
   schemaVersion?: number;
   /** Entries per push request, at most MAX_PUSH_ENTRIES. */
@@ -135,8 +137,8 @@ export class SyncClient {
   }
 
   #deps() {
-    const { database, deviceId, clock, transport } = this.#options;
-    return { ...database, deviceId, clock, transport, enrollment: requireEnrollment(database.db), schemaVersion: this.#schemaVersion };
+    const { database, deviceId, clock, transport, pinPepper } = this.#options;
+    return { ...database, deviceId, clock, transport, pinPepper, enrollment: requireEnrollment(database.db), schemaVersion: this.#schemaVersion };
   }
 
   async #pushAll(): Promise<PushSummary> {

@@ -23,7 +23,7 @@ export interface DeviceSyncOptions {
   /** Time between syncs while all is well (the daemon's default otherwise). */
   intervalMs?: number;
   /** Passed to the sync client (an outdated build claims an old schema version). */
-  client?: Omit<SyncClientOptions, 'database' | 'deviceId' | 'clock' | 'transport'>;
+  client?: Omit<SyncClientOptions, 'database' | 'deviceId' | 'clock' | 'transport' | 'pinPepper'>;
   onStatus?(status: DeviceSyncStatus): void;
 }
 

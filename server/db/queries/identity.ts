@@ -30,6 +30,11 @@ export async function findSite(db: OfficeDb, id: string): Promise<Site | null> {
   return row ?? null;
 }
 
+export async function updateSite(db: OfficeDb, id: string, changes: Partial<Pick<Site, 'name' | 'pinMinLength'>>): Promise<Site | null> {
+  const [row] = await db.update(sites).set(changes).where(eq(sites.id, id)).returning();
+  return row ?? null;
+}
+
 export async function findDevice(db: OfficeDb, id: string): Promise<Device | null> {
   const [row] = await db.select().from(devices).where(eq(devices.id, id));
   return row ?? null;
