@@ -13,6 +13,7 @@ import {
   pepperPinVerifier,
   signCertificate,
 } from '../../protocol/index.js';
+import { textProblem } from '../../protocol/text.js';
 import type { DeviceDb, Sqlite } from '../../db/open.js';
 import {
   clearPinThrottle,
@@ -143,8 +144,9 @@ export class SessionManager {
    */
   signIn(badgeId: string, pin: string): SessionInfo {
     const { db, clock, pinPepper } = this.deps;
-    if (badgeId.length === 0 || badgeId.length > MAX_BADGE_ID_LENGTH) {
-      throw new CoreError('invalid-input', `a badge id is 1 to ${MAX_BADGE_ID_LENGTH} characters`, 'badgeId');
+    // Refused before it is counted: a pause names the badge in the journal, which holds only text.
+    if (badgeId.length === 0 || badgeId.length > MAX_BADGE_ID_LENGTH || textProblem(badgeId)) {
+      throw new CoreError('invalid-input', `a badge id is 1 to ${MAX_BADGE_ID_LENGTH} characters of text`, 'badgeId');
     }
     const now = clock.now();
     const throttle = this.#throttle(badgeId, now);

@@ -188,6 +188,15 @@ describe('wrong PINs', () => {
     expect(refused(CLERK.badgeId, '3333').retry).toEqual({ attemptsLeft: 4, retryInMs: 0 });
   });
 
+  it('are not counted for a badge id that is not text (it could never be journaled): it is refused as invalid input', () => {
+    open();
+    for (const badgeId of ['B2\u000000', 'B\ud800', 'B'.repeat(65), '']) {
+      expectRefusedWithoutWriting(device.core, () => device.core.signIn(badgeId, '0000'), 'invalid-input', /a badge id is 1 to 64 characters of text/);
+    }
+    expect(device.core.sessions.signInPauses()).toEqual([]);
+    expect(refused(CLERK.badgeId, '0000').retry).toEqual({ attemptsLeft: 4, retryInMs: 0 });
+  });
+
   it('for a badge the device does not know get exactly the answers a known badge gets, pause included', () => {
     open();
     const answers = (badgeId: string) => [...fiveWrong(badgeId), refused(badgeId, CLERK.pin)];
