@@ -2,6 +2,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  customType,
   index,
   integer,
   jsonb,
@@ -343,4 +344,23 @@ export const attachments = pgTable(
     storedAt: epoch('stored_at'),
   },
   (table) => [primaryKey({ columns: [table.organisationId, table.sha256] })],
+);
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
+
+/**
+ * Attachment bytes kept in the database (attachments/database-storage.ts), so every office instance
+ * serves what any of them received. One row per chunk as it arrived: `stored` false while it
+ * belongs to the upload named `name` (attachments/service.ts uploadIdOf), true once the upload's
+ * bytes hashed to their name and `name` is that SHA-256, shared by every organisation holding it.
+ */
+export const attachmentChunks = pgTable(
+  'attachment_chunks',
+  {
+    stored: boolean('stored').notNull(),
+    name: text('name').notNull(),
+    byteOffset: bigint('byte_offset', { mode: 'number' }).notNull(),
+    bytes: bytea('bytes').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.stored, table.name, table.byteOffset] })],
 );

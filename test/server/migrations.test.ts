@@ -54,7 +54,7 @@ async function rows<T>(database: OfficeDatabase, query: string): Promise<T[]> {
 }
 
 /** Which test covers each migration: a new migration without a case here fails the guard below. */
-const COVERED = ['0003_site_pin_policy_anchored_time'];
+const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks'];
 
 describe('office migrations', () => {
   it('each migration after the first three has an upgrade test with real rows', () => {
@@ -79,5 +79,30 @@ describe('office migrations', () => {
     expect(await rows(database, 'SELECT id, label, chain_seq, chain_head, anchored_time FROM devices')).toEqual([
       { id: 'cab-7', label: 'Cab 7', chain_seq: 12, chain_head: 'cd'.repeat(32), anchored_time: null },
     ]);
+  });
+
+  it('0004 keeps the attachments the office knew and their uploads under way, and gives their bytes a table every instance reads', async () => {
+    const database = await openFresh();
+    await database.migrate(migrationsThrough('0003_site_pin_policy_anchored_time'));
+    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
+    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at, pin_min_length) VALUES ('site-north', 'org-1', 'North yard', 2, 6)`);
+    await database.db.execute(sql`
+      INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head)
+      VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)})`);
+    await database.db.execute(sql`
+      INSERT INTO attachments (organisation_id, sha256, size, mime_type, uploader_device_id, created_at, stored_at)
+      VALUES ('org-1', ${'01'.repeat(32)}, 2048, 'image/jpeg', 'cab-7', 10, 20), ('org-1', ${'02'.repeat(32)}, 4096, 'image/png', 'cab-7', 30, NULL)`);
+
+    await database.migrate();
+
+    expect(await rows(database, 'SELECT sha256, size::int AS size, mime_type, uploader_device_id, stored_at::int AS stored_at FROM attachments ORDER BY sha256')).toEqual([
+      { sha256: '01'.repeat(32), size: 2048, mime_type: 'image/jpeg', uploader_device_id: 'cab-7', stored_at: 20 },
+      { sha256: '02'.repeat(32), size: 4096, mime_type: 'image/png', uploader_device_id: 'cab-7', stored_at: null },
+    ]);
+    // The new table starts empty and keeps bytes exactly, out of line and uncompressed.
+    expect(await rows(database, 'SELECT count(*)::int AS n FROM attachment_chunks')).toEqual([{ n: 0 }]);
+    await database.db.execute(sql`INSERT INTO attachment_chunks (stored, name, byte_offset, bytes) VALUES (false, ${'03'.repeat(32)}, 0, decode('00ff10', 'hex'))`);
+    expect(await rows(database, "SELECT encode(bytes, 'hex') AS hex FROM attachment_chunks")).toEqual([{ hex: '00ff10' }]);
+    expect(await rows(database, "SELECT attstorage FROM pg_attribute WHERE attrelid = 'attachment_chunks'::regclass AND attname = 'bytes'")).toEqual([{ attstorage: 'e' }]);
   });
 });
