@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncDaemon, systemTimers, type DaemonStatus } from '../../main/core/sync/daemon.js';
-import { UpdateRequiredError } from '../../main/core/sync/errors.js';
+import { SyncError, UpdateRequiredError } from '../../main/core/sync/errors.js';
 import type { SyncTransport } from '../../main/core/sync/transport.js';
 import { CURRENT_SCHEMA_VERSION } from '../../protocol/wire.js';
-import { CLERK, INSPECTOR, provisionTestOperators, SeededRandomness } from '../support/device.js';
+import { CLERK, INSPECTOR, ManualClock, provisionTestOperators, SeededRandomness } from '../support/device.js';
 import { noteCreate, update } from '../support/actions.js';
+import { type Outcome, ScriptedSyncClient } from './support/scripted-client.js';
 import { FakeTimers } from './support/timers.js';
 import { ScriptedTransport } from './support/transports.js';
 import { type FieldDevice, SyncWorld } from './support/world.js';
@@ -277,5 +278,147 @@ describe('the sync daemon', () => {
     expect(seen[1]!.local).toMatchObject({ serverVersion: 2, syncState: 'pending', fields: { statusNote: 'lane 1 done', location: 'lane 2' } });
     expect(await world.office.record('workOrder', order.id)).toMatchObject({ version: 3, fields: { statusNote: 'lane 1 done', location: 'lane 2' } });
     expect(kiosk.core.getRecord('workOrder', order.id)).toMatchObject({ serverVersion: 3, syncState: 'synced' });
+  });
+});
+
+describe('the sync daemon, whatever triggers a sync', () => {
+  /** A daemon on a scripted client and manual timers: a minute between syncs, backoff from 2 s. */
+  function scriptedDaemon() {
+    const clock = new ManualClock();
+    const timers = new FakeTimers(clock);
+    const client = new ScriptedSyncClient(clock);
+    const statuses: DaemonStatus[] = [];
+    const daemon = new SyncDaemon({
+      client,
+      clock,
+      timers,
+      random: new SeededRandomness('daemon:scripted'),
+      intervalMs: MINUTE,
+      backoff: { initialMs: 2_000, maxMs: MINUTE },
+      onStatus: (status) => statuses.push(status),
+    });
+    return { clock, timers, client, daemon, statuses };
+  }
+  const lost: Outcome = { error: new SyncError('network', 'the office could not be reached: connection reset', true) };
+  const announcements = {
+    'a change': (live: ScriptedSyncClient['live'], at: number) => live.onChanges({ siteId: 'site-north', at }),
+    'a reconnect': (live: ScriptedSyncClient['live']) => live.onReady(),
+  };
+
+  it.each(Object.keys(announcements) as (keyof typeof announcements)[])(
+    'keeps the retry and the error when the live stream announces %s and the pull it starts goes through (issue 7: entries pending a minute behind a clean status)',
+    async (announcement) => {
+      const { clock, timers, client, daemon } = scriptedDaemon();
+      client.pending = 3;
+      client.next('sync', lost);
+      daemon.start();
+      await daemon.whenIdle();
+      const failed = daemon.status();
+      expect(failed).toMatchObject({ lastError: { code: 'network', transient: true }, consecutiveFailures: 1, pending: 3 });
+      const retryAt = failed.nextAttemptAt!;
+      expect(retryAt - clock.now()).toBeLessThanOrEqual(2_000);
+
+      // Before the retry is due the office announces something; the pull it starts goes through.
+      clock.advance(500);
+      announcements[announcement](client.live, clock.now());
+      await daemon.whenIdle();
+      expect(client.calls).toEqual(['sync', 'pull']);
+      expect(daemon.status()).toMatchObject({ nextAttemptAt: retryAt, lastError: { code: 'network' }, consecutiveFailures: 1, pending: 3, running: false });
+
+      expect(timers.fireNext()).toBe(true);
+      await daemon.whenIdle();
+      expect(client.calls).toEqual(['sync', 'pull', 'sync']);
+      expect(daemon.status()).toMatchObject({ lastError: null, consecutiveFailures: 0, pending: 0, lastSuccessAt: retryAt, nextAttemptAt: retryAt + MINUTE });
+      daemon.stop();
+    },
+  );
+
+  it('never puts off a due retry, nor forgets the failures, when a live pull fails; a failed pull brings the next sync forward', async () => {
+    const { clock, timers, client, daemon } = scriptedDaemon();
+    client.pending = 1;
+    client.next('sync', lost);
+    daemon.start();
+    await daemon.whenIdle();
+    const retryAt = daemon.status().nextAttemptAt!;
+
+    client.next('pull', lost);
+    client.live.onChanges({ siteId: 'site-north', at: clock.now() });
+    await daemon.whenIdle();
+    expect(daemon.status()).toMatchObject({ nextAttemptAt: retryAt, lastError: { code: 'network' }, consecutiveFailures: 2 });
+
+    // The office refusing a pull for good is for someone to act on; the pending entries still get their retry.
+    client.next('pull', { error: new SyncError('unauthorized', 'the device credential is not valid', false, 401) });
+    client.live.onChanges({ siteId: 'site-north', at: clock.now() });
+    await daemon.whenIdle();
+    expect(daemon.status()).toMatchObject({ nextAttemptAt: retryAt, lastError: { code: 'unauthorized' }, consecutiveFailures: 2, pending: 1 });
+
+    expect(timers.fireNext()).toBe(true);
+    await daemon.whenIdle();
+    expect(daemon.status()).toMatchObject({ lastError: null, consecutiveFailures: 0, pending: 0, nextAttemptAt: retryAt + MINUTE });
+
+    // All is well and the next sync is a minute away: a pull that fails brings a retry forward.
+    client.next('pull', lost);
+    client.live.onChanges({ siteId: 'site-north', at: clock.now() });
+    await daemon.whenIdle();
+    const afterPull = daemon.status();
+    expect(afterPull).toMatchObject({ lastError: { code: 'network' }, consecutiveFailures: 1 });
+    expect(afterPull.nextAttemptAt! - clock.now()).toBeLessThanOrEqual(2_000);
+    expect(timers.fireNext()).toBe(true);
+    await daemon.whenIdle();
+    expect(client.calls.at(-1)).toBe('sync');
+    expect(daemon.status()).toMatchObject({ lastError: null, consecutiveFailures: 0 });
+    daemon.stop();
+  });
+
+  it('says a sync is running from the status it tells as the sync starts to the one it tells as it ends', async () => {
+    const { client, daemon, statuses } = scriptedDaemon();
+    for (const [kind, trigger] of [
+      ['sync', () => daemon.start()],
+      ['pull', () => client.live.onChanges({ siteId: 'site-north', at: 0 })],
+    ] as const) {
+      const held = client.hold(kind);
+      trigger();
+      await held.started;
+      expect(statuses.at(-1)).toMatchObject({ running: true });
+      expect(daemon.status().running).toBe(true);
+      held.release();
+      await daemon.whenIdle();
+      expect(statuses.at(-1)).toMatchObject({ running: false, lastError: null });
+    }
+    daemon.stop();
+  });
+
+  it('runs one sync at a time whatever asks for one meanwhile, and still runs what was asked once the current one ends', async () => {
+    const { clock, timers, client, daemon } = scriptedDaemon();
+    daemon.start();
+    await daemon.whenIdle();
+
+    // A live pull is on the wire when the interval falls due, the app resumes, the network changes and the user asks.
+    const pull = client.hold('pull');
+    client.live.onChanges({ siteId: 'site-north', at: clock.now() });
+    await pull.started;
+    timers.advance(MINUTE);
+    client.live.onChanges({ siteId: 'site-north', at: clock.now() });
+    daemon.resumed();
+    daemon.networkChanged(true);
+    const manual = daemon.syncNow();
+    pull.release();
+    await expect(manual).resolves.toMatchObject({ running: false, lastError: null });
+    await daemon.whenIdle();
+    expect(client.calls).toEqual(['sync', 'pull', 'sync']);
+
+    // A full sync is on the wire when the office announces changes twice: one pull follows it.
+    const sync = client.hold('sync');
+    const again = daemon.syncNow();
+    await sync.started;
+    client.live.onChanges({ siteId: 'site-north', at: clock.now() });
+    client.live.onReady();
+    sync.release();
+    await again;
+    await daemon.whenIdle();
+    expect(client.calls).toEqual(['sync', 'pull', 'sync', 'sync', 'pull']);
+    expect(client.maxInFlight).toBe(1);
+    daemon.stop();
+    expect(timers.pending).toBe(0);
   });
 });

@@ -19,8 +19,6 @@ export const systemTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-export type SyncTrigger = 'start' | 'interval' | 'retry' | 'network' | 'resume' | 'manual' | 'live';
-
 export interface DaemonStatus {
   running: boolean;
   online: boolean;
@@ -59,6 +57,11 @@ type RunKind = 'full' | 'pull';
  * One sync runs at a time; triggers that arrive meanwhile collapse into one follow-up run.
  * Transient failures back off exponentially with jitter so a fleet of devices coming out of a
  * dead zone does not hit the office in step.
+ *
+ * Only a full sync sends the pending entries, so only a full sync that goes through clears the
+ * error and the backoff, and only a full sync takes the place of the attempt scheduled for them.
+ * A pull leaves both alone: had it done otherwise, a live notification arriving during a backoff
+ * would drop the retry and hide the error while the entries waited a whole interval.
  */
 export class SyncDaemon {
   readonly #client: SyncDaemonOptions['client'];
@@ -73,6 +76,8 @@ export class SyncDaemon {
   #started = false;
   #online = true;
   #current: Promise<void> | null = null;
+  /** Set from the status told as a run starts to the one told as it ends. */
+  #running: RunKind | null = null;
   #queued: { kind: RunKind; run: Promise<DaemonStatus> } | null = null;
   #timer: { handle: unknown; dueAt: number } | null = null;
   #failures = 0;
@@ -146,7 +151,7 @@ export class SyncDaemon {
   status(): DaemonStatus {
     const { pending, failed } = this.#client.outbox();
     return {
-      running: this.#current !== null,
+      running: this.#running !== null,
       online: this.#online,
       live: this.#streamConnected,
       lastSuccessAt: this.#client.lastSuccessAt(),
@@ -184,20 +189,26 @@ export class SyncDaemon {
   }
 
   async #execute(kind: RunKind): Promise<void> {
-    this.#cancelTimer();
+    this.#running = kind;
+    if (kind === 'full') this.#cancelTimer();
     this.#emit();
     try {
-      if (kind === 'full') await this.#client.sync();
-      else await this.#client.pull();
+      if (kind === 'pull') {
+        await this.#client.pull();
+        return;
+      }
+      await this.#client.sync();
       this.#failures = 0;
       this.#lastError = null;
-      this.#schedule(this.#intervalMs, 'interval');
+      this.#schedule(this.#intervalMs);
     } catch (error) {
-      this.#settleFailure(error);
+      this.#settleFailure(error, kind);
+    } finally {
+      this.#running = null;
     }
   }
 
-  #settleFailure(error: unknown): void {
+  #settleFailure(error: unknown, kind: RunKind): void {
     const at = this.#clock.now();
     if (error instanceof UpdateRequiredError) {
       this.#updateRequired = { minimumVersion: error.minimumVersion, currentVersion: error.currentVersion, message: error.message };
@@ -213,11 +224,11 @@ export class SyncDaemon {
       this.#failures++;
       // The office's Retry-After is a floor, but never a longer wait than the backoff's longest.
       const asked = Math.min(error instanceof SyncError ? (error.retryAfterMs ?? 0) : 0, this.#backoff.maxMs);
-      this.#schedule(Math.max(this.#backoffDelay(this.#failures), asked), 'retry');
+      this.#schedule(Math.max(this.#backoffDelay(this.#failures), asked));
     } else {
       // Someone has to act (re-enroll, look at an entry); keep the normal pace meanwhile.
-      this.#failures = 0;
-      this.#schedule(this.#intervalMs, 'interval');
+      if (kind === 'full') this.#failures = 0;
+      this.#schedule(this.#intervalMs);
     }
   }
 
@@ -227,14 +238,20 @@ export class SyncDaemon {
     return Math.round(delay / 2 + randomFraction(this.#random) * (delay / 2));
   }
 
-  #schedule(ms: number, trigger: SyncTrigger): void {
-    this.#cancelTimer();
+  /**
+   * The next full sync in `ms`, unless one is already due sooner: a full sync cancels the timer as it
+   * starts, so only a pull's outcome meets one, and that must never put off the retry of entries.
+   */
+  #schedule(ms: number): void {
     if (!this.#started || !this.#online) return;
+    const dueAt = this.#clock.now() + ms;
+    if (this.#timer && this.#timer.dueAt <= dueAt) return;
+    this.#cancelTimer();
     const handle = this.#timers.setTimeout(() => {
       this.#timer = null;
-      if (trigger === 'interval' || trigger === 'retry') void this.#request('full');
+      void this.#request('full');
     }, ms);
-    this.#timer = { handle, dueAt: this.#clock.now() + ms };
+    this.#timer = { handle, dueAt };
   }
 
   #cancelTimer(): void {
@@ -258,7 +275,7 @@ export class SyncDaemon {
         this.#stream = null;
         this.#streamConnected = false;
         if (error instanceof UpdateRequiredError) {
-          this.#settleFailure(error);
+          this.#settleFailure(error, 'pull');
           return;
         }
         this.#emit();
