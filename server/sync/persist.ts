@@ -13,9 +13,12 @@ import type { RecordWriteInput, WriteResolution } from './resolve.js';
 
 /**
  * Writes what the resolver decided, for a batch of writes in one transaction: the write history
- * (every write, applied or not), one version snapshot per change, review items, the records' final
- * state, and the change-feed entries for the sites that must hear of each version. The caller
- * appends the returned changes last (see appendChanges) and notifies after.
+ * (every write, applied or not, each with what it changed), review items, and for each record its
+ * final state, one version snapshot of that state and the change-feed entries for the sites that
+ * must hear of it. A batch that edits a record many times (an inspection answered item by item)
+ * thus stores and publishes it once: the versions in between are told by their writes' decisions,
+ * and no device could have seen them. The caller appends the returned changes last (see
+ * appendChanges) and notifies after.
  */
 export interface ResolvedWrite {
   input: RecordWriteInput;
@@ -34,32 +37,18 @@ export async function persistResolvedWrites(
   reservedIds?: readonly number[],
 ): Promise<PendingChange[]> {
   const ids = reservedIds ?? (await reserveWriteIds(db, writes.length));
-  const finalStates = new Map<string, ServerRecord>();
-  const versions = [];
+  const finalStates = new Map<string, { record: ServerRecord; writeId: number; at: number; sites: Set<string> }>();
   const reviews = [];
-  const changes: PendingChange[] = [];
 
   for (const [index, { input, resolution, before }] of writes.entries()) {
     const writeId = ids[index]!;
     const next = resolution.next;
     if (next) {
       const key = recordKey(next.type, next.id);
-      finalStates.set(key, next);
-      versions.push({
-        type: next.type,
-        id: next.id,
-        version: next.version,
-        fields: next.fields,
-        deleted: next.deleted,
-        pendingReview: next.pendingReview,
-        writeId,
-        createdAt: input.receivedAt,
-      });
       // Sites that lose sight of the record (reassigned elsewhere) still hear of the version that did it.
-      const sites = new Set([...(before?.audience ?? []), ...next.audience]);
-      for (const siteId of [...sites].sort()) {
-        changes.push({ kind: 'record', siteId, recordType: next.type, recordId: next.id, version: next.version });
-      }
+      const sites = finalStates.get(key)?.sites ?? new Set(before?.audience ?? []);
+      for (const siteId of next.audience) sites.add(siteId);
+      finalStates.set(key, { record: next, writeId, at: input.receivedAt, sites });
     }
     for (const review of resolution.reviews) {
       reviews.push({
@@ -100,10 +89,25 @@ export async function persistResolvedWrites(
       versionAfter: resolution.next?.version ?? null,
     })),
   );
+  const finals = [...finalStates.values()];
   // A record another transaction created meanwhile collides on its version's primary key below,
   // which aborts this transaction for a retry that sees the record (transactionWithRetry).
-  await upsertRecords(db, [...finalStates.values()]);
-  await insertRecordVersions(db, versions);
+  await upsertRecords(db, finals.map(({ record }) => record));
+  await insertRecordVersions(
+    db,
+    finals.map(({ record, writeId, at }) => ({
+      type: record.type,
+      id: record.id,
+      version: record.version,
+      fields: record.fields,
+      deleted: record.deleted,
+      pendingReview: record.pendingReview,
+      writeId,
+      createdAt: at,
+    })),
+  );
   await insertReviewItems(db, reviews);
-  return changes;
+  return finals.flatMap(({ record, sites }) =>
+    [...sites].sort().map((siteId): PendingChange => ({ kind: 'record', siteId, recordType: record.type, recordId: record.id, version: record.version })),
+  );
 }

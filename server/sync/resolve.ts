@@ -287,9 +287,21 @@ function decision(field: FieldSpec, op: FieldWriteOp, resolution: FieldResolutio
     outcome: resolution.outcome,
     ...('reason' in resolution && resolution.reason !== undefined ? { reason: resolution.reason } : {}),
     written: op.op === 'set' ? op.value : op.op === 'increment' ? op.by : op.member,
-    before: visibleFieldValue(field, before),
-    after: visibleFieldValue(field, after),
+    before: touchedValue(field, op, before),
+    after: touchedValue(field, op, after),
   };
+}
+
+/**
+ * What a decision keeps of a field's value: for a map, the entry the operation wrote; for a set,
+ * whether it holds the member; whole values only for the other kinds. So a decision's size does
+ * not grow with the field (an inspection's answers, a gate event's photos).
+ */
+function touchedValue(field: FieldSpec, op: FieldWriteOp, state: FieldState | null): unknown {
+  const visible = visibleFieldValue(field, state);
+  if (field.kind === 'map' && op.op === 'set' && op.key !== undefined) return (visible as Record<string, unknown>)[op.key] ?? null;
+  if (field.kind === 'set' && (op.op === 'add' || op.op === 'remove')) return (visible as readonly unknown[]).includes(op.member);
+  return visible;
 }
 
 function keyOf(op: FieldWriteOp): { key?: string } {
