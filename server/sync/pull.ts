@@ -8,7 +8,9 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 /**
  * Pull: the device's site's change feed after its cursor, one page at a time. Feed ids become
  * visible in commit order (see appendChanges), so paging by id while others write neither skips
- * nor repeats a change.
+ * nor repeats a change. A page sends each record once, at the last version the page holds, and
+ * leaves out what the device already holds: the current version of a record it wrote itself,
+ * which its push answer carried (the office answers a resent push with the current state too).
  */
 export async function pullChanges(db: OfficeDb, device: Device, request: PullRequest, clientVersion: number): Promise<Omit<PullResponse, 'time'>> {
   const afterId = decodeCursor(request.cursor);
@@ -18,11 +20,23 @@ export async function pullChanges(db: OfficeDb, device: Device, request: PullReq
   const site = await findSite(db, device.siteId);
   if (!site) throw new Error(`device ${device.id} belongs to site ${device.siteId}, which does not exist`);
   return {
-    changes: page.flatMap((row) => toChange(row, clientVersion)),
+    changes: leanPage(page, device).flatMap((row) => toChange(row, clientVersion)),
     cursor: encodeCursor(page.at(-1)?.id ?? afterId),
     hasMore: rows.length > limit,
     site: { pinMinLength: site.pinMinLength },
   };
+}
+
+function leanPage(page: readonly ChangeRow[], device: Device): ChangeRow[] {
+  const lastOfRecord = new Map<string, number>();
+  for (const [index, row] of page.entries()) if (row.record) lastOfRecord.set(`${row.record.type}\u0000${row.record.id}`, index);
+  return page.filter((row, index) => {
+    const record = row.record;
+    if (!record) return true;
+    if (lastOfRecord.get(`${record.type}\u0000${record.id}`) !== index) return false;
+    const ownCurrent = record.authorDeviceId === device.id && record.current?.version === record.version && record.current.audience.includes(device.siteId);
+    return !ownCurrent;
+  });
 }
 
 function toChange(row: ChangeRow, clientVersion: number): Change[] {

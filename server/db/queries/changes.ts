@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { OfficeDb } from '../connect.js';
 import { insertRows } from './batches.js';
-import { changes, counters, operators, recordVersions } from '../schema.js';
+import { changes, counters, operators, recordVersions, recordWrites, records } from '../schema.js';
 
 /** The change feed devices pull from. */
 export const CHANGE_FEED_COUNTER = 'change_feed';
@@ -46,6 +46,10 @@ export interface ChangeRow {
     fields: Record<string, unknown>;
     deleted: boolean;
     pendingReview: boolean;
+    /** The device whose push made this version (null for the office's writes). */
+    authorDeviceId: string | null;
+    /** The record as it stands now: is this still its version, and does the site still see it? */
+    current: { version: number; audience: readonly string[] } | null;
   } | null;
   operator: typeof operators.$inferSelect | null;
 }
@@ -62,6 +66,9 @@ export async function readChangesAfter(db: OfficeDb, siteId: string, afterId: nu
       fields: recordVersions.fields,
       deleted: recordVersions.deleted,
       pendingReview: recordVersions.pendingReview,
+      authorDeviceId: recordWrites.deviceId,
+      currentVersion: records.version,
+      currentAudience: records.audience,
       operator: operators,
     })
     .from(changes)
@@ -69,6 +76,8 @@ export async function readChangesAfter(db: OfficeDb, siteId: string, afterId: nu
       recordVersions,
       and(eq(recordVersions.type, changes.recordType), eq(recordVersions.id, changes.recordId), eq(recordVersions.version, changes.version)),
     )
+    .leftJoin(recordWrites, eq(recordWrites.id, recordVersions.writeId))
+    .leftJoin(records, and(eq(records.type, changes.recordType), eq(records.id, changes.recordId)))
     .leftJoin(operators, eq(operators.id, changes.operatorId))
     .where(and(eq(changes.siteId, siteId), gt(changes.id, afterId)))
     .orderBy(asc(changes.id))
@@ -85,6 +94,8 @@ export async function readChangesAfter(db: OfficeDb, siteId: string, afterId: nu
             fields: row.fields,
             deleted: row.deleted!,
             pendingReview: row.pendingReview!,
+            authorDeviceId: row.authorDeviceId,
+            current: row.currentVersion === null ? null : { version: row.currentVersion, audience: row.currentAudience ?? [] },
           }
         : null,
     operator: row.kind === 'operator' ? row.operator : null,
