@@ -185,6 +185,12 @@ export type CanonicalRecord = z.infer<typeof canonicalRecordSchema>;
 export const MAX_PUSH_ENTRIES = 500;
 /** Request body limit for push, in bytes (500 entries of a few KB each, with headroom). */
 export const MAX_PUSH_BODY_BYTES = 8 * 1024 * 1024;
+/**
+ * How long a device waits for the answer to a push of n entries: `baseMs + n × perEntryMs`, at most
+ * `maxMs`; no sync request is given less than `baseMs`. The office keeps a request waiting for its
+ * turn only a fraction of `baseMs`, so that the device is still there to hear the answer.
+ */
+export const PUSH_TIMEOUT = { baseMs: 10_000, perEntryMs: 70, maxMs: 40_000 } as const;
 
 export const pushRequestSchema = z.strictObject({
   schemaVersion: schemaVersionSchema,

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { CURRENT_SCHEMA_VERSION, SCHEMA_VERSION_HEADER } from '../../../protocol/wire.js';
 import { responseError, SyncError } from './errors.js';
-import type { SyncTransport } from './transport.js';
+import type { PostOptions, SyncTransport } from './transport.js';
 
 /** Request headers of an enrolled device (GET requests carry the schema version as a header). */
 export function deviceHeaders(credential: string | null, schemaVersion = CURRENT_SCHEMA_VERSION): Record<string, string> {
@@ -20,8 +20,9 @@ export async function callOffice<S extends z.ZodType>(
   body: unknown,
   schema: S,
   headers: Record<string, string>,
+  options?: PostOptions,
 ): Promise<z.infer<S>> {
-  const response = await transport.post(path, body, headers);
+  const response = await transport.post(path, body, headers, options);
   if (response.status < 200 || response.status >= 300) throw responseError(response.status, response.body, response.retryAfterMs);
   const parsed = schema.safeParse(response.body);
   if (!parsed.success) {

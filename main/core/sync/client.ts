@@ -1,12 +1,12 @@
 import type { DeviceDb, Sqlite } from '../../../db/open.js';
 import { countOutbox } from '../../../db/queries/outbox.js';
 import { writeSyncValue } from '../../../db/queries/sync.js';
-import { CURRENT_SCHEMA_VERSION, DEFAULT_PULL_LIMIT, MAX_PUSH_ENTRIES, SYNC_EVENTS, syncEventDataSchema, type SyncEventData } from '../../../protocol/wire.js';
+import { CURRENT_SCHEMA_VERSION, DEFAULT_PULL_LIMIT, SYNC_EVENTS, syncEventDataSchema, type SyncEventData } from '../../../protocol/wire.js';
 import type { Clock } from '../ports.js';
 import { deviceHeaders } from './api.js';
 import { SyncError } from './errors.js';
 import { pullPage } from './pull.js';
-import { type PushBatchReport, pushBatch } from './push.js';
+import { type PushBatchReport, PushPacer, pushBatch } from './push.js';
 import { readLastSuccessAt, requireEnrollment } from './state.js';
 import type { EventStream, SyncTransport } from './transport.js';
 
@@ -19,7 +19,7 @@ export interface SyncClientOptions {
   pinPepper: Uint8Array;
   /** The schema this build speaks (tests of the update-required path claim an old one). */
   schemaVersion?: number;
-  /** Entries per push request, at most MAX_PUSH_ENTRIES. */
+  /** The most entries per push request (MAX_PUSH_ENTRIES unless lower); batches are sized by answer time up to it. */
   batchSize?: number;
   /** Changes per pull page. */
   pullLimit?: number;
@@ -73,11 +73,14 @@ const MAX_PULL_PAGES = 10_000;
 export class SyncClient {
   readonly #options: SyncClientOptions;
   readonly #schemaVersion: number;
+  /** Kept across syncs: what the office's last answers said about its load holds for the next push. */
+  readonly #pacer: PushPacer;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: SyncClientOptions) {
     this.#options = options;
     this.#schemaVersion = options.schemaVersion ?? CURRENT_SCHEMA_VERSION;
+    this.#pacer = new PushPacer(options.batchSize);
   }
 
   /** Sends every pending entry, in bounded batches, oldest first. */
@@ -143,12 +146,12 @@ export class SyncClient {
 
   async #pushAll(): Promise<PushSummary> {
     const deps = this.#deps();
-    const batchSize = Math.min(this.#options.batchSize ?? MAX_PUSH_ENTRIES, MAX_PUSH_ENTRIES);
     const summary: PushSummary = { batches: 0, sent: 0, acknowledged: [], failed: [], conflicts: 0 };
-    // Entries made while pushing go with the next sync; this bounds the loop.
-    const rounds = Math.ceil(this.outbox().pending / batchSize) + 1;
+    // Rounds enough for what is pending now even in the smallest batches; entries made while
+    // pushing cannot keep the loop going (what is left goes with the next sync).
+    const rounds = Math.ceil(this.outbox().pending / this.#pacer.smallest) + 1;
     for (let round = 0; round < rounds; round++) {
-      const report = await pushBatch(deps, batchSize);
+      const report = await pushBatch(deps, this.#pacer);
       if (!report) break;
       this.#options.onBatch?.(report);
       summary.batches++;

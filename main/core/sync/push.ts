@@ -18,6 +18,7 @@ import {
   type EntryResult,
   MAX_PUSH_BODY_BYTES,
   MAX_PUSH_ENTRIES,
+  PUSH_TIMEOUT,
   type PushResponse,
   pushResponseSchema,
   verifyAnchorReceipt,
@@ -56,6 +57,63 @@ export interface PushBatchReport {
 /** Half the body limit: JSON escaping and headers never push a batch over it. */
 const BATCH_BYTE_BUDGET = MAX_PUSH_BODY_BYTES / 2;
 
+/**
+ * Sizes push batches by how long the office takes to answer them, so a busy office gets smaller
+ * requests it can answer before the device gives up, and an idle one gets fewer, larger ones.
+ * A batch starts modest; one answered well within the target time lets the next one double (when
+ * it was full: a short batch says nothing of a bigger one), a slow answer shrinks the next at least
+ * by half and in proportion to how slow it was, and so does a busy answer (503) or none at all.
+ */
+export class PushPacer {
+  /** An answer within this time is what the office can take without strain. */
+  static readonly TARGET_ANSWER_MS = 5_000;
+  static readonly INITIAL_ENTRIES = 50;
+  /** Below this a request is mostly overhead; shrinking further would only multiply them. */
+  static readonly MIN_ENTRIES = 10;
+
+  readonly #largest: number;
+  readonly #smallest: number;
+  #size: number;
+
+  /** `largest`: entries per batch at most (MAX_PUSH_ENTRIES unless lower). */
+  constructor(largest: number = MAX_PUSH_ENTRIES) {
+    this.#largest = Math.max(1, Math.min(largest, MAX_PUSH_ENTRIES));
+    this.#smallest = Math.min(PushPacer.MIN_ENTRIES, this.#largest);
+    this.#size = Math.min(PushPacer.INITIAL_ENTRIES, this.#largest);
+  }
+
+  /** Entries the next batch may hold. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The fewest entries a batch is shrunk to: what a push of `pending` entries needs at most is pending / smallest batches. */
+  get smallest(): number {
+    return this.#smallest;
+  }
+
+  /** The office answered a batch of `entries` after `elapsedMs`. */
+  answered(entries: number, elapsedMs: number): void {
+    const target = PushPacer.TARGET_ANSWER_MS;
+    if (elapsedMs > target) this.#resize(this.#size * Math.min(0.5, target / elapsedMs));
+    else if (elapsedMs <= target / 2 && entries >= this.#size) this.#resize(this.#size * 2);
+  }
+
+  /** The office was too busy to answer (503), or no answer came back in time. */
+  refused(): void {
+    this.#resize(this.#size / 2);
+  }
+
+  #resize(entries: number): void {
+    this.#size = Math.max(this.#smallest, Math.min(this.#largest, Math.floor(entries)));
+  }
+}
+
+/** How long to wait for the answer to a push of `entries`: the office works through them one by one. */
+export function pushTimeoutMs(entries: number): number {
+  return Math.min(PUSH_TIMEOUT.maxMs, PUSH_TIMEOUT.baseMs + entries * PUSH_TIMEOUT.perEntryMs);
+}
+
 /** The next batch: the oldest pending entries, at most MAX_PUSH_ENTRIES and within the byte budget. */
 export function nextBatch(db: DeviceDb, maxEntries = MAX_PUSH_ENTRIES): JournalEntry[] {
   const candidates = listPendingEntries(db, Math.min(maxEntries, MAX_PUSH_ENTRIES));
@@ -70,19 +128,28 @@ export function nextBatch(db: DeviceDb, maxEntries = MAX_PUSH_ENTRIES): JournalE
 }
 
 /**
- * Sends one batch of pending entries and applies the office's answer in one transaction: outbox
- * marks, failed list, conflict inbox, canonical records with pending operations re-applied, the
- * anchor receipt. An answer that does not belong to the batch, or whose receipt does not verify,
- * changes nothing (the entries stay pending; the office answers a resend identically).
+ * Sends one batch of pending entries, sized by `pacer`, and applies the office's answer in one
+ * transaction: outbox marks, failed list, conflict inbox, canonical records with pending operations
+ * re-applied, the anchor receipt. An answer that does not belong to the batch, or whose receipt does
+ * not verify, changes nothing (the entries stay pending; the office answers a resend identically).
  */
-export async function pushBatch(deps: PushDeps, maxEntries?: number): Promise<PushBatchReport | null> {
+export async function pushBatch(deps: PushDeps, pacer: PushPacer): Promise<PushBatchReport | null> {
   const { db, sqlite, deviceId, clock, transport, enrollment, schemaVersion } = deps;
-  const entries = nextBatch(db, maxEntries);
+  const entries = nextBatch(db, pacer.size);
   if (entries.length === 0) return null;
   const sentAt = clock.now();
   const request = { schemaVersion, deviceId, sentAt, clockSample: readClockSample(db), entries };
-  const response = await callOffice(transport, '/v1/sync/push', request, pushResponseSchema, deviceHeaders(enrollment.credential, schemaVersion));
+  let response: PushResponse;
+  try {
+    response = await callOffice(transport, '/v1/sync/push', request, pushResponseSchema, deviceHeaders(enrollment.credential, schemaVersion), {
+      timeoutMs: pushTimeoutMs(entries.length),
+    });
+  } catch (error) {
+    if (error instanceof SyncError && (error.code === 'network' || error.status === 503)) pacer.refused();
+    throw error;
+  }
   const answeredAt = clock.now();
+  pacer.answered(entries.length, answeredAt - sentAt);
   checkAnswer(db, entries, response, enrollment);
   return sqlite.transaction(() => {
     recordClockSample(db, sentAt, response.time, answeredAt);

@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { networkError, responseError } from './errors.js';
 import { SseParser } from './sse.js';
 
@@ -23,9 +25,14 @@ export interface EventStream {
   close(): void;
 }
 
+export interface PostOptions {
+  /** Give up on the answer after this long instead of the transport's own timeout (a big push takes longer). */
+  timeoutMs?: number;
+}
+
 export interface SyncTransport {
   /** Sends a JSON body. Throws a `SyncError` of code 'network' when no answer came back. */
-  post(path: string, body: unknown, headers: Record<string, string>): Promise<TransportResponse>;
+  post(path: string, body: unknown, headers: Record<string, string>, options?: PostOptions): Promise<TransportResponse>;
   /** Opens a Server-Sent Events stream; handlers are called until it closes. */
   events(path: string, headers: Record<string, string>, handlers: EventStreamHandlers): EventStream;
 }
@@ -43,11 +50,15 @@ export interface BinaryTransport {
 }
 
 export interface FetchTransportOptions {
-  /** A request that takes longer is abandoned (the office may still have processed it). */
+  /** A request that takes longer, unless it names its own timeout, is abandoned (the office may still have processed it). */
   timeoutMs?: number;
 }
 
-/** The office over HTTP(S), with Node's fetch. */
+/** Request bodies above this go gzip-compressed (a cellular link's bytes cost more than the CPU); below it the header outweighs the gain. */
+const COMPRESS_ABOVE_BYTES = 1024;
+const gzipAsync = promisify(gzip);
+
+/** The office over HTTP(S), with Node's fetch (which inflates compressed answers itself). */
 export class FetchTransport implements SyncTransport, BinaryTransport {
   readonly #baseUrl: string;
   readonly #timeoutMs: number;
@@ -57,8 +68,12 @@ export class FetchTransport implements SyncTransport, BinaryTransport {
     this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
-  post(path: string, body: unknown, headers: Record<string, string>): Promise<TransportResponse> {
-    return this.#request('POST', path, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+  async post(path: string, body: unknown, headers: Record<string, string>, options: PostOptions = {}): Promise<TransportResponse> {
+    const json = JSON.stringify(body);
+    const compressed = json.length > COMPRESS_ABOVE_BYTES;
+    const sent = compressed ? await gzipAsync(json) : json;
+    const encoding = compressed ? { 'content-encoding': 'gzip' } : {};
+    return this.#request('POST', path, sent, { 'content-type': 'application/json', 'accept-encoding': 'br, gzip', ...encoding, ...headers }, options.timeoutMs);
   }
 
   get(path: string, headers: Record<string, string>): Promise<TransportResponse> {
@@ -69,11 +84,17 @@ export class FetchTransport implements SyncTransport, BinaryTransport {
     return this.#request('PATCH', path, bytes, { 'content-type': 'application/octet-stream', ...headers });
   }
 
-  async #request(method: string, path: string, body: string | Uint8Array | undefined, headers: Record<string, string>): Promise<TransportResponse> {
+  async #request(
+    method: string,
+    path: string,
+    body: string | Uint8Array | undefined,
+    headers: Record<string, string>,
+    timeoutMs = this.#timeoutMs,
+  ): Promise<TransportResponse> {
     let text: string;
     let response: Response;
     try {
-      response = await fetch(this.#baseUrl + path, { method, headers, body, signal: AbortSignal.timeout(this.#timeoutMs) });
+      response = await fetch(this.#baseUrl + path, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
       text = await response.text();
     } catch (error) {
       throw networkError(error);
