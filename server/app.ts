@@ -34,7 +34,10 @@ export interface ServerDeps {
   serverSigner: Signer;
   logger: FastifyBaseLogger;
   config: ServerSettings;
-  /** Where attachment bytes are kept; by default local disk in `config.attachmentsDir`. */
+  /**
+   * Where attachment bytes are kept; by default local disk in `config.attachmentsDir` when set,
+   * else the database on Postgres (shared by every instance), else a temporary directory.
+   */
   attachmentStorage?: AttachmentStorage;
 }
 
@@ -45,7 +48,7 @@ export interface ServerSettings {
   clockToleranceMs?: number;
   /** How often an idle event stream gets a keep-alive comment. */
   eventKeepAliveMs?: number;
-  /** Attachments on local disk; without it (and without a storage) a temporary directory removed at close. */
+  /** Attachments on local disk; without it (and without a storage) the database on Postgres, else a temporary directory removed at close. */
   attachmentsDir?: string;
   /** How long /ready waits for the database before it answers not ready; default 1 s. */
   readyTimeoutMs?: number;

@@ -48,7 +48,7 @@ export async function startUpload(deps: AttachmentDeps, uploader: Uploader, requ
   return transactionWithRetry(deps.db, async (tx) => {
     const existing = await lockAttachment(tx, organisationId, request.sha256);
     if (!existing) {
-      await deps.storage.discard(uploadId);
+      await deps.storage.discard(uploadId, tx);
       await insertAttachment(tx, { ...declared, storedAt: null });
       return { status: statusOf(declared, 0, false), created: true };
     }
@@ -63,11 +63,11 @@ export async function startUpload(deps: AttachmentDeps, uploader: Uploader, requ
     }
     if (existing.uploaderDeviceId !== device.id || existing.size !== request.size || existing.mimeType !== request.mimeType) {
       // Taken over from a revoked device, or declared anew: the bytes so far do not count.
-      await deps.storage.discard(uploadId);
+      await deps.storage.discard(uploadId, tx);
       await restartUpload(tx, declared);
       return { status: statusOf(declared, 0, false), created: false };
     }
-    return { status: statusOf(existing, await deps.storage.received(uploadId), false), created: false };
+    return { status: statusOf(existing, await deps.storage.received(uploadId, tx), false), created: false };
   });
 }
 
@@ -88,7 +88,7 @@ export async function putChunk(deps: AttachmentDeps, uploader: Uploader, sha256:
     // A chunk resent after the response to the last one was lost: nothing left to do.
     if (row.storedAt !== null) return { status: statusOf(row, row.size, true) };
     if (row.uploaderDeviceId !== device.id) throw forbidden(`device ${row.uploaderDeviceId} is uploading attachment ${sha256}, not this device`);
-    const received = await deps.storage.received(uploadId);
+    const received = await deps.storage.received(uploadId, tx);
     if (offset !== received) {
       throw new ApiFailure(409, 'upload-offset-mismatch', `the server holds ${received} bytes of this attachment; send the chunk at offset ${received}`, { received });
     }
@@ -96,9 +96,9 @@ export async function putChunk(deps: AttachmentDeps, uploader: Uploader, sha256:
     if (offset + chunk.byteLength > row.size) {
       throw new ApiFailure(413, 'payload-too-large', `the chunk goes past the declared size of ${row.size} bytes`, { limit: row.size - offset });
     }
-    const held = await deps.storage.putChunk(uploadId, offset, chunk);
+    const held = await deps.storage.putChunk(uploadId, offset, chunk, tx);
     if (held < row.size) return { status: statusOf(row, held, false) };
-    if (!(await deps.storage.complete(uploadId, sha256))) {
+    if (!(await deps.storage.complete(uploadId, sha256, tx))) {
       await deleteUpload(tx, organisationId, sha256);
       return { mismatch: true as const };
     }

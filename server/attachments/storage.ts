@@ -3,25 +3,32 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { OfficeDb } from '../db/connect.js';
 
 /**
  * Where attachment bytes live, behind a small interface so a deployment can put them elsewhere
- * (object storage) without touching the upload protocol. Bytes arrive in chunks into an upload's
- * temporary object; only `complete` with the right SHA-256 makes them an attachment, under its
- * hash, so a reader never sees partial or unverified bytes.
+ * without touching the upload protocol: on local disk (one office instance, or a directory every
+ * instance mounts) or in the office database (database-storage.ts). Bytes arrive in chunks into an
+ * upload's temporary object; only `complete` with the right SHA-256 makes them an attachment, under
+ * its hash, so a reader never sees partial or unverified bytes.
+ *
+ * Calls that change an upload are made inside the transaction holding the attachment's row lock,
+ * and are given it as `tx`: a store in that same database writes with it, so the bytes commit, or
+ * roll back and are sent again, together with the row describing them (and a request never waits
+ * for a second pooled connection while holding one). A store elsewhere ignores it.
  */
 export interface AttachmentStorage {
   /** Bytes an upload holds so far (0 when it has none). */
-  received(uploadId: string): Promise<number>;
-  /** Writes `chunk` at `offset` of the upload, durably, dropping anything after it; returns the bytes held. */
-  putChunk(uploadId: string, offset: number, chunk: Uint8Array): Promise<number>;
+  received(uploadId: string, tx?: OfficeDb): Promise<number>;
+  /** Appends `chunk` to an upload holding `offset` bytes (what `received` answered), durably; returns the bytes held. */
+  putChunk(uploadId: string, offset: number, chunk: Uint8Array, tx?: OfficeDb): Promise<number>;
   /**
    * Hashes the upload. When the hash is `sha256` the bytes become that attachment (an existing
    * copy is kept) and the result is true; otherwise the upload is discarded and the result is false.
    */
-  complete(uploadId: string, sha256: string): Promise<boolean>;
+  complete(uploadId: string, sha256: string, tx?: OfficeDb): Promise<boolean>;
   /** Forgets an upload's bytes. */
-  discard(uploadId: string): Promise<void>;
+  discard(uploadId: string, tx?: OfficeDb): Promise<void>;
   exists(sha256: string): Promise<boolean>;
   read(sha256: string): Readable;
   delete(sha256: string): Promise<void>;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { hex32 } from '../../protocol/journal.js';
 import { MAX_ATTACHMENT_CHUNK_BYTES, UPLOAD_OFFSET_HEADER, startAttachmentUploadSchema } from '../../protocol/wire.js';
 import { type ServiceContext, checkSchemaVersion, parseWith, schemaVersionOfBody } from '../app.js';
+import { DatabaseAttachmentStorage } from '../attachments/database-storage.js';
 import { type AttachmentDeps, type Uploader, attachmentStatus, putChunk, startUpload } from '../attachments/service.js';
 import { type AttachmentStorage, DiskAttachmentStorage } from '../attachments/storage.js';
 import { authenticateDevice, authenticateOfficeUser, bearerToken } from '../auth.js';
@@ -87,10 +88,25 @@ function uploadOffset(request: FastifyRequest): number {
   return Number(header);
 }
 
-/** The injected storage, local disk in the configured directory, or a temporary directory for this run. */
+/**
+ * The injected storage; else local disk in the configured directory (WAYPOST_ATTACHMENTS_DIR, or
+ * the embedded database's data directory); else, on Postgres, the database itself, which every
+ * office instance on it shares; else, for an embedded database in memory, a temporary directory.
+ */
 function storageFor(app: FastifyInstance, context: ServiceContext): AttachmentStorage {
   if (context.attachmentStorage) return context.attachmentStorage;
-  if (context.config.attachmentsDir) return new DiskAttachmentStorage(context.config.attachmentsDir);
+  const { attachmentsDir } = context.config;
+  const { backend, db } = context.database;
+  if (attachmentsDir) {
+    if (backend === 'postgres') {
+      context.logger.info({ dir: attachmentsDir }, 'attachments are kept on disk: every office instance on this database must see this same directory');
+    }
+    return new DiskAttachmentStorage(attachmentsDir);
+  }
+  if (backend === 'postgres') {
+    context.logger.info('attachments are kept in the database, shared by every office instance on it');
+    return new DatabaseAttachmentStorage(db);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'waypost-attachments-'));
   context.logger.warn({ dir }, 'attachments are kept in a temporary directory and removed at shutdown (set WAYPOST_ATTACHMENTS_DIR)');
   app.addHook('onClose', async () => rmSync(dir, { recursive: true, force: true }));
