@@ -1,3 +1,5 @@
+import { constants as zlibConstants } from 'node:zlib';
+import compress from '@fastify/compress';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { Clock, Randomness } from '../protocol/runtime.js';
@@ -79,6 +81,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       return reply.status(400).send({ code: 'invalid-request', message } satisfies ApiError);
     },
   });
+  // Field devices pay for every byte on cellular links: JSON answers are compressed when the
+  // device accepts it, and compressed request bodies are taken (limits apply to what they inflate to).
+  await app.register(compress, {
+    encodings: ['br', 'gzip'],
+    requestEncodings: ['gzip', 'br'],
+    threshold: 1024,
+    brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } },
+  });
   const notifier = new ChangeNotifier(deps.database, notificationChannel(deps.database.schema), deps.logger);
   await notifier.start();
   const context: ServiceContext = { ...deps, notifier, accepting: true };
@@ -131,6 +141,8 @@ function clientErrorFor(error: FastifyError, contentType: string | undefined): A
     return new ApiFailure(415, 'unsupported-media-type', `this endpoint does not take ${body}; send JSON as application/json`);
   }
   const status = error.statusCode ?? 500;
+  // A body compressed in a way the office does not take (@fastify/compress answers these).
+  if (status === 415) return new ApiFailure(415, 'unsupported-media-type', `${error.message}; send gzip or br, or no content-encoding`);
   return status >= 400 && status < 500 ? new ApiFailure(status, 'invalid-request', error.message) : null;
 }
 

@@ -72,7 +72,7 @@ export class FetchTransport implements SyncTransport, BinaryTransport {
     const json = JSON.stringify(body);
     const compressed = json.length > COMPRESS_ABOVE_BYTES;
     const sent = compressed ? await gzipAsync(json) : json;
-    const encoding = compressed ? { 'content-encoding': 'gzip' } : {};
+    const encoding: Record<string, string> = compressed ? { 'content-encoding': 'gzip' } : {};
     return this.#request('POST', path, sent, { 'content-type': 'application/json', 'accept-encoding': 'br, gzip', ...encoding, ...headers }, options.timeoutMs);
   }
 
