@@ -4,7 +4,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { actionBenchmark } from './action.js';
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
+import { bigQueueBenchmark } from './big-queue.js';
 import { coldOpenBenchmark } from './cold-open.js';
+import { deadZoneBenchmark } from './dead-zone.js';
 import { formatTable } from './report.js';
 import { serverIngestBenchmark } from './server-ingest.js';
 import { signingBenchmark } from './signing.js';
@@ -16,7 +18,15 @@ import { verifyBenchmark } from './verify.js';
  * stderr and one JSON object on stdout, and keeps that object in bench/results/latest.json.
  * A new benchmark is one module exporting a Benchmark, added to this list.
  */
-const BENCHMARKS: readonly Benchmark[] = [actionBenchmark, signingBenchmark, verifyBenchmark, coldOpenBenchmark, serverIngestBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [
+  actionBenchmark,
+  signingBenchmark,
+  verifyBenchmark,
+  coldOpenBenchmark,
+  serverIngestBenchmark,
+  bigQueueBenchmark,
+  deadZoneBenchmark,
+];
 
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
 

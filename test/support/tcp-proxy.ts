@@ -12,6 +12,11 @@ export class TcpProxy {
   readonly #upstreamPorts = new Set<number>();
   #mode: 'forward' | 'partitioned' | 'resetting' = 'forward';
   #holdAfter: string | null = null;
+  /**
+   * What went through, counted as it arrives at the proxy: bytes from clients (`up`), bytes from
+   * the target (`down`), and client connections accepted. Benchmarks read it; nothing else does.
+   */
+  readonly traffic = { up: 0, down: 0, connections: 0 };
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -81,7 +86,15 @@ export class TcpProxy {
     return this.#mode === 'partitioned';
   }
 
+  /** Starts the traffic counts again from zero. */
+  resetTraffic(): void {
+    this.traffic.up = 0;
+    this.traffic.down = 0;
+    this.traffic.connections = 0;
+  }
+
   #accept(client: net.Socket): void {
+    this.traffic.connections++;
     if (this.#mode === 'resetting') {
       client.resetAndDestroy();
       return;
@@ -119,6 +132,7 @@ class Link {
     private readonly onEnd: () => void,
   ) {
     client.on('data', (chunk: Buffer) => {
+      proxy.traffic.up += chunk.length;
       const partitionedBefore = proxy.partitioned;
       proxy.inspect(chunk);
       this.#send(this.#toUpstream, chunk, !partitionedBefore);
@@ -134,7 +148,10 @@ class Link {
     if (!this.upstream) {
       const upstream = this.proxy.connectUpstream();
       this.upstream = upstream;
-      upstream.on('data', (chunk: Buffer) => this.#send(this.#toClient, chunk, !this.proxy.partitioned));
+      upstream.on('data', (chunk: Buffer) => {
+        this.proxy.traffic.down += chunk.length;
+        this.#send(this.#toClient, chunk, !this.proxy.partitioned);
+      });
       upstream.on('end', () => this.#send(this.#toClient, 'end', !this.proxy.partitioned));
       upstream.on('error', () => this.#close());
     }
