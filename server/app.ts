@@ -19,6 +19,7 @@ import { registerReviewRoutes } from './routes/review.js';
 import { registerSyncRoutes } from './routes/sync.js';
 import { registerTextGuard } from './text-guard.js';
 import { TEXT_RULE } from '../protocol/text.js';
+import type { SyncAdmission } from './sync/admission.js';
 import { ChangeNotifier, notificationChannel } from './sync/notifier.js';
 
 declare module 'fastify' {
@@ -41,6 +42,8 @@ export interface ServerDeps {
    * else the database on Postgres (shared by every instance), else a temporary directory.
    */
   attachmentStorage?: AttachmentStorage;
+  /** Turns for pushes and pulls on this instance; by default those of `defaultAdmission` for the default pool. */
+  syncAdmission?: SyncAdmission;
 }
 
 export interface ServerSettings {

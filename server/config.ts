@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type DatabaseTimeouts, databaseTimeouts } from './db/connect.js';
+import { type AdmissionSettings, defaultAdmission, MAX_ADMISSION_WAIT_MS } from './sync/admission.js';
 
 /**
  * Service configuration from the environment. Every variable is checked at start and all problems
@@ -10,6 +11,8 @@ import { type DatabaseTimeouts, databaseTimeouts } from './db/connect.js';
 const HOUR = 60 * 60 * 1000;
 
 const integerFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const DEFAULT_DB_POOL_SIZE = 10;
 
 const envSchema = z.object({
   WAYPOST_HOST: z.string().min(1).default('127.0.0.1'),
@@ -33,7 +36,11 @@ const envSchema = z.object({
   WAYPOST_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WAYPOST_MAX_CLOCK_SKEW_MS: integerFrom(1000, 30 * 24 * HOUR).default(24 * HOUR),
   WAYPOST_SHUTDOWN_TIMEOUT_MS: integerFrom(100, 5 * 60 * 1000).default(10_000),
-  WAYPOST_DB_POOL_SIZE: integerFrom(1, 200).default(10),
+  WAYPOST_DB_POOL_SIZE: integerFrom(1, 200).default(DEFAULT_DB_POOL_SIZE),
+  // Sync admission: unset ones follow the pool size (sync/admission.ts, defaultAdmission).
+  WAYPOST_SYNC_MAX_IN_FLIGHT: integerFrom(1, 10_000).optional(),
+  WAYPOST_SYNC_MAX_QUEUED: integerFrom(0, 100_000).optional(),
+  WAYPOST_SYNC_QUEUE_WAIT_MS: integerFrom(0, MAX_ADMISSION_WAIT_MS).optional(),
   // Database timeouts: unset ones take the defaults of db/connect.ts (databaseTimeouts).
   WAYPOST_DB_CONNECT_TIMEOUT_MS: integerFrom(100, 5 * 60 * 1000).optional(),
   WAYPOST_DB_STATEMENT_TIMEOUT_MS: integerFrom(100, HOUR).optional(),
@@ -48,6 +55,8 @@ export interface ServiceConfig {
   database: { url?: string; dataDir?: string; schema: string; poolSize: number; timeouts: DatabaseTimeouts };
   /** How long /ready waits for the database before it answers not ready. */
   readyTimeoutMs: number;
+  /** Pushes and pulls served at once, and how many may wait how long for their turn. */
+  syncAdmission: AdmissionSettings;
   adminToken?: string;
   serverKey: { seedHex?: string; file?: string };
   logLevel: z.infer<typeof envSchema>['WAYPOST_LOG_LEVEL'];
@@ -91,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
   if (timeouts.queryMs <= timeouts.statementMs) {
     problems.push('WAYPOST_DB_QUERY_TIMEOUT_MS must be longer than WAYPOST_DB_STATEMENT_TIMEOUT_MS (the database cancels a slow statement itself first)');
   }
+  const admission = defaultAdmission(e.WAYPOST_DB_POOL_SIZE, e.WAYPOST_SYNC_MAX_IN_FLIGHT);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     host: e.WAYPOST_HOST,
@@ -103,6 +113,11 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
       timeouts,
     },
     readyTimeoutMs: e.WAYPOST_READY_TIMEOUT_MS,
+    syncAdmission: {
+      maxInFlight: admission.maxInFlight,
+      maxQueued: e.WAYPOST_SYNC_MAX_QUEUED ?? admission.maxQueued,
+      maxWaitMs: e.WAYPOST_SYNC_QUEUE_WAIT_MS ?? admission.maxWaitMs,
+    },
     adminToken: e.WAYPOST_ADMIN_TOKEN,
     serverKey: { seedHex: e.WAYPOST_SERVER_KEY, file: e.WAYPOST_SERVER_KEY_FILE },
     logLevel: e.WAYPOST_LOG_LEVEL,

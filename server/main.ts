@@ -11,6 +11,7 @@ import { ConfigError, type ServiceConfig, loadConfig } from './config.js';
 import { type OfficeDatabase, openDatabase } from './db/connect.js';
 import { isDatabaseUnavailable } from './db/errors.js';
 import { hasActiveAdmin, upsertBootstrapAdmin } from './db/queries/identity.js';
+import { SyncAdmission } from './sync/admission.js';
 
 /**
  * `npm start` for the office service: configuration from the environment, the database (embedded
@@ -38,6 +39,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
       serverSigner,
       logger,
       config: { maxClockSkewMs: config.maxClockSkewMs, attachmentsDir: config.attachmentsDir, readyTimeoutMs: config.readyTimeoutMs },
+      syncAdmission: new SyncAdmission(config.syncAdmission),
     });
     const url = await app.listen({ host: config.host, port: config.port });
     logger.info({ url, database: database.backend, schema: database.schema, serverPublicKey: bytesToHex(serverSigner.publicKey) }, 'office service ready');

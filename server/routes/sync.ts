@@ -9,7 +9,9 @@ import {
 } from '../../protocol/wire.js';
 import { type ServiceContext, checkSchemaVersion, parseWith, schemaVersionOfBody } from '../app.js';
 import { authenticateDevice } from '../auth.js';
+import { DEFAULT_DB_POOL_SIZE } from '../config.js';
 import { type Device, findDevice, touchDevice } from '../db/queries/identity.js';
+import { admitSyncWork, defaultAdmission, SyncAdmission } from '../sync/admission.js';
 import { pullChanges } from '../sync/pull.js';
 import { pushEntries } from '../sync/push.js';
 import { upgradeRequest } from '../sync/upgrade.js';
@@ -19,6 +21,8 @@ const DEFAULT_KEEP_ALIVE_MS = 15_000;
 /** Device sync: push journal entries, pull the change feed, and a live event stream. */
 export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { db } = context.database;
+  // Authentication included: every step of a push or pull waits on the same database connections.
+  admitSyncWork(app, context.syncAdmission ?? new SyncAdmission(defaultAdmission(DEFAULT_DB_POOL_SIZE)), ['/v1/sync/push', '/v1/sync/pull']);
 
   app.post('/v1/sync/push', { bodyLimit: MAX_PUSH_BODY_BYTES, config: { itemsReadOneByOne: 'entries' } }, async (request) => {
     const device = await authenticateDevice(db, request);

@@ -9,6 +9,7 @@ import { buildServer, closeServer } from '../../server/app.js';
 import { hashSecret } from '../../server/auth.js';
 import { type DatabaseTimeouts, type OfficeDatabase, openDatabase } from '../../server/db/connect.js';
 import { upsertBootstrapAdmin } from '../../server/db/queries/identity.js';
+import type { SyncAdmission } from '../../server/sync/admission.js';
 import { CLERK, INSPECTOR, ManualClock, SeededRandomness } from './device.js';
 import { NORTH } from './actions.js';
 
@@ -36,6 +37,8 @@ export interface TestServerOptions {
   eventKeepAliveMs?: number;
   /** How the office reaches Postgres: another address (a proxy in front of DATABASE_URL), other timeouts. */
   database?: { url?: string; timeouts?: Partial<DatabaseTimeouts> };
+  /** Turns for pushes and pulls on the first instance (peers get their own defaults). */
+  syncAdmission?: SyncAdmission;
 }
 
 let schemaCounter = 0;
@@ -61,6 +64,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       serverSigner,
       logger: pino({ level: process.env.WAYPOST_TEST_LOG_LEVEL ?? 'silent' }),
       config: { maxClockSkewMs: options.maxClockSkewMs ?? 24 * 60 * 60 * 1000, eventKeepAliveMs: options.eventKeepAliveMs },
+      syncAdmission: instances.length === 0 ? options.syncAdmission : undefined,
     });
     instances.push(app);
     return { app, url: await app.listen({ host: '127.0.0.1', port: 0 }) };
