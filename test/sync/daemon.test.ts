@@ -370,6 +370,25 @@ describe('the sync daemon, whatever triggers a sync', () => {
     daemon.stop();
   });
 
+  it('spreads the devices a busy office turned away together over a while after its Retry-After, so they do not all come back at once', async () => {
+    const waits = [];
+    for (let device = 0; device < 8; device++) {
+      const clock = new ManualClock();
+      const client = new ScriptedSyncClient(clock);
+      client.next('sync', { error: new SyncError('unavailable', 'the office is busy; try again in 5 s', true, 503, 5_000) });
+      const daemon = new SyncDaemon({ client, clock, timers: new FakeTimers(clock), random: new SeededRandomness(`fleet:${device}`), live: false });
+      daemon.start();
+      await daemon.whenIdle();
+      waits.push(daemon.status().nextAttemptAt! - clock.now());
+      daemon.stop();
+    }
+    for (const wait of waits) {
+      expect(wait).toBeGreaterThanOrEqual(5_000);
+      expect(wait).toBeLessThanOrEqual(7_500);
+    }
+    expect(new Set(waits).size).toBe(waits.length);
+  });
+
   it('says a sync is running from the status it tells as the sync starts to the one it tells as it ends', async () => {
     const { client, daemon, statuses } = scriptedDaemon();
     for (const [kind, trigger] of [

@@ -222,9 +222,12 @@ export class SyncDaemon {
     this.#lastError = { code, message, transient, at };
     if (transient) {
       this.#failures++;
-      // The office's Retry-After is a floor, but never a longer wait than the backoff's longest.
-      const asked = Math.min(error instanceof SyncError ? (error.retryAfterMs ?? 0) : 0, this.#backoff.maxMs);
-      this.#schedule(Math.max(this.#backoffDelay(this.#failures), asked));
+      // The office's Retry-After is a floor, but never a longer wait than the backoff's longest. A busy
+      // office tells every device it turns away the same wait: up to half as long again, at random,
+      // keeps them from all coming back at the same moment.
+      const asked = error instanceof SyncError ? (error.retryAfterMs ?? 0) : 0;
+      const spread = Math.round(asked * (1 + randomFraction(this.#random) / 2));
+      this.#schedule(Math.min(this.#backoff.maxMs, Math.max(this.#backoffDelay(this.#failures), spread)));
     } else {
       // Someone has to act (re-enroll, look at an entry); keep the normal pace meanwhile.
       if (kind === 'full') this.#failures = 0;
