@@ -79,6 +79,8 @@ export interface FleetRun {
   };
   workers: { processes: number; cpuMs: number; peakRssBytes: number[]; peakRssDuringRunBytes: number[] };
   feedHead: number;
+  /** Where the device databases were (tmpfs unless told otherwise, see deviceDirectoryRoot). */
+  deviceDirectory: string;
   baselines: {
     plainHttp: { maxMs: number; medianMs: number; requests: number; bytesUp: number; bytesDown: number; headerBytes: { up: number; down: number } };
     verify: { entries: number; ms: number };
@@ -294,6 +296,7 @@ export async function runFleet(scenario: FleetScenario, log: (message: string) =
         peakRssDuringRunBytes: reports.map((report) => report.peakRssDuringRunBytes),
       },
       feedHead: head,
+      deviceDirectory: deviceDirectoryRoot(),
       baselines: { plainHttp, verify, rawInsert },
     };
   } finally {

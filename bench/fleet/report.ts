@@ -132,6 +132,7 @@ export function runDetails(run: FleetRun, lines: readonly Line[]): Record<string
     cpuPerEntryMs: cpuPerEntry(run),
     workers: run.workers,
     feedHead: run.feedHead,
+    deviceDirectory: run.deviceDirectory,
     baselines: run.baselines,
     errors: mergeCounts(run.devices.map((d) => d.errors)),
     failedEntries: sum(run.devices.map((d) => d.failedEntries)),

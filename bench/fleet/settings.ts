@@ -2,7 +2,7 @@
  * Sizes of the fleet benchmarks, shrinkable from the environment for a quick check:
  * WAYPOST_BENCH_SCALE (default 1) scales every device's backlog, WAYPOST_BENCH_DEAD_ZONE_SIZES
  * (default "20,50") picks the fleet sizes, WAYPOST_BENCH_DEVICE_PROCESSES (default 10) the worker
- * processes hosting them, WAYPOST_BENCH_FLEET_TIMEOUT_S (default 300) how long a run may take to
+ * processes hosting them, WAYPOST_BENCH_FLEET_TIMEOUT_S (default 120) how long a run may take to
  * settle before the benchmark stops it.
  */
 function numberFrom(name: string, fallback: number, check: (value: number) => boolean): number {
@@ -29,5 +29,5 @@ export function deviceProcesses(): number {
 }
 
 export function fleetTimeoutMs(): number {
-  return numberFrom('WAYPOST_BENCH_FLEET_TIMEOUT_S', 300, (value) => value >= 5 && value <= 3600) * 1000;
+  return numberFrom('WAYPOST_BENCH_FLEET_TIMEOUT_S', 120, (value) => value >= 5 && value <= 3600) * 1000;
 }
