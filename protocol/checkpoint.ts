@@ -17,6 +17,10 @@ export const checkpointManifestSchema = z.strictObject({
   prevHead: hex32,
   head: hex32,
   merkleRoot: hex32,
+  /**
+   * The device's state hash (state-hash.ts) when it folded: its synced records inside its retention
+   * window, which the office computes over its own copies of the same records to compare.
+   */
   stateHash: hex32,
   /** The session in force after toSeq, so later entries of that session still verify. */
   session: z.strictObject({ certificate: signedCertificateSchema, closed: z.boolean() }).nullable(),

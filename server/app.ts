@@ -16,6 +16,7 @@ import { registerEnrollmentRoutes } from './routes/enroll.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerOfficeRoutes } from './routes/office.js';
 import { registerReviewRoutes } from './routes/review.js';
+import { registerStateRoutes } from './routes/state.js';
 import { registerSyncRoutes } from './routes/sync.js';
 import { registerTextGuard } from './text-guard.js';
 import { TEXT_RULE } from '../protocol/text.js';
@@ -128,6 +129,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerHealthRoutes(app, context);
   registerEnrollmentRoutes(app, context);
   registerSyncRoutes(app, context);
+  registerStateRoutes(app, context);
   registerAdminRoutes(app, context);
   registerOfficeRoutes(app, context);
   registerReviewRoutes(app, context);
