@@ -177,6 +177,47 @@ const UPGRADE_CASES = [
       }
     },
   }),
+  defineUpgradeCase({
+    tag: '0004_checkpoint_pruning',
+    expectation: 'keeps every checkpoint; compaction may then delete superseded ones (never the newest, never outside compaction) and the chain still verifies',
+    seed: (stage) => {
+      seedWithTodaysApp(stage, ({ core }) => {
+        core.signIn(CLERK.badgeId, CLERK.pin);
+        const count = core.perform(yardCountCreate('row-4')).record.id;
+        for (let round = 0; round < 4; round++) {
+          const seqs = Array.from({ length: 5 }, (_, i) => core.perform(tally(count, i + 1)).seq);
+          core.acknowledge(round === 0 ? [1, 2, ...seqs] : seqs);
+          core.compact();
+        }
+      });
+      const old = openDeviceDatabase(stage);
+      const checkpoints = old.sqlite.prepare('SELECT to_seq FROM checkpoints ORDER BY to_seq').pluck().all() as number[];
+      old.sqlite.close();
+      return checkpoints;
+    },
+    check: (upgraded, stage, seeded) => {
+      const checkpointSeqs = seeded as number[];
+      const { sqlite } = upgraded;
+      expect(checkpointSeqs).toHaveLength(4);
+      expect(sqlite.prepare('SELECT to_seq FROM checkpoints ORDER BY to_seq').pluck().all()).toEqual(checkpointSeqs);
+      const remove = sqlite.prepare('DELETE FROM checkpoints WHERE to_seq = ?');
+      expect(() => remove.run(checkpointSeqs[0])).toThrow(/checkpoints cannot be deleted/);
+      sqlite.exec('UPDATE device SET compacting = 1');
+      expect(() => remove.run(checkpointSeqs.at(-1))).toThrow(/checkpoints cannot be deleted/);
+      // What compaction does: superseded checkpoints go, while compacting.
+      for (const toSeq of checkpointSeqs.slice(0, 2)) expect(remove.run(toSeq).changes).toBe(1);
+      sqlite.exec('UPDATE device SET compacting = 0');
+      sqlite.close();
+
+      const { core } = openDevice(stage);
+      try {
+        expect(core.checkpoints().map((checkpoint) => checkpoint.manifest.toSeq)).toEqual(checkpointSeqs.slice(2));
+        expect(core.verifyJournal()).toMatchObject({ ok: true, entriesVerified: 1 });
+      } finally {
+        core.close();
+      }
+    },
+  }),
 ];
 
 describe('migrations upgrade databases that hold real rows', () => {

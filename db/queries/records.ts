@@ -101,3 +101,12 @@ export function listRecords(db: DeviceDb, type: RecordType, options: { includeDe
 export function allRecords(db: DeviceDb): StoredRecord[] {
   return (Object.keys(recordTables) as RecordType[]).flatMap((type) => listRecords(db, type, { includeDeleted: true }));
 }
+
+/**
+ * Clears the office version a copy claims, so that the next canonical state settles it whatever
+ * version it names: the state check found the copy is not what that version holds.
+ */
+export function forgetServerVersion(db: DeviceDb, type: RecordType, id: string): void {
+  const table = recordTables[type];
+  db.update(table).set({ serverVersion: null }).where(eq(table.id, id)).run();
+}

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, isNotNull, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, isNotNull, lt, lte, sql } from 'drizzle-orm';
 import type { SignedCertificate, SignInPause } from '../../protocol/index.js';
 import type { DeviceDb } from '../open.js';
 import { operators, pinThrottle, sessions, signInPauses } from '../schema.js';
@@ -29,6 +29,17 @@ export function sessionInForce(db: DeviceDb, seq: number): { certificate: Signed
     certificate: JSON.parse(latest.certificate) as SignedCertificate,
     closed: latest.closeSeq !== null && latest.closeSeq <= seq,
   };
+}
+
+/**
+ * Forgets the sessions no checkpoint can need any more: every one opened before the session in
+ * force at `foldedThrough` (later checkpoints carry that one or a newer one). Their certificates
+ * stay in the folded entries the office holds.
+ */
+export function pruneFoldedSessions(db: DeviceDb, foldedThrough: number): number {
+  const inForce = db.select({ openSeq: sql<number | null>`max(${sessions.openSeq})` }).from(sessions).where(lte(sessions.openSeq, foldedThrough)).get()?.openSeq;
+  if (inForce == null) return 0;
+  return db.delete(sessions).where(lt(sessions.openSeq, inForce)).run().changes;
 }
 
 export type OperatorRow = typeof operators.$inferSelect;

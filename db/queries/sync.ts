@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { JournalEntry, RecordEntryBody } from '../../protocol/journal.js';
 import type { RecordType } from '../../protocol/records/index.js';
 import type { DeviceDb } from '../open.js';
@@ -10,7 +10,15 @@ import { prepareOnce } from './statements.js';
  * cursor, anchor receipt), the outbox marks it moves, the conflict inbox and the failed list.
  */
 
-export type SyncStateKey = 'enrollment' | 'pull.cursor' | 'anchor' | 'sync.lastSuccessAt' | 'clock.sample' | 'site.pinMinLength';
+export type SyncStateKey =
+  | 'enrollment'
+  | 'pull.cursor'
+  | 'anchor'
+  | 'sync.lastSuccessAt'
+  | 'clock.sample'
+  | 'site.pinMinLength'
+  | 'maintenance.last'
+  | 'maintenance.stateCheck';
 
 export function readSyncValue(db: DeviceDb, key: SyncStateKey): unknown {
   return db.select({ value: syncState.value }).from(syncState).where(eq(syncState.key, key)).get()?.value ?? null;
@@ -141,6 +149,11 @@ export function listConflicts(db: DeviceDb, options: { unseenOnly?: boolean } = 
 
 export function markConflictSeen(db: DeviceDb, id: number, at: number): boolean {
   return db.update(conflictInbox).set({ seenAt: at }).where(and(eq(conflictInbox.id, id), isNull(conflictInbox.seenAt))).run().changes > 0;
+}
+
+/** Forgets conflicts the user has seen that arose before `before`; the office keeps their history. */
+export function forgetSeenConflicts(db: DeviceDb, before: number): number {
+  return db.delete(conflictInbox).where(and(isNotNull(conflictInbox.seenAt), lt(conflictInbox.createdAt, before))).run().changes;
 }
 
 /** An operator as the office syncs them: the row the device signs them in with. */

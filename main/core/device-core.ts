@@ -17,14 +17,27 @@ import { listRecords, readRecord, type StoredRecord } from '../../db/queries/rec
 import { findOperatorById, type OperatorRow } from '../../db/queries/sessions.js';
 import { device } from '../../db/schema.js';
 import { type AttachmentContent, AttachmentStore, type GarbageCollection, type StoredAttachment } from './attachments.js';
-import { compactAll } from './compaction.js';
+import {
+  compactAll,
+  DEFAULT_MAINTENANCE_POLICY,
+  maintain,
+  type MaintenanceDiagnostics,
+  type MaintenancePolicy,
+  type MaintenanceReport,
+  noteMaintenanceFailure,
+  readMaintenanceDiagnostics,
+} from './compaction.js';
+import type { RecordRef } from './record-state.js';
 import { type Clock, type KeyStore, type Randomness, randomId, systemClock, systemRandomness } from './ports.js';
 import { DEFAULT_SESSION_POLICY, type SessionInfo, SessionManager, type SessionPolicy, storeOfficeOperator } from './sessions.js';
 import { type ActionResult, performAction } from './write-path.js';
 import { SyncClient, type SyncClientOptions } from './sync/client.js';
 import { type EnrollOptions, enrollDevice } from './sync/enroll.js';
 import { discardFailedEntry, type FailedEntry, listFailedEntries, retryFailedEntry } from './sync/failed.js';
-import { type EnrollmentInfo, publicEnrollment, readEnrollment } from './sync/state.js';
+import { type EnrollmentInfo, publicEnrollment, readAnchor, readEnrollment, requireEnrollment } from './sync/state.js';
+import { checkState, fetchRecords, readStateCheckDiagnostics, type StateCheckDiagnostics, stateCheckDue, type StateCheckReport } from './sync/anti-entropy.js';
+import { RETENTION_WINDOW_MS } from '../../protocol/state-hash.js';
+import { CURRENT_SCHEMA_VERSION } from '../../protocol/wire.js';
 import type { BinaryTransport, SyncTransport } from './sync/transport.js';
 import { type AttachmentUploadOptions, type UploadSummary, uploadAttachments } from './sync/attachment-upload.js';
 import { type ConflictRow, listConflicts, markConflictSeen } from '../../db/queries/sync.js';
@@ -39,6 +52,8 @@ export interface DeviceCoreOptions {
   /** Encrypt the database with the key store's database key (default true). */
   encrypt?: boolean;
   migrationsFolder?: string;
+  /** Bounds of background compaction and eviction (tests make them small). */
+  maintenancePolicy?: Partial<MaintenancePolicy>;
 }
 
 /** What the sign-in screen says after sync signed out an operator the office deactivated. */
@@ -53,6 +68,14 @@ export interface DeviceStatus {
   session: SessionInfo | null;
   journal: { entries: number; lastSeq: number; head: string; checkpoints: number };
   outbox: { pending: number; acknowledged: number; failed: number };
+  /** Background compaction and eviction, and whether the device holds what the office holds. */
+  storage: { maintenance: MaintenanceDiagnostics; stateCheck: StateCheckDiagnostics };
+}
+
+/** How the state check reaches the office, and how it pulls what changed meanwhile. */
+export interface StateCheckOptions {
+  catchUp(): Promise<unknown>;
+  schemaVersion?: number;
 }
 
 /**
@@ -67,7 +90,9 @@ export class DeviceCore {
   readonly #clock: Clock;
   readonly #random: Randomness;
   readonly #pinPepper: Uint8Array;
+  readonly #maintenancePolicy: MaintenancePolicy;
   #sessionNotice: string | null = null;
+  #maintaining: Promise<MaintenanceReport> | null = null;
 
   private constructor(
     readonly database: DeviceDatabase,
@@ -78,12 +103,14 @@ export class DeviceCore {
     policy: SessionPolicy,
     databaseKey: Uint8Array,
     pinPepper: Uint8Array,
+    maintenancePolicy: MaintenancePolicy,
   ) {
     this.deviceId = deviceId;
     this.#deviceSigner = deviceSigner;
     this.#clock = clock;
     this.#random = random;
     this.#pinPepper = pinPepper;
+    this.#maintenancePolicy = maintenancePolicy;
     this.sessions = new SessionManager({ db: database.db, sqlite: database.sqlite, deviceId, deviceSigner, clock, random, policy, pinPepper });
     this.attachments = new AttachmentStore({ db: database.db, sqlite: database.sqlite, databasePath: database.path, databaseKey, clock, random });
   }
@@ -107,7 +134,10 @@ export class DeviceCore {
       throw new Error('the key store holds another device identity than this database was created with');
     }
     const policy = { ...DEFAULT_SESSION_POLICY, ...options.sessionPolicy };
-    const core = new DeviceCore(database, identity.deviceId, deviceSigner, clock, random, policy, options.keyStore.databaseKey(), options.keyStore.pinPepper());
+    const core = new DeviceCore(database, identity.deviceId, deviceSigner, clock, random, policy, options.keyStore.databaseKey(), options.keyStore.pinPepper(), {
+      ...DEFAULT_MAINTENANCE_POLICY,
+      ...options.maintenancePolicy,
+    });
     try {
       // Files a rebuilt database or an interrupted put left without rows get them back before any screen asks for them.
       core.attachments.reconcile();
@@ -187,15 +217,20 @@ export class DeviceCore {
       session: this.sessions.current,
       journal: { entries: countJournalEntries(db), lastSeq: tip.seq, head: tip.head, checkpoints: listCheckpoints(db).length },
       outbox: countOutbox(db),
+      storage: { maintenance: readMaintenanceDiagnostics(db), stateCheck: readStateCheckDiagnostics(db) },
     };
   }
 
-  /** Verifies this device's own chain, checkpoints included, with the shared verifier. */
+  /**
+   * Verifies this device's own chain, checkpoints included, with the shared verifier. Compaction
+   * keeps only the newest checkpoints (the office holds what older ones covered and anchored the
+   * chain past them), so the check starts where the oldest one kept does.
+   */
   verifyJournal(): ChainVerdict {
-    return verifyChain(
-      { deviceId: this.deviceId, devicePublicKey: this.#deviceSigner.publicKey },
-      { checkpoints: this.checkpoints(), entries: this.journal() },
-    );
+    const checkpoints = this.checkpoints();
+    const oldest = checkpoints[0]?.manifest;
+    const start = oldest && oldest.fromSeq > 1 ? { lastSeq: oldest.fromSeq - 1, head: oldest.prevHead, session: null } : undefined;
+    return verifyChain({ deviceId: this.deviceId, devicePublicKey: this.#deviceSigner.publicKey }, { checkpoints, entries: this.journal(), start });
   }
 
   operator(operatorId: string): OperatorProfile | null {
@@ -275,8 +310,65 @@ export class DeviceCore {
   }
 
   compact(): SignedCheckpoint[] {
+    return compactAll(this.#compactionDeps());
+  }
+
+  /**
+   * One background run of compaction and eviction at a bounded cost (DeviceSync runs it after each
+   * sync): entries acknowledged and anchored by the office's receipt are folded into checkpoints,
+   * synced records closed before the role's window leave the device. A run already going is joined.
+   */
+  maintain(): Promise<MaintenanceReport> {
+    this.#maintaining ??= this.#runMaintenance().finally(() => (this.#maintaining = null));
+    return this.#maintaining;
+  }
+
+  async #runMaintenance(): Promise<MaintenanceReport> {
+    try {
+      return await maintain({
+        ...this.#compactionDeps(),
+        anchoredSeq: readAnchor(this.database.db)?.seq ?? 0,
+        policy: this.#maintenancePolicy,
+        yieldNow: () => new Promise((resolve) => setImmediate(resolve)),
+      });
+    } catch (error) {
+      if (this.database.sqlite.open) noteMaintenanceFailure(this.database.db, error, this.#clock.now());
+      throw error;
+    }
+  }
+
+  /** Whether the state check should follow a maintenance run (it made a checkpoint, or the check is due anyway). */
+  stateCheckDue(maintenance: MaintenanceReport): boolean {
+    return stateCheckDue(readStateCheckDiagnostics(this.database.db), this.#clock.now(), maintenance.checkpoints > 0);
+  }
+
+  /**
+   * Compares the state hash of the records held here with the office's hash of the same records;
+   * on a difference, fetches the records concerned again. The outcome shows in `status().storage`.
+   */
+  checkState(transport: SyncTransport, options: StateCheckOptions): Promise<StateCheckReport> {
+    return checkState({ ...this.#officeDeps(transport, options.schemaVersion), closedBefore: this.#retentionStart(), catchUp: options.catchUp });
+  }
+
+  /** Fetches records from the office (one evicted from the device, asked for again). */
+  fetchRecords(transport: SyncTransport, refs: readonly RecordRef[], schemaVersion?: number): Promise<{ refetched: number; dropped: number }> {
+    return fetchRecords(this.#officeDeps(transport, schemaVersion), refs);
+  }
+
+  #officeDeps(transport: SyncTransport, schemaVersion = CURRENT_SCHEMA_VERSION) {
     const { db, sqlite } = this.database;
-    return compactAll({ db, sqlite, deviceId: this.deviceId, deviceSigner: this.#deviceSigner, clock: this.#clock });
+    return { db, sqlite, clock: this.#clock, transport, enrollment: requireEnrollment(db), schemaVersion };
+  }
+
+  #compactionDeps() {
+    const { db, sqlite } = this.database;
+    return { db, sqlite, deviceId: this.deviceId, deviceSigner: this.#deviceSigner, clock: this.#clock, closedBefore: this.#retentionStart() };
+  }
+
+  /** Records closed before this are evicted once synced: the window of what the device is for. */
+  #retentionStart(): number {
+    const enrollment = readEnrollment(this.database.db);
+    return enrollment ? Math.max(0, this.#clock.now() - RETENTION_WINDOW_MS[enrollment.kind]) : 0;
   }
 
   /** Ends the session with a signed close entry, zeroes the keys held in memory, closes the database. */

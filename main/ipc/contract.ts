@@ -72,6 +72,25 @@ export interface DeviceStatusView {
   session: SessionView | null;
   journal: { entries: number; lastSeq: number; head: string; checkpoints: number };
   outbox: { pending: number; acknowledged: number; failed: number };
+  storage: StorageDiagnosticsView;
+}
+
+/** Background compaction and eviction, and the last comparison of the records held here with the office's. */
+export interface StorageDiagnosticsView {
+  maintenance: {
+    lastRun: { at: number; checkpoints: number; entriesFolded: number; recordsEvicted: number; transactions: number; more: boolean } | null;
+    lastError: { message: string; at: number } | null;
+  };
+  stateCheck: {
+    checks: number;
+    lastCheckedAt: number | null;
+    /** When the device last held exactly what the office holds for it. */
+    lastMatchedAt: number | null;
+    /** Checks that found a difference; each fetched the records concerned again. */
+    incidents: number;
+    lastIncident: { at: number; differingBuckets: number; refetched: number; dropped: number; converged: boolean; records: string[] } | null;
+    lastError: { code: string; message: string; at: number } | null;
+  };
 }
 
 export type JournalVerification =

@@ -40,13 +40,39 @@ export class DeviceSync {
   /** Set once the office said this device is revoked: sync has stopped for good. */
   #revoked: DaemonStatus['lastError'] = null;
 
-  constructor(core: Pick<DeviceCore, 'syncClient' | 'uploadAttachments' | 'collectAttachmentGarbage'>, options: DeviceSyncOptions) {
+  constructor(
+    core: Pick<DeviceCore, 'syncClient' | 'uploadAttachments' | 'collectAttachmentGarbage' | 'maintain' | 'stateCheckDue' | 'checkState'>,
+    options: DeviceSyncOptions,
+  ) {
     const client = core.syncClient(options.transport, options.client);
     const { transport } = options;
     this.#clock = options.clock;
     this.#onStatus = options.onStatus;
     const noteChanges = (changed: boolean) => {
       if (changed) this.#revision++;
+    };
+    const pull = async () => {
+      const pulled = await client.pull();
+      noteChanges(pulled.records + pulled.operators > 0);
+      return pulled;
+    };
+    /**
+     * After a sync went through: compaction and eviction at a bounded cost, then, when due, the
+     * state check against the office. Neither may fail the sync that went through.
+     */
+    const maintainAfterSync = async (): Promise<boolean> => {
+      let changed = false;
+      try {
+        const maintenance = await core.maintain();
+        changed = maintenance.recordsEvicted > 0;
+        if (core.stateCheckDue(maintenance)) {
+          const check = await core.checkState(transport, { catchUp: pull, schemaVersion: options.client?.schemaVersion });
+          changed ||= check.outcome === 'repaired' || check.outcome === 'unresolved';
+        }
+      } catch {
+        // Kept in the core's diagnostics (status().storage); the next sync runs both again.
+      }
+      return changed;
     };
     const stopIfRevoked = async <T>(run: () => Promise<T>): Promise<T> => {
       try {
@@ -68,14 +94,10 @@ export class DeviceSync {
               await core.uploadAttachments(transport);
               core.collectAttachmentGarbage();
             }
+            noteChanges(await maintainAfterSync());
             return report;
           }),
-        pull: () =>
-          stopIfRevoked(async () => {
-            const pulled = await client.pull();
-            noteChanges(pulled.records + pulled.operators > 0);
-            return pulled;
-          }),
+        pull: () => stopIfRevoked(pull),
         listen: (handlers) =>
           client.listen({
             ...handlers,
