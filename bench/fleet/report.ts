@@ -31,9 +31,15 @@ export function formatLines(title: string, lines: readonly Line[]): string {
 const ratio = (value: number, baseline: number) => (baseline > 0 ? `${(value / baseline).toPrecision(3)}x` : '');
 const mibText = (bytes: number) => `${mib(bytes).toFixed(2)} MiB`;
 
-/** Office plus its Postgres backends, per entry pushed, ms. */
+/**
+ * Entries the office holds for the devices at the end: all of them once the run converged, fewer
+ * after a timeout (the rest were still pending). Per-entry figures divide by these.
+ */
+export const entriesStored = (run: FleetRun): number => Math.max(1, run.baselines.rawInsert.entries);
+
+/** Office plus its Postgres backends, per entry stored, ms. */
 export function cpuPerEntry(run: FleetRun): number {
-  return (run.office.cpuMs + run.office.postgresBackendsCpuMs) / run.build.entries;
+  return (run.office.cpuMs + run.office.postgresBackendsCpuMs) / entriesStored(run);
 }
 
 /** Wire, requests, memory and CPU breakdown of one run, as lines of the extra table. */
@@ -53,7 +59,8 @@ export function wireAndMemoryLines(run: FleetRun, targets: { bytesMiB?: number }
     ),
     line('bytes up (devices → office)', mibText(run.wire.bytesUp), mibText(plain.bytesUp)),
     line('bytes down (office → devices)', mibText(run.wire.bytesDown), mibText(plain.bytesDown)),
-    line('bytes per entry pushed', `${Math.round(bytes / run.build.entries)} B`),
+    line('bytes per entry stored', `${Math.round(bytes / entriesStored(run))} B`),
+    line('entries stored / queued', `${run.baselines.rawInsert.entries} / ${run.build.entries}`),
     line('requests (live streams not counted)', String(sum(run.devices.map((d) => d.requests))), String(plain.requests)),
     line('TCP connections', String(run.wire.connections)),
     line('office peak memory (VmHWM)', mibText(run.office.peakRssBytes)),
@@ -104,15 +111,15 @@ export function timeFigures(what: string, run: FleetRun, targetS: number | null)
   ];
 }
 
-/** Office and Postgres CPU per entry pushed; `prefix` ends with a space when given. */
+/** Office and Postgres CPU per entry stored; `prefix` ends with a space when given. */
 export function cpuFigures(prefix: string, run: FleetRun, targetMs: number | null): Figure[] {
   const perEntry = cpuPerEntry(run);
   const verifyPerEntry = run.baselines.verify.ms / run.baselines.verify.entries;
   const raw = run.baselines.rawInsert;
   const figures = [
     figure(`${prefix}office + Postgres CPU per entry vs verifying the entry alone`, 'ms', perEntry, verifyPerEntry),
-    figure(`${prefix}office CPU per entry vs verifying the entry alone`, 'ms', run.office.cpuMs / run.build.entries, verifyPerEntry),
-    figure(`${prefix}Postgres CPU per entry vs raw insert's`, 'ms', run.office.postgresBackendsCpuMs / run.build.entries, raw.postgresCpuMs / raw.entries),
+    figure(`${prefix}office CPU per entry vs verifying the entry alone`, 'ms', run.office.cpuMs / entriesStored(run), verifyPerEntry),
+    figure(`${prefix}Postgres CPU per entry vs raw insert's`, 'ms', run.office.postgresBackendsCpuMs / entriesStored(run), raw.postgresCpuMs / entriesStored(run)),
   ];
   if (targetMs !== null) figures.push(figure(`${prefix}office + Postgres CPU per entry (target)`, 'ms', perEntry, null, { valueBelow: targetMs }));
   return figures;
@@ -129,6 +136,7 @@ export function runDetails(run: FleetRun, lines: readonly Line[]): Record<string
     spread: deviceSpread(run),
     wire: run.wire,
     office: run.office,
+    entriesStored: entriesStored(run),
     cpuPerEntryMs: cpuPerEntry(run),
     workers: run.workers,
     feedHead: run.feedHead,
