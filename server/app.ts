@@ -1,12 +1,7 @@
 import { constants as zlibConstants } from 'node:zlib';
 import compress from '@fastify/compress';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import type { z } from 'zod';
-import type { Clock, Randomness } from '../protocol/runtime.js';
-import type { Signer } from '../protocol/crypto/ed25519.js';
-import { CURRENT_SCHEMA_VERSION, MINIMUM_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, type ApiError, type UpdateRequired } from '../protocol/wire.js';
-import type { AttachmentStorage } from './attachments/storage.js';
-import type { OfficeDatabase } from './db/connect.js';
+import type { ApiError } from '../protocol/wire.js';
 import { isDatabaseUnavailable } from './db/errors.js';
 import { ApiFailure, RETRY_AFTER_SECONDS, unavailable } from './errors.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -20,52 +15,8 @@ import { registerStateRoutes } from './routes/state.js';
 import { registerSyncRoutes } from './routes/sync.js';
 import { registerTextGuard } from './text-guard.js';
 import { TEXT_RULE } from '../protocol/text.js';
-import type { SyncAdmission } from './sync/admission.js';
 import { ChangeNotifier, notificationChannel } from './sync/notifier.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Office clock when the request arrived. */
-    receivedAt: number;
-  }
-}
-
-export interface ServerDeps {
-  database: OfficeDatabase;
-  clock: Clock;
-  random: Randomness;
-  /** Signs anchor receipts; its public key is handed to devices at enrollment. */
-  serverSigner: Signer;
-  logger: FastifyBaseLogger;
-  config: ServerSettings;
-  /**
-   * Where attachment bytes are kept; by default local disk in `config.attachmentsDir` when set,
-   * else the database on Postgres (shared by every instance), else a temporary directory.
-   */
-  attachmentStorage?: AttachmentStorage;
-  /** Turns for pushes and pulls on this instance; by default those of `defaultAdmission` for the default pool. */
-  syncAdmission?: SyncAdmission;
-}
-
-export interface ServerSettings {
-  /** A device clock further off than this is implausible: its entries are ordered by receipt. */
-  maxClockSkewMs: number;
-  /** Slack on each bound of an entry's effective time (protocol/time.ts); default 2 s. */
-  clockToleranceMs?: number;
-  /** How often an idle event stream gets a keep-alive comment. */
-  eventKeepAliveMs?: number;
-  /** Attachments on local disk; without it (and without a storage) the database on Postgres, else a temporary directory removed at close. */
-  attachmentsDir?: string;
-  /** How long /ready waits for the database before it answers not ready; default 1 s. */
-  readyTimeoutMs?: number;
-}
-
-/** What every route module gets: the injected dependencies plus the live-notification hub. */
-export interface ServiceContext extends ServerDeps {
-  notifier: ChangeNotifier;
-  /** False once shutdown began: readiness fails so load balancers drain the instance. */
-  accepting: boolean;
-}
+import type { ServerDeps, ServiceContext } from './context.js';
 
 /**
  * The office sync service as a Fastify instance, built from injected dependencies so tests run it
@@ -156,50 +107,6 @@ function databaseFailure(error: unknown, log: FastifyBaseLogger): ApiFailure | n
   if (!isDatabaseUnavailable(error)) return null;
   log.warn({ err: error }, 'the database is unavailable; answered 503');
   return unavailable(`the office cannot reach its database right now; try again in ${RETRY_AFTER_SECONDS} s`);
-}
-
-/** Parses a request part with a wire schema; a mismatch is a 400 naming each problem. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.slice(0, 20).map((issue) => ({ path: issue.path.join('.') || '(root)', message: issue.message }));
-  const first = issues[0]!;
-  throw new ApiFailure(400, 'invalid-request', `invalid ${what}: ${first.path}: ${first.message}`, { issues });
-}
-
-/** The client schema versions this server accepts (tests check the rule with other windows). */
-export interface SchemaWindow {
-  minimum: number;
-  current: number;
-}
-
-export const SCHEMA_WINDOW: SchemaWindow = { minimum: MINIMUM_SCHEMA_VERSION, current: CURRENT_SCHEMA_VERSION };
-
-/**
- * Checks the client's schema version before its body is parsed, so a client too old to be
- * understood is told to update rather than that its request is malformed.
- */
-export function checkSchemaVersion(version: unknown, window: SchemaWindow = SCHEMA_WINDOW): number {
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
-    throw new ApiFailure(400, 'invalid-request', `the client schema version (schemaVersion in the body, or the ${SCHEMA_VERSION_HEADER} header) is required`);
-  }
-  const { minimum, current } = window;
-  if (version < minimum) {
-    const body: Omit<UpdateRequired, 'code' | 'message'> = { minimumVersion: minimum, currentVersion: current };
-    throw new ApiFailure(426, 'update-required', `this app (schema ${version}) is too old to sync; update to schema ${minimum} or later`, body);
-  }
-  if (version > current) {
-    throw new ApiFailure(400, 'schema-version-unsupported', `this server speaks schema ${minimum}..${current}, not ${version}`, {
-      minimumVersion: minimum,
-      currentVersion: current,
-    });
-  }
-  return version;
-}
-
-export function schemaVersionOfBody(body: unknown): number {
-  const version = typeof body === 'object' && body !== null ? (body as { schemaVersion?: unknown }).schemaVersion : undefined;
-  return checkSchemaVersion(version);
 }
 
 /**

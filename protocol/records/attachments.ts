@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FieldOperation } from '../actions.js';
+import type { FieldOperation } from '../field-operations.js';
 import { type FieldSpec, type RecordFields, type RecordTypeSpec, sha256 } from './define.js';
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { identifier } from '../field-operations.js';
 import { text } from '../text.js';
 
 /**
@@ -64,7 +65,8 @@ export function defineRecordType<F extends Record<string, FieldSpec>>(definition
   return definition;
 }
 
-export const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+/** A record id names records as the journal does. */
+export const id = identifier;
 export const shortText = text().trim().min(1).max(200);
 export const longText = text().max(5000);
 export const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'an attachment is named by its SHA-256');

@@ -1,5 +1,5 @@
 import { CURRENT_SCHEMA_VERSION, type ResolveReviewItem, type ReviewItem } from '../../protocol/wire.js';
-import type { ServiceContext } from '../app.js';
+import type { ServiceContext } from '../context.js';
 import { assertOrganisationAccess } from '../auth.js';
 import { appendChanges } from '../db/queries/changes.js';
 import { transactionWithRetry } from '../db/retry.js';

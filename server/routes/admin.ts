@@ -13,7 +13,8 @@ import {
   updateSiteSchema,
   type DeviceSummary,
 } from '../../protocol/wire.js';
-import { type ServiceContext, parseWith } from '../app.js';
+import type { ServiceContext } from '../context.js';
+import { parseWith } from '../requests.js';
 import { assertOrganisationAccess, authenticateOfficeUser, hashSecret, newSecret } from '../auth.js';
 import type { OfficeDb } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';

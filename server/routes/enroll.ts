@@ -8,7 +8,8 @@ import {
   verifyEnrollmentProof,
   type EnrollResponse,
 } from '../../protocol/wire.js';
-import { type ServiceContext, parseWith, schemaVersionOfBody } from '../app.js';
+import type { ServiceContext } from '../context.js';
+import { parseWith, schemaVersionOfBody } from '../requests.js';
 import { hashSecret, newSecret } from '../auth.js';
 import { findDevice, findSite, insertDevice, lockEnrollmentToken, markEnrollmentTokenUsed } from '../db/queries/identity.js';
 import { ApiFailure } from '../errors.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ServiceContext } from '../app.js';
+import type { ServiceContext } from '../context.js';
 import { isMigrated } from '../db/queries/health.js';
 import { unavailable } from '../errors.js';
 

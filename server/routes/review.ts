@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CURRENT_SCHEMA_VERSION, listReviewItemsQuerySchema, resolveReviewItemSchema } from '../../protocol/wire.js';
-import { type ServiceContext, parseWith } from '../app.js';
+import type { ServiceContext } from '../context.js';
+import { parseWith } from '../requests.js';
 import { authenticateOfficeUser } from '../auth.js';
 import { listReviewItems } from '../review/queries.js';
 import { resolveReviewItem, reviewItemOf } from '../review/service.js';

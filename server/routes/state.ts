@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { fetchRecordsRequestSchema, stateBucketsRequestSchema, stateRequestSchema } from '../../protocol/wire.js';
-import { type ServiceContext, parseWith, schemaVersionOfBody } from '../app.js';
+import type { ServiceContext } from '../context.js';
+import { parseWith, schemaVersionOfBody } from '../requests.js';
 import { authenticateDevice } from '../auth.js';
 import { findScopeRecords } from '../db/queries/state.js';
 import { canonicalFor } from '../sync/canonical.js';

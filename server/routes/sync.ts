@@ -7,7 +7,8 @@ import {
   pushRequestSchema,
   type SyncEventData,
 } from '../../protocol/wire.js';
-import { type ServiceContext, checkSchemaVersion, parseWith, schemaVersionOfBody } from '../app.js';
+import type { ServiceContext } from '../context.js';
+import { checkSchemaVersion, parseWith, schemaVersionOfBody } from '../requests.js';
 import { authenticateDevice } from '../auth.js';
 import { DEFAULT_DB_POOL_SIZE } from '../config.js';
 import { type Device, findDevice, touchDevice } from '../db/queries/identity.js';

@@ -1,6 +1,6 @@
 import type { FieldOperation, RecordAction } from '../../protocol/journal.js';
 import { CURRENT_SCHEMA_VERSION, type OfficeWriteResponse } from '../../protocol/wire.js';
-import type { ServiceContext } from '../app.js';
+import type { ServiceContext } from '../context.js';
 import { assertOrganisationAccess } from '../auth.js';
 import type { OfficeDb } from '../db/connect.js';
 import { appendChanges } from '../db/queries/changes.js';

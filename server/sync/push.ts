@@ -5,7 +5,7 @@ import type { JournalEnvelope } from '../../protocol/journal.js';
 import { type ChainState, type OpenSession, verifyParsedEntry } from '../../protocol/verify.js';
 import { type DeviceClockReading, type EntryTimeFlag, type TimePolicy, nextAnchoredTime, placeEntry, readDeviceClock } from '../../protocol/time.js';
 import { type EntryResult, type PushRequest, type PushResponse, signAnchorReceipt } from '../../protocol/wire.js';
-import type { ServiceContext } from '../app.js';
+import type { ServiceContext } from '../context.js';
 import { assertNotRevoked } from '../auth.js';
 import type { OfficeDb } from '../db/connect.js';
 import { transactionWithRetry } from '../db/retry.js';

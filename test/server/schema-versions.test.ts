@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../protocol/crypto/hash.js';
 import { CURRENT_SCHEMA_VERSION, MINIMUM_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, UPLOAD_OFFSET_HEADER, clientKnowsField, pushRequestSchema } from '../../protocol/wire.js';
-import { checkSchemaVersion } from '../../server/app.js';
+import { checkSchemaVersion } from '../../server/requests.js';
 import type { ServerRecord } from '../../server/db/schema.js';
 import { ApiFailure } from '../../server/errors.js';
 import { canonicalFor } from '../../server/sync/canonical.js';

@@ -1,0 +1,55 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Signer } from '../protocol/crypto/ed25519.js';
+import type { Clock, Randomness } from '../protocol/runtime.js';
+import type { AttachmentStorage } from './attachments/storage.js';
+import type { OfficeDatabase } from './db/connect.js';
+import type { SyncAdmission } from './sync/admission.js';
+import type { ChangeNotifier } from './sync/notifier.js';
+
+/**
+ * What the office service is built from (`buildServer` in app.ts) and what every route module and
+ * service gets: apart from app.ts, so that they need not import the module that imports them.
+ */
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Office clock when the request arrived. */
+    receivedAt: number;
+  }
+}
+
+export interface ServerDeps {
+  database: OfficeDatabase;
+  clock: Clock;
+  random: Randomness;
+  /** Signs anchor receipts; its public key is handed to devices at enrollment. */
+  serverSigner: Signer;
+  logger: FastifyBaseLogger;
+  config: ServerSettings;
+  /**
+   * Where attachment bytes are kept; by default local disk in `config.attachmentsDir` when set,
+   * else the database on Postgres (shared by every instance), else a temporary directory.
+   */
+  attachmentStorage?: AttachmentStorage;
+  /** Turns for pushes and pulls on this instance; by default those of `defaultAdmission` for the default pool. */
+  syncAdmission?: SyncAdmission;
+}
+
+export interface ServerSettings {
+  /** A device clock further off than this is implausible: its entries are ordered by receipt. */
+  maxClockSkewMs: number;
+  /** Slack on each bound of an entry's effective time (protocol/time.ts); default 2 s. */
+  clockToleranceMs?: number;
+  /** How often an idle event stream gets a keep-alive comment. */
+  eventKeepAliveMs?: number;
+  /** Attachments on local disk; without it (and without a storage) the database on Postgres, else a temporary directory removed at close. */
+  attachmentsDir?: string;
+  /** How long /ready waits for the database before it answers not ready; default 1 s. */
+  readyTimeoutMs?: number;
+}
+
+/** What every route module gets: the injected dependencies plus the live-notification hub. */
+export interface ServiceContext extends ServerDeps {
+  notifier: ChangeNotifier;
+  /** False once shutdown began: readiness fails so load balancers drain the instance. */
+  accepting: boolean;
+}
