@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { identifier } from '../journal.js';
+import { text } from '../text.js';
+import { deviceKindSchema } from './enrollment.js';
+import { operatorRoleSchema, pinLengthSchema } from './pull.js';
+import { entryOutcomeSchema, entryReasonSchema, fieldOutcomeSchema } from './push.js';
+import { canonicalRecordSchema } from './records.js';
+
+/**
+ * Office API (console and admin tools; bearer office API token with the role named).
+ *
+ * admin:      POST /v1/admin/organisations, /v1/admin/sites, PATCH /v1/admin/sites/:id, POST /v1/admin/operators,
+ *             PATCH /v1/admin/operators/:id, POST /v1/admin/users, /v1/admin/enrollment-tokens,
+ *             GET /v1/admin/devices, POST /v1/admin/devices/:id/revoke, GET /v1/admin/devices/:id/flags
+ * dispatcher: POST /v1/office/work-orders, PATCH /v1/office/work-orders/:id,
+ *             DELETE /v1/office/work-orders/:id, GET /v1/office/records/:type/:id (also reviewer)
+ * Ids are optional on create (the server makes one); given ids must be unused.
+ */
+export const officeRoleSchema = z.enum(['dispatcher', 'reviewer', 'admin']);
+export type OfficeRole = z.infer<typeof officeRoleSchema>;
+
+const displayName = text().trim().min(1).max(200);
+
+export const createOrganisationSchema = z.strictObject({ id: identifier.optional(), name: displayName });
+/** `pinMinLength`: the fewest digits an operator's PIN may have at the site (default 4); PINs set before a raise keep working. */
+export const createSiteSchema = z.strictObject({ id: identifier.optional(), organisationId: identifier, name: displayName, pinMinLength: pinLengthSchema.optional() });
+export const updateSiteSchema = z
+  .strictObject({ name: displayName.optional(), pinMinLength: pinLengthSchema.optional() })
+  .refine((value) => Object.keys(value).length > 0, 'nothing to change');
+export const createOperatorSchema = z.strictObject({
+  id: identifier.optional(),
+  siteId: identifier,
+  badgeId: identifier,
+  displayName,
+  role: operatorRoleSchema,
+  pin: z.string().regex(/^\d{4,12}$/, 'a PIN is 4 to 12 digits'),
+});
+export const updateOperatorSchema = z
+  .strictObject({ displayName: displayName.optional(), pin: z.string().regex(/^\d{4,12}$/, 'a PIN is 4 to 12 digits').optional(), active: z.boolean().optional() })
+  .refine((value) => Object.keys(value).length > 0, 'nothing to change');
+export const createOfficeUserSchema = z.strictObject({
+  id: identifier.optional(),
+  organisationId: identifier,
+  name: displayName,
+  role: officeRoleSchema,
+});
+/** The API token is in the response only; the server keeps its hash. */
+export const createdOfficeUserSchema = z.strictObject({ id: identifier, organisationId: identifier, name: z.string(), role: officeRoleSchema, token: z.string() });
+export const createEnrollmentTokenSchema = z.strictObject({
+  siteId: identifier,
+  kind: deviceKindSchema,
+  /** Lifetime; default 24 h, at most 30 days. */
+  ttlMs: z.number().int().min(60_000).max(30 * 24 * 60 * 60 * 1000).optional(),
+});
+export const createdEnrollmentTokenSchema = z.strictObject({ token: z.string(), siteId: identifier, kind: deviceKindSchema, expiresAt: z.number().int() });
+
+export const deviceSummarySchema = z.strictObject({
+  id: identifier,
+  siteId: identifier,
+  kind: deviceKindSchema,
+  label: z.string().nullable(),
+  enrolledAt: z.number().int(),
+  revokedAt: z.number().int().nullable(),
+  flagged: z.boolean(),
+  chainSeq: z.number().int(),
+  lastSeenAt: z.number().int().nullable(),
+});
+export type DeviceSummary = z.infer<typeof deviceSummarySchema>;
+
+const workOrderFieldValues = z.strictObject({
+  title: text().optional(),
+  description: text().optional(),
+  equipmentNumber: text().optional(),
+  assignee: identifier.nullable().optional(),
+  dueDate: z.number().int().nonnegative().nullable().optional(),
+  priority: z.enum(['low', 'normal', 'high', 'urgent']).optional(),
+  status: z.enum(['open', 'in-progress', 'done', 'cancelled']).optional(),
+  statusNote: text().optional(),
+  location: text().optional(),
+});
+export const createWorkOrderSchema = workOrderFieldValues.extend({ id: identifier.optional(), siteId: identifier, title: text() });
+export const updateWorkOrderSchema = z.strictObject({
+  /** The version the dispatcher edited; a field changed since then counts as a concurrent edit. */
+  baseVersion: z.number().int().positive().optional(),
+  set: workOrderFieldValues.refine((value) => Object.keys(value).length > 0, 'nothing to change'),
+});
+export const deleteWorkOrderSchema = z.strictObject({ baseVersion: z.number().int().positive().optional() });
+
+/** The answer to an office write: how the policies settled it, and the record as it now stands. */
+export const officeWriteResponseSchema = z.strictObject({
+  outcome: entryOutcomeSchema,
+  reason: entryReasonSchema.optional(),
+  message: z.string().optional(),
+  fields: z.array(fieldOutcomeSchema),
+  record: canonicalRecordSchema.nullable(),
+});
+export type OfficeWriteResponse = z.infer<typeof officeWriteResponseSchema>;

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { identifier } from '../journal.js';
+import { MAX_PIN_LENGTH, MIN_PIN_LENGTH } from '../pin.js';
+import { officeStampsSchema } from '../time.js';
+import { canonicalRecordSchema } from './records.js';
+import { schemaVersionSchema } from './versions.js';
+
+/** Pull. */
+export const MAX_PULL_LIMIT = 1000;
+export const DEFAULT_PULL_LIMIT = 200;
+
+export const pullRequestSchema = z.strictObject({
+  schemaVersion: schemaVersionSchema,
+  /** Opaque; null (or absent) on the first pull. Store the returned cursor only after applying the page. */
+  cursor: z.string().max(200).nullable().optional(),
+  limit: z.number().int().positive().max(MAX_PULL_LIMIT).optional(),
+});
+export type PullRequest = z.infer<typeof pullRequestSchema>;
+
+export const operatorRoleSchema = z.enum(['inspector', 'gate-clerk']);
+export const pinLengthSchema = z.number().int().min(MIN_PIN_LENGTH).max(MAX_PIN_LENGTH);
+export type OperatorRole = z.infer<typeof operatorRoleSchema>;
+
+/** An operator who may sign in on the devices of a site, with the PIN verifier checked offline. */
+export const syncedOperatorSchema = z.strictObject({
+  operatorId: identifier,
+  badgeId: identifier,
+  displayName: z.string(),
+  role: operatorRoleSchema,
+  pinVerifier: z.string(),
+  /** False when the operator was deactivated: remove them from the device. */
+  active: z.boolean(),
+});
+export type SyncedOperator = z.infer<typeof syncedOperatorSchema>;
+
+/**
+ * A record change is the record's state at one version; the versions of a record arrive in
+ * order, each exactly once. An operator change is the operator's state when the page was read.
+ */
+export const changeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('record'), record: canonicalRecordSchema }),
+  z.strictObject({ kind: z.literal('operator'), operator: syncedOperatorSchema }),
+]);
+export type Change = z.infer<typeof changeSchema>;
+
+export const pullResponseSchema = z.strictObject({
+  changes: z.array(changeSchema),
+  /** Pass it to the next pull. Changes committed while paging are never skipped nor repeated. */
+  cursor: z.string(),
+  hasMore: z.boolean(),
+  /** The office's stamps on this exchange: the device's next clock sample. */
+  time: officeStampsSchema,
+  /** The device's site's policy as it stands: the fewest digits a PIN may have there. */
+  site: z.strictObject({ pinMinLength: pinLengthSchema }),
+});
+export type PullResponse = z.infer<typeof pullResponseSchema>;

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { canonicalBytes } from '../canonical.js';
+import { SIGNATURE_DOMAINS, type Signer, type SignerBackend, signInDomain, verifyInDomain } from '../crypto/ed25519.js';
+import { base64ToBytes, bytesToBase64 } from '../crypto/hash.js';
+import { base64Signature, hex32, identifier } from '../journal.js';
+import { clockSampleSchema, officeStampsSchema } from '../time.js';
+import { canonicalRecordSchema } from './records.js';
+import { schemaVersionSchema } from './versions.js';
+
+/** Push. */
+export const MAX_PUSH_ENTRIES = 500;
+/** Request body limit for push, in bytes (500 entries of a few KB each, with headroom). */
+export const MAX_PUSH_BODY_BYTES = 8 * 1024 * 1024;
+/**
+ * How long a device waits for the answer to a push of n entries: `baseMs + n × perEntryMs`, at most
+ * `maxMs`; no sync request is given less than `baseMs`. The office keeps a request waiting for its
+ * turn only a fraction of `baseMs`, so that the device is still there to hear the answer.
+ */
+export const PUSH_TIMEOUT = { baseMs: 10_000, perEntryMs: 70, maxMs: 40_000 } as const;
+
+export const pushRequestSchema = z.strictObject({
+  schemaVersion: schemaVersionSchema,
+  deviceId: identifier,
+  /** The device clock when the request was sent: the office's receipt bounds the clock offset with it. */
+  sentAt: z.number().int().nonnegative(),
+  /** The device's best recent exchange with the office, which bounds its clock offset (protocol/time.ts). */
+  clockSample: clockSampleSchema.nullable().optional(),
+  /**
+   * Consecutive journal entries (`journalEntrySchema`) in sequence order, oldest first. The office
+   * reads each on its own (server/sync/read-entries.ts): one it cannot take is answered in its
+   * result, never by refusing the request.
+   */
+  entries: z.array(z.unknown()).min(1).max(MAX_PUSH_ENTRIES),
+});
+export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+/**
+ * accepted: applied as sent. merged: applied, combined with concurrent changes (or some fields
+ * lost an ordering, were refused or only observed; see `fields`). conflict: a reviewer must
+ * decide; the record is pending review. rejected: nothing applied, see `reason`.
+ */
+export const entryOutcomeSchema = z.enum(['accepted', 'merged', 'conflict', 'rejected']);
+export type EntryOutcome = z.infer<typeof entryOutcomeSchema>;
+
+/**
+ * Known machine-readable reasons. Chain verification reasons (protocol/verify.ts ChainFailureCode)
+ * mean the entry was NOT stored (not acknowledged; fix or re-sign and resend). Every other reason
+ * comes with an acknowledged entry: it is stored, part of the chain, and must not be sent again.
+ * Clients must tolerate codes they do not know (treat them as rejected with the message shown).
+ */
+export const ENTRY_REASONS = [
+  // chain verification (not acknowledged)
+  'malformed',
+  'wrong-device',
+  'sequence-duplicate',
+  'sequence-reordered',
+  'sequence-gap',
+  'broken-link',
+  'hash-mismatch',
+  'non-canonical-signature',
+  'signed-by-device-key',
+  'bad-signature',
+  'no-session',
+  'session-closed',
+  'session-mismatch',
+  'bad-certificate',
+  /** The sequence number was acknowledged before with a different entry: fork; the device is flagged. */
+  'sequence-reused',
+  // acknowledged, but not (fully) applied
+  'unknown-record-type',
+  'out-of-scope',
+  'operator-not-allowed',
+  'field-unknown-to-client',
+  'record-exists',
+  'unknown-record',
+  'record-deleted',
+  'record-immutable',
+  'unknown-field',
+  'wrong-operation',
+  'invalid-value',
+  'immutable-field',
+  'missing-field',
+  'not-deletable',
+  'not-submittable',
+  'incomplete',
+  'invalid-correction',
+  'policy-rejected',
+  /** The entry chains, but holds text no string may hold (protocol/text.ts); nothing of it was applied. */
+  'invalid-text',
+  /** The entry chains, but its action does not match the journal format; nothing of it was applied. */
+  'invalid-content',
+] as const;
+export type EntryReason = (typeof ENTRY_REASONS)[number];
+export const entryReasonSchema = z.string().regex(/^[a-z][a-z0-9-]*$/);
+
+/** Per field (or map key) outcome of a record entry, as the conflict policy decided it. */
+export const fieldOutcomeSchema = z.strictObject({
+  field: z.string(),
+  key: z.string().optional(),
+  outcome: z.enum(['applied', 'merged', 'superseded', 'rejected', 'review', 'observed']),
+  reason: z.string().optional(),
+});
+export type FieldOutcome = z.infer<typeof fieldOutcomeSchema>;
+
+export const entryResultSchema = z.strictObject({
+  seq: z.number().int().positive(),
+  hash: hex32,
+  outcome: entryOutcomeSchema,
+  /** True when the entry is stored and part of the acknowledged chain (seq ≤ receipt.seq). */
+  acknowledged: z.boolean(),
+  reason: entryReasonSchema.optional(),
+  message: z.string().optional(),
+  fields: z.array(fieldOutcomeSchema).optional(),
+  /** The record the entry touched and its server version after the entry. */
+  record: z.strictObject({ type: identifier, id: identifier, version: z.number().int().nonnegative() }).optional(),
+});
+export type EntryResult = z.infer<typeof entryResultSchema>;
+
+/** Signed by the server: "I hold this device's chain up to seq, ending in head". */
+export const anchorReceiptSchema = z.strictObject({
+  deviceId: identifier,
+  seq: z.number().int().nonnegative(),
+  head: hex32,
+  serverTime: z.number().int().nonnegative(),
+  signature: base64Signature,
+});
+export type AnchorReceipt = z.infer<typeof anchorReceiptSchema>;
+export type AnchorReceiptPayload = Omit<AnchorReceipt, 'signature'>;
+
+export const pushResponseSchema = z.strictObject({
+  /** One result per entry sent, in the same order. A resent entry gets its stored result again. */
+  results: z.array(entryResultSchema),
+  /** Canonical state of every record the entries touched (records that exist on the server). */
+  records: z.array(canonicalRecordSchema),
+  receipt: anchorReceiptSchema,
+  /** The office's stamps on this exchange: the device's next clock sample. */
+  time: officeStampsSchema,
+  /**
+   * How the office read the device clock for this push: the correction it applied to entry times
+   * and, when it could not trust the clock at all, why (entries were then ordered by receipt).
+   */
+  clock: z.strictObject({ correctionMs: z.number().int(), flag: z.enum(['clock-inconsistent', 'clock-skew']).nullable() }),
+});
+export type PushResponse = z.infer<typeof pushResponseSchema>;
+
+export function signAnchorReceipt(payload: AnchorReceiptPayload, serverSigner: Signer): AnchorReceipt {
+  const { deviceId, seq, head, serverTime } = payload;
+  const signature = signInDomain(serverSigner, SIGNATURE_DOMAINS.anchorReceipt, canonicalBytes({ deviceId, seq, head, serverTime }));
+  return { deviceId, seq, head, serverTime, signature: bytesToBase64(signature) };
+}
+
+export function verifyAnchorReceipt(receipt: AnchorReceipt, serverPublicKey: Uint8Array, backend?: SignerBackend): boolean {
+  const { signature, ...payload } = receipt;
+  return verifyInDomain(serverPublicKey, SIGNATURE_DOMAINS.anchorReceipt, canonicalBytes(payload), base64ToBytes(signature), backend);
+}
