@@ -30,6 +30,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Node closes idle keep-alive sockets itself; event streams end in onClose below.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // A fleet reconnecting makes thousands of requests a minute: each is logged at debug (below),
+    // failures at warn or error where they are handled.
+    disableRequestLogging: true,
     // A URL that does not decode (a lone surrogate's bytes, a stray %) is refused in the wire's words.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       const message = error.code === 'FST_ERR_BAD_URL' ? `invalid path: it does not decode to text; ${TEXT_RULE}` : error.message;
@@ -54,6 +57,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     request.receivedAt = deps.clock.now();
   });
   registerTextGuard(app);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
 
   // JSON endpoints take JSON only: a text body would reach them as a string and be refused for
   // what it seems to lack (a schema version) instead of for its type.
