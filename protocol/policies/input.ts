@@ -27,11 +27,28 @@ export function expectScalarSet(write: FieldWrite, policy: string): Extract<Oper
   return op;
 }
 
+/**
+ * Values already checked, by schema and object: one write reads a field's value several times
+ * (its policy, its decision, the record's visible fields), and an inspection's answers make the
+ * same map value be read again by every later answer of the batch. Stored values are never
+ * changed in place (policies make new ones), so an object checked once stays valid.
+ */
+const checked = new WeakMap<z.ZodType, WeakMap<object, unknown>>();
+
 /** A field's stored value, checked against the shape its policy keeps. */
 export function parseStoredValue<T>(schema: z.ZodType<T>, value: unknown, field: string, shape: string): T {
+  let seen = checked.get(schema);
+  if (!seen) {
+    seen = new WeakMap();
+    checked.set(schema, seen);
+  }
+  const isObject = typeof value === 'object' && value !== null;
+  if (isObject && seen.has(value)) return seen.get(value) as T;
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new PolicyInputError(`the stored value of ${field} is not ${shape}: ${parsed.error.issues[0]?.message ?? 'wrong shape'}`);
   }
+  if (isObject) seen.set(value, parsed.data);
+  if (typeof parsed.data === 'object' && parsed.data !== null) seen.set(parsed.data, parsed.data);
   return parsed.data;
 }

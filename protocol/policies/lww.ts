@@ -65,6 +65,11 @@ export const lwwMapPolicy: FieldPolicyFunction = (current, write, concurrent) =>
 };
 
 /** The map as devices and people see it: key → value. */
+/** The value a map field holds under `key` (null when none). */
+export function mapEntryValue(value: unknown, key: string): unknown {
+  return parseMapValue(value, 'a map field').entries.find((entry) => entry.key === key)?.value ?? null;
+}
+
 export function mapContents(value: unknown): Record<string, unknown> {
   return Object.fromEntries(parseMapValue(value, 'a map field').entries.map((entry) => [entry.key, entry.value]));
 }

@@ -10,8 +10,10 @@ import {
   type RecordResolution,
   fieldStateAfter,
   isConcurrent,
+  mapEntryValue,
   policyFor,
   resolveEntryOutcome,
+  setMembers,
   tombstonePolicy,
   visibleFieldValue,
 } from '../../protocol/policies/index.js';
@@ -116,7 +118,7 @@ export function resolveRecordWrite(current: ServerRecord | null, input: RecordWr
     }
   }
 
-  const visible = visibleFields(spec, states);
+  const visible = current ? withVisibleChanges(spec, current.fields, states, fields) : visibleFields(spec, states);
   if (input.action === 'submit') {
     const problems = spec.submitChecks?.(visible) ?? [];
     if (problems.length > 0) return refused('incomplete', `cannot submit as the office holds it: ${problems.join('; ')}`);
@@ -236,6 +238,17 @@ function visibleState(record: ServerRecord) {
   return { fields: record.fields, deleted: record.deleted };
 }
 
+/**
+ * The visible fields after a write: those it touched computed again, the others as they were
+ * (all of them again for a record stored before a field was added to its type).
+ */
+function withVisibleChanges(spec: RecordTypeSpec, before: Record<string, unknown>, states: Record<string, FieldState>, touched: readonly FieldOutcome[]): Record<string, unknown> {
+  if (!Object.keys(spec.fields).every((name) => name in before)) return visibleFields(spec, states);
+  const fields = { ...before };
+  for (const { field } of touched) fields[field] = visibleFieldValue(spec.fields[field]!, states[field] ?? null);
+  return fields;
+}
+
 export function visibleFields(spec: RecordTypeSpec, states: Record<string, FieldState>): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(spec.fields)) fields[name] = visibleFieldValue(field, states[name] ?? null);
@@ -298,10 +311,9 @@ function decision(field: FieldSpec, op: FieldWriteOp, resolution: FieldResolutio
  * not grow with the field (an inspection's answers, a gate event's photos).
  */
 function touchedValue(field: FieldSpec, op: FieldWriteOp, state: FieldState | null): unknown {
-  const visible = visibleFieldValue(field, state);
-  if (field.kind === 'map' && op.op === 'set' && op.key !== undefined) return (visible as Record<string, unknown>)[op.key] ?? null;
-  if (field.kind === 'set' && (op.op === 'add' || op.op === 'remove')) return (visible as readonly unknown[]).includes(op.member);
-  return visible;
+  if (field.kind === 'map' && op.op === 'set' && op.key !== undefined) return state ? mapEntryValue(state.value, op.key) : null;
+  if (field.kind === 'set' && (op.op === 'add' || op.op === 'remove')) return state ? setMembers(state.value).includes(op.member) : false;
+  return visibleFieldValue(field, state);
 }
 
 function keyOf(op: FieldWriteOp): { key?: string } {
