@@ -23,7 +23,11 @@ import type { CrashChildConfig } from './crash-child.js';
 const MIN_KILLS = 200;
 /** Bounds of the loop; the kill count above is what the test asserts. */
 const MAX_RUNS = 400;
-const TIME_BUDGET_MS = 240_000;
+/**
+ * Only a hang guard: the test is decided by counting kills, never by the clock, so a loaded
+ * machine makes it slower, not red. Expected: 1–3 minutes alone on 2 cores.
+ */
+const HANG_GUARD_MS = 25 * 60_000;
 
 /** Where in the child's life a kill is aimed, so startup, actions and compaction all get hit. */
 type KillAim = 'startup' | 'actions' | 'compaction';
@@ -217,7 +221,6 @@ describe('crash durability of the write path', () => {
     let confirmedTotal = 0;
     let startupMs = 300;
     for (let run = 0; run < MAX_RUNS && Object.values(kills).reduce((a, b) => a + b) < MIN_KILLS; run++) {
-      if (Date.now() - startedAt > TIME_BUDGET_MS) break;
       const aim = chooseAim(run);
       const delayMs = aim === 'startup' ? randomBelow(delays, startupMs) : aim === 'compaction' ? randomBelow(delays, 12) : randomBelow(delays, 200);
       const config: CrashChildConfig = { dbPath, keyFile, migrationsFolder: DEFAULT_MIGRATIONS, seed: `run-${run}`, maxActions: 5000 };
@@ -236,5 +239,5 @@ describe('crash durability of the write path', () => {
     );
     expect(totalKills).toBeGreaterThanOrEqual(MIN_KILLS);
     expect(confirmedTotal).toBeGreaterThan(0);
-  }, TIME_BUDGET_MS + 60_000);
+  }, HANG_GUARD_MS);
 });
