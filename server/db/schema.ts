@@ -192,7 +192,8 @@ export const records = pgTable(
     createdAt: epoch('created_at').notNull(),
     updatedAt: epoch('updated_at').notNull(),
   },
-  (table) => [primaryKey({ columns: [table.type, table.id] })],
+  // The state check reads a site's records by audience; without it Postgres reads them all.
+  (table) => [primaryKey({ columns: [table.type, table.id] }), index('records_audience_idx').using('gin', table.audience)],
 );
 
 export type ServerRecord = typeof records.$inferSelect;

@@ -54,7 +54,7 @@ async function rows<T>(database: OfficeDatabase, query: string): Promise<T[]> {
 }
 
 /** Which test covers each migration: a new migration without a case here fails the guard below. */
-const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks'];
+const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index'];
 
 describe('office migrations', () => {
   it('each migration after the first three has an upgrade test with real rows', () => {
@@ -104,5 +104,28 @@ describe('office migrations', () => {
     await database.db.execute(sql`INSERT INTO attachment_chunks (stored, name, byte_offset, bytes) VALUES (false, ${'03'.repeat(32)}, 0, decode('00ff10', 'hex'))`);
     expect(await rows(database, "SELECT encode(bytes, 'hex') AS hex FROM attachment_chunks")).toEqual([{ hex: '00ff10' }]);
     expect(await rows(database, "SELECT attstorage FROM pg_attribute WHERE attrelid = 'attachment_chunks'::regclass AND attname = 'bytes'")).toEqual([{ attstorage: 'e' }]);
+  });
+
+  it('0005 indexes the records by the sites that see them, keeping every record, and finds a site\'s records by it', async () => {
+    const database = await openFresh();
+    await database.migrate(migrationsThrough('0004_attachment_chunks'));
+    const record = (id: string, audience: string) =>
+      sql`INSERT INTO records (type, id, site_id, audience, version, fields, field_states, deleted, pending_review, created_at, updated_at)
+          VALUES ('note', ${id}, 'site-north', ${audience}::text[], 1, '{"body":"x"}', '{}', false, false, 1, 1)`;
+    await database.db.execute(record('note-north', '{site-north}'));
+    await database.db.execute(record('note-both', '{site-north,site-south}'));
+    await database.db.execute(record('note-south', '{site-south}'));
+
+    await database.migrate();
+
+    expect(await rows(database, 'SELECT id, audience FROM records ORDER BY id')).toEqual([
+      { id: 'note-both', audience: ['site-north', 'site-south'] },
+      { id: 'note-north', audience: ['site-north'] },
+      { id: 'note-south', audience: ['site-south'] },
+    ]);
+    expect(await rows(database, "SELECT indexdef FROM pg_indexes WHERE indexname = 'records_audience_idx'")).toEqual([
+      { indexdef: expect.stringMatching(/USING gin \(audience\)/) },
+    ]);
+    expect(await rows(database, "SELECT id FROM records WHERE audience @> ARRAY['site-south']::text[] ORDER BY id")).toEqual([{ id: 'note-both' }, { id: 'note-south' }]);
   });
 });

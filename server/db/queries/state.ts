@@ -6,7 +6,8 @@ import { records } from '../schema.js';
 /** What the state check needs of a canonical record. */
 export type ScopeRecord = Pick<typeof records.$inferSelect, 'type' | 'id' | 'version' | 'fields' | 'deleted' | 'pendingReview'>;
 
-const inScope = (siteId: string) => sql`${siteId} = ANY(${records.audience})`;
+/** Containment, which the audience index serves (`= ANY` would read every record). */
+const inScope = (siteId: string) => sql`${records.audience} @> ARRAY[${siteId}]::text[]`;
 
 /**
  * One page of the records a site's devices see, in key order after `after`. Paging by the primary

@@ -1,0 +1,1 @@
+CREATE INDEX "records_audience_idx" ON "records" USING gin ("audience");
