@@ -62,10 +62,6 @@ class CountingTransport implements SyncTransport, BinaryTransport {
     return this.#count('POST', path, this.http.post(path, body, headers, options));
   }
 
-  get(path: string, headers: Record<string, string>): Promise<TransportResponse> {
-    return this.#count('GET', path, this.http.get(path, headers));
-  }
-
   patch(path: string, bytes: Uint8Array, headers: Record<string, string>): Promise<TransportResponse> {
     return this.#count('PATCH', path, this.http.patch(path, bytes, headers));
   }

@@ -278,8 +278,8 @@ export class DeviceCore {
     this.sessions.end('operator-deactivated');
   }
 
-  /** Sends the attachments the office has not confirmed yet, in resumable chunks; confirmed ones start their grace window. */
-  uploadAttachments(transport: SyncTransport & BinaryTransport, options: Pick<AttachmentUploadOptions, 'chunkBytes' | 'schemaVersion'> = {}): Promise<UploadSummary> {
+  /** Sends the attachments the office has not confirmed yet (small ones whole, in batches; large ones in resumable chunks); confirmed ones start their grace window. */
+  uploadAttachments(transport: SyncTransport & BinaryTransport, options: Pick<AttachmentUploadOptions, 'chunkBytes' | 'schemaVersion' | 'signal'> = {}): Promise<UploadSummary> {
     return uploadAttachments({ ...options, db: this.database.db, attachments: this.attachments, clock: this.#clock, transport });
   }
 

@@ -1,5 +1,11 @@
 import { sha256Hex } from '../../protocol/crypto/hash.js';
-import { type AttachmentStatus, MAX_ATTACHMENT_BYTES, type StartAttachmentUpload } from '../../protocol/wire.js';
+import {
+  type AttachmentBatchItem,
+  type AttachmentDeclaration,
+  type AttachmentRefusal,
+  type AttachmentStatus,
+  MAX_ATTACHMENT_BYTES,
+} from '../../protocol/wire.js';
 import type { OfficeDb } from '../db/connect.js';
 import { type Device, findDevice } from '../db/queries/identity.js';
 import { transactionWithRetry } from '../db/retry.js';
@@ -19,9 +25,10 @@ import type { AttachmentStorage } from './storage.js';
  * Resumable, content-addressed uploads. An organisation's device declares an attachment (hash,
  * size, type), sends its bytes in chunks at the offset the server reports, and the chunk that
  * completes the declared size has the bytes hashed: only a match makes the attachment stored.
- * Attachments are deduplicated by hash within an organisation (a device of an organisation that
- * has it sends nothing); another organisation must upload the bytes to prove it holds them, and
- * the stored copy is then shared. One device at a time sends an upload's chunks.
+ * A small attachment may instead come whole in a batch, stored at once when its bytes hash to
+ * its name. Attachments are deduplicated by hash within an organisation (a device of an
+ * organisation that has it sends nothing); another organisation must upload the bytes to prove
+ * it holds them, and the stored copy is then shared. One device at a time sends an upload's chunks.
  */
 export interface AttachmentDeps {
   db: OfficeDb;
@@ -38,7 +45,7 @@ export function uploadIdOf(organisationId: string, sha256: string): string {
   return sha256Hex(`${organisationId}\u0000${sha256}`);
 }
 
-export async function startUpload(deps: AttachmentDeps, uploader: Uploader, request: StartAttachmentUpload): Promise<{ status: AttachmentStatus; created: boolean }> {
+export async function startUpload(deps: AttachmentDeps, uploader: Uploader, request: AttachmentDeclaration): Promise<{ status: AttachmentStatus; created: boolean }> {
   if (request.size > MAX_ATTACHMENT_BYTES) {
     throw new ApiFailure(413, 'payload-too-large', `an attachment may have at most ${MAX_ATTACHMENT_BYTES} bytes, not ${request.size}`, { limit: MAX_ATTACHMENT_BYTES });
   }
@@ -69,6 +76,51 @@ export async function startUpload(deps: AttachmentDeps, uploader: Uploader, requ
     }
     return { status: statusOf(existing, await deps.storage.received(uploadId, tx), false), created: false };
   });
+}
+
+/**
+ * Stores an attachment that came whole. The bytes are hashed before anything is written; an
+ * upload of it under way, whichever device began it, gives way to bytes already proven whole
+ * (that device's next chunk is answered that the attachment is stored).
+ */
+export async function storeWhole(deps: AttachmentDeps, uploader: Uploader, declared: AttachmentDeclaration, bytes: Uint8Array): Promise<AttachmentStatus> {
+  const { organisationId, device } = uploader;
+  if (bytes.byteLength !== declared.size || sha256Hex(bytes) !== declared.sha256) {
+    throw new ApiFailure(422, 'attachment-hash-mismatch', `the ${bytes.byteLength} bytes sent do not hash to ${declared.sha256}; nothing was kept, send them again`);
+  }
+  const uploadId = uploadIdOf(organisationId, declared.sha256);
+  const row = { organisationId, ...declared, uploaderDeviceId: device.id, createdAt: deps.now() };
+  return transactionWithRetry(deps.db, async (tx) => {
+    const existing = await lockAttachment(tx, organisationId, declared.sha256);
+    if (existing && existing.storedAt !== null) return statusOf(existing, existing.size, true);
+    // A new row holds its key until commit, as the lock holds an existing one: a concurrent
+    // store of the same attachment waits, then finds it stored.
+    if (existing) await restartUpload(tx, row);
+    else await insertAttachment(tx, { ...row, storedAt: null });
+    await deps.storage.discard(uploadId, tx);
+    await deps.storage.putChunk(uploadId, 0, bytes, tx);
+    if (!(await deps.storage.complete(uploadId, declared.sha256, tx))) throw new Error(`the storage did not keep attachment ${declared.sha256} as the bytes it was given`);
+    await markAttachmentStored(tx, organisationId, declared.sha256, deps.now());
+    return statusOf(row, row.size, true);
+  });
+}
+
+/**
+ * A batch: each attachment stored whole (with its content) or declared (without), one after
+ * another. What the office refuses of one attachment is that attachment's answer; trouble of the
+ * office itself (its database away) fails the whole request, to be sent again.
+ */
+export async function settleBatch(deps: AttachmentDeps, uploader: Uploader, items: readonly AttachmentBatchItem[]): Promise<(AttachmentStatus | AttachmentRefusal)[]> {
+  const answers: (AttachmentStatus | AttachmentRefusal)[] = [];
+  for (const { content, ...declared } of items) {
+    try {
+      answers.push(content === undefined ? (await startUpload(deps, uploader, declared)).status : await storeWhole(deps, uploader, declared, Buffer.from(content, 'base64')));
+    } catch (error) {
+      if (!(error instanceof ApiFailure) || error.status >= 500) throw error;
+      answers.push({ sha256: declared.sha256, refused: { code: error.code, message: error.message } });
+    }
+  }
+  return answers;
 }
 
 /** The offset query: how many bytes of the upload the server holds, and whether it is stored. */

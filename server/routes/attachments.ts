@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { hex32 } from '../../protocol/journal.js';
-import { MAX_ATTACHMENT_CHUNK_BYTES, UPLOAD_OFFSET_HEADER, startAttachmentUploadSchema } from '../../protocol/wire.js';
+import { MAX_ATTACHMENT_CHUNK_BYTES, UPLOAD_OFFSET_HEADER, attachmentBatchSchema, startAttachmentUploadSchema } from '../../protocol/wire.js';
 import type { ServiceContext } from '../context.js';
 import { checkSchemaVersion, parseWith, schemaVersionOfBody } from '../requests.js';
 import { DatabaseAttachmentStorage } from '../attachments/database-storage.js';
-import { type AttachmentDeps, type Uploader, attachmentStatus, putChunk, startUpload } from '../attachments/service.js';
+import { type AttachmentDeps, type Uploader, attachmentStatus, putChunk, settleBatch, startUpload } from '../attachments/service.js';
 import { type AttachmentStorage, DiskAttachmentStorage } from '../attachments/storage.js';
 import { authenticateDevice, authenticateOfficeUser, bearerToken } from '../auth.js';
 import { findSite } from '../db/queries/identity.js';
@@ -20,8 +20,9 @@ const hashParams = z.strictObject({ sha256: hex32 });
 const OCTET_STREAM = 'application/octet-stream';
 
 /**
- * Attachments: devices upload photos and signatures in resumable chunks (see protocol/wire.ts);
- * devices and office users of the organisation ask how far an upload got and read stored ones.
+ * Attachments: devices send small ones whole and declare large ones in batches, and upload large
+ * ones in resumable chunks (see protocol/wire/attachments.ts); devices and office users of the
+ * organisation ask how far an upload got and read stored ones.
  */
 export function registerAttachmentRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { db } = context.database;
@@ -54,6 +55,13 @@ export function registerAttachmentRoutes(app: FastifyInstance, context: ServiceC
       const declared = parseWith(startAttachmentUploadSchema, upgradeRequest('attachment', request.body, clientVersion));
       const { status, created } = await startUpload(deps, who, declared);
       return reply.status(created ? 201 : 200).send(status);
+    });
+
+    scope.post('/v1/attachments/batch', async (request) => {
+      const who = await uploader(request);
+      const clientVersion = schemaVersionOfBody(request.body);
+      const batch = parseWith(attachmentBatchSchema, upgradeRequest('attachment-batch', request.body, clientVersion));
+      return { attachments: await settleBatch(deps, who, batch.attachments) };
     });
 
     scope.get('/v1/attachments/:sha256', async (request) => {

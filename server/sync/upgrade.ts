@@ -10,7 +10,7 @@ import { CURRENT_SCHEMA_VERSION } from '../../protocol/wire.js';
  * Version 1 is the first versioned shape, so the table is empty today; the first shape change adds
  * its step here and bumps CURRENT_SCHEMA_VERSION (and MINIMUM_SCHEMA_VERSION when a step is dropped).
  */
-export type UpgradedRequest = 'enroll' | 'push' | 'pull' | 'attachment';
+export type UpgradedRequest = 'enroll' | 'push' | 'pull' | 'attachment' | 'attachment-batch';
 export type RequestBody = Record<string, unknown>;
 export type RequestUpgrader = (body: RequestBody) => RequestBody;
 export type UpgraderTable = Readonly<Record<number, Partial<Record<UpgradedRequest, RequestUpgrader>>>>;

@@ -7,18 +7,26 @@ import { networkError, SyncError } from '../../main/core/sync/errors.js';
 import { readEnrollment } from '../../main/core/sync/state.js';
 import type { BinaryTransport, EventStream, EventStreamHandlers, SyncTransport, TransportResponse } from '../../main/core/sync/transport.js';
 import { sha256Hex } from '../../protocol/crypto/hash.js';
-import { CURRENT_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, UPLOAD_OFFSET_HEADER } from '../../protocol/wire.js';
+import {
+  CURRENT_SCHEMA_VERSION,
+  MAX_ATTACHMENT_BATCH_INLINE_BYTES,
+  MAX_INLINE_ATTACHMENT_BYTES,
+  SCHEMA_VERSION_HEADER,
+  UPLOAD_OFFSET_HEADER,
+} from '../../protocol/wire.js';
 import { DeviceSync } from '../../main/core/sync/device-sync.js';
 import { INSPECTOR, SeededRandomness } from '../support/device.js';
 import { FakeTimers } from '../sync/support/timers.js';
 import { type FieldDevice, SyncWorld } from '../sync/support/world.js';
 
 /**
- * Attachments going up to the real office server over HTTP: chunk by chunk from the offset the
- * office reports, through a cut connection and a lost answer, until the office confirms the hash;
- * then the device's copy is kept for the grace window and collected.
+ * Attachments going up to the real office server over HTTP: signatures whole, many to a request;
+ * photos declared in the same request, then chunk by chunk from the offset the office reports,
+ * through a cut connection and a lost answer, until the office confirms the hash; then the
+ * device's copy is kept for the grace window and collected.
  */
 const CHUNK = 64 * 1024;
+const BATCH = '/v1/attachments/batch';
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** A photo-sized PNG-typed file of seeded random bytes (incompressible, so every chunk is full). */
@@ -31,9 +39,13 @@ function photoBytes(label: string, size: number): Uint8Array {
 /** What happens to each next chunk, in order; chunks beyond the queue go through. */
 type Fault = 'deliver' | 'cut-mid-body' | 'lose-answer';
 
-/** The real HTTP transport with faults on attachment chunks, recording the offset of every chunk sent. */
+/**
+ * The real HTTP transport with faults on attachment chunks, recording every attachment request
+ * (how many attachments each batch carried, the offset of each chunk).
+ */
 class FaultyUploads implements SyncTransport, BinaryTransport {
   readonly chunkOffsets: number[] = [];
+  readonly batchSizes: number[] = [];
   readonly faults: Fault[] = [];
 
   constructor(
@@ -41,12 +53,14 @@ class FaultyUploads implements SyncTransport, BinaryTransport {
     private readonly baseUrl: string,
   ) {}
 
-  post(path: string, body: unknown, headers: Record<string, string>): Promise<TransportResponse> {
-    return this.inner.post(path, body, headers);
+  /** Attachment requests so far: a batch as `batch`, a chunk as its offset. */
+  get attachmentRequests(): number {
+    return this.batchSizes.length + this.chunkOffsets.length;
   }
 
-  get(path: string, headers: Record<string, string>): Promise<TransportResponse> {
-    return this.inner.get(path, headers);
+  post(path: string, body: unknown, headers: Record<string, string>): Promise<TransportResponse> {
+    if (path === BATCH) this.batchSizes.push((body as { attachments: unknown[] }).attachments.length);
+    return this.inner.post(path, body, headers);
   }
 
   async patch(path: string, bytes: Uint8Array, headers: Record<string, string>): Promise<TransportResponse> {
@@ -146,6 +160,7 @@ describe('uploading attachments to the office', () => {
     // Third pass: asks first, continues at 2 × CHUNK (no chunk sent twice, no offset refused).
     expect(await cab.core.uploadAttachments(transport, { chunkBytes: CHUNK })).toEqual({ stored: [sha256], deferred: [] });
     expect(transport.chunkOffsets).toEqual([0, CHUNK, CHUNK, 2 * CHUNK, 3 * CHUNK]);
+    expect(transport.batchSizes).toEqual([1, 1, 1]);
     expect(localRow(cab, sha256)).toEqual({ state: 'stored', uploadedBytes: photo.byteLength, acknowledgedAt: world.clock.now() });
 
     // The office holds exactly the device's bytes.
@@ -155,9 +170,9 @@ describe('uploading attachments to the office', () => {
     expect(content.status).toBe(200);
     expect(sha256Hex(new Uint8Array(await content.arrayBuffer()))).toBe(sha256);
 
-    // Nothing left to send: a further pass sends no chunk.
+    // Nothing left to send: a further pass sends nothing at all.
     expect(await cab.core.uploadAttachments(transport, { chunkBytes: CHUNK })).toEqual({ stored: [], deferred: [] });
-    expect(transport.chunkOffsets).toHaveLength(5);
+    expect(transport.attachmentRequests).toBe(8);
 
     // The device keeps its copy for the grace window once the record is in sync, then collects it.
     await cab.client.sync();
@@ -176,8 +191,39 @@ describe('uploading attachments to the office', () => {
 
     second.cab.core.putAttachment('image/png', photo);
     expect(await second.cab.core.uploadAttachments(second.transport, { chunkBytes: CHUNK })).toEqual({ stored: [sha256], deferred: [] });
-    expect(second.transport.chunkOffsets).toEqual([]);
+    expect([second.transport.batchSizes, second.transport.chunkOffsets]).toEqual([[1], []]);
     expect(localRow(second.cab, sha256)).toMatchObject({ state: 'stored' });
+  });
+
+  it("sends thirty signatures whole and a photo's declaration in one request, then only the photo's chunks", async () => {
+    const { cab, transport } = await enrolledCab('cab-batch');
+    const signatures = Array.from({ length: 30 }, (_, i) => cab.core.putAttachment('image/png', photoBytes(`signature-${i}`, 3000 + i)).sha256);
+    const photo = cab.core.putAttachment('image/png', photoBytes('batch-photo', 2 * CHUNK)).sha256;
+
+    const summary = await cab.core.uploadAttachments(transport, { chunkBytes: CHUNK });
+    expect(summary.deferred).toEqual([]);
+    expect(new Set(summary.stored)).toEqual(new Set([...signatures, photo]));
+    // Three requests for thirty-one attachments: the batch, then the photo's two chunks.
+    expect([transport.batchSizes, transport.chunkOffsets]).toEqual([[31], [0, CHUNK]]);
+    for (const sha256 of [...signatures, photo]) {
+      expect((await officeStatus(cab, sha256)).body).toMatchObject({ stored: true });
+      expect(localRow(cab, sha256)).toMatchObject({ state: 'stored', acknowledgedAt: world.clock.now() });
+    }
+    const content = await fetch(`${world.server.url}/v1/attachments/${signatures[7]}/content`, {
+      headers: { authorization: `Bearer ${readEnrollment(cab.core.database.db)!.credential}`, [SCHEMA_VERSION_HEADER]: String(CURRENT_SCHEMA_VERSION) },
+    });
+    expect(sha256Hex(new Uint8Array(await content.arrayBuffer()))).toBe(signatures[7]);
+  });
+
+  it("splits whole attachments over batches that stay within the office's byte limit", async () => {
+    const { cab, transport } = await enrolledCab('cab-batch-bytes');
+    // Eight of the largest attachments that go whole fill a batch; the ninth takes another.
+    const sha256s = Array.from({ length: 9 }, (_, i) => cab.core.putAttachment('image/png', photoBytes(`large-signature-${i}`, MAX_INLINE_ATTACHMENT_BYTES - 1)).sha256);
+    expect(8 * (MAX_INLINE_ATTACHMENT_BYTES - 1)).toBeLessThanOrEqual(MAX_ATTACHMENT_BATCH_INLINE_BYTES);
+
+    const summary = await cab.core.uploadAttachments(transport, { chunkBytes: CHUNK });
+    expect(new Set(summary.stored)).toEqual(new Set(sha256s));
+    expect([transport.batchSizes, transport.chunkOffsets]).toEqual([[8, 1], []]);
   });
 
   it('defers an attachment whose local file is damaged and still sends the others', async () => {
@@ -192,11 +238,12 @@ describe('uploading attachments to the office', () => {
     const summary = await cab.core.uploadAttachments(transport, { chunkBytes: CHUNK });
     expect(summary.stored).toEqual([intact]);
     expect(summary.deferred).toEqual([{ sha256: damaged, reason: expect.stringMatching(/altered or corrupted/) }]);
+    expect(transport.batchSizes).toEqual([1]);
     expect(localRow(cab, damaged)).toMatchObject({ state: 'local', acknowledgedAt: null });
     expect((await officeStatus(cab, damaged)).status).toBe(404);
   });
 
-  it('goes up with the app\'s sync: after "sync now" the office holds the signed inspection\'s photo, and it leaves the device after the grace window', async () => {
+  it('goes up with the app\'s sync: once the sync it follows is over, the office holds the signed inspection\'s photo, and it leaves the device after the grace window', async () => {
     const { cab, transport } = await enrolledCab('cab-daemon');
     const { sha256 } = cab.core.putAttachment('image/png', photoBytes('daemon', 2 * CHUNK));
     cab.core.perform({
@@ -212,11 +259,13 @@ describe('uploading attachments to the office', () => {
     try {
       const status = await sync.syncNow();
       expect(status).toMatchObject({ pending: 0, lastError: null });
+      await sync.whenIdle();
       expect((await officeStatus(cab, sha256)).body).toMatchObject({ stored: true });
       expect(localRow(cab, sha256)).toMatchObject({ state: 'stored' });
 
       world.clock.advance(ATTACHMENT_GRACE_MS + 1);
       await sync.syncNow();
+      await sync.whenIdle();
       expect(() => cab.core.readAttachment(sha256)).toThrow(/attachment/);
     } finally {
       sync.stop();

@@ -1,14 +1,20 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../protocol/crypto/hash.js';
+import { count } from 'drizzle-orm';
 import {
   CURRENT_SCHEMA_VERSION,
+  MAX_ATTACHMENT_BATCH_INLINE_BYTES,
+  MAX_ATTACHMENT_BATCH_ITEMS,
   MAX_ATTACHMENT_BYTES,
   MAX_ATTACHMENT_CHUNK_BYTES,
+  MAX_INLINE_ATTACHMENT_BYTES,
   SCHEMA_VERSION_HEADER,
   UPLOAD_OFFSET_HEADER,
+  attachmentBatchResponseSchema,
   attachmentStatusSchema,
 } from '../../protocol/wire.js';
+import { attachments } from '../../server/db/schema.js';
 import { SeededRandomness } from '../support/device.js';
 import { type FieldDevice, enrolledDevice, officeUser } from '../support/field-devices.js';
 import { call, countRows, seedOrganisation, startTestServer, type ApiAnswer, type TestServer } from '../support/server.js';
@@ -44,6 +50,28 @@ async function sendChunk(device: FieldDevice, sha256: string, offset: number, ch
     body: chunk,
   });
   return { status: response.status, body: await response.json() };
+}
+
+/** Sends attachments in one batch request; `whole` ones carry their bytes. */
+const batch = (device: FieldDevice, items: Record<string, unknown>[], schemaVersion = CURRENT_SCHEMA_VERSION) =>
+  call(server, 'POST', '/v1/attachments/batch', { token: device.credential, body: { schemaVersion, attachments: items } });
+
+const whole = (file: { bytes: Uint8Array; sha256: string }) => ({
+  sha256: file.sha256,
+  size: file.bytes.byteLength,
+  mimeType: 'image/png',
+  content: Buffer.from(file.bytes).toString('base64'),
+});
+const declared = (file: { bytes: Uint8Array; sha256: string }) => ({ sha256: file.sha256, size: file.bytes.byteLength, mimeType: 'image/jpeg' });
+
+async function attachmentRows(): Promise<number> {
+  const [row] = await server.database.db.select({ n: count() }).from(attachments);
+  return row!.n;
+}
+
+async function content(token: string, sha256: string): Promise<{ status: number; sha256: string }> {
+  const response = await fetch(`${server.url}/v1/attachments/${sha256}/content`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, sha256: sha256Hex(new Uint8Array(await response.arrayBuffer())) };
 }
 
 const statusOf = (token: string, sha256: string) =>
@@ -172,6 +200,101 @@ describe('attachments', () => {
     expect((await statusOf(cab.credential, file.sha256)).body).toMatchObject({ received: 0, stored: false });
   });
 
+  it('stores small attachments sent whole in a batch at once, declares the large ones in it, and answers each in the order asked', async () => {
+    const cab = await enrolledDevice(server, 'dev-att-batch');
+    const first = photo('batch-signature-1', 3000);
+    const large = photo('batch-photo', MiB + 777);
+    const second = photo('batch-signature-2', MAX_INLINE_ATTACHMENT_BYTES);
+
+    const answer = await batch(cab, [whole(first), declared(large), whole(second)]);
+    expect(answer.status).toBe(200);
+    expect(attachmentBatchResponseSchema.parse(answer.body).attachments).toEqual([
+      { sha256: first.sha256, size: 3000, mimeType: 'image/png', received: 3000, stored: true },
+      { sha256: large.sha256, size: MiB + 777, mimeType: 'image/jpeg', received: 0, stored: false },
+      { sha256: second.sha256, size: MAX_INLINE_ATTACHMENT_BYTES, mimeType: 'image/png', received: MAX_INLINE_ATTACHMENT_BYTES, stored: true },
+    ]);
+    expect(await content(dispatcherToken, first.sha256)).toEqual({ status: 200, sha256: first.sha256 });
+    expect(await content(dispatcherToken, second.sha256)).toEqual({ status: 200, sha256: second.sha256 });
+
+    // The large one's chunks follow; a batch sent again (its answer lost) then finds where each stands and writes nothing.
+    expect((await sendChunk(cab, large.sha256, 0, large.bytes.subarray(0, MiB))).body).toMatchObject({ received: MiB, stored: false });
+    const rows = await attachmentRows();
+    const again = await batch(cab, [whole(first), declared(large), whole(second)]);
+    expect(again.body.attachments.map((status: { received: number; stored: boolean }) => [status.received, status.stored])).toEqual([
+      [3000, true],
+      [MiB, false],
+      [MAX_INLINE_ATTACHMENT_BYTES, true],
+    ]);
+    expect(await attachmentRows()).toBe(rows);
+    expect((await sendChunk(cab, large.sha256, MiB, large.bytes.subarray(MiB))).body).toMatchObject({ stored: true });
+
+    // Another device of the organisation is told the photo is stored: nothing to send.
+    const other = await enrolledDevice(server, 'dev-att-batch-other');
+    expect((await batch(other, [declared(large)])).body.attachments).toEqual([expect.objectContaining({ sha256: large.sha256, stored: true })]);
+  });
+
+  it("refuses one attachment of a batch on its own and keeps nothing of bytes that do not match their name, while the batch's others are stored", async () => {
+    const owner = await enrolledDevice(server, 'dev-att-batch-owner');
+    const cab = await enrolledDevice(server, 'dev-att-batch-refusals');
+    const good = photo('batch-good', 2000);
+    const claimed = photo('batch-claimed', 2000);
+    const sent = photo('batch-actually-sent', 2000);
+    const huge = photo('batch-huge', 10);
+    const busy = photo('batch-busy', 300_000);
+    await declare(owner, { sha256: busy.sha256, size: busy.bytes.byteLength });
+
+    const answer = await batch(cab, [
+      { ...whole(sent), sha256: claimed.sha256 },
+      { ...declared(huge), size: MAX_ATTACHMENT_BYTES + 1 },
+      declared(busy),
+      whole(good),
+    ]);
+    expect(answer.status).toBe(200);
+    expect(answer.body.attachments).toEqual([
+      { sha256: claimed.sha256, refused: { code: 'attachment-hash-mismatch', message: expect.stringContaining('nothing was kept') } },
+      { sha256: huge.sha256, refused: { code: 'payload-too-large', message: expect.any(String) } },
+      { sha256: busy.sha256, refused: { code: 'conflict', message: expect.stringContaining('dev-att-batch-owner') } },
+      expect.objectContaining({ sha256: good.sha256, stored: true }),
+    ]);
+    for (const sha256 of [claimed.sha256, sent.sha256, huge.sha256]) expect((await statusOf(cab.credential, sha256)).status).toBe(404);
+    expect(await content(dispatcherToken, claimed.sha256)).toMatchObject({ status: 404 });
+    expect((await statusOf(owner.credential, busy.sha256)).body).toMatchObject({ received: 0, stored: false });
+  });
+
+  it("completes with a whole attachment an upload another device began, whose next chunk is then told the attachment is stored", async () => {
+    const owner = await enrolledDevice(server, 'dev-att-whole-owner');
+    const other = await enrolledDevice(server, 'dev-att-whole-other');
+    const file = photo('whole-over-chunks', 60_000);
+    await declare(owner, { sha256: file.sha256, size: file.bytes.byteLength });
+    await sendChunk(owner, file.sha256, 0, file.bytes.subarray(0, 20_000));
+
+    expect((await batch(other, [whole(file)])).body.attachments).toEqual([{ sha256: file.sha256, size: 60_000, mimeType: 'image/png', received: 60_000, stored: true }]);
+    expect((await sendChunk(owner, file.sha256, 20_000, file.bytes.subarray(20_000, 40_000))).body).toMatchObject({ stored: true });
+    expect(await content(dispatcherToken, file.sha256)).toEqual({ status: 200, sha256: file.sha256 });
+  });
+
+  it('refuses a malformed batch with 400 naming the problem, and an outdated app with 426, writing nothing', async () => {
+    const cab = await enrolledDevice(server, 'dev-att-batch-limits');
+    const small = photo('batch-limits', 1000);
+    const rows = await attachmentRows();
+    const refused = async (items: Record<string, unknown>[]) => {
+      const answer = await batch(cab, items);
+      return [answer.status, answer.body.code, answer.body.issues?.[0]?.path];
+    };
+    expect(await refused([])).toEqual([400, 'invalid-request', 'attachments']);
+    const many = Array.from({ length: MAX_ATTACHMENT_BATCH_ITEMS + 1 }, (_, i) => declared(photo(`batch-many-${i}`, 10)));
+    expect(await refused(many)).toEqual([400, 'invalid-request', 'attachments']);
+    expect(await refused([whole(small), whole(small)])).toEqual([400, 'invalid-request', 'attachments']);
+    expect(await refused([whole(photo('batch-too-big-to-go-whole', MAX_INLINE_ATTACHMENT_BYTES + 1))])).toEqual([400, 'invalid-request', 'attachments.0.content']);
+    expect(await refused([{ ...whole(small), size: 999 }])).toEqual([400, 'invalid-request', 'attachments.0.content']);
+    expect(await refused([{ ...whole(small), content: 'not base64!' }])).toEqual([400, 'invalid-request', 'attachments.0.content']);
+    const overBudget = Array.from({ length: 9 }, (_, i) => whole(photo(`batch-budget-${i}`, MAX_INLINE_ATTACHMENT_BYTES - 1)));
+    expect(9 * (MAX_INLINE_ATTACHMENT_BYTES - 1)).toBeGreaterThan(MAX_ATTACHMENT_BATCH_INLINE_BYTES);
+    expect(await refused(overBudget)).toEqual([400, 'invalid-request', 'attachments']);
+    expect((await batch(cab, [whole(small)], 0)).status).toBe(426);
+    expect(await attachmentRows()).toBe(rows);
+  });
+
   it("refuses chunks from another device while an upload is under way, and lets the organisation take over a revoked device's upload", async () => {
     const owner = await enrolledDevice(server, 'dev-att-owner');
     const other = await enrolledDevice(server, 'dev-att-other');
@@ -210,8 +333,15 @@ describe('attachments', () => {
     expect((await statusOf(rivalOffice, file.sha256)).status).toBe(404);
     const rivalContent = await fetch(`${server.url}/v1/attachments/${file.sha256}/content`, { headers: { authorization: `Bearer ${rivalOffice}` } });
     expect(rivalContent.status).toBe(404);
-    const declared = await declare(rival, { sha256: file.sha256, size: file.bytes.byteLength });
-    expect([declared.status, declared.body.stored, declared.body.received]).toEqual([201, false, 0]);
+    const rivalDeclared = await declare(rival, { sha256: file.sha256, size: file.bytes.byteLength });
+    expect([rivalDeclared.status, rivalDeclared.body.stored, rivalDeclared.body.received]).toEqual([201, false, 0]);
     expect((await upload(rival, file)).body.stored).toBe(true);
+
+    // A small one the home organisation holds: the rival's batch declaring it must send the bytes; sent whole, they are its proof.
+    const signature = photo('private-signature', 2000);
+    expect((await batch(home, [whole(signature)])).body.attachments).toEqual([expect.objectContaining({ stored: true })]);
+    expect((await batch(rival, [declared(signature)])).body.attachments).toEqual([expect.objectContaining({ received: 0, stored: false })]);
+    expect((await batch(rival, [whole(signature)])).body.attachments).toEqual([expect.objectContaining({ stored: true })]);
+    expect(await content(rivalOffice, signature.sha256)).toEqual({ status: 200, sha256: signature.sha256 });
   });
 });

@@ -1,10 +1,16 @@
 import type { DeviceDb } from '../../../db/open.js';
 import { type AttachmentRow, listUnstoredAttachments, markAttachmentStored, recordUploadProgress } from '../../../db/queries/attachments.js';
 import {
+  type AttachmentBatchItem,
+  type AttachmentBatchResponse,
   type AttachmentStatus,
+  attachmentBatchResponseSchema,
   attachmentStatusSchema,
   CURRENT_SCHEMA_VERSION,
+  MAX_ATTACHMENT_BATCH_INLINE_BYTES,
+  MAX_ATTACHMENT_BATCH_ITEMS,
   MAX_ATTACHMENT_CHUNK_BYTES,
+  MAX_INLINE_ATTACHMENT_BYTES,
   UPLOAD_OFFSET_HEADER,
 } from '../../../protocol/wire.js';
 import type { AttachmentStore } from '../attachments.js';
@@ -16,12 +22,14 @@ import { requireEnrollment } from './state.js';
 import type { BinaryTransport, SyncTransport, TransportResponse } from './transport.js';
 
 /**
- * Sends the device's attachments to the office in resumable chunks. For each attachment the
- * office has not confirmed, the device first asks how many bytes the office holds, then sends the
- * rest from exactly there, one chunk per request, noting its progress as it goes; when the office
- * confirms it hashed the whole upload to the attachment's name, the attachment is marked stored
- * and the garbage collector's grace window starts. A lost connection stops the pass: the next one
- * asks again and continues where the office is, whatever the device last heard.
+ * Sends the device's attachments to the office, many to a request. A batch carries the small
+ * ones (signatures) whole, which the office stores as soon as their bytes hash to their name, and
+ * declares the large ones (photos), the office answering for each that it holds it already
+ * (nothing to send) or how many bytes of this device's upload it holds. The rest of each large
+ * one then goes in resumable chunks from exactly there, one per request, its progress noted as
+ * it goes. Once the office confirms an attachment stored, it is marked stored and the garbage
+ * collector's grace window starts. A lost connection stops the pass: the next one asks again and
+ * continues where the office is, whatever the device last heard.
  */
 export interface AttachmentUploadOptions {
   db: DeviceDb;
@@ -29,8 +37,10 @@ export interface AttachmentUploadOptions {
   clock: Clock;
   transport: SyncTransport & BinaryTransport;
   schemaVersion?: number;
-  /** Bytes per request, at most the office's MAX_ATTACHMENT_CHUNK_BYTES. */
+  /** Bytes per chunk request, at most the office's MAX_ATTACHMENT_CHUNK_BYTES. */
   chunkBytes?: number;
+  /** Ends the pass before its next request, leaving the rest for a later one (the app is quitting). */
+  signal?: AbortSignal;
 }
 
 export interface UploadSummary {
@@ -39,6 +49,8 @@ export interface UploadSummary {
   /** Attachments left for a later pass, with why (another device is uploading it, the local file is damaged, ...). */
   deferred: { sha256: string; reason: string }[];
 }
+
+const BATCH_PATH = '/v1/attachments/batch';
 
 /** Requests beyond the chunks themselves one attachment may take (offset corrections, a restarted upload). */
 const EXTRA_REQUESTS = 8;
@@ -49,36 +61,100 @@ interface Pass {
   schemaVersion: number;
   headers: Record<string, string>;
   chunkBytes: number;
+  summary: UploadSummary;
+}
+
+interface Batched {
+  row: AttachmentRow;
+  item: AttachmentBatchItem;
 }
 
 export async function uploadAttachments(options: AttachmentUploadOptions): Promise<UploadSummary> {
   const chunkBytes = Math.min(options.chunkBytes ?? MAX_ATTACHMENT_CHUNK_BYTES, MAX_ATTACHMENT_CHUNK_BYTES);
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1) throw new Error('chunkBytes is a positive whole number');
   const schemaVersion = options.schemaVersion ?? CURRENT_SCHEMA_VERSION;
-  const pass: Pass = { options, schemaVersion, headers: deviceHeaders(requireEnrollment(options.db).credential, schemaVersion), chunkBytes };
   const summary: UploadSummary = { stored: [], deferred: [] };
-  for (const row of listUnstoredAttachments(options.db)) {
-    try {
-      await uploadOne(pass, row);
-      markAttachmentStored(options.db, row.sha256, options.clock.now());
-      summary.stored.push(row.sha256);
-    } catch (error) {
-      if (stopsThePass(error)) throw error;
-      summary.deferred.push({ sha256: row.sha256, reason: (error as Error).message });
+  const pass: Pass = { options, schemaVersion, headers: deviceHeaders(requireEnrollment(options.db).credential, schemaVersion), chunkBytes, summary };
+  const rows = listUnstoredAttachments(options.db);
+  // Whole ones first: a pass cut short in a photo's chunks has the signatures in already.
+  const ordered = [...rows.filter(goesWhole), ...rows.filter((row) => !goesWhole(row))];
+  const declared: { row: AttachmentRow; status: AttachmentStatus }[] = [];
+  for (const batch of batches(pass, ordered)) {
+    if (options.signal?.aborted) return summary;
+    const answers = await sendBatch(pass, batch.map(({ item }) => item));
+    for (const { row } of batch) {
+      await settle(pass, row, async () => {
+        const status = statusIn(answers, row.sha256);
+        if (status.stored) return status;
+        declared.push({ row, status });
+        return null;
+      });
     }
+  }
+  for (const { row, status } of declared) {
+    if (options.signal?.aborted) return summary;
+    await settle(pass, row, () => sendChunks(pass, row, status));
   }
   return summary;
 }
 
-async function uploadOne({ options, schemaVersion, headers, chunkBytes }: Pass, row: AttachmentRow): Promise<void> {
+function goesWhole(row: AttachmentRow): boolean {
+  return row.size <= MAX_INLINE_ATTACHMENT_BYTES;
+}
+
+/**
+ * The attachments in batches within the office's limits. A whole one whose local file is damaged
+ * is deferred and left out.
+ */
+function* batches(pass: Pass, rows: readonly AttachmentRow[]): Generator<Batched[]> {
+  let batch: Batched[] = [];
+  let inlineBytes = 0;
+  for (const row of rows) {
+    const whole = goesWhole(row);
+    if (batch.length === MAX_ATTACHMENT_BATCH_ITEMS || (whole && inlineBytes + row.size > MAX_ATTACHMENT_BATCH_INLINE_BYTES)) {
+      yield batch;
+      batch = [];
+      inlineBytes = 0;
+    }
+    const declaration = { sha256: row.sha256, size: row.size, mimeType: row.mimeType };
+    if (!whole) {
+      batch.push({ row, item: declaration });
+      continue;
+    }
+    const content = unlessDeferred(pass, row, () => Buffer.from(pass.options.attachments.read(row.sha256).data).toString('base64'));
+    if (content === undefined) continue;
+    batch.push({ row, item: { ...declaration, content } });
+    inlineBytes += row.size;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+type BatchAnswers = Map<string, AttachmentBatchResponse['attachments'][number]>;
+
+async function sendBatch({ options, schemaVersion, headers }: Pass, items: AttachmentBatchItem[]): Promise<BatchAnswers> {
+  const answer = await callOffice(options.transport, BATCH_PATH, { schemaVersion, attachments: items }, attachmentBatchResponseSchema, headers);
+  return new Map(answer.attachments.map((status) => [status.sha256, status]));
+}
+
+/** The office's status of one attachment of a batch; its refusal is that attachment's error. */
+function statusIn(answers: BatchAnswers, sha256: string): AttachmentStatus {
+  const answer = answers.get(sha256);
+  if (!answer) throw new SyncError('bad-response', `the office's answer to ${BATCH_PATH} says nothing of attachment ${sha256}`, true);
+  if ('refused' in answer) throw new SyncError(answer.refused.code, answer.refused.message, false);
+  return answer;
+}
+
+/** Uploads the rest of a declared attachment in chunks; null when the pass was ended first. */
+async function sendChunks(pass: Pass, row: AttachmentRow, declared: AttachmentStatus): Promise<AttachmentStatus | null> {
+  const { options, headers, chunkBytes } = pass;
   const { data } = options.attachments.read(row.sha256);
   const path = `/v1/attachments/${row.sha256}`;
-  const declare = () =>
-    callOffice(options.transport, '/v1/attachments', { schemaVersion, sha256: row.sha256, size: row.size, mimeType: row.mimeType }, attachmentStatusSchema, headers);
+  const declareAgain = async () => statusIn(await sendBatch(pass, [{ sha256: row.sha256, size: row.size, mimeType: row.mimeType }]), row.sha256);
 
-  let status = (await askOffset(options.transport, path, headers)) ?? (await declare());
+  let status = declared;
   const limit = Math.ceil(row.size / chunkBytes) + EXTRA_REQUESTS;
   for (let requests = 0; !status.stored; requests++) {
+    if (options.signal?.aborted) return null;
     if (requests >= limit) throw new SyncError('upload-stalled', `the upload of attachment ${row.sha256} made no progress in ${limit} requests`, false);
     const offset = status.received;
     const response = await options.transport.patch(path, data.subarray(offset, offset + chunkBytes), { ...headers, [UPLOAD_OFFSET_HEADER]: String(offset) });
@@ -91,19 +167,42 @@ async function uploadOne({ options, schemaVersion, headers, chunkBytes }: Pass, 
     const error = responseError(response.status, response.body, response.retryAfterMs);
     if (error.code === 'upload-offset-mismatch') status = { ...status, received: receivedIn(response.body, error) };
     // The office discarded bytes that did not hash to the name (changed on the way), or the upload itself: start over.
-    else if (error.code === 'attachment-hash-mismatch' || error.code === 'not-found') status = await declare();
+    else if (error.code === 'attachment-hash-mismatch' || error.code === 'not-found') status = await declareAgain();
     else throw error;
   }
-  if (status.size !== row.size) throw new SyncError('bad-response', `the office holds attachment ${row.sha256} with ${status.size} bytes, not ${row.size}`, false);
+  return status;
 }
 
-/** The office's status of an upload, or null when it knows nothing of it (404). */
-async function askOffset(transport: BinaryTransport, path: string, headers: Record<string, string>): Promise<AttachmentStatus | null> {
-  const response = await transport.get(path, headers);
-  if (response.status === 404) return null;
-  const status = readStatus(path, response);
-  if (!status) throw responseError(response.status, response.body, response.retryAfterMs);
-  return status;
+/**
+ * One attachment's step. A status (stored) marks it stored; null leaves it for later in the pass.
+ * Its own trouble defers it; trouble with the connection, the office or this device's standing
+ * stops the pass.
+ */
+async function settle(pass: Pass, row: AttachmentRow, step: () => Promise<AttachmentStatus | null>): Promise<void> {
+  try {
+    const status = await step();
+    if (!status) return;
+    if (status.size !== row.size) throw new SyncError('bad-response', `the office holds attachment ${row.sha256} with ${status.size} bytes, not ${row.size}`, false);
+    markAttachmentStored(pass.options.db, row.sha256, pass.options.clock.now());
+    pass.summary.stored.push(row.sha256);
+  } catch (error) {
+    defer(pass, row, error);
+  }
+}
+
+/** `read`'s result, or undefined when the attachment's own trouble deferred it. */
+function unlessDeferred<T>(pass: Pass, row: AttachmentRow, read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (error) {
+    defer(pass, row, error);
+    return undefined;
+  }
+}
+
+function defer(pass: Pass, row: AttachmentRow, error: unknown): void {
+  if (stopsThePass(error)) throw error;
+  pass.summary.deferred.push({ sha256: row.sha256, reason: (error as Error).message });
 }
 
 function readStatus(path: string, response: TransportResponse): AttachmentStatus | null {

@@ -166,7 +166,7 @@ export class DeviceSync {
 }
 
 function carriesFiles(transport: SyncTransport): transport is SyncTransport & BinaryTransport {
-  return typeof (transport as Partial<BinaryTransport>).patch === 'function' && typeof (transport as Partial<BinaryTransport>).get === 'function';
+  return typeof (transport as Partial<BinaryTransport>).patch === 'function';
 }
 
 /** Acknowledged entries (failed ones included) change their records' sync state on screen. */

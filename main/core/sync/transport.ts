@@ -38,13 +38,11 @@ export interface SyncTransport {
 }
 
 /**
- * Requests without a JSON body: attachment uploads ask how far an upload got (GET) and send raw
- * chunks (PATCH). Kept apart from `SyncTransport` so the transports that only carry push and pull
- * need not speak them; the real transport speaks both.
+ * Requests without a JSON body: attachment uploads send raw chunks (PATCH). Kept apart from
+ * `SyncTransport` so the transports that only carry push and pull need not speak them; the real
+ * transport speaks both.
  */
 export interface BinaryTransport {
-  /** Throws a `SyncError` of code 'network' when no answer came back. */
-  get(path: string, headers: Record<string, string>): Promise<TransportResponse>;
   /** Sends `bytes` as application/octet-stream. Throws a `SyncError` of code 'network' when no answer came back. */
   patch(path: string, bytes: Uint8Array, headers: Record<string, string>): Promise<TransportResponse>;
 }
@@ -76,10 +74,6 @@ export class FetchTransport implements SyncTransport, BinaryTransport {
     return this.#request('POST', path, sent, { 'content-type': 'application/json', 'accept-encoding': 'br, gzip', ...encoding, ...headers }, options.timeoutMs);
   }
 
-  get(path: string, headers: Record<string, string>): Promise<TransportResponse> {
-    return this.#request('GET', path, undefined, headers);
-  }
-
   patch(path: string, bytes: Uint8Array, headers: Record<string, string>): Promise<TransportResponse> {
     return this.#request('PATCH', path, bytes, { 'content-type': 'application/octet-stream', ...headers });
   }
@@ -87,7 +81,7 @@ export class FetchTransport implements SyncTransport, BinaryTransport {
   async #request(
     method: string,
     path: string,
-    body: string | Uint8Array | undefined,
+    body: string | Uint8Array,
     headers: Record<string, string>,
     timeoutMs = this.#timeoutMs,
   ): Promise<TransportResponse> {
