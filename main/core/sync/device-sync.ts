@@ -34,6 +34,8 @@ export interface DeviceSyncOptions {
  */
 export class DeviceSync {
   readonly #daemon: SyncDaemon;
+  /** Null when the transport carries no files. */
+  readonly #uploads: UploadPasses | null;
   readonly #clock: Clock;
   readonly #onStatus: DeviceSyncOptions['onStatus'];
   #revision = 0;
@@ -74,6 +76,18 @@ export class DeviceSync {
       }
       return changed;
     };
+    this.#uploads = carriesFiles(transport)
+      ? new UploadPasses(async (signal) => {
+          try {
+            await core.uploadAttachments(transport, { schemaVersion: options.client?.schemaVersion, signal });
+            // What the office holds past the grace window leaves the device.
+            core.collectAttachmentGarbage();
+          } catch (error) {
+            // Each sync that goes through starts another pass, which continues where the office is.
+            this.#noteRevocation(error);
+          }
+        })
+      : null;
     const stopIfRevoked = async <T>(run: () => Promise<T>): Promise<T> => {
       try {
         return await run();
@@ -88,12 +102,9 @@ export class DeviceSync {
           stopIfRevoked(async () => {
             const report = await client.sync();
             noteChanges(changedAnything(report));
-            // Photos and signatures go up after the entries naming them; what the office holds past
-            // the grace window leaves the device.
-            if (carriesFiles(transport)) {
-              await core.uploadAttachments(transport);
-              core.collectAttachmentGarbage();
-            }
+            // Photos and signatures go up after the entries naming them, beside this sync's end and
+            // the syncs after it rather than in them: a live pull must not wait for a photo on a slow link.
+            this.#uploads?.request();
             noteChanges(await maintainAfterSync());
             return report;
           }),
@@ -121,8 +132,10 @@ export class DeviceSync {
     this.#daemon.start();
   }
 
+  /** Stops syncing; an upload pass under way ends before its next request. */
   stop(): void {
     this.#daemon.stop();
+    this.#uploads?.stop();
   }
 
   status(): DeviceSyncStatus {
@@ -143,8 +156,10 @@ export class DeviceSync {
     this.#daemon.resumed();
   }
 
-  whenIdle(): Promise<void> {
-    return this.#daemon.whenIdle();
+  /** Resolves once no sync and no upload pass is running or queued (tests, and a clean quit). */
+  async whenIdle(): Promise<void> {
+    await this.#daemon.whenIdle();
+    await this.#uploads?.whenIdle();
   }
 
   /**
@@ -156,12 +171,54 @@ export class DeviceSync {
   #noteRevocation(error: unknown): void {
     if (!(error instanceof SyncError) || error.code !== 'device-revoked' || this.#revoked) return;
     this.#revoked = { code: error.code, message: error.message, transient: false, at: this.#clock.now() };
-    this.#daemon.stop();
+    this.stop();
     this.#onStatus?.(this.status());
   }
 
   #view(status: DaemonStatus): DeviceSyncStatus {
     return { ...status, lastError: this.#revoked ?? status.lastError, revision: this.#revision };
+  }
+}
+
+/**
+ * Upload passes, one at a time. A pass asked for while one runs follows it, since the running one
+ * may have listed the attachments before the newest; however many are asked for meanwhile, one follows.
+ */
+class UploadPasses {
+  readonly #pass: (signal: AbortSignal) => Promise<void>;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #stop = new AbortController();
+
+  /** `pass` never rejects. */
+  constructor(pass: (signal: AbortSignal) => Promise<void>) {
+    this.#pass = pass;
+  }
+
+  request(): void {
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#run().finally(() => (this.#running = null));
+  }
+
+  /** The pass under way ends before its next request, and none follows it unless asked for again. */
+  stop(): void {
+    this.#again = false;
+    this.#stop.abort();
+    this.#stop = new AbortController();
+  }
+
+  whenIdle(): Promise<void> {
+    return this.#running ?? Promise.resolve();
+  }
+
+  async #run(): Promise<void> {
+    do {
+      this.#again = false;
+      await this.#pass(this.#stop.signal);
+    } while (this.#again);
   }
 }
 
