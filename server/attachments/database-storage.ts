@@ -55,6 +55,11 @@ export class DatabaseAttachmentStorage implements AttachmentStorage {
     return true;
   }
 
+  async storeVerified(_uploadId: string, sha256: string, bytes: Uint8Array, tx = this.db): Promise<void> {
+    // Every copy begins at offset 0, so a copy already held is a conflict there, and is kept.
+    await tx.insert(chunks).values({ stored: true, name: sha256, byteOffset: 0, bytes }).onConflictDoNothing();
+  }
+
   async discard(uploadId: string, tx = this.db): Promise<void> {
     await tx.delete(chunks).where(rowsOf(false, uploadId));
   }

@@ -93,14 +93,16 @@ export async function storeWhole(deps: AttachmentDeps, uploader: Uploader, decla
   return transactionWithRetry(deps.db, async (tx) => {
     const existing = await lockAttachment(tx, organisationId, declared.sha256);
     if (existing && existing.storedAt !== null) return statusOf(existing, existing.size, true);
-    // A new row holds its key until commit, as the lock holds an existing one: a concurrent
-    // store of the same attachment waits, then finds it stored.
-    if (existing) await restartUpload(tx, row);
-    else await insertAttachment(tx, { ...row, storedAt: null });
-    await deps.storage.discard(uploadId, tx);
-    await deps.storage.putChunk(uploadId, 0, bytes, tx);
-    if (!(await deps.storage.complete(uploadId, declared.sha256, tx))) throw new Error(`the storage did not keep attachment ${declared.sha256} as the bytes it was given`);
-    await markAttachmentStored(tx, organisationId, declared.sha256, deps.now());
+    if (existing) {
+      await restartUpload(tx, row);
+      await deps.storage.discard(uploadId, tx);
+      await markAttachmentStored(tx, organisationId, declared.sha256, deps.now());
+    } else {
+      // The new row holds its key until commit, as the lock holds an existing one: a concurrent
+      // store of the same attachment waits, then finds it stored.
+      await insertAttachment(tx, { ...row, storedAt: deps.now() });
+    }
+    await deps.storage.storeVerified(uploadId, declared.sha256, bytes, tx);
     return statusOf(row, row.size, true);
   });
 }

@@ -27,6 +27,11 @@ export interface AttachmentStorage {
    * copy is kept) and the result is true; otherwise the upload is discarded and the result is false.
    */
   complete(uploadId: string, sha256: string, tx?: OfficeDb): Promise<boolean>;
+  /**
+   * Keeps whole bytes that the caller has hashed to `sha256` as that attachment at once (an
+   * existing copy is kept); `uploadId` names what a store needs on the way.
+   */
+  storeVerified(uploadId: string, sha256: string, bytes: Uint8Array, tx?: OfficeDb): Promise<void>;
   /** Forgets an upload's bytes. */
   discard(uploadId: string, tx?: OfficeDb): Promise<void>;
   exists(sha256: string): Promise<boolean>;
@@ -75,14 +80,14 @@ export class DiskAttachmentStorage implements AttachmentStorage {
       await this.discard(uploadId);
       return false;
     }
-    const target = this.#objectPath(sha256);
-    if (await this.exists(sha256)) {
-      await this.discard(uploadId);
-      return true;
-    }
-    await mkdir(join(this.#objects, sha256.slice(0, 2)), { recursive: true });
-    await rename(upload, target);
+    await this.#adopt(uploadId, sha256);
     return true;
+  }
+
+  async storeVerified(uploadId: string, sha256: string, bytes: Uint8Array): Promise<void> {
+    if (await this.exists(sha256)) return;
+    await this.putChunk(uploadId, 0, bytes);
+    await this.#adopt(uploadId, sha256);
   }
 
   async discard(uploadId: string): Promise<void> {
@@ -99,6 +104,16 @@ export class DiskAttachmentStorage implements AttachmentStorage {
 
   async delete(sha256: string): Promise<void> {
     await rm(this.#objectPath(sha256), { force: true });
+  }
+
+  /** The upload becomes the attachment, unless a copy is already there. */
+  async #adopt(uploadId: string, sha256: string): Promise<void> {
+    if (await this.exists(sha256)) {
+      await this.discard(uploadId);
+      return;
+    }
+    await mkdir(join(this.#objects, sha256.slice(0, 2)), { recursive: true });
+    await rename(this.#uploadPath(uploadId), this.#objectPath(sha256));
   }
 
   #objectPath(sha256: string): string {

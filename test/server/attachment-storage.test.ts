@@ -93,6 +93,24 @@ describe.each(stores)('attachment storage %s', (_name, makeStore) => {
     expect(await storage.exists(signature.sha256)).toBe(false);
   });
 
+  it('keeps whole bytes hashed beforehand as the attachment at once, and the copy it holds when they come again', async () => {
+    const storage = makeStore();
+    const signature = file(2500);
+    await storage.storeVerified(signature.uploadId, signature.sha256, signature.bytes);
+    expect(await storage.exists(signature.sha256)).toBe(true);
+    expect(await storage.received(signature.uploadId)).toBe(0);
+
+    // Another organisation sends the same bytes whole; so does one that uploaded them in chunks first.
+    await storage.storeVerified(file(1).uploadId, signature.sha256, signature.bytes);
+    const chunked = file(3000);
+    await upload(storage, chunked.uploadId, chunked.bytes, 1000);
+    await storage.complete(chunked.uploadId, chunked.sha256);
+    await storage.storeVerified(file(1).uploadId, chunked.sha256, chunked.bytes);
+    for (const stored of [signature, chunked]) {
+      expect(sha256Hex(new Uint8Array(await buffer(storage.read(stored.sha256))))).toBe(stored.sha256);
+    }
+  });
+
   it('forgets an upload under way on discard, and starts it afresh', async () => {
     const storage = makeStore();
     const photo = file(2000);
