@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { OfficeDb } from '../db/connect.js';
 import { attachments } from '../db/schema.js';
 
@@ -30,8 +30,19 @@ export async function lockAttachment(db: OfficeDb, organisationId: string, sha25
   return row ?? null;
 }
 
-export async function insertAttachment(db: OfficeDb, row: AttachmentRow): Promise<void> {
-  await db.insert(attachments).values(row);
+/** Locks the organisation's rows of these attachments, in hash order so that two transactions locking some of the same never wait on each other in a circle. */
+export async function lockAttachments(db: OfficeDb, organisationId: string, sha256s: readonly string[]): Promise<AttachmentRow[]> {
+  if (sha256s.length === 0) return [];
+  return db
+    .select()
+    .from(attachments)
+    .where(and(eq(attachments.organisationId, organisationId), inArray(attachments.sha256, [...sha256s])))
+    .orderBy(asc(attachments.sha256))
+    .for('update');
+}
+
+export async function insertAttachments(db: OfficeDb, rows: readonly AttachmentRow[]): Promise<void> {
+  if (rows.length > 0) await db.insert(attachments).values([...rows]);
 }
 
 export async function restartUpload(db: OfficeDb, row: Pick<AttachmentRow, 'organisationId' | 'sha256' | 'size' | 'mimeType' | 'uploaderDeviceId' | 'createdAt'>): Promise<void> {

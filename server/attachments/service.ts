@@ -14,8 +14,9 @@ import {
   type AttachmentRow,
   deleteUpload,
   findAttachment,
-  insertAttachment,
+  insertAttachments,
   lockAttachment,
+  lockAttachments,
   markAttachmentStored,
   restartUpload,
 } from './queries.js';
@@ -56,7 +57,7 @@ export async function startUpload(deps: AttachmentDeps, uploader: Uploader, requ
     const existing = await lockAttachment(tx, organisationId, request.sha256);
     if (!existing) {
       await deps.storage.discard(uploadId, tx);
-      await insertAttachment(tx, { ...declared, storedAt: null });
+      await insertAttachments(tx, [{ ...declared, storedAt: null }]);
       return { status: statusOf(declared, 0, false), created: true };
     }
     if (existing.storedAt !== null) {
@@ -78,51 +79,80 @@ export async function startUpload(deps: AttachmentDeps, uploader: Uploader, requ
   });
 }
 
-/**
- * Stores an attachment that came whole. The bytes are hashed before anything is written; an
- * upload of it under way, whichever device began it, gives way to bytes already proven whole
- * (that device's next chunk is answered that the attachment is stored).
- */
-export async function storeWhole(deps: AttachmentDeps, uploader: Uploader, declared: AttachmentDeclaration, bytes: Uint8Array): Promise<AttachmentStatus> {
-  const { organisationId, device } = uploader;
-  if (bytes.byteLength !== declared.size || sha256Hex(bytes) !== declared.sha256) {
-    throw new ApiFailure(422, 'attachment-hash-mismatch', `the ${bytes.byteLength} bytes sent do not hash to ${declared.sha256}; nothing was kept, send them again`);
-  }
-  const uploadId = uploadIdOf(organisationId, declared.sha256);
-  const row = { organisationId, ...declared, uploaderDeviceId: device.id, createdAt: deps.now() };
-  return transactionWithRetry(deps.db, async (tx) => {
-    const existing = await lockAttachment(tx, organisationId, declared.sha256);
-    if (existing && existing.storedAt !== null) return statusOf(existing, existing.size, true);
-    if (existing) {
-      await restartUpload(tx, row);
-      await deps.storage.discard(uploadId, tx);
-      await markAttachmentStored(tx, organisationId, declared.sha256, deps.now());
-    } else {
-      // The new row holds its key until commit, as the lock holds an existing one: a concurrent
-      // store of the same attachment waits, then finds it stored.
-      await insertAttachment(tx, { ...row, storedAt: deps.now() });
-    }
-    await deps.storage.storeVerified(uploadId, declared.sha256, bytes, tx);
-    return statusOf(row, row.size, true);
-  });
+/** An attachment that came whole, its bytes decoded. */
+export interface WholeAttachment {
+  declared: AttachmentDeclaration;
+  bytes: Uint8Array;
 }
 
 /**
- * A batch: each attachment stored whole (with its content) or declared (without), one after
+ * Stores attachments that came whole, together, in one transaction: each one's bytes are hashed
+ * before anything is written, and one that does not hash to its name is refused alone, keeping
+ * nothing. An upload of one under way, whichever device began it, gives way to bytes already
+ * proven whole (that device's next chunk is answered that the attachment is stored).
+ */
+export async function storeWhole(deps: AttachmentDeps, uploader: Uploader, wholes: readonly WholeAttachment[]): Promise<Map<string, AttachmentStatus | ApiFailure>> {
+  const { organisationId, device } = uploader;
+  const answers = new Map<string, AttachmentStatus | ApiFailure>();
+  const proven = wholes
+    .filter(({ declared, bytes }) => {
+      const matches = bytes.byteLength === declared.size && sha256Hex(bytes) === declared.sha256;
+      if (!matches) answers.set(declared.sha256, new ApiFailure(422, 'attachment-hash-mismatch', `the ${bytes.byteLength} bytes sent do not hash to ${declared.sha256}; nothing was kept, send them again`));
+      return matches;
+    })
+    // In hash order, as they are locked: two batches writing some of the same never wait on each other in a circle.
+    .sort((a, b) => (a.declared.sha256 < b.declared.sha256 ? -1 : 1));
+  if (proven.length === 0) return answers;
+  const stored = await transactionWithRetry(deps.db, async (tx) => {
+    const statuses = new Map<string, AttachmentStatus>();
+    const existing = new Map((await lockAttachments(tx, organisationId, proven.map(({ declared }) => declared.sha256))).map((row) => [row.sha256, row]));
+    const now = deps.now();
+    const rowOf = (declared: AttachmentDeclaration) => ({ organisationId, ...declared, uploaderDeviceId: device.id, createdAt: now, storedAt: now });
+    // New rows first: each holds its key until commit, as the lock holds an existing one, so a
+    // concurrent store of the same attachment waits, then finds it stored.
+    await insertAttachments(tx, proven.filter(({ declared }) => !existing.has(declared.sha256)).map(({ declared }) => rowOf(declared)));
+    for (const { declared, bytes } of proven) {
+      const held = existing.get(declared.sha256);
+      if (held && held.storedAt !== null) {
+        statuses.set(declared.sha256, statusOf(held, held.size, true));
+        continue;
+      }
+      const uploadId = uploadIdOf(organisationId, declared.sha256);
+      if (held) {
+        await restartUpload(tx, rowOf(declared));
+        await deps.storage.discard(uploadId, tx);
+        await markAttachmentStored(tx, organisationId, declared.sha256, now);
+      }
+      await deps.storage.storeVerified(uploadId, declared.sha256, bytes, tx);
+      statuses.set(declared.sha256, statusOf(declared, declared.size, true));
+    }
+    return statuses;
+  });
+  for (const [sha256, status] of stored) answers.set(sha256, status);
+  return answers;
+}
+
+/**
+ * A batch: the attachments that came whole stored together, then those declared, one after
  * another. What the office refuses of one attachment is that attachment's answer; trouble of the
  * office itself (its database away) fails the whole request, to be sent again.
  */
 export async function settleBatch(deps: AttachmentDeps, uploader: Uploader, items: readonly AttachmentBatchItem[]): Promise<(AttachmentStatus | AttachmentRefusal)[]> {
-  const answers: (AttachmentStatus | AttachmentRefusal)[] = [];
+  const wholes = items.flatMap(({ content, ...declared }) => (content === undefined ? [] : [{ declared, bytes: Buffer.from(content, 'base64') }]));
+  const answers = await storeWhole(deps, uploader, wholes);
   for (const { content, ...declared } of items) {
+    if (content !== undefined) continue;
     try {
-      answers.push(content === undefined ? (await startUpload(deps, uploader, declared)).status : await storeWhole(deps, uploader, declared, Buffer.from(content, 'base64')));
+      answers.set(declared.sha256, (await startUpload(deps, uploader, declared)).status);
     } catch (error) {
       if (!(error instanceof ApiFailure) || error.status >= 500) throw error;
-      answers.push({ sha256: declared.sha256, refused: { code: error.code, message: error.message } });
+      answers.set(declared.sha256, error);
     }
   }
-  return answers;
+  return items.map(({ sha256 }) => {
+    const answer = answers.get(sha256)!;
+    return answer instanceof ApiFailure ? { sha256, refused: { code: answer.code, message: answer.message } } : answer;
+  });
 }
 
 /** The offset query: how many bytes of the upload the server holds, and whether it is stored. */

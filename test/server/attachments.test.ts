@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../protocol/crypto/hash.js';
-import { count } from 'drizzle-orm';
+import { count, inArray } from 'drizzle-orm';
 import {
   CURRENT_SCHEMA_VERSION,
   MAX_ATTACHMENT_BATCH_INLINE_BYTES,
@@ -271,6 +271,21 @@ describe('attachments', () => {
     expect((await batch(other, [whole(file)])).body.attachments).toEqual([{ sha256: file.sha256, size: 60_000, mimeType: 'image/png', received: 60_000, stored: true }]);
     expect((await sendChunk(owner, file.sha256, 20_000, file.bytes.subarray(20_000, 40_000))).body).toMatchObject({ stored: true });
     expect(await content(dispatcherToken, file.sha256)).toEqual({ status: 200, sha256: file.sha256 });
+  });
+
+  it('stores once the same signatures sent at the same moment by two devices of the organisation, in opposite orders, and answers both', async () => {
+    const first = await enrolledDevice(server, 'dev-att-race-1');
+    const second = await enrolledDevice(server, 'dev-att-race-2');
+    const signatures = Array.from({ length: 20 }, (_, i) => photo(`race-${i}`, 2000));
+    const answers = await Promise.all([batch(first, signatures.map(whole)), batch(second, signatures.map(whole).reverse())]);
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+    for (const answer of answers) expect(answer.body.attachments.every((status: { stored: boolean }) => status.stored)).toBe(true);
+    const rows = await server.database.db
+      .select({ n: count() })
+      .from(attachments)
+      .where(inArray(attachments.sha256, signatures.map((signature) => signature.sha256)));
+    expect(rows[0]!.n).toBe(20);
+    for (const signature of signatures.slice(0, 3)) expect(await content(dispatcherToken, signature.sha256)).toEqual({ status: 200, sha256: signature.sha256 });
   });
 
   it('refuses a malformed batch with 400 naming the problem, and an outdated app with 426, writing nothing', async () => {
