@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { AttachmentUploadOptions, UploadSummary } from '../../main/core/sync/attachment-upload.js';
+import type { SyncClientOptions, SyncReport } from '../../main/core/sync/client.js';
 import { DeviceSync } from '../../main/core/sync/device-sync.js';
 import { SyncError } from '../../main/core/sync/errors.js';
+import type { PushBatchReport } from '../../main/core/sync/push.js';
 import type { BinaryTransport, SyncTransport } from '../../main/core/sync/transport.js';
 import { ManualClock, SeededRandomness } from '../support/device.js';
 import { Held, ScriptedSyncClient } from './support/scripted-client.js';
 import { FakeTimers } from './support/timers.js';
 
 /**
- * Photos and signatures go up beside the app's syncs, not inside them: the device's entries and
- * the office's changes never wait for an upload on a slow link. Everything here is in-process on a
+ * Photos and signatures go up beside the app's syncs, not inside them: once a sync's push is in,
+ * its pull and the syncs after it never wait for an upload on a slow link. Everything here is in-process on a
  * manual clock: the sync client is scripted, and each upload pass answers when the test says.
  */
 
@@ -52,6 +54,17 @@ class ScriptedUploads {
   }
 }
 
+/** The scripted client whose sync tells its push batch (all sent, acknowledged) before the scripted part, its pull. */
+class PushingClient extends ScriptedSyncClient {
+  onBatch: ((report: PushBatchReport) => void) | undefined;
+
+  override async sync(): Promise<SyncReport> {
+    this.pending = 0;
+    this.onBatch?.({ sent: 1, acknowledged: [1], failed: [], notAcknowledged: [], conflicts: 0, receipt: {} as PushBatchReport['receipt'] });
+    return super.sync();
+  }
+}
+
 /** The transport is never reached: the client and the uploads are scripted. It carries files, so the device uploads. */
 const transport: SyncTransport & BinaryTransport = {
   post: () => Promise.reject(new Error('not used')),
@@ -60,10 +73,13 @@ const transport: SyncTransport & BinaryTransport = {
 };
 
 function deviceSync(clock: ManualClock, timers: FakeTimers) {
-  const client = new ScriptedSyncClient(clock);
+  const client = new PushingClient(clock);
   const uploads = new ScriptedUploads();
   const core = {
-    syncClient: () => client,
+    syncClient: (_transport: unknown, options?: Pick<SyncClientOptions, 'onBatch'>) => {
+      client.onBatch = options?.onBatch;
+      return client;
+    },
     uploadAttachments: (_transport: unknown, options?: Pick<AttachmentUploadOptions, 'signal'>) => uploads.upload(_transport, options),
     collectAttachmentGarbage: () => {
       uploads.garbageCollections++;
@@ -108,6 +124,22 @@ describe('uploads beside the sync', () => {
     } finally {
       sync.stop();
     }
+  });
+
+  it('starts the upload pass as soon as the push is in, while the pull after it is still under way, and asks for no second one', async () => {
+    const clock = new ManualClock();
+    const timers = new FakeTimers(clock);
+    const { sync, client, uploads } = deviceSync(clock, timers);
+    const slowPull = client.hold('sync');
+
+    const synced = sync.syncNow();
+    await settle();
+    expect(uploads.passes).toBe(1);
+
+    slowPull.release();
+    expect((await synced).lastError).toBeNull();
+    await sync.whenIdle();
+    expect(uploads.passes).toBe(1);
   });
 
   it('never runs two upload passes at once: syncs meanwhile go through, and one more pass follows for the attachments they brought', async () => {

@@ -46,8 +46,34 @@ export class DeviceSync {
     core: Pick<DeviceCore, 'syncClient' | 'uploadAttachments' | 'collectAttachmentGarbage' | 'maintain' | 'stateCheckDue' | 'checkState'>,
     options: DeviceSyncOptions,
   ) {
-    const client = core.syncClient(options.transport, options.client);
     const { transport } = options;
+    this.#uploads = carriesFiles(transport)
+      ? new UploadPasses(async (signal) => {
+          try {
+            await core.uploadAttachments(transport, { schemaVersion: options.client?.schemaVersion, signal });
+            // What the office holds past the grace window leaves the device.
+            core.collectAttachmentGarbage();
+          } catch (error) {
+            // Each sync that goes through starts another pass, which continues where the office is.
+            this.#noteRevocation(error);
+          }
+        })
+      : null;
+    /** Set once the running sync asked for an upload pass. */
+    let uploadsAsked = false;
+    const askForUploads = () => {
+      uploadsAsked = true;
+      this.#uploads?.request();
+    };
+    const client = core.syncClient(transport, {
+      ...options.client,
+      onBatch: (report) => {
+        options.client?.onBatch?.(report);
+        // Photos and signatures go up once the entries naming them are in, beside the pull that
+        // follows and the syncs after it rather than in them: no pull waits for a photo on a slow link.
+        if (report.acknowledged.length > 0 && client.outbox().pending === 0) askForUploads();
+      },
+    });
     this.#clock = options.clock;
     this.#onStatus = options.onStatus;
     const noteChanges = (changed: boolean) => {
@@ -76,18 +102,6 @@ export class DeviceSync {
       }
       return changed;
     };
-    this.#uploads = carriesFiles(transport)
-      ? new UploadPasses(async (signal) => {
-          try {
-            await core.uploadAttachments(transport, { schemaVersion: options.client?.schemaVersion, signal });
-            // What the office holds past the grace window leaves the device.
-            core.collectAttachmentGarbage();
-          } catch (error) {
-            // Each sync that goes through starts another pass, which continues where the office is.
-            this.#noteRevocation(error);
-          }
-        })
-      : null;
     const stopIfRevoked = async <T>(run: () => Promise<T>): Promise<T> => {
       try {
         return await run();
@@ -100,11 +114,11 @@ export class DeviceSync {
       client: {
         sync: () =>
           stopIfRevoked(async () => {
+            uploadsAsked = false;
             const report = await client.sync();
             noteChanges(changedAnything(report));
-            // Photos and signatures go up after the entries naming them, beside this sync's end and
-            // the syncs after it rather than in them: a live pull must not wait for a photo on a slow link.
-            this.#uploads?.request();
+            // Nothing was sent, or entries are still pending: the attachments there are go up now.
+            if (!uploadsAsked) askForUploads();
             noteChanges(await maintainAfterSync());
             return report;
           }),
