@@ -8,7 +8,26 @@ import { identifier } from '../journal.js';
  * then); comment lines (`: keep-alive`) keep proxies from closing the stream. `revoked` is the last
  * event of a stream whose device an administrator revoked: the office ends it at once, on every
  * instance, and the device's requests now get 403 `device-revoked`. The data of every event is JSON.
+ *
+ * The office sends a site's devices at most one `changes` event per `SYNC_EVENT_WINDOW_MS`: the
+ * first commit after a quiet window is told at once, the commits during a window in one event
+ * as it closes (the latest `at`, and who made any of them in `by`).
  */
 export const SYNC_EVENTS = { ready: 'ready', changes: 'changes', revoked: 'revoked' } as const;
-export const syncEventDataSchema = z.object({ siteId: identifier, at: z.number().int() });
+
+export const SYNC_EVENT_WINDOW_MS = 250;
+
+/** Beyond this many pushing devices in one event `by` is left out: no device could skip it anyway. */
+export const MAX_EVENT_DEVICES = 32;
+
+export const syncEventDataSchema = z.object({
+  siteId: identifier,
+  at: z.number().int(),
+  /**
+   * Whose commits a `changes` event covers: the devices whose pushes committed, and whether the
+   * office wrote too (console, review decisions, administration). A device told only of its own
+   * pushes need not pull: their answers carried the records. Absent: unknown, pull.
+   */
+  by: z.object({ devices: z.array(identifier).max(MAX_EVENT_DEVICES), office: z.boolean() }).optional(),
+});
 export type SyncEventData = z.infer<typeof syncEventDataSchema>;

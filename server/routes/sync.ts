@@ -43,9 +43,10 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
   });
 
   /**
-   * Server-Sent Events: `ready` once subscribed, then `changes` whenever something for the
-   * device's site commits (on any server instance), keep-alive comments in between; `revoked`,
-   * and the end of the stream, as soon as an administrator's revocation of the device commits.
+   * Server-Sent Events: `ready` once subscribed, then `changes` when something for the device's
+   * site commits (on any server instance; at most one per window, see `ChangeNotifier`), keep-alive
+   * comments in between; `revoked`, and the end of the stream, as soon as an administrator's
+   * revocation of the device commits.
    */
   app.get('/v1/sync/events', async (request, reply) => {
     const device = await authenticateDevice(db, request);
@@ -78,8 +79,8 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
       deviceId: device.id,
       siteId,
       // Before `ready` nothing is lost: the device pulls when it hears `ready`.
-      changes: (at) => {
-        if (ready) send(SYNC_EVENTS.changes, { siteId, at });
+      changes: (event) => {
+        if (ready) send(SYNC_EVENTS.changes, { siteId, ...event });
       },
       revoked: endRevoked,
       missed: end,

@@ -36,7 +36,7 @@ export interface AdmissionTimers {
   clearTimeout(handle: unknown): void;
 }
 
-const systemTimers: AdmissionTimers = {
+export const systemTimers: AdmissionTimers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

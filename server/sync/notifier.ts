@@ -3,7 +3,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { sha256Hex } from '../../protocol/crypto/hash.js';
+import { MAX_EVENT_DEVICES, SYNC_EVENT_WINDOW_MS, type SyncEventData } from '../../protocol/wire.js';
 import type { OfficeDatabase, OfficeDb } from '../db/connect.js';
+import { type AdmissionTimers, systemTimers } from './admission.js';
 
 /**
  * Live notification. A writing transaction calls `notifySites` (or `notifyRevoked`) before it
@@ -12,12 +14,18 @@ import type { OfficeDatabase, OfficeDb } from '../db/connect.js';
  * streams. PGlite does the same in-process. Because a revocation travels the same way, in the
  * revoking transaction, every instance ends the device's streams before it hears any change
  * committed after the revocation.
+ *
+ * A busy site commits many times a second (every push of every device), and each device told
+ * pulls: each instance tells a site's streams at most once per window (`SiteWindows`), and says
+ * whose commits the event covers, so that a device told only of its own pushes need not pull.
  */
 const payloadSchema = z.object({
   sites: z.array(z.string()).max(1000).default([]),
   /** Devices revoked by the notifying transaction. */
   revoked: z.array(z.string()).max(1000).default([]),
   at: z.number(),
+  /** The device whose push committed; absent for the office's own writes (and from older instances). */
+  by: z.string().max(128).optional(),
 });
 type Payload = z.infer<typeof payloadSchema>;
 
@@ -26,10 +34,11 @@ export function notificationChannel(schema: string): string {
   return readable.length <= 63 ? readable : `waypost_changes_${sha256Hex(schema).slice(0, 16)}`;
 }
 
-export async function notifySites(db: OfficeDb, channel: string, siteIds: Iterable<string>, at: number): Promise<void> {
+/** `pushedBy`: the device whose push this transaction commits; none for the office's own writes. */
+export async function notifySites(db: OfficeDb, channel: string, siteIds: Iterable<string>, at: number, pushedBy?: string): Promise<void> {
   const sites = [...new Set(siteIds)].sort();
   if (sites.length === 0) return;
-  await notify(db, channel, { sites, revoked: [], at });
+  await notify(db, channel, { sites, revoked: [], at, by: pushedBy });
 }
 
 /** Tells every instance, once the revocation commits, to end the device's event streams. */
@@ -46,7 +55,7 @@ export interface StreamSubscriber {
   deviceId: string;
   siteId: string;
   /** Something for the site committed. */
-  changes(at: number): void;
+  changes(event: SiteChanges): void;
   /** The device was revoked; the subscriber is already unsubscribed. */
   revoked(at: number): void;
   /**
@@ -57,19 +66,33 @@ export interface StreamSubscriber {
   missed(): void;
 }
 
+/** A `changes` event as streams send it, less the site. */
+export type SiteChanges = Omit<SyncEventData, 'siteId'>;
+
+export interface NotifierOptions {
+  /** A site's streams hear at most one `changes` event per this long (default SYNC_EVENT_WINDOW_MS). */
+  windowMs?: number;
+  timers?: AdmissionTimers;
+}
+
 /** Emits `close` when it stops, so open event streams can end. */
 export class ChangeNotifier extends EventEmitter {
   #bySite = new Map<string, Set<StreamSubscriber>>();
   #byDevice = new Map<string, Set<StreamSubscriber>>();
   #unlisten: (() => Promise<void>) | null = null;
+  readonly #windows: SiteWindows;
 
   constructor(
     private readonly database: OfficeDatabase,
     readonly channel: string,
     private readonly logger: FastifyBaseLogger,
+    options: NotifierOptions = {},
   ) {
     super();
     this.setMaxListeners(0);
+    this.#windows = new SiteWindows(options.windowMs ?? SYNC_EVENT_WINDOW_MS, options.timers ?? systemTimers, (siteId, event) => {
+      for (const subscriber of this.#bySite.get(siteId) ?? []) subscriber.changes(event);
+    });
   }
 
   get listening(): boolean {
@@ -89,6 +112,7 @@ export class ChangeNotifier extends EventEmitter {
     this.#unlisten = null;
     this.#bySite.clear();
     this.#byDevice.clear();
+    this.#windows.clear();
     this.emit('close');
     await unlisten?.().catch((error: unknown) => this.logger.warn({ err: error }, 'could not stop listening for changes'));
   }
@@ -127,10 +151,61 @@ export class ChangeNotifier extends EventEmitter {
         subscriber.revoked(parsed.at);
       }
     }
-    for (const siteId of parsed.sites) {
-      for (const subscriber of this.#bySite.get(siteId) ?? []) subscriber.changes(parsed.at);
-    }
+    for (const siteId of parsed.sites) this.#windows.changed(siteId, parsed.at, parsed.by);
   }
+}
+
+/** What a site's commits since it was last told add up to. */
+interface Held {
+  at: number;
+  /** Null once more devices pushed than an event names. */
+  devices: Set<string> | null;
+  office: boolean;
+}
+
+/**
+ * At most one `changes` event per site per window. The first commit after a quiet window is told
+ * at once (a lone office edit reaches the cab without waiting); those during the window are held
+ * and told together as it closes, which opens the next window. The last commit is always told.
+ * Revocations are not held: a stream unsubscribed meanwhile hears nothing more.
+ */
+class SiteWindows {
+  readonly #open = new Map<string, { timer: unknown; held: Held | null }>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly timers: AdmissionTimers,
+    private readonly tell: (siteId: string, event: SiteChanges) => void,
+  ) {}
+
+  changed(siteId: string, at: number, pushedBy: string | undefined): void {
+    const window = this.#open.get(siteId);
+    if (window) window.held = adding(window.held, at, pushedBy);
+    else this.#tellNow(siteId, adding(null, at, pushedBy));
+  }
+
+  clear(): void {
+    for (const window of this.#open.values()) this.timers.clearTimeout(window.timer);
+    this.#open.clear();
+  }
+
+  #tellNow(siteId: string, held: Held): void {
+    const timer = this.timers.setTimeout(() => {
+      const closing = this.#open.get(siteId);
+      this.#open.delete(siteId);
+      if (closing?.held) this.#tellNow(siteId, closing.held);
+    }, this.windowMs);
+    this.#open.set(siteId, { timer, held: null });
+    this.tell(siteId, { at: held.at, by: held.devices ? { devices: [...held.devices].sort(), office: held.office } : undefined });
+  }
+}
+
+function adding(held: Held | null, at: number, pushedBy: string | undefined): Held {
+  const next: Held = held ?? { at, devices: new Set(), office: false };
+  next.at = Math.max(next.at, at);
+  if (pushedBy === undefined) next.office = true;
+  else if (next.devices && !next.devices.has(pushedBy)) next.devices = next.devices.size < MAX_EVENT_DEVICES ? next.devices.add(pushedBy) : null;
+  return next;
 }
 
 function addTo<T>(map: Map<string, Set<T>>, key: string, value: T): void {

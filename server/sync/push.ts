@@ -202,7 +202,7 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
   await saveDeviceChain(tx, device.id, { seq: chain.lastSeq, head: chain.head, session: storedSessionOf(chain.session), anchoredTime }, batch.receivedAt);
   await insertDeviceFlags(tx, flags);
   await appendChanges(tx, changes);
-  await notifySites(tx, context.notifier.channel, changes.map((change) => change.siteId), batch.receivedAt);
+  await notifySites(tx, context.notifier.channel, changes.map((change) => change.siteId), batch.receivedAt, device.id);
 
   const results = slots.map((slot) => resolveSlot(slots, slot));
   return { results, records: await touchedRecords(tx, recordKeysOf(batch.entries), current, device.siteId), chain, forks: flags.filter((flag) => flag.kind === 'fork').length };

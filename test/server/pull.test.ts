@@ -10,6 +10,7 @@ import {
   SOUTH_INSPECTOR,
   call,
   enrollDevice,
+  type EventStream,
   openEventStream,
   seedOrganisation,
   startTestServer,
@@ -198,8 +199,17 @@ describe('pull', () => {
   });
 });
 
+/** The first `changes` event telling of commits at `at` or later (the office tells those before in earlier ones). */
+async function changesFrom(stream: EventStream, at: number): Promise<unknown> {
+  for (let skipped = 0; skipped < 10; skipped++) {
+    const { data } = await stream.next('changes');
+    if (data.at >= at) return data;
+  }
+  throw new Error(`no changes event from ${at}`);
+}
+
 describe('live notification', () => {
-  it('tells a connected device when an office edit for its site commits, on this and on another server instance', async () => {
+  it('tells a connected device when an office edit or a push for its site commits, and who made it, on this and on another server instance', async () => {
     const north = new TestChain('dev-live-north');
     const south = new TestChain('dev-live-south');
     const northCredential = (await enrollDevice(server, north)).credential;
@@ -217,18 +227,34 @@ describe('live notification', () => {
       server.clock.ms += 1000;
       const northEditAt = server.clock.now();
       await call(server, 'PATCH', '/v1/office/work-orders/wo-live', { token: dispatcherToken, body: { set: { statusNote: 'driver is on the way' } } });
-      expect((await onPrimary.next('changes')).data).toEqual({ siteId: NORTH, at: northEditAt });
-      expect((await onPeer.next('changes')).data).toEqual({ siteId: NORTH, at: northEditAt });
+      // The earlier tests' pushes may still be held in the site's window and told with the edit.
+      for (const stream of [onPrimary, onPeer]) {
+        expect(await changesFrom(stream, northEditAt)).toMatchObject({ siteId: NORTH, at: northEditAt, by: { office: true } });
+      }
       const page = await pull(northCredential, cursor);
       expect(page.changes).toEqual([
         expect.objectContaining({ kind: 'record', record: expect.objectContaining({ id: 'wo-live', version: 2, fields: expect.objectContaining({ statusNote: 'driver is on the way' }) }) }),
       ]);
 
+      // A device's push names the device, so that it alone need not pull.
+      server.clock.ms += 1000;
+      const pushedAt = server.clock.now();
+      north.openSession(INSPECTOR.operatorId);
+      north.record({ recordId: 'note-live-north' });
+      const pushed = await call(server, 'POST', '/v1/sync/push', {
+        token: northCredential,
+        body: { schemaVersion: 1, deviceId: north.deviceId, sentAt: pushedAt, entries: north.entries },
+      });
+      expect(pushed.status).toBe(200);
+      for (const stream of [onPrimary, onPeer]) {
+        expect((await stream.next('changes')).data).toEqual({ siteId: NORTH, at: pushedAt, by: { devices: [north.deviceId], office: false } });
+      }
+
       // The south device heard nothing of the north edit: its first event is the south one.
       server.clock.ms += 1000;
       const southEditAt = server.clock.now();
       await officeWorkOrder('wo-live-south', { siteId: SOUTH, title: 'Gate camera' });
-      expect((await southStream.next('changes')).data).toEqual({ siteId: SOUTH, at: southEditAt });
+      expect((await southStream.next('changes')).data).toEqual({ siteId: SOUTH, at: southEditAt, by: { devices: [], office: true } });
     } finally {
       for (const stream of [onPrimary, onPeer, southStream]) stream.close();
     }

@@ -40,7 +40,7 @@ describe('revoking a device', () => {
       // The streams hear the site's changes before the revocation.
       server.clock.ms += 1_000;
       await officeEdit(server, 'wo-revoke-race', 'before');
-      for (const stream of [onPeer, onPrimary]) expect((await stream.next('changes')).data).toEqual({ siteId: NORTH, at: server.clock.now() });
+      for (const stream of [onPeer, onPrimary]) expect((await stream.next('changes')).data).toEqual({ siteId: NORTH, at: server.clock.now(), by: { devices: [], office: true } });
 
       // Dispatchers on both instances keep editing the site's work order while the admin revokes.
       let revoking = true;
@@ -74,7 +74,7 @@ describe('revoking a device', () => {
       expect(editsDuringRevocation).toBeGreaterThan(0);
       let heard = await bystanderStream.next('changes');
       for (let earlier = 0; earlier <= editsDuringRevocation && heard.data.at < afterAt; earlier++) heard = await bystanderStream.next('changes');
-      expect(heard.data).toEqual({ siteId: NORTH, at: afterAt });
+      expect(heard.data).toEqual({ siteId: NORTH, at: afterAt, by: { devices: [], office: true } });
 
       for (const instance of [server, peer]) {
         const pulled = await call(instance, 'POST', '/v1/sync/pull', { token: credential, body: { schemaVersion: CURRENT_SCHEMA_VERSION } });
