@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyncDaemon, systemTimers, type DaemonStatus } from '../../main/core/sync/daemon.js';
+import { LIVE_PULL_JITTER_MS, SyncDaemon, systemTimers, type DaemonStatus } from '../../main/core/sync/daemon.js';
 import { SyncError, UpdateRequiredError } from '../../main/core/sync/errors.js';
-import type { SyncTransport } from '../../main/core/sync/transport.js';
-import { CURRENT_SCHEMA_VERSION } from '../../protocol/wire.js';
+import type { EventStreamHandlers, SyncTransport } from '../../main/core/sync/transport.js';
+import { CURRENT_SCHEMA_VERSION, SYNC_EVENTS, type SyncEventData } from '../../protocol/wire.js';
 import { CLERK, INSPECTOR, ManualClock, provisionTestOperators, SeededRandomness } from '../support/device.js';
-import { noteCreate, update } from '../support/actions.js';
+import { NORTH, noteCreate, update } from '../support/actions.js';
+import { SOUTH, SOUTH_INSPECTOR } from '../support/server.js';
 import { type Outcome, ScriptedSyncClient } from './support/scripted-client.js';
 import { FakeTimers } from './support/timers.js';
 import { ScriptedTransport } from './support/transports.js';
@@ -248,6 +249,76 @@ describe('the sync daemon', () => {
     expect(daemon.status().live).toBe(false);
   });
 
+  it("does not pull when the office announces only the device's own push, and pulls once for an office edit", async () => {
+    const heard: SyncEventData[] = [];
+    const listening = (http: SyncTransport): SyncTransport => ({
+      post: (path, body, headers, options) => http.post(path, body, headers, options),
+      events: (path, headers, handlers) =>
+        http.events(path, headers, {
+          onEvent: (event, data) => {
+            if (event === SYNC_EVENTS.changes) heard.push(JSON.parse(data) as SyncEventData);
+            handlers.onEvent(event, data);
+          },
+          onClose: (error) => handlers.onClose(error),
+        }),
+    });
+    // At the south yard, which no other test here writes to.
+    const cab = await world.addDevice('cab-own-push', { siteId: SOUTH, transport: (http) => new ScriptedTransport(listening(http)) });
+    const timers = new FakeTimers(world.clock);
+    const daemon = new SyncDaemon({ client: cab.client, clock: world.clock, timers, random: new SeededRandomness('own-push'), intervalMs: 60 * MINUTE });
+    const pulls = () => scripted(cab).attempts.filter((path) => path === PULL).length;
+    daemon.start();
+    await eventually(() => daemon.status().live);
+    timers.advance(LIVE_PULL_JITTER_MS);
+    await daemon.whenIdle();
+
+    cab.core.signIn(SOUTH_INSPECTOR.badgeId, SOUTH_INSPECTOR.pin);
+    cab.core.perform(noteCreate('spare tyre checked'));
+    await daemon.syncNow();
+    expect(daemon.status()).toMatchObject({ pending: 0, lastError: null });
+    const pullsAfterPush = pulls();
+    await eventually(() => heard.length === 1);
+    expect(heard[0]).toMatchObject({ siteId: SOUTH, by: { devices: [cab.core.deviceId], office: false } });
+    timers.advance(LIVE_PULL_JITTER_MS);
+    await daemon.whenIdle();
+    expect(pulls()).toBe(pullsAfterPush);
+
+    const order = await world.office.createWorkOrder({ siteId: SOUTH, title: 'Check the reefer plug' });
+    await eventually(() => heard.length === 2);
+    expect(heard[1]).toMatchObject({ siteId: SOUTH, by: { devices: [], office: true } });
+    timers.advance(LIVE_PULL_JITTER_MS);
+    await daemon.whenIdle();
+    expect(pulls()).toBe(pullsAfterPush + 1);
+    expect(cab.core.getRecord('workOrder', order.id)).toMatchObject({ serverVersion: 1, syncState: 'synced' });
+    daemon.stop();
+  });
+
+  it('passes on every announcement but one naming only its own pushes, and one it cannot read', async () => {
+    const kiosk = await world.addDevice('kiosk-announcements');
+    let stream: EventStreamHandlers | null = null;
+    const client = kiosk.core.syncClient({
+      post: (path, body, headers) => kiosk.transport.post(path, body, headers),
+      events: (_path, _headers, handlers) => {
+        stream = handlers;
+        return { close: () => undefined };
+      },
+    });
+    const passedOn: unknown[] = [];
+    client.listen({ onReady: () => undefined, onChanges: (data) => passedOn.push(data.by ?? 'unknown'), onClose: () => undefined });
+    const own = kiosk.core.deviceId;
+    const announcements = [
+      { devices: [own], office: false },
+      { devices: [own], office: true },
+      { devices: [own, 'cab-other'], office: false },
+      { devices: ['cab-other'], office: false },
+      { devices: [], office: true },
+      undefined,
+    ];
+    for (const by of announcements) stream!.onEvent(SYNC_EVENTS.changes, JSON.stringify({ siteId: NORTH, at: 1, by }));
+    stream!.onEvent(SYNC_EVENTS.changes, 'not json');
+    expect(passedOn).toEqual([...announcements.slice(1).map((by) => by ?? 'unknown'), 'unknown']);
+  });
+
   it('keeps local edits made while a push is in flight, and sends them right after', async () => {
     const kiosk = await world.addDevice('kiosk-inflight');
     const order = await world.office.createWorkOrder({ title: 'Gate audit' });
@@ -306,7 +377,7 @@ describe('the sync daemon, whatever triggers a sync', () => {
   };
 
   it.each(Object.keys(announcements) as (keyof typeof announcements)[])(
-    'keeps the retry and the error when the live stream announces %s and the pull it starts goes through (issue 7: entries pending a minute behind a clean status)',
+    'asks the office nothing before the retry when the live stream announces %s during a backoff, keeps the retry and the error, and the retry brings the change',
     async (announcement) => {
       const { clock, timers, client, daemon } = scriptedDaemon();
       client.pending = 3;
@@ -318,56 +389,175 @@ describe('the sync daemon, whatever triggers a sync', () => {
       const retryAt = failed.nextAttemptAt!;
       expect(retryAt - clock.now()).toBeLessThanOrEqual(2_000);
 
-      // Before the retry is due the office announces something; the pull it starts goes through.
+      // Before the retry is due the office announces something.
       clock.advance(500);
       announcements[announcement](client.live, clock.now());
+      timers.advance(retryAt - clock.now() - 1);
       await daemon.whenIdle();
-      expect(client.calls).toEqual(['sync', 'pull']);
+      expect(client.calls).toEqual(['sync']);
       expect(daemon.status()).toMatchObject({ nextAttemptAt: retryAt, lastError: { code: 'network' }, consecutiveFailures: 1, pending: 3, running: false });
 
+      // The retry pushes and pulls: no pull of its own follows it.
       expect(timers.fireNext()).toBe(true);
       await daemon.whenIdle();
-      expect(client.calls).toEqual(['sync', 'pull', 'sync']);
+      expect(client.calls).toEqual(['sync', 'sync']);
       expect(daemon.status()).toMatchObject({ lastError: null, consecutiveFailures: 0, pending: 0, lastSuccessAt: retryAt, nextAttemptAt: retryAt + MINUTE });
+      timers.advance(MINUTE - 1);
+      await daemon.whenIdle();
+      expect(client.calls).toEqual(['sync', 'sync']);
       daemon.stop();
     },
   );
 
+  it.each(Object.keys(announcements) as (keyof typeof announcements)[])(
+    'keeps the error a sync left and its next attempt when the live stream announces %s and the pull it starts goes through (issue 7: entries pending behind a clean status)',
+    async (announcement) => {
+      const { clock, timers, client, daemon } = scriptedDaemon();
+      client.pending = 3;
+      client.next('sync', { error: new SyncError('entries-not-acknowledged', 'the office did not take entry 4', false) });
+      daemon.start();
+      await daemon.whenIdle();
+      const failed = daemon.status();
+      expect(failed).toMatchObject({ lastError: { code: 'entries-not-acknowledged' }, pending: 3, nextAttemptAt: clock.now() + MINUTE });
+
+      announcements[announcement](client.live, clock.now());
+      timers.advance(LIVE_PULL_JITTER_MS);
+      await daemon.whenIdle();
+      expect(client.calls).toEqual(['sync', 'pull']);
+      expect(daemon.status()).toMatchObject({ nextAttemptAt: failed.nextAttemptAt, lastError: { code: 'entries-not-acknowledged' }, pending: 3, running: false });
+      daemon.stop();
+    },
+  );
+
+  /** The live stream announces a change; returns once the pull it asked for (after its jitter) is over. */
+  async function announceAndPull(client: ScriptedSyncClient, timers: FakeTimers, daemon: SyncDaemon, clock: ManualClock): Promise<void> {
+    const calls = client.calls.length;
+    client.live.onChanges({ siteId: 'site-north', at: clock.now() });
+    timers.advance(LIVE_PULL_JITTER_MS);
+    await daemon.whenIdle();
+    expect(client.calls.slice(calls)).toEqual(['pull']);
+  }
+
   it('never puts off a due retry, nor forgets the failures, when a live pull fails; a failed pull brings the next sync forward', async () => {
     const { clock, timers, client, daemon } = scriptedDaemon();
     client.pending = 1;
-    client.next('sync', lost);
     daemon.start();
     await daemon.whenIdle();
-    const retryAt = daemon.status().nextAttemptAt!;
+    const intervalAt = daemon.status().nextAttemptAt!;
 
-    client.next('pull', lost);
-    client.live.onChanges({ siteId: 'site-north', at: clock.now() });
-    await daemon.whenIdle();
-    expect(daemon.status()).toMatchObject({ nextAttemptAt: retryAt, lastError: { code: 'network' }, consecutiveFailures: 2 });
-
-    // The office refusing a pull for good is for someone to act on; the pending entries still get their retry.
+    // The office refusing a pull for good is for someone to act on: the next sync keeps its time.
     client.next('pull', { error: new SyncError('unauthorized', 'the device credential is not valid', false, 401) });
-    client.live.onChanges({ siteId: 'site-north', at: clock.now() });
-    await daemon.whenIdle();
-    expect(daemon.status()).toMatchObject({ nextAttemptAt: retryAt, lastError: { code: 'unauthorized' }, consecutiveFailures: 2, pending: 1 });
+    await announceAndPull(client, timers, daemon, clock);
+    expect(daemon.status()).toMatchObject({ nextAttemptAt: intervalAt, lastError: { code: 'unauthorized' }, consecutiveFailures: 0 });
 
-    expect(timers.fireNext()).toBe(true);
-    await daemon.whenIdle();
-    expect(daemon.status()).toMatchObject({ lastError: null, consecutiveFailures: 0, pending: 0, nextAttemptAt: retryAt + MINUTE });
-
-    // All is well and the next sync is a minute away: a pull that fails brings a retry forward.
+    // A pull that fails for now brings a retry forward, and shows why.
     client.next('pull', lost);
-    client.live.onChanges({ siteId: 'site-north', at: clock.now() });
-    await daemon.whenIdle();
+    await announceAndPull(client, timers, daemon, clock);
     const afterPull = daemon.status();
     expect(afterPull).toMatchObject({ lastError: { code: 'network' }, consecutiveFailures: 1 });
-    expect(afterPull.nextAttemptAt! - clock.now()).toBeLessThanOrEqual(2_000);
+    const retryAt = afterPull.nextAttemptAt!;
+    expect(retryAt - clock.now()).toBeLessThanOrEqual(2_000);
+
+    // Announcements meanwhile neither put the retry off nor bring the office a request before it.
+    for (let i = 0; i < 5; i++) client.live.onChanges({ siteId: 'site-north', at: clock.now() });
+    timers.advance(retryAt - clock.now() - 1);
+    await daemon.whenIdle();
+    expect(client.calls).toEqual(['sync', 'pull', 'pull']);
+    expect(daemon.status()).toMatchObject({ nextAttemptAt: retryAt, consecutiveFailures: 1 });
     expect(timers.fireNext()).toBe(true);
     await daemon.whenIdle();
-    expect(client.calls.at(-1)).toBe('sync');
+    expect(client.calls).toEqual(['sync', 'pull', 'pull', 'sync']);
+    expect(daemon.status()).toMatchObject({ lastError: null, consecutiveFailures: 0, pending: 0, nextAttemptAt: retryAt + MINUTE });
+    daemon.stop();
+  });
+
+  it("waits the office's Retry-After before a live pull it turned away, whatever it announces meanwhile (issue 7: 2,701 pulls answered 503)", async () => {
+    const { clock, timers, client, daemon } = scriptedDaemon();
+    daemon.start();
+    await daemon.whenIdle();
+
+    client.next('pull', { error: new SyncError('unavailable', 'the office is busy; try again in 5 s', true, 503, 5_000) });
+    await announceAndPull(client, timers, daemon, clock);
+    const turnedAwayAt = clock.now();
+    const retryAt = daemon.status().nextAttemptAt!;
+    expect(retryAt - turnedAwayAt).toBeGreaterThanOrEqual(5_000);
+
+    // The office keeps announcing changes every 100 ms until the retry is due.
+    while (clock.now() + 100 < retryAt) {
+      client.live.onChanges({ siteId: 'site-north', at: clock.now() });
+      timers.advance(100);
+      await daemon.whenIdle();
+    }
+    expect(client.calls).toEqual(['sync', 'pull']);
+    // The retry pulls what they announced.
+    timers.advance(retryAt - clock.now());
+    await daemon.whenIdle();
+    expect(client.calls).toEqual(['sync', 'pull', 'sync']);
     expect(daemon.status()).toMatchObject({ lastError: null, consecutiveFailures: 0 });
     daemon.stop();
+  });
+
+  it('pulls once for a burst of announcements during a sync, and once for a burst while idle', async () => {
+    const { clock, timers, client, daemon } = scriptedDaemon();
+    const sync = client.hold('sync');
+    daemon.start();
+    await sync.started;
+    for (let i = 0; i < 50; i++) client.live.onChanges({ siteId: 'site-north', at: clock.now() + i });
+    client.live.onReady();
+    sync.release();
+    await daemon.whenIdle();
+    timers.advance(LIVE_PULL_JITTER_MS);
+    await daemon.whenIdle();
+    expect(client.calls).toEqual(['sync', 'pull']);
+
+    // Announcements while that pull is on the wire ask for one more after it.
+    const pull = client.hold('pull');
+    client.live.onChanges({ siteId: 'site-north', at: clock.now() });
+    timers.advance(LIVE_PULL_JITTER_MS);
+    await pull.started;
+    for (let i = 0; i < 50; i++) client.live.onChanges({ siteId: 'site-north', at: clock.now() + i });
+    pull.release();
+    await daemon.whenIdle();
+    timers.advance(LIVE_PULL_JITTER_MS);
+    await daemon.whenIdle();
+    expect(client.calls).toEqual(['sync', 'pull', 'pull', 'pull']);
+
+    for (let i = 0; i < 50; i++) client.live.onChanges({ siteId: 'site-north', at: clock.now() + i });
+    timers.advance(LIVE_PULL_JITTER_MS);
+    await daemon.whenIdle();
+    expect(client.calls).toEqual(['sync', 'pull', 'pull', 'pull', 'pull']);
+    expect(client.maxInFlight).toBe(1);
+    daemon.stop();
+    expect(timers.pending).toBe(0);
+  });
+
+  it(`spreads the pulls of a site's devices told at the same moment over up to ${LIVE_PULL_JITTER_MS} ms (same seed, same waits)`, async () => {
+    const waitsOf = async (seed: string) => {
+      const clock = new ManualClock();
+      const timers = new FakeTimers(clock);
+      const client = new ScriptedSyncClient(clock);
+      const daemon = new SyncDaemon({ client, clock, timers, random: new SeededRandomness(seed), intervalMs: MINUTE });
+      daemon.start();
+      await daemon.whenIdle();
+      const waits = [];
+      for (let i = 0; i < 4; i++) {
+        client.live.onChanges({ siteId: 'site-north', at: clock.now() });
+        waits.push(timers.nextDueAt()! - clock.now());
+        expect(timers.fireNext()).toBe(true);
+        await daemon.whenIdle();
+      }
+      expect(client.calls).toEqual(['sync', 'pull', 'pull', 'pull', 'pull']);
+      daemon.stop();
+      return waits;
+    };
+    const fleet = [];
+    for (let device = 0; device < 8; device++) fleet.push(await waitsOf(`fleet:${device}`));
+    for (const wait of fleet.flat()) {
+      expect(wait).toBeGreaterThanOrEqual(0);
+      expect(wait).toBeLessThan(LIVE_PULL_JITTER_MS);
+    }
+    expect(new Set(fleet.map((waits) => waits[0])).size).toBeGreaterThan(6);
+    expect(await waitsOf('fleet:3')).toEqual(fleet[3]);
   });
 
   it('spreads the devices a busy office turned away together over a while after its Retry-After, so they do not all come back at once', async () => {
@@ -390,10 +580,16 @@ describe('the sync daemon, whatever triggers a sync', () => {
   });
 
   it('says a sync is running from the status it tells as the sync starts to the one it tells as it ends', async () => {
-    const { client, daemon, statuses } = scriptedDaemon();
+    const { timers, client, daemon, statuses } = scriptedDaemon();
     for (const [kind, trigger] of [
       ['sync', () => daemon.start()],
-      ['pull', () => client.live.onChanges({ siteId: 'site-north', at: 0 })],
+      [
+        'pull',
+        () => {
+          client.live.onChanges({ siteId: 'site-north', at: 0 });
+          timers.advance(LIVE_PULL_JITTER_MS);
+        },
+      ],
     ] as const) {
       const held = client.hold(kind);
       trigger();
@@ -415,6 +611,7 @@ describe('the sync daemon, whatever triggers a sync', () => {
     // A live pull is on the wire when the interval falls due, the app resumes, the network changes and the user asks.
     const pull = client.hold('pull');
     client.live.onChanges({ siteId: 'site-north', at: clock.now() });
+    timers.advance(LIVE_PULL_JITTER_MS);
     await pull.started;
     timers.advance(MINUTE);
     client.live.onChanges({ siteId: 'site-north', at: clock.now() });
@@ -434,6 +631,7 @@ describe('the sync daemon, whatever triggers a sync', () => {
     client.live.onReady();
     sync.release();
     await again;
+    timers.advance(LIVE_PULL_JITTER_MS);
     await daemon.whenIdle();
     expect(client.calls).toEqual(['sync', 'pull', 'sync', 'sync', 'pull']);
     expect(client.maxInFlight).toBe(1);

@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIVE_PULL_JITTER_MS } from '../../main/core/sync/daemon.js';
 import { DeviceSync } from '../../main/core/sync/device-sync.js';
 import { createIpcHandler } from '../../main/ipc/handlers.js';
 import { journalEntries } from '../../server/db/schema.js';
@@ -63,17 +64,22 @@ describe('an operator deactivated at the office', () => {
   it('is signed out on the device as soon as it hears, with a signed close, a clear message on screen, and cannot sign in again', async () => {
     const kiosk = await world.addDevice('kiosk-withdrawn');
     const handle = createIpcHandler(kiosk.core, { unenrolledSiteId: 'site-oak' });
-    const { sync, until } = runSync(kiosk, 'withdrawn');
+    const { sync, timers, until } = runSync(kiosk, 'withdrawn');
     const signedIn = kiosk.core.signIn(CLERK.badgeId, CLERK.pin);
     kiosk.core.perform(noteCreate('lane 3 camera dirty'));
     sync.start();
     try {
       await until('the live stream is connected', () => sync.status().live);
+      // The pull the stream's `ready` asks for, a moment later.
+      timers.advance(LIVE_PULL_JITTER_MS);
       await sync.whenIdle();
       expect(kiosk.core.sessions.current?.sessionId).toBe(signedIn.sessionId);
 
       // Interval syncs wait on fake timers that never fire here: only the live notification can bring the deactivation.
       await deactivate(CLERK.operatorId);
+      const livePullAsked = () => (timers.nextDueAt() ?? Infinity) <= world.clock.now() + LIVE_PULL_JITTER_MS;
+      for (let i = 0; i < 500 && !livePullAsked(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      timers.advance(LIVE_PULL_JITTER_MS);
       await until('the session ended', () => kiosk.core.sessions.current === null);
 
       const close = kiosk.core.journal().at(-1)!.body;

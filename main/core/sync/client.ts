@@ -53,7 +53,7 @@ export interface SyncReport {
 export interface LiveHandlers {
   /** The stream is connected: changes made while it was not may have been missed. */
   onReady(): void;
-  /** Something for this device's site was committed at the office. */
+  /** Something for this device's site was committed at the office, not only this device's own pushes. */
   onChanges(data: SyncEventData): void;
   /** The stream ended; a revoked device's ends with a `device-revoked` SyncError, as its requests do. */
   onClose(error: Error | null): void;
@@ -129,6 +129,8 @@ export class SyncClient {
         if (event === SYNC_EVENTS.ready) handlers.onReady();
         if (event !== SYNC_EVENTS.changes) return;
         const parsed = safeJson(data, syncEventDataSchema);
+        // The answers to this device's own pushes carried their records, and a pull would leave them out.
+        if (parsed && this.#onlyOwnPushes(parsed)) return;
         // A notification only says "pull now"; one we cannot read still means that.
         handlers.onChanges(parsed ?? { siteId: enrollment.siteId, at: this.#options.clock.now() });
       },
@@ -137,6 +139,11 @@ export class SyncClient {
       },
     });
     return stream;
+  }
+
+  #onlyOwnPushes(event: SyncEventData): boolean {
+    const by = event.by;
+    return by !== undefined && !by.office && by.devices.length === 1 && by.devices[0] === this.#options.deviceId;
   }
 
   #deps() {

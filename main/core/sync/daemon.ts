@@ -52,11 +52,22 @@ export interface SyncDaemonOptions {
 type RunKind = 'full' | 'pull';
 
 /**
+ * A live notification pulls after a random wait of up to this long: the office tells every device
+ * of a site at the same moment, and they should not all pull at that moment.
+ */
+export const LIVE_PULL_JITTER_MS = 250;
+
+/**
  * Decides when the device syncs: on an interval, when the network comes back, when the app
  * resumes, when the user asks, and when the office says something changed (live stream: a pull).
  * One sync runs at a time; triggers that arrive meanwhile collapse into one follow-up run.
  * Transient failures back off exponentially with jitter so a fleet of devices coming out of a
  * dead zone does not hit the office in step.
+ *
+ * The office tells a site's devices of every change at once, so a live notification only asks for
+ * a pull a moment later (`LIVE_PULL_JITTER_MS`), and never sooner than a failure's backoff or the
+ * office's Retry-After allows: those wait for the retry, which pulls too. A run that has yet to
+ * start pulls after the notification anyway; notifications during a run ask for one pull after it.
  *
  * Only a full sync sends the pending entries, so only a full sync that goes through clears the
  * error and the backoff, and only a full sync takes the place of the attempt scheduled for them.
@@ -87,6 +98,10 @@ export class SyncDaemon {
   #streamConnected = false;
   #streamFailures = 0;
   #streamTimer: unknown = null;
+  /** A pull asked for by the live stream, waiting for its moment. */
+  #liveTimer: unknown = null;
+  /** Set by a transient failure: live notifications do not bring the office a request before it. */
+  #liveNotBefore = 0;
 
   constructor(options: SyncDaemonOptions) {
     this.#client = options.client;
@@ -111,6 +126,7 @@ export class SyncDaemon {
   stop(): void {
     this.#started = false;
     this.#cancelTimer();
+    this.#cancelLivePull();
     this.#closeStream();
   }
 
@@ -124,6 +140,7 @@ export class SyncDaemon {
     if (!online) {
       // Nothing to try until the network is back; that event syncs at once.
       this.#cancelTimer();
+      this.#cancelLivePull();
       this.#emit();
       return;
     }
@@ -171,6 +188,8 @@ export class SyncDaemon {
       if (kind === 'full') this.#queued.kind = 'full';
       return this.#queued.run;
     }
+    // It starts after whatever the stream announced so far, so it pulls that too.
+    this.#cancelLivePull();
     const queued: { kind: RunKind; run: Promise<DaemonStatus> } = { kind, run: null as never };
     queued.run = (this.#current ?? Promise.resolve()).then(async () => {
       this.#queued = null;
@@ -199,6 +218,7 @@ export class SyncDaemon {
       }
       await this.#client.sync();
       this.#failures = 0;
+      this.#liveNotBefore = 0;
       this.#lastError = null;
       this.#schedule(this.#intervalMs);
     } catch (error) {
@@ -227,7 +247,9 @@ export class SyncDaemon {
       // keeps them from all coming back at the same moment.
       const asked = error instanceof SyncError ? (error.retryAfterMs ?? 0) : 0;
       const spread = Math.round(asked * (1 + randomFraction(this.#random) / 2));
-      this.#schedule(Math.min(this.#backoff.maxMs, Math.max(this.#backoffDelay(this.#failures), spread)));
+      const wait = Math.min(this.#backoff.maxMs, Math.max(this.#backoffDelay(this.#failures), spread));
+      this.#liveNotBefore = at + wait;
+      this.#schedule(wait);
     } else {
       // Someone has to act (re-enroll, look at an entry); keep the normal pace meanwhile.
       if (kind === 'full') this.#failures = 0;
@@ -262,6 +284,28 @@ export class SyncDaemon {
     this.#timer = null;
   }
 
+  /** The office announced changes: one pull, soon, unless a run that will pull is already waiting. */
+  #livePull(): void {
+    if (!this.#started || this.#queued || this.#liveTimer !== null) return;
+    const jitter = Math.floor(randomFraction(this.#random) * LIVE_PULL_JITTER_MS);
+    this.#armLivePull(Math.max(jitter, this.#liveNotBefore - this.#clock.now()));
+  }
+
+  #armLivePull(ms: number): void {
+    this.#liveTimer = this.#timers.setTimeout(() => {
+      this.#liveTimer = null;
+      // A failure since it was armed may have asked for a longer wait.
+      const wait = this.#liveNotBefore - this.#clock.now();
+      if (wait > 0) this.#armLivePull(wait);
+      else void this.#request('pull');
+    }, ms);
+  }
+
+  #cancelLivePull(): void {
+    if (this.#liveTimer !== null) this.#timers.clearTimeout(this.#liveTimer);
+    this.#liveTimer = null;
+  }
+
   #openStream(): void {
     if (!this.#live || !this.#started || this.#stream || this.#streamTimer !== null || this.#updateRequired) return;
     const handlers: LiveHandlers = {
@@ -270,9 +314,9 @@ export class SyncDaemon {
         this.#streamFailures = 0;
         this.#emit();
         // Whatever changed while the stream was down.
-        void this.#request('pull');
+        this.#livePull();
       },
-      onChanges: () => void this.#request('pull'),
+      onChanges: () => this.#livePull(),
       onClose: (error) => {
         if (this.#stream !== stream) return;
         this.#stream = null;
