@@ -438,7 +438,7 @@ describe('the sync daemon, whatever triggers a sync', () => {
     expect(client.calls.slice(calls)).toEqual(['pull']);
   }
 
-  it('never puts off a due retry, nor forgets the failures, when a live pull fails; a failed pull brings the next sync forward', async () => {
+  it('never puts off a due retry when a live pull fails; a failed pull brings the next sync forward', async () => {
     const { clock, timers, client, daemon } = scriptedDaemon();
     client.pending = 1;
     daemon.start();
@@ -454,7 +454,7 @@ describe('the sync daemon, whatever triggers a sync', () => {
     client.next('pull', lost);
     await announceAndPull(client, timers, daemon, clock);
     const afterPull = daemon.status();
-    expect(afterPull).toMatchObject({ lastError: { code: 'network' }, consecutiveFailures: 1 });
+    expect(afterPull).toMatchObject({ lastError: { code: 'network' } });
     const retryAt = afterPull.nextAttemptAt!;
     expect(retryAt - clock.now()).toBeLessThanOrEqual(2_000);
 
@@ -463,7 +463,7 @@ describe('the sync daemon, whatever triggers a sync', () => {
     timers.advance(retryAt - clock.now() - 1);
     await daemon.whenIdle();
     expect(client.calls).toEqual(['sync', 'pull', 'pull']);
-    expect(daemon.status()).toMatchObject({ nextAttemptAt: retryAt, consecutiveFailures: 1 });
+    expect(daemon.status()).toMatchObject({ nextAttemptAt: retryAt, lastError: { code: 'network' } });
     expect(timers.fireNext()).toBe(true);
     await daemon.whenIdle();
     expect(client.calls).toEqual(['sync', 'pull', 'pull', 'sync']);
@@ -494,6 +494,32 @@ describe('the sync daemon, whatever triggers a sync', () => {
     await daemon.whenIdle();
     expect(client.calls).toEqual(['sync', 'pull', 'sync']);
     expect(daemon.status()).toMatchObject({ lastError: null, consecutiveFailures: 0 });
+    daemon.stop();
+  });
+
+  it('does not lengthen the wait of pending entries for the live pulls a busy office turned away (issue 7: devices left minutes behind)', async () => {
+    const { clock, timers, client, daemon } = scriptedDaemon();
+    daemon.start();
+    await daemon.whenIdle();
+    const busy = () => ({ error: new SyncError('unavailable', 'the office is busy; try again in 5 s', true, 503, 5_000) });
+
+    for (let round = 0; round < 3; round++) {
+      client.pending = 2;
+      client.next('pull', busy());
+      await announceAndPull(client, timers, daemon, clock);
+      // The retry the refusal brought forward finds the office unreachable, then goes through.
+      client.next('sync', lost);
+      expect(timers.fireNext()).toBe(true);
+      await daemon.whenIdle();
+      const failed = daemon.status();
+      expect(failed).toMatchObject({ lastError: { code: 'network' }, consecutiveFailures: 1, pending: 2 });
+      // The first backoff step (1-2 s), not one lengthened by the refused pulls before it.
+      expect(failed.nextAttemptAt! - clock.now()).toBeLessThanOrEqual(2_000);
+      expect(timers.fireNext()).toBe(true);
+      await daemon.whenIdle();
+      expect(daemon.status()).toMatchObject({ lastError: null, consecutiveFailures: 0, pending: 0 });
+    }
+    expect(client.calls).toEqual(['sync', ...Array(3).fill(['pull', 'sync', 'sync']).flat()]);
     daemon.stop();
   });
 

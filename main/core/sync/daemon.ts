@@ -26,7 +26,7 @@ export interface DaemonStatus {
   live: boolean;
   lastSuccessAt: number | null;
   lastError: { code: string; message: string; transient: boolean; at: number } | null;
-  /** Failed attempts in a row (transient errors), which set the backoff. */
+  /** Failed syncs in a row (transient errors), which set the backoff of the pending entries. */
   consecutiveFailures: number;
   nextAttemptAt: number | null;
   pending: number;
@@ -68,6 +68,8 @@ export const LIVE_PULL_JITTER_MS = 250;
  * a pull a moment later (`LIVE_PULL_JITTER_MS`), and never sooner than a failure's backoff or the
  * office's Retry-After allows: those wait for the retry, which pulls too. A run that has yet to
  * start pulls after the notification anyway; notifications during a run ask for one pull after it.
+ * Live pulls turned away back off on a count of their own: a busy office refusing a pull says
+ * nothing new about the pending entries, whose wait it must not lengthen.
  *
  * Only a full sync sends the pending entries, so only a full sync that goes through clears the
  * error and the backoff, and only a full sync takes the place of the attempt scheduled for them.
@@ -92,6 +94,7 @@ export class SyncDaemon {
   #queued: { kind: RunKind; run: Promise<DaemonStatus> } | null = null;
   #timer: { handle: unknown; dueAt: number } | null = null;
   #failures = 0;
+  #pullFailures = 0;
   #lastError: DaemonStatus['lastError'] = null;
   #updateRequired: DaemonStatus['updateRequired'] = null;
   #stream: EventStream | null = null;
@@ -145,6 +148,7 @@ export class SyncDaemon {
       return;
     }
     this.#failures = 0;
+    this.#pullFailures = 0;
     if (this.#started) {
       void this.#request('full');
       this.#openStream();
@@ -214,10 +218,12 @@ export class SyncDaemon {
     try {
       if (kind === 'pull') {
         await this.#client.pull();
+        this.#pullFailures = 0;
         return;
       }
       await this.#client.sync();
       this.#failures = 0;
+      this.#pullFailures = 0;
       this.#liveNotBefore = 0;
       this.#lastError = null;
       this.#schedule(this.#intervalMs);
@@ -241,13 +247,13 @@ export class SyncDaemon {
     const message = error instanceof Error ? error.message : String(error);
     this.#lastError = { code, message, transient, at };
     if (transient) {
-      this.#failures++;
+      const failures = kind === 'full' ? ++this.#failures : ++this.#pullFailures;
       // The office's Retry-After is a floor, but never a longer wait than the backoff's longest. A busy
       // office tells every device it turns away the same wait: up to half as long again, at random,
       // keeps them from all coming back at the same moment.
       const asked = error instanceof SyncError ? (error.retryAfterMs ?? 0) : 0;
       const spread = Math.round(asked * (1 + randomFraction(this.#random) / 2));
-      const wait = Math.min(this.#backoff.maxMs, Math.max(this.#backoffDelay(this.#failures), spread));
+      const wait = Math.min(this.#backoff.maxMs, Math.max(this.#backoffDelay(failures), spread));
       this.#liveNotBefore = at + wait;
       this.#schedule(wait);
     } else {
