@@ -123,7 +123,7 @@ describe('office migrations', () => {
       { id: 'note-north', audience: ['site-north'] },
       { id: 'note-south', audience: ['site-south'] },
     ]);
-    expect(await rows(database, "SELECT indexdef FROM pg_indexes WHERE indexname = 'records_audience_idx'")).toEqual([
+    expect(await rows(database, "SELECT indexdef FROM pg_indexes WHERE indexname = 'records_audience_idx' AND schemaname = current_schema()")).toEqual([
       { indexdef: expect.stringMatching(/USING gin \(audience\)/) },
     ]);
     expect(await rows(database, "SELECT id FROM records WHERE audience @> ARRAY['site-south']::text[] ORDER BY id")).toEqual([{ id: 'note-both' }, { id: 'note-south' }]);
