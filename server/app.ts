@@ -1,6 +1,6 @@
 import { constants as zlibConstants } from 'node:zlib';
 import compress from '@fastify/compress';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { ApiError } from '../protocol/wire.js';
 import { isDatabaseUnavailable } from './db/errors.js';
 import { ApiFailure, RETRY_AFTER_SECONDS, unavailable } from './errors.js';
@@ -32,7 +32,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // A fleet reconnecting makes thousands of requests a minute: each is logged at debug (below),
     // failures at warn or error where they are handled.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // A URL that does not decode (a lone surrogate's bytes, a stray %) is refused in the wire's words.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       const message = error.code === 'FST_ERR_BAD_URL' ? `invalid path: it does not decode to text; ${TEXT_RULE}` : error.message;
