@@ -11,7 +11,8 @@ import { identifier } from '../journal.js';
  *
  * The office sends a site's devices at most one `changes` event per `SYNC_EVENT_WINDOW_MS`: the
  * first commit after a quiet window is told at once, the commits during a window in one event
- * as it closes (the latest `at`, and who made any of them in `by`).
+ * as it closes (the latest `at`, and who made any of them in `by`); a busy office holds them
+ * for up to a second.
  */
 export const SYNC_EVENTS = { ready: 'ready', changes: 'changes', revoked: 'revoked' } as const;
 

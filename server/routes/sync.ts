@@ -23,7 +23,10 @@ const DEFAULT_KEEP_ALIVE_MS = 15_000;
 export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { db } = context.database;
   // Authentication included: every step of a push or pull waits on the same database connections.
-  admitSyncWork(app, context.syncAdmission ?? new SyncAdmission(defaultAdmission(DEFAULT_DB_POOL_SIZE)), ['/v1/sync/push', '/v1/sync/pull']);
+  const admission = context.syncAdmission ?? new SyncAdmission(defaultAdmission(DEFAULT_DB_POOL_SIZE));
+  admitSyncWork(app, admission, ['/v1/sync/push', '/v1/sync/pull']);
+  // Each device told of a change pulls: while sync work already waits for a turn, tell them less often.
+  context.notifier.paceBy(() => admission.waiting > 0);
 
   app.post('/v1/sync/push', { bodyLimit: MAX_PUSH_BODY_BYTES, config: { itemsReadOneByOne: 'entries' } }, async (request) => {
     const device = await authenticateDevice(db, request);

@@ -16,8 +16,9 @@ import { type AdmissionTimers, systemTimers } from './admission.js';
  * committed after the revocation.
  *
  * A busy site commits many times a second (every push of every device), and each device told
- * pulls: each instance tells a site's streams at most once per window (`SiteWindows`), and says
- * whose commits the event covers, so that a device told only of its own pushes need not pull.
+ * pulls: each instance tells a site's streams at most once per window (`SiteWindows`), less often
+ * while its sync work is queueing (`paceBy`), and says whose commits the event covers, so that a
+ * device told only of its own pushes need not pull.
  */
 const payloadSchema = z.object({
   sites: z.array(z.string()).max(1000).default([]),
@@ -75,6 +76,13 @@ export interface NotifierOptions {
   timers?: AdmissionTimers;
 }
 
+/**
+ * While the office is busy, commits are held this many windows at most (1 s by default): every
+ * device told would pull, and those pulls would only queue behind the work already waiting or
+ * be turned away. The last commit is still told, a little later.
+ */
+export const BUSY_HOLD_WINDOWS = 4;
+
 /** Emits `close` when it stops, so open event streams can end. */
 export class ChangeNotifier extends EventEmitter {
   #bySite = new Map<string, Set<StreamSubscriber>>();
@@ -115,6 +123,11 @@ export class ChangeNotifier extends EventEmitter {
     this.#windows.clear();
     this.emit('close');
     await unlisten?.().catch((error: unknown) => this.logger.warn({ err: error }, 'could not stop listening for changes'));
+  }
+
+  /** From now on commits are held longer while `busy` says so (sync work waits for a turn). */
+  paceBy(busy: () => boolean): void {
+    this.#windows.busy = busy;
   }
 
   /** Tells `subscriber` what commits for its site and device until the returned unsubscribe is called. */
@@ -161,16 +174,20 @@ interface Held {
   /** Null once more devices pushed than an event names. */
   devices: Set<string> | null;
   office: boolean;
+  /** Windows it was held past because the office was busy. */
+  waited: number;
 }
 
 /**
  * At most one `changes` event per site per window. The first commit after a quiet window is told
  * at once (a lone office edit reaches the cab without waiting); those during the window are held
- * and told together as it closes, which opens the next window. The last commit is always told.
+ * and told together as it closes, which opens the next window. While `busy`, commits are held for
+ * more windows (the first one too), up to BUSY_HOLD_WINDOWS. The last commit is always told.
  * Revocations are not held: a stream unsubscribed meanwhile hears nothing more.
  */
 class SiteWindows {
   readonly #open = new Map<string, { timer: unknown; held: Held | null }>();
+  busy: () => boolean = () => false;
 
   constructor(
     private readonly windowMs: number,
@@ -181,7 +198,7 @@ class SiteWindows {
   changed(siteId: string, at: number, pushedBy: string | undefined): void {
     const window = this.#open.get(siteId);
     if (window) window.held = adding(window.held, at, pushedBy);
-    else this.#tellNow(siteId, adding(null, at, pushedBy));
+    else this.#next(siteId, adding(null, at, pushedBy));
   }
 
   clear(): void {
@@ -189,19 +206,22 @@ class SiteWindows {
     this.#open.clear();
   }
 
-  #tellNow(siteId: string, held: Held): void {
+  /** Tells what is held, or holds it one more window while the office is busy. */
+  #next(siteId: string, held: Held): void {
+    const holding = held.waited < BUSY_HOLD_WINDOWS && this.busy();
+    if (holding) held.waited++;
     const timer = this.timers.setTimeout(() => {
       const closing = this.#open.get(siteId);
       this.#open.delete(siteId);
-      if (closing?.held) this.#tellNow(siteId, closing.held);
+      if (closing?.held) this.#next(siteId, closing.held);
     }, this.windowMs);
-    this.#open.set(siteId, { timer, held: null });
-    this.tell(siteId, { at: held.at, by: held.devices ? { devices: [...held.devices].sort(), office: held.office } : undefined });
+    this.#open.set(siteId, { timer, held: holding ? held : null });
+    if (!holding) this.tell(siteId, { at: held.at, by: held.devices ? { devices: [...held.devices].sort(), office: held.office } : undefined });
   }
 }
 
 function adding(held: Held | null, at: number, pushedBy: string | undefined): Held {
-  const next: Held = held ?? { at, devices: new Set(), office: false };
+  const next: Held = held ?? { at, devices: new Set(), office: false, waited: 0 };
   next.at = Math.max(next.at, at);
   if (pushedBy === undefined) next.office = true;
   else if (next.devices && !next.devices.has(pushedBy)) next.devices = next.devices.size < MAX_EVENT_DEVICES ? next.devices.add(pushedBy) : null;

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_EVENT_DEVICES } from '../../protocol/wire.js';
-import { ChangeNotifier, notificationChannel, notifyRevoked, notifySites, type SiteChanges } from '../../server/sync/notifier.js';
+import { BUSY_HOLD_WINDOWS, ChangeNotifier, notificationChannel, notifyRevoked, notifySites, type SiteChanges } from '../../server/sync/notifier.js';
 import { ManualClock } from '../support/device.js';
 import { NORTH, SOUTH, startTestServer, type TestServer } from '../support/server.js';
 import { FakeTimers } from '../sync/support/timers.js';
@@ -117,6 +117,39 @@ describe('live notifications at the office', () => {
     await heardEverything();
     expect(timers.fireNext()).toBe(true);
     expect(cab.heard[1]).toEqual({ at: 2 });
+    closeWindows();
+  });
+
+  it(`holds commits while the office's sync work is queueing, ${BUSY_HOLD_WINDOWS} windows at most, and tells them at once when it is not`, async () => {
+    await startNotifier();
+    let busy = true;
+    notifier.paceBy(() => busy);
+    const cab = listen('cab-1', NORTH);
+
+    // Busy throughout: even a lone commit waits, but no longer than the windows allowed.
+    await commit(NORTH, 1);
+    await heardEverything();
+    for (let window = 0; window < BUSY_HOLD_WINDOWS; window++) {
+      expect(cab.heard).toEqual([]);
+      expect(timers.fireNext()).toBe(true);
+    }
+    expect(cab.heard).toEqual([{ at: 1, by: { devices: [], office: true } }]);
+    closeWindows();
+
+    // Held while busy, told as the window closes once the queue is gone.
+    await commit(NORTH, 2, 'cab-2');
+    await commit(NORTH, 3, 'cab-3');
+    await heardEverything();
+    expect(timers.fireNext()).toBe(true);
+    busy = false;
+    expect(cab.heard).toHaveLength(1);
+    expect(timers.fireNext()).toBe(true);
+    expect(cab.heard[1]).toEqual({ at: 3, by: { devices: ['cab-2', 'cab-3'], office: false } });
+
+    // Not busy: a lone commit is told at once again.
+    closeWindows();
+    await commit(NORTH, 4);
+    await until(() => cab.heard.length === 3);
     closeWindows();
   });
 
