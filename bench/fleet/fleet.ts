@@ -7,7 +7,7 @@ import pg from 'pg';
 import { hexToBytes } from '../../protocol/crypto/hash.js';
 import { verifyChain } from '../../protocol/verify.js';
 import type { DeviceKind } from '../../protocol/wire.js';
-import { call } from '../../test/support/server.js';
+import { call, dropSchema } from '../../test/support/server.js';
 import { TcpProxy } from '../../test/support/tcp-proxy.js';
 import { elapsedMs, nowNs } from '../stats.js';
 import { DeviceWorker, startPlainServer } from './children.js';
@@ -109,7 +109,7 @@ export async function runFleet(scenario: FleetScenario, log: (message: string) =
     const office = await startOfficeProcess({ databaseUrl, schema, dir });
     cleanups.push(async () => {
       await office.stop();
-      await dropSchemaQuietly(databaseUrl, schema);
+      await dropSchema(databaseUrl, schema);
     });
     say(`office pid ${office.pid} at ${office.url}, schema ${schema}`);
     const officeAddress = new URL(office.url);
@@ -437,14 +437,4 @@ function verifyJournals(files: readonly string[]): { entries: number; ms: number
     entries += journal.entries.length;
   }
   return { entries, ms };
-}
-
-async function dropSchemaQuietly(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
 }

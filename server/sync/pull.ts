@@ -1,6 +1,7 @@
 import { DEFAULT_PULL_LIMIT, type Change, type PullRequest, type PullResponse } from '../../protocol/wire.js';
 import type { OfficeDb } from '../db/connect.js';
 import { type ChangeRow, readChangesAfter } from '../db/queries/changes.js';
+import { recordKey } from '../db/queries/records.js';
 import { type Device, findSite } from '../db/queries/identity.js';
 import { canonicalFor } from './canonical.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -29,11 +30,11 @@ export async function pullChanges(db: OfficeDb, device: Device, request: PullReq
 
 function leanPage(page: readonly ChangeRow[], device: Device): ChangeRow[] {
   const lastOfRecord = new Map<string, number>();
-  for (const [index, row] of page.entries()) if (row.record) lastOfRecord.set(`${row.record.type}\u0000${row.record.id}`, index);
+  for (const [index, row] of page.entries()) if (row.record) lastOfRecord.set(recordKey(row.record.type, row.record.id), index);
   return page.filter((row, index) => {
     const record = row.record;
     if (!record) return true;
-    if (lastOfRecord.get(`${record.type}\u0000${record.id}`) !== index) return false;
+    if (lastOfRecord.get(recordKey(record.type, record.id)) !== index) return false;
     const ownCurrent = record.authorDeviceId === device.id && record.current?.version === record.version && record.current.audience.includes(device.siteId);
     return !ownCurrent;
   });

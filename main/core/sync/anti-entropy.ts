@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DeviceDb, Sqlite } from '../../../db/open.js';
+import type { DeviceDb } from '../../../db/open.js';
 import { forgetServerVersion, readRecord } from '../../../db/queries/records.js';
 import { deleteRecordRow, readSyncValue, writeSyncValue } from '../../../db/queries/sync.js';
 import { recordTypeSpec, type RecordType } from '../../../protocol/records/index.js';
@@ -12,13 +12,11 @@ import {
   stateSummarySchema,
   type StateRequest,
 } from '../../../protocol/wire.js';
-import type { Clock } from '../ports.js';
 import { type LocalState, localState, type RecordRef } from '../record-state.js';
 import { callOffice, deviceHeaders } from './api.js';
 import { SyncError } from './errors.js';
 import { settleRecord } from './settle.js';
-import type { StoredEnrollment } from './state.js';
-import type { SyncTransport } from './transport.js';
+import type { PullDeps } from './pull.js';
 
 /**
  * Anti-entropy: the device compares the state hash of the records it holds with the office's hash
@@ -27,13 +25,7 @@ import type { SyncTransport } from './transport.js';
  * them with this site), and the incident is kept for diagnostics.
  */
 
-export interface StateCheckDeps {
-  db: DeviceDb;
-  sqlite: Sqlite;
-  clock: Clock;
-  transport: SyncTransport;
-  enrollment: StoredEnrollment;
-  schemaVersion: number;
+export interface StateCheckDeps extends Omit<PullDeps, 'pinPepper' | 'onOperatorRemoved'> {
   /** The retention window's start (records closed before it are evicted, so left out). */
   closedBefore: number;
   /** Pulls what the office changed since the last pull. */
