@@ -71,7 +71,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       request.log.error({ err: error }, 'request failed');
       return reply.status(500).send({ code: 'internal', message: 'internal error; the request was not applied' } satisfies ApiError);
     }
-    if (failure.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    if (failure.status === 503) reply.header('retry-after', String(failure.retryAfterSeconds));
     return reply.status(failure.status).send({ code: failure.code, message: failure.message, ...failure.extra });
   });
   app.setNotFoundHandler((request, reply) =>

@@ -15,7 +15,10 @@ process.once('exit', () => {
 });
 
 function forkTs(file: string): ChildProcess {
-  const child = fork(join(HERE, file), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // WAYPOST_BENCH_DEVICE_PROFILE=dir: every child writes a V8 CPU profile there as it exits.
+  const profileDir = process.env.WAYPOST_BENCH_DEVICE_PROFILE;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = fork(join(HERE, file), [], { execArgv: [...profile, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;

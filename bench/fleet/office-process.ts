@@ -39,8 +39,11 @@ export async function startOfficeProcess(options: { databaseUrl: string; schema:
   const logLevel = process.env.WAYPOST_BENCH_OFFICE_LOG_LEVEL || 'info';
   const logFile = join(options.dir, 'office.log');
   const log = openSync(logFile, 'w');
+  // WAYPOST_BENCH_OFFICE_PROFILE=dir: the office writes a V8 CPU profile there as it stops.
+  const profileDir = process.env.WAYPOST_BENCH_OFFICE_PROFILE;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   // node --import tsx rather than the tsx command: one process, whose /proc counters are the office's own.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'server/main.ts'], {
     cwd: process.cwd(),
     env: {
       ...process.env,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 import { PUSH_TIMEOUT } from '../../protocol/wire.js';
-import { RETRY_AFTER_SECONDS, unavailable } from '../errors.js';
+import type { Clock } from '../../protocol/runtime.js';
+import { type ApiFailure, unavailable } from '../errors.js';
 
 /**
  * How much sync work one office instance takes on at once. Past it a device is told to come back
@@ -24,11 +25,12 @@ export const MAX_ADMISSION_WAIT_MS = PUSH_TIMEOUT.baseMs / 4;
 
 /**
  * Serving a push or pull takes a pooled database connection most of the time: by default as many
- * at once as the pool holds less two (for the console, enrollment and readiness); twice that many
- * may wait, for at most 2 s.
+ * at once as the pool holds less two (for the console, enrollment and readiness). Up to eight per
+ * turn may wait, as long as the longest wait allows, since a device turned away has to send its
+ * whole batch again; one whose turn would not come in time is told so at once.
  */
 export function defaultAdmission(poolSize: number, maxInFlight = Math.max(1, poolSize - 2)): AdmissionSettings {
-  return { maxInFlight, maxQueued: maxInFlight * 2, maxWaitMs: 2_000 };
+  return { maxInFlight, maxQueued: maxInFlight * 8, maxWaitMs: MAX_ADMISSION_WAIT_MS };
 }
 
 export interface AdmissionTimers {
@@ -41,18 +43,30 @@ export const systemTimers: AdmissionTimers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-const busy = () => unavailable(`the office is busy with other devices' syncs; try again in ${RETRY_AFTER_SECONDS} s`);
+/** What a turn is taken to last before any has been measured. */
+const FIRST_TURN_ESTIMATE_MS = 200;
+/** A device turned away comes back no sooner than this, nor later. */
+const RETRY_AFTER_BOUNDS_S = { min: 1, max: 30 };
 
-/** Turns for sync work, first come first served, within `AdmissionSettings`. */
+/**
+ * Turns for sync work, first come first served, within `AdmissionSettings`. It keeps a running
+ * average of how long a turn lasts, so a request that could not be served within the longest wait
+ * is answered busy at once, and a device turned away is told when the queue ahead of it will likely
+ * have cleared rather than a fixed time: too soon and it is turned away again, too late and the
+ * office idles.
+ */
 export class SyncAdmission {
   readonly #settings: AdmissionSettings;
   readonly #timers: AdmissionTimers;
+  readonly #clock: Clock;
   readonly #queue: { admit(): void }[] = [];
   #inFlight = 0;
+  #turnMs = FIRST_TURN_ESTIMATE_MS;
 
-  constructor(settings: AdmissionSettings, timers: AdmissionTimers = systemTimers) {
+  constructor(settings: AdmissionSettings, timers: AdmissionTimers = systemTimers, clock: Clock = performance) {
     this.#settings = settings;
     this.#timers = timers;
+    this.#clock = clock;
   }
 
   /** Requests being served now. */
@@ -65,19 +79,37 @@ export class SyncAdmission {
     return this.#queue.length;
   }
 
+  /** How long a turn lasts lately (an exponentially weighted average), in ms. */
+  get turnMs(): number {
+    return this.#turnMs;
+  }
+
   /**
    * Runs `work` in its turn. Throws a 503 `unavailable` without running it when too many wait
-   * already, when no turn comes within the longest wait, or when `abandoned` fires first (the
-   * device hung up: nobody would hear the answer).
+   * already, when its turn would not come within the longest wait, or when `abandoned` fires first
+   * (the device hung up: nobody would hear the answer).
    */
   async run<T>(work: () => Promise<T>, abandoned?: AbortSignal): Promise<T> {
     await this.#enter(abandoned);
+    const startedAt = this.#clock.now();
     try {
       if (abandoned?.aborted) throw unavailable('the device stopped waiting for its answer; nothing was done');
       return await work();
     } finally {
+      this.#turnMs += (this.#clock.now() - startedAt - this.#turnMs) / 5;
       this.#leave();
     }
+  }
+
+  /** How long until the turns taken and waited for now are likely over. */
+  #clearsInMs(ahead: number): number {
+    return (ahead * this.#turnMs) / this.#settings.maxInFlight;
+  }
+
+  #busy(): ApiFailure {
+    const seconds = Math.ceil(this.#clearsInMs(this.#inFlight + this.#queue.length) / 1000);
+    const retryAfter = Math.min(RETRY_AFTER_BOUNDS_S.max, Math.max(RETRY_AFTER_BOUNDS_S.min, seconds));
+    return unavailable(`the office is busy with other devices' syncs; try again in ${retryAfter} s`, {}, retryAfter);
   }
 
   #enter(abandoned: AbortSignal | undefined): Promise<void> {
@@ -86,7 +118,7 @@ export class SyncAdmission {
       this.#inFlight++;
       return Promise.resolve();
     }
-    if (this.#queue.length >= maxQueued || maxWaitMs === 0) return Promise.reject(busy());
+    if (this.#queue.length >= maxQueued || this.#clearsInMs(this.#queue.length + 1) > maxWaitMs) return Promise.reject(this.#busy());
     return new Promise((resolve, reject) => {
       const give = (outcome: () => void) => {
         this.#timers.clearTimeout(timer);
@@ -101,7 +133,7 @@ export class SyncAdmission {
       };
       const timer = this.#timers.setTimeout(() => {
         leaveQueue();
-        give(() => reject(busy()));
+        give(() => reject(this.#busy()));
       }, maxWaitMs);
       abandoned?.addEventListener('abort', onAbandoned, { once: true });
       this.#queue.push(waiter);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncError } from '../../main/core/sync/errors.js';
 import type { SyncTransport } from '../../main/core/sync/transport.js';
-import { ApiFailure, RETRY_AFTER_SECONDS } from '../../server/errors.js';
+import { ApiFailure } from '../../server/errors.js';
 import { loadConfig } from '../../server/config.js';
 import { SyncAdmission } from '../../server/sync/admission.js';
 import { INSPECTOR, ManualClock } from '../support/device.js';
@@ -76,10 +76,39 @@ describe('turns for sync work', () => {
     expect(admission.inFlight).toBe(0);
   });
 
+  it('tells a device it turns away when the turns ahead of it will likely be over, from how long turns have lasted, and turns away at once one that would wait too long', async () => {
+    const clock = new ManualClock();
+    const timers = new FakeTimers(clock);
+    const admission = new SyncAdmission({ maxInFlight: 2, maxQueued: 20, maxWaitMs: 10_000 }, timers, clock);
+    // Two turns of 6 s each: the estimate (200 ms at first) moves a fifth of the way each time.
+    for (let turn = 0; turn < 12; turn++) {
+      const work = heldWork(admission);
+      await new Promise((resolve) => setImmediate(resolve));
+      clock.advance(6_000);
+      work.release();
+      await work.done;
+    }
+    expect(admission.turnMs).toBeGreaterThan(5_500);
+    expect(admission.turnMs).toBeLessThan(6_000);
+
+    const holders = [heldWork(admission), heldWork(admission)];
+    // Both turns taken at ~6 s a turn: the next three wait ~3, ~6 and ~8 s, within the 10 s; a sixth would wait ~11 s.
+    const queued = [heldWork(admission), heldWork(admission), heldWork(admission)];
+    expect(admission.waiting).toBe(3);
+    const refusal = await admission.run(async () => 'served').catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ status: 503, code: 'unavailable', retryAfterSeconds: 15 });
+    expect((refusal as ApiFailure).message).toBe("the office is busy with other devices' syncs; try again in 15 s");
+    expect(admission.waiting).toBe(3);
+
+    for (const work of [...holders, ...queued]) work.release();
+    await Promise.all([...holders, ...queued].map((work) => work.done));
+    expect([admission.inFlight, admission.waiting, timers.pending]).toEqual([0, 0, 0]);
+  });
+
   it('is set from the environment, following the database pool unless told otherwise, and never waits as long as a device does', () => {
-    expect(loadConfig({}).syncAdmission).toEqual({ maxInFlight: 8, maxQueued: 16, maxWaitMs: 2_000 });
-    expect(loadConfig({ WAYPOST_DB_POOL_SIZE: '2' }).syncAdmission).toEqual({ maxInFlight: 1, maxQueued: 2, maxWaitMs: 2_000 });
-    expect(loadConfig({ WAYPOST_SYNC_MAX_IN_FLIGHT: '20', WAYPOST_SYNC_QUEUE_WAIT_MS: '0' }).syncAdmission).toEqual({ maxInFlight: 20, maxQueued: 40, maxWaitMs: 0 });
+    expect(loadConfig({}).syncAdmission).toEqual({ maxInFlight: 8, maxQueued: 64, maxWaitMs: 2_500 });
+    expect(loadConfig({ WAYPOST_DB_POOL_SIZE: '2' }).syncAdmission).toEqual({ maxInFlight: 1, maxQueued: 8, maxWaitMs: 2_500 });
+    expect(loadConfig({ WAYPOST_SYNC_MAX_IN_FLIGHT: '20', WAYPOST_SYNC_QUEUE_WAIT_MS: '0' }).syncAdmission).toEqual({ maxInFlight: 20, maxQueued: 160, maxWaitMs: 0 });
     expect(loadConfig({ WAYPOST_SYNC_MAX_QUEUED: '0' }).syncAdmission.maxQueued).toBe(0);
     expect(() => loadConfig({ WAYPOST_SYNC_QUEUE_WAIT_MS: '30000' })).toThrow(/WAYPOST_SYNC_QUEUE_WAIT_MS/);
     expect(() => loadConfig({ WAYPOST_SYNC_MAX_IN_FLIGHT: '0' })).toThrow(/WAYPOST_SYNC_MAX_IN_FLIGHT/);
@@ -87,9 +116,11 @@ describe('turns for sync work', () => {
 });
 
 describe('an office saturated with sync work', () => {
-  const timers = new FakeTimers(new ManualClock());
-  // One push or pull at a time, one more may wait: the test holds the turn itself.
-  const admission = new SyncAdmission({ maxInFlight: 1, maxQueued: 1, maxWaitMs: 2_000 }, timers);
+  const clock = new ManualClock();
+  const timers = new FakeTimers(clock);
+  // One push or pull at a time, one more may wait: the test holds the turn itself. Turns last
+  // what the manual clock says (nothing, unless a timer moves it): the first estimate, 200 ms.
+  const admission = new SyncAdmission({ maxInFlight: 1, maxQueued: 1, maxWaitMs: 2_000 }, timers, clock);
   let world: SyncWorld;
   beforeAll(async () => {
     world = await SyncWorld.start({ syncAdmission: admission });
@@ -113,11 +144,12 @@ describe('an office saturated with sync work', () => {
     await until(() => admission.waiting === 1);
     const refusal = await turnedAway.client.sync().catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(SyncError);
-    expect(refusal).toMatchObject({ code: 'unavailable', status: 503, transient: true, retryAfterMs: RETRY_AFTER_SECONDS * 1000 });
+    // Two turns ahead of it at 200 ms each: back in a second (the shortest Retry-After).
+    expect(refusal).toMatchObject({ code: 'unavailable', status: 503, transient: true, retryAfterMs: 1_000 });
 
     // Nobody's turn ends within the longest wait: the queued push is answered busy too.
     expect(timers.fireNext()).toBe(true);
-    expect(await queuedSync).toMatchObject({ code: 'unavailable', status: 503, retryAfterMs: RETRY_AFTER_SECONDS * 1000 });
+    expect(await queuedSync).toMatchObject({ code: 'unavailable', status: 503, retryAfterMs: 1_000 });
     expect(await countRows(world.server.database)).toEqual(before);
     expect([waiting.client.outbox().pending, turnedAway.client.outbox().pending]).toEqual([2, 2]);
 

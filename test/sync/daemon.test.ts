@@ -605,6 +605,45 @@ describe('the sync daemon, whatever triggers a sync', () => {
     expect(new Set(waits).size).toBe(waits.length);
   });
 
+  it("keeps coming back after the busy office's Retry-After however often it was turned away, where the backoff would have grown to minutes (issue 7: devices of a 50-truck dead zone left 5 min behind)", async () => {
+    const clock = new ManualClock();
+    const client = new ScriptedSyncClient(clock);
+    const timers = new FakeTimers(clock);
+    const daemon = new SyncDaemon({ client, clock, timers, random: new SeededRandomness('busy-hour'), backoff: { initialMs: 2_000, maxMs: 5 * 60_000 }, live: false });
+    const turnedAway = (retryAfterMs?: number) => client.next('sync', { error: new SyncError('unavailable', 'the office is busy; try again in 3 s', true, 503, retryAfterMs) });
+    const waits: number[] = [];
+    const recordWait = () => waits.push(daemon.status().nextAttemptAt! - clock.now());
+    const attempt = async () => {
+      expect(timers.fireNext()).toBe(true);
+      await daemon.whenIdle();
+      recordWait();
+    };
+    turnedAway(3_000);
+    daemon.start();
+    await daemon.whenIdle();
+    recordWait();
+    for (let round = 1; round < 12; round++) {
+      turnedAway(3_000);
+      await attempt();
+    }
+    expect(daemon.status()).toMatchObject({ consecutiveFailures: 12, lastError: { code: 'unavailable', transient: true } });
+    for (const wait of waits) {
+      expect(wait).toBeGreaterThanOrEqual(3_000);
+      expect(wait).toBeLessThanOrEqual(4_500);
+    }
+
+    // An office that asks for no wait at all still gets a second; one that gives no Retry-After gets the backoff.
+    turnedAway(0);
+    await attempt();
+    expect(waits.at(-1)).toBe(1_000);
+    turnedAway();
+    await attempt();
+    expect(waits.at(-1)).toBeGreaterThan(60_000);
+    await attempt();
+    expect(daemon.status()).toMatchObject({ consecutiveFailures: 0, lastError: null });
+    daemon.stop();
+  });
+
   it('says a sync is running from the status it tells as the sync starts to the one it tells as it ends', async () => {
     const { timers, client, daemon, statuses } = scriptedDaemon();
     for (const [kind, trigger] of [

@@ -57,6 +57,9 @@ type RunKind = 'full' | 'pull';
  */
 export const LIVE_PULL_JITTER_MS = 250;
 
+/** An office's Retry-After shorter than this (even 0) is read as this: a device never hammers it. */
+const MIN_RETRY_AFTER_MS = 1_000;
+
 /**
  * Decides when the device syncs: on an interval, when the network comes back, when the app
  * resumes, when the user asks, and when the office says something changed (live stream: a pull).
@@ -248,12 +251,16 @@ export class SyncDaemon {
     this.#lastError = { code, message, transient, at };
     if (transient) {
       const failures = kind === 'full' ? ++this.#failures : ++this.#pullFailures;
-      // The office's Retry-After is a floor, but never a longer wait than the backoff's longest. A busy
-      // office tells every device it turns away the same wait: up to half as long again, at random,
-      // keeps them from all coming back at the same moment.
-      const asked = error instanceof SyncError ? (error.retryAfterMs ?? 0) : 0;
-      const spread = Math.round(asked * (1 + randomFraction(this.#random) / 2));
-      const wait = Math.min(this.#backoff.maxMs, Math.max(this.#backoffDelay(failures), spread));
+      // An office that answered with Retry-After is up and has said when it can take us: that wait
+      // replaces the backoff, which would otherwise grow with every turn-away of a busy hour and
+      // leave the device minutes behind once the office had room. It tells every device it turns
+      // away about the same wait: up to half as long again, at random, keeps them from all coming
+      // back at the same moment. Never sooner than a second, nor longer than the backoff's longest.
+      const asked = error instanceof SyncError ? error.retryAfterMs : undefined;
+      const wait =
+        asked === undefined
+          ? this.#backoffDelay(failures)
+          : Math.min(this.#backoff.maxMs, Math.max(MIN_RETRY_AFTER_MS, Math.round(asked * (1 + randomFraction(this.#random) / 2))));
       this.#liveNotBefore = at + wait;
       this.#schedule(wait);
     } else {
