@@ -43,10 +43,10 @@ export interface Observation {
   pending: number;
   /** The change-feed id the device has pulled up to. */
   cursorId: number;
-  /** The shared work orders' values as this device holds them. */
-  digest: string;
-  /** Attachments not yet confirmed by the office. */
-  unstored: number;
+  /** The shared work orders' values as this device holds them; null while entries are pending. */
+  digest: string | null;
+  /** Attachments not yet confirmed by the office; null while entries are pending. */
+  unstored: number | null;
 }
 
 export interface DeviceStatusReport {
@@ -55,8 +55,9 @@ export interface DeviceStatusReport {
   pending: number;
   failed: number;
   cursorId: number;
-  digest: string;
-  unstored: number;
+  /** As in `Observation`: null while entries are pending. */
+  digest: string | null;
+  unstored: number | null;
   lastError: string | null;
 }
 

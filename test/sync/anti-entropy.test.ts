@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceSync } from '../../main/core/sync/device-sync.js';
+import { STATE_CHECK_INTERVAL_MS, STATE_CHECK_MIN_GAP_MS, type StateCheckDiagnostics, stateCheckDue } from '../../main/core/sync/anti-entropy.js';
 import type { DeviceStatusView, IpcResult } from '../../main/ipc/contract.js';
 import { createIpcHandler } from '../../main/ipc/handlers.js';
 import type { EventStream, EventStreamHandlers, SyncTransport, TransportResponse } from '../../main/core/sync/transport.js';
@@ -56,6 +57,32 @@ async function recordGateEvents(device: FieldDevice, count: number): Promise<str
   await device.client.sync();
   return ids;
 }
+
+describe('when a state check is due', () => {
+  const MINUTE = 60_000;
+  const checkedAt = 1_000 * MINUTE;
+  const checked: StateCheckDiagnostics = { checks: 1, lastCheckedAt: checkedAt, lastMatchedAt: checkedAt, incidents: 0, lastIncident: null, lastError: null };
+
+  it('checks at once on a device that never did, then after a checkpoint, an error or an unresolved incident, never within 15 minutes of the last try (a fleet checkpointing after every sync of a reconnect)', () => {
+    expect(stateCheckDue({ ...checked, checks: 0, lastCheckedAt: null, lastMatchedAt: null }, 0, false)).toBe(true);
+    const cases: [StateCheckDiagnostics, boolean][] = [
+      [checked, true],
+      [{ ...checked, lastError: { code: 'unavailable', message: 'busy', at: checkedAt + 2 * MINUTE } }, false],
+      [{ ...checked, incidents: 1, lastIncident: { at: checkedAt, differingBuckets: 1, refetched: 1, dropped: 0, converged: false, records: [] } }, false],
+    ];
+    for (const [diagnostics, newCheckpoint] of cases) {
+      const lastTry = Math.max(checkedAt, diagnostics.lastError?.at ?? 0);
+      expect(stateCheckDue(diagnostics, lastTry + STATE_CHECK_MIN_GAP_MS - 1, newCheckpoint)).toBe(false);
+      expect(stateCheckDue(diagnostics, lastTry + STATE_CHECK_MIN_GAP_MS, newCheckpoint)).toBe(true);
+    }
+    // A device that never got an answer tries again after the gap too.
+    expect(stateCheckDue({ ...checked, lastCheckedAt: null, lastError: { code: 'network', message: 'no route', at: checkedAt } }, checkedAt + MINUTE, false)).toBe(false);
+    expect(stateCheckDue({ ...checked, lastCheckedAt: null, lastError: { code: 'network', message: 'no route', at: checkedAt } }, checkedAt + STATE_CHECK_MIN_GAP_MS, false)).toBe(true);
+    // Nothing new: at the interval.
+    expect(stateCheckDue(checked, checkedAt + STATE_CHECK_INTERVAL_MS - 1, false)).toBe(false);
+    expect(stateCheckDue(checked, checkedAt + STATE_CHECK_INTERVAL_MS, false)).toBe(true);
+  });
+});
 
 describe('state check (anti-entropy)', () => {
   it('finds a record row changed on the device behind the app, fetches it again from the office, and says so in the diagnostics', async () => {

@@ -71,11 +71,25 @@ export type StateCheckReport =
 /** Without a new checkpoint, how long the device goes between two checks. */
 export const STATE_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
 
-/** A check is due after a checkpoint (its state hash is then compared), after an incident left unresolved, and at the interval. */
+/**
+ * Two checks are never closer than this. Each one reads the device's whole scope on the office, and
+ * a fleet coming out of a dead zone together makes a checkpoint after every sync: checking after
+ * each had the office hashing every record of the site for every device, several times over.
+ */
+export const STATE_CHECK_MIN_GAP_MS = 15 * 60 * 1000;
+
+/**
+ * A check is due at once on a device that never checked; otherwise after a checkpoint (its state
+ * hash is then compared), after an error or an incident left unresolved, and at the interval, but
+ * not within the shortest gap of the last attempt.
+ */
 export function stateCheckDue(diagnostics: StateCheckDiagnostics, now: number, newCheckpoint: boolean): boolean {
-  if (newCheckpoint || diagnostics.lastCheckedAt === null || diagnostics.lastError) return true;
-  if (diagnostics.lastIncident && !diagnostics.lastIncident.converged) return true;
-  return now - diagnostics.lastCheckedAt >= STATE_CHECK_INTERVAL_MS;
+  const { lastCheckedAt, lastError, lastIncident } = diagnostics;
+  const lastAttemptAt = Math.max(lastCheckedAt ?? -Infinity, lastError?.at ?? -Infinity);
+  if (lastAttemptAt === -Infinity) return true;
+  if (now - lastAttemptAt < STATE_CHECK_MIN_GAP_MS) return false;
+  if (newCheckpoint || lastError || (lastIncident && !lastIncident.converged) || lastCheckedAt === null) return true;
+  return now - lastCheckedAt >= STATE_CHECK_INTERVAL_MS;
 }
 
 /** Leaves of about this many records per bucket request: a bounded answer however large the scope. */
