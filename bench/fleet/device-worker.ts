@@ -20,7 +20,7 @@ import {
 } from '../../main/core/sync/transport.js';
 import { bytesToHex } from '../../protocol/crypto/hash.js';
 import { SeededRandomness } from '../../test/support/device.js';
-import { ACTIONS_PER_INSPECTION, editWorkOrder, performInspection } from '../workload.js';
+import { ACTIONS_PER_INSPECTION, editWorkOrder, performInspection } from '../../test/support/inspection.js';
 import { cursorChangeId, pathGroup, workOrderDigest } from './feed.js';
 import type {
   BacklogPlan,
