@@ -10,7 +10,7 @@ import { type OfficeDatabase, openDatabase } from '../../server/db/connect.js';
 import { attachments, journalEntries, records, recordWrites, reviewItems } from '../../server/db/schema.js';
 import { addSeal, billingLineCreate, gateEventCreate, submit, tally, update, yardCountCreate } from '../support/actions.js';
 import { expectConverged, officeRecordsFor } from '../support/convergence.js';
-import { CLERK, INSPECTOR, SeededRandomness, tempDir } from '../support/device.js';
+import { CLERK, Dice, INSPECTOR, SeededRandomness, tempDir } from '../support/device.js';
 import { type ActionRequest, bundleDeviceChild, type DeviceChildConfig, DeviceProcess } from '../support/device-process.js';
 import { editWorkOrder, inspectionAnswers, inspectionCreate, signaturePng, signInspection, submitInspection } from '../support/inspection.js';
 import { type OfficeProcess, startOfficeProcess } from '../support/office-process.js';
@@ -51,22 +51,6 @@ const HANG_GUARD_MS = 20 * 60_000;
 const WORK_ORDERS = ['wo-proc-1', 'wo-proc-2', 'wo-proc-3'];
 const BILLING_LINE = 'bl-proc-1';
 const YARD_COUNT = 'yc-proc-1';
-
-class Dice {
-  readonly #random: SeededRandomness;
-  constructor(seed: string) {
-    this.#random = new SeededRandomness(seed);
-  }
-  below(n: number): number {
-    return Buffer.from(this.#random.bytes(4)).readUInt32BE() % n;
-  }
-  percent(chance: number): boolean {
-    return this.below(100) < chance;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)]!;
-  }
-}
 
 /** One user action of the plan: the input the screen sends, and the signature image it stores first. */
 interface Step {
@@ -126,7 +110,7 @@ function planDevice(spec: DeviceSpec, dice: Dice): Step[][] {
   return Array.from({ length: ROUNDS }, (_, round) => {
     const steps = mainWork(6 + dice.below(14));
     const extras: Step[] = [
-      { input: editWorkOrder(dice.pick(WORK_ORDERS), dice.pick(['statusNote', 'location'] as const), `${spec.name} round ${round}`) },
+      { input: editWorkOrder(dice.pick(WORK_ORDERS)!, dice.pick(['statusNote', 'location'] as const)!, `${spec.name} round ${round}`) },
     ];
     const by = 1 + dice.below(3);
     extras.push({ input: tally(YARD_COUNT, by), tallied: by });
@@ -140,7 +124,7 @@ function planDevice(spec: DeviceSpec, dice: Dice): Step[][] {
 function planKill(dice: Dice): KillAim | null {
   if (!dice.percent(DEVICE_KILL_PERCENT)) return null;
   if (dice.percent(20)) return { on: 'action', index: dice.below(6), delayMs: dice.below(4) };
-  return { on: dice.pick(['request', 'answer'] as const), path: dice.pick(['/v1/sync/push', '/v1/sync/push', '/v1/sync/pull', '/v1/attachments']), delayMs: dice.below(40) };
+  return { on: dice.pick(['request', 'answer'] as const)!, path: dice.pick(['/v1/sync/push', '/v1/sync/push', '/v1/sync/pull', '/v1/attachments'])!, delayMs: dice.below(40) };
 }
 
 function faultChooser(dice: Dice): (requestLine: string) => RequestFault | null {

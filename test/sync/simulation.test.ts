@@ -4,7 +4,7 @@ import { SyncDaemon } from '../../main/core/sync/daemon.js';
 import { networkError } from '../../main/core/sync/errors.js';
 import type { EventStream, EventStreamHandlers, SyncTransport, TransportResponse } from '../../main/core/sync/transport.js';
 import { expectConverged, officeRecordsFor } from '../support/convergence.js';
-import { CLERK, INSPECTOR, SeededRandomness } from '../support/device.js';
+import { CLERK, Dice, INSPECTOR, SeededRandomness } from '../support/device.js';
 import { NORTH } from '../support/server.js';
 import { addSeal, billingLineCreate, gateEventCreate, noteCreate, removeSeal, tally, update, yardCountCreate } from '../support/actions.js';
 import { FakeTimers } from './support/timers.js';
@@ -20,23 +20,6 @@ import { type FieldDevice, SyncWorld } from './support/world.js';
  */
 const SEED = 'waypost-sync-simulation-1';
 const STEPS = 300;
-
-class Dice {
-  readonly #random: SeededRandomness;
-  constructor(seed: string) {
-    this.#random = new SeededRandomness(seed);
-  }
-  fraction(): number {
-    const bytes = this.#random.bytes(4);
-    return (bytes[0]! * 2 ** 24 + bytes[1]! * 2 ** 16 + bytes[2]! * 2 ** 8 + bytes[3]!) / 2 ** 32;
-  }
-  below(n: number): number {
-    return Math.floor(this.fraction() * n);
-  }
-  pick<T>(items: readonly T[]): T | undefined {
-    return items.length === 0 ? undefined : items[this.below(items.length)];
-  }
-}
 
 interface Held {
   path: string;
