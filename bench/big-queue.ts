@@ -2,7 +2,7 @@ import { type Benchmark, figure } from './benchmark.js';
 import { runFleet } from './fleet/fleet.js';
 import { cpuFigures, formatLines, runDetails, timeFigures, wireAndMemoryLines } from './fleet/report.js';
 import { benchScale, fleetTimeoutMs } from './fleet/settings.js';
-import { ACTIONS_PER_INSPECTION, ANSWERS_PER_INSPECTION } from './workload.js';
+import { ACTIONS_PER_INSPECTION, ANSWERS_PER_INSPECTION } from '../test/support/inspection.js';
 
 const ACTIONS = 10_000;
 

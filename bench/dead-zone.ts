@@ -2,7 +2,7 @@ import { type Benchmark, type Figure } from './benchmark.js';
 import { type FleetRun, runFleet } from './fleet/fleet.js';
 import { cpuFigures, formatLines, type Line, runDetails, timeFigures, wireAndMemoryLines } from './fleet/report.js';
 import { benchScale, deadZoneSizes, deviceProcesses, fleetTimeoutMs } from './fleet/settings.js';
-import { ACTIONS_PER_INSPECTION } from './workload.js';
+import { ACTIONS_PER_INSPECTION } from '../test/support/inspection.js';
 
 const INSPECTIONS = 80;
 const WORK_ORDERS = 25;

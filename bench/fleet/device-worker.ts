@@ -19,8 +19,9 @@ import {
   type TransportResponse,
 } from '../../main/core/sync/transport.js';
 import { bytesToHex } from '../../protocol/crypto/hash.js';
+import { serveRpc } from '../../test/support/child-rpc.js';
 import { SeededRandomness } from '../../test/support/device.js';
-import { ACTIONS_PER_INSPECTION, editWorkOrder, performInspection } from '../workload.js';
+import { ACTIONS_PER_INSPECTION, editWorkOrder, performInspection } from '../../test/support/inspection.js';
 import { cursorChangeId, pathGroup, workOrderDigest } from './feed.js';
 import type {
   BacklogPlan,
@@ -31,7 +32,6 @@ import type {
   ExportedJournal,
   Observation,
   ReplayTarget,
-  WorkerAnswer,
   WorkerRequest,
   WorkerRunReport,
 } from './messages.js';
@@ -340,12 +340,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
   }
 }
 
-process.on('message', (message: { id: number; request: WorkerRequest }) => {
-  void handle(message.request).then(
-    (value) => process.send?.({ id: message.id, ok: true, value } satisfies WorkerAnswer),
-    (error: unknown) => process.send?.({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerAnswer),
-  );
-});
+serveRpc(handle);
 
 // The benchmark went away (finished, failed or killed): close the databases and go.
 process.on('disconnect', () => {

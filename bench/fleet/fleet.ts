@@ -13,7 +13,7 @@ import { elapsedMs, nowNs } from '../stats.js';
 import { DeviceWorker, startPlainServer } from './children.js';
 import { median, settledAt, workOrderDigest } from './feed.js';
 import type { BacklogPlan, BuildReport, DeviceSpec, DeviceStatusReport, ExportedJournal, ReplayTarget, WorkerRunReport } from './messages.js';
-import { logSize, startOfficeProcess } from './office-process.js';
+import { logSize, startOfficeProcess } from '../../test/support/office-process.js';
 import { PostgresCpu } from './postgres-cpu.js';
 import { readCpuMs, readMemory } from './proc.js';
 import { rawInsertBaseline, type RawInsert } from './raw-insert.js';

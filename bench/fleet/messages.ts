@@ -101,8 +101,6 @@ export type WorkerRequest =
   | { type: 'stop' }
   | { type: 'replay'; targets: ReplayTarget[] };
 
-export type WorkerAnswer = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
-
 /** A device's journal as written for the verification baseline. */
 export interface ExportedJournal {
   deviceId: string;

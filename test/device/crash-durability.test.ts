@@ -1,13 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MIGRATIONS } from '../../db/open.js';
 import { DeviceCore } from '../../main/core/device-core.js';
 import { InsecureDevFileKeyStore } from '../../main/core/keystore-dev.js';
+import { bundleChild } from '../support/bundle.js';
 import { provisionTestOperators, SeededRandomness, tempDir } from '../support/device.js';
 import type { CrashChildConfig } from './crash-child.js';
 
@@ -17,8 +16,7 @@ import type { CrashChildConfig } from './crash-child.js';
  * checks what an operator relies on: it opens (integrity_check ok), every action the child
  * confirmed is there exactly once, no action is half applied, and the signed chain verifies.
  *
- * The child is bundled once with esbuild: starting it through tsx costs ~1.2 s per start against
- * ~0.3 s for the bundle (measured here), which is the difference between ~5 and ~2 minutes.
+ * The child is bundled once with esbuild (support/bundle.ts): the difference between ~5 and ~2 minutes.
  */
 const MIN_KILLS = 200;
 /** Bounds of the loop; the kill count above is what the test asserts. */
@@ -43,26 +41,6 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 let workDir: string;
 let childScript: string;
 let running: ChildProcess | null = null;
-
-async function bundleChild(outfile: string): Promise<void> {
-  const nativeSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-  await build({
-    entryPoints: [join(repoRoot, 'test/device/crash-child.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-    // Less to parse at each of the 200+ starts; identifiers stay, so a failing child's stack reads.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    // Bundled CommonJS dependencies (tweetnacl) call require(); an ES module has none of its own.
-    banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
-    // The native addon stays where npm put it; the bundle imports it by absolute path.
-    plugins: [{ name: 'native-sqlite', setup: (b) => b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: nativeSqlite, external: true })) }],
-  });
-}
 
 function runChild(config: CrashChildConfig, aim: KillAim, delayMs: number): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
@@ -197,7 +175,7 @@ describe('crash durability of the write path', () => {
   beforeAll(async () => {
     workDir = tempDir('waypost-crash-');
     childScript = join(workDir, 'crash-child.mjs');
-    await bundleChild(childScript);
+    await bundleChild(join(repoRoot, 'test/device/crash-child.ts'), childScript);
   });
 
   afterAll(() => {

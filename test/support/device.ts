@@ -32,6 +32,28 @@ export class SeededRandomness implements Randomness {
   }
 }
 
+/** Choices drawn from a seed, so a randomized test replays exactly. */
+export class Dice {
+  readonly #random: SeededRandomness;
+  constructor(seed: string) {
+    this.#random = new SeededRandomness(seed);
+  }
+  fraction(): number {
+    const bytes = this.#random.bytes(4);
+    return (bytes[0]! * 2 ** 24 + bytes[1]! * 2 ** 16 + bytes[2]! * 2 ** 8 + bytes[3]!) / 2 ** 32;
+  }
+  below(n: number): number {
+    return Math.floor(this.fraction() * n);
+  }
+  /** True `chance` times in 100. */
+  percent(chance: number): boolean {
+    return this.below(100) < chance;
+  }
+  pick<T>(items: readonly T[]): T | undefined {
+    return items.length === 0 ? undefined : items[this.below(items.length)];
+  }
+}
+
 export function tempDir(prefix = 'waypost-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

@@ -143,7 +143,7 @@ export interface SeededOrganisation {
  * An organisation with a north and a south yard, the two device test operators (test/support
  * device.ts) at the north yard, one inspector at the south yard, and a dispatcher.
  */
-export async function seedOrganisation(server: TestServer): Promise<SeededOrganisation> {
+export async function seedOrganisation(server: Pick<TestServer, 'url' | 'adminToken'>): Promise<SeededOrganisation> {
   const admin = { token: server.adminToken };
   const ok = (answer: ApiAnswer, what: string) => {
     if (answer.status >= 300) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
@@ -171,7 +171,7 @@ export async function seedOrganisation(server: TestServer): Promise<SeededOrgani
   return { organisationId: 'org-1', dispatcherToken: dispatcher.token };
 }
 
-export async function issueEnrollmentToken(server: TestServer, siteId: string, kind: DeviceKind, ttlMs?: number): Promise<string> {
+export async function issueEnrollmentToken(server: Pick<TestServer, 'url' | 'adminToken'>, siteId: string, kind: DeviceKind, ttlMs?: number): Promise<string> {
   const answer = await call(server, 'POST', '/v1/admin/enrollment-tokens', { token: server.adminToken, body: { siteId, kind, ttlMs } });
   if (answer.status !== 201) throw new Error(`enrollment token: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body.token;

@@ -1,12 +1,10 @@
-import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allRecords } from '../../db/queries/records.js';
 import { CoreError } from '../../main/core/errors.js';
 import { SyncDaemon } from '../../main/core/sync/daemon.js';
 import { networkError } from '../../main/core/sync/errors.js';
 import type { EventStream, EventStreamHandlers, SyncTransport, TransportResponse } from '../../main/core/sync/transport.js';
-import { journalEntries, records } from '../../server/db/schema.js';
-import { CLERK, INSPECTOR, SeededRandomness } from '../support/device.js';
+import { expectConverged, officeRecordsFor } from '../support/convergence.js';
+import { CLERK, Dice, INSPECTOR, SeededRandomness } from '../support/device.js';
 import { NORTH } from '../support/server.js';
 import { addSeal, billingLineCreate, gateEventCreate, noteCreate, removeSeal, tally, update, yardCountCreate } from '../support/actions.js';
 import { FakeTimers } from './support/timers.js';
@@ -22,23 +20,6 @@ import { type FieldDevice, SyncWorld } from './support/world.js';
  */
 const SEED = 'waypost-sync-simulation-1';
 const STEPS = 300;
-
-class Dice {
-  readonly #random: SeededRandomness;
-  constructor(seed: string) {
-    this.#random = new SeededRandomness(seed);
-  }
-  fraction(): number {
-    const bytes = this.#random.bytes(4);
-    return (bytes[0]! * 2 ** 24 + bytes[1]! * 2 ** 16 + bytes[2]! * 2 ** 8 + bytes[3]!) / 2 ** 32;
-  }
-  below(n: number): number {
-    return Math.floor(this.fraction() * n);
-  }
-  pick<T>(items: readonly T[]): T | undefined {
-    return items.length === 0 ? undefined : items[this.below(items.length)];
-  }
-}
 
 interface Held {
   path: string;
@@ -260,42 +241,14 @@ describe('deterministic sync simulation', () => {
     }
     expect(edits).toBeGreaterThan(30);
 
-    const canonical = await world.server.database.db
-      .select()
-      .from(records)
-      .where(sql`${NORTH} = ANY(${records.audience})`);
+    const canonical = await officeRecordsFor(world.server.database.db, NORTH);
     expect(canonical.length).toBeGreaterThan(5);
 
     for (const sim of sims) {
       const { core, name } = sim.device;
-      // Every entry reached the office, and was counted as acknowledged by exactly one answer.
-      const journal = core.journal();
-      const status = core.status();
-      expect(status.outbox.pending, name).toBe(0);
-      expect(status.outbox.acknowledged + status.outbox.failed, name).toBe(journal.length);
-      expect([...sim.acknowledged].sort((a, b) => a - b), name).toEqual(journal.map((entry) => entry.body.seq));
-      const stored = await world.server.database.db
-        .select({ seq: journalEntries.seq, hash: journalEntries.hash })
-        .from(journalEntries)
-        .where(eq(journalEntries.deviceId, core.deviceId))
-        .orderBy(journalEntries.seq);
-      expect(stored, name).toEqual(journal.map((entry) => ({ seq: entry.body.seq, hash: entry.hash })));
-      expect(core.verifyJournal(), name).toMatchObject({ ok: true });
-      const inboxSeqs = core.conflicts().map((entry) => entry.seq);
-      expect(new Set(inboxSeqs).size, name).toBe(inboxSeqs.length);
-
-      // Every record on the device is the office's canonical state, and nothing is missing.
-      const local = allRecords(core.database.db)
-        .map((record) => ({ type: record.type, id: record.id, version: record.serverVersion, fields: record.fields, deleted: record.deleted, pendingReview: record.pendingReview, syncState: record.syncState }))
-        .sort(byKey);
-      const office = canonical
-        .map((record) => ({ type: record.type, id: record.id, version: record.version, fields: record.fields, deleted: record.deleted, pendingReview: record.pendingReview, syncState: 'synced' }))
-        .sort(byKey);
-      expect(local, name).toEqual(office);
+      // Every entry was counted as acknowledged by exactly one answer.
+      expect([...sim.acknowledged].sort((a, b) => a - b), name).toEqual(core.journal().map((entry) => entry.body.seq));
+      await expectConverged(world.server.database.db, core, canonical, name);
     }
   });
 });
-
-function byKey(a: { type: string; id: string }, b: { type: string; id: string }): number {
-  return `${a.type}/${a.id}` < `${b.type}/${b.id}` ? -1 : 1;
-}

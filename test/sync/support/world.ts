@@ -97,7 +97,7 @@ export class SyncWorld {
 /** The dispatcher at the office console. */
 export class Office {
   constructor(
-    private readonly server: TestServer,
+    private readonly server: Pick<TestServer, 'url'>,
     private readonly token: string,
   ) {}
 
