@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifier } from '../journal.js';
+import { OFFICE_ROLES } from '../office-access.js';
 import { text } from '../text.js';
 import { deviceKindSchema } from './enrollment.js';
 import { operatorRoleSchema, pinLengthSchema } from './pull.js';
@@ -16,8 +17,7 @@ import { canonicalRecordSchema } from './records.js';
  *             DELETE /v1/office/work-orders/:id, GET /v1/office/records/:type/:id (also reviewer)
  * Ids are optional on create (the server makes one); given ids must be unused.
  */
-export const officeRoleSchema = z.enum(['dispatcher', 'reviewer', 'admin']);
-export type OfficeRole = z.infer<typeof officeRoleSchema>;
+export const officeRoleSchema = z.enum(OFFICE_ROLES);
 
 const displayName = text().trim().min(1).max(200);
 

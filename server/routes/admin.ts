@@ -143,6 +143,8 @@ export function registerAdminRoutes(app: FastifyInstance, context: ServiceContex
       tokenHash: hashSecret(token),
       createdAt: context.clock.now(),
       revokedAt: null,
+      email: null,
+      passwordHash: null,
     };
     await uniquely(() => insertOfficeUser(db, created), `user ${created.id} already exists`);
     return reply.status(201).send({ id: created.id, organisationId: input.organisationId, name: created.name, role: created.role, token });
