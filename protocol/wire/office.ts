@@ -54,6 +54,12 @@ export const createEnrollmentTokenSchema = z.strictObject({
 });
 export const createdEnrollmentTokenSchema = z.strictObject({ token: z.string(), siteId: identifier, kind: deviceKindSchema, expiresAt: z.number().int() });
 
+export const deviceAttentionSchema = z.strictObject({
+  code: z.enum(['chain-flagged', 'never-synced', 'not-synced', 'queue-stuck', 'entries-failed', 'clock-off']),
+  message: z.string(),
+});
+export type DeviceAttention = z.infer<typeof deviceAttentionSchema>;
+
 export const deviceSummarySchema = z.strictObject({
   id: identifier,
   siteId: identifier,
@@ -64,6 +70,20 @@ export const deviceSummarySchema = z.strictObject({
   flagged: z.boolean(),
   chainSeq: z.number().int(),
   lastSeenAt: z.number().int().nullable(),
+  /** What the device last told of itself with a pull (null before it first did). */
+  health: z
+    .strictObject({
+      reportedAt: z.number().int(),
+      appVersion: z.string().nullable(),
+      pending: z.number().int(),
+      failed: z.number().int(),
+      oldestPendingAgeMs: z.number().int().nullable(),
+    })
+    .nullable(),
+  /** The clock correction the office last proved for its entries, in ms (positive: its clock is behind). */
+  clockOffsetMs: z.number().int().nullable(),
+  /** Why someone should look at it, most urgent first; empty when all is well. */
+  attention: z.array(deviceAttentionSchema),
 });
 export type DeviceSummary = z.infer<typeof deviceSummarySchema>;
 

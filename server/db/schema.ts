@@ -73,6 +73,14 @@ export const devices = pgTable(
      */
     anchoredTime: epoch('anchored_time'),
     lastSeenAt: epoch('last_seen_at'),
+    /** What the device last told of itself (with a pull; protocol/wire/health.ts), and when. */
+    healthReportedAt: epoch('health_reported_at'),
+    appVersion: text('app_version'),
+    pendingEntries: integer('pending_entries'),
+    failedEntries: integer('failed_entries'),
+    oldestPendingAgeMs: bigint('oldest_pending_age_ms', { mode: 'number' }),
+    /** The clock correction the office last proved for the device's entries (protocol/time.ts), in ms. */
+    clockOffsetMs: bigint('clock_offset_ms', { mode: 'number' }),
   },
   (table) => [uniqueIndex('devices_credential_idx').on(table.credentialHash), index('devices_site_idx').on(table.siteId)],
 );

@@ -203,7 +203,7 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
     await insertJournalEntries(tx, journalRows);
   }
   const changes = await persistResolvedWrites(tx, writes);
-  await saveDeviceChain(tx, device.id, { seq: chain.lastSeq, head: chain.head, session: storedSessionOf(chain.session), anchoredTime }, batch.receivedAt);
+  await saveDeviceChain(tx, device.id, { seq: chain.lastSeq, head: chain.head, session: storedSessionOf(chain.session), anchoredTime }, { at: batch.receivedAt, clockOffsetMs: batch.clock.correctionMs });
   await insertDeviceFlags(tx, flags);
   await appendChanges(tx, changes);
   await notifySites(tx, context.notifier.channel, changes.map((change) => change.siteId), batch.receivedAt, device.id);

@@ -54,7 +54,7 @@ async function rows<T>(database: OfficeDatabase, query: string): Promise<T[]> {
 }
 
 /** Which test covers each migration: a new migration without a case here fails the guard below. */
-const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in'];
+const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health'];
 
 describe('office migrations', () => {
   it('each migration after the first three has an upgrade test with real rows', () => {
@@ -156,5 +156,26 @@ describe('office migrations', () => {
     await expect(database.db.execute(sql`UPDATE console_sign_in_attempts SET outcome = 'signed-in'`)).rejects.toMatchObject(appendOnly);
     await expect(database.db.execute(sql`DELETE FROM console_sign_in_attempts`)).rejects.toMatchObject(appendOnly);
     expect(await rows(database, 'SELECT login, outcome FROM console_sign_in_attempts')).toEqual([{ login: 'aud@example.com', outcome: 'refused' }]);
+  });
+
+  it('0007 keeps every device with no health told yet and no clock correction, and takes what a device tells', async () => {
+    const database = await openFresh();
+    await database.migrate(migrationsThrough('0006_console_sign_in'));
+    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
+    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+    await database.db.execute(sql`
+      INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head, last_seen_at)
+      VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)}, 40)`);
+
+    await database.migrate();
+
+    const columns = 'id, chain_seq, last_seen_at::int AS last_seen_at, health_reported_at, app_version, pending_entries, failed_entries, oldest_pending_age_ms, clock_offset_ms';
+    expect(await rows(database, `SELECT ${columns} FROM devices`)).toEqual([
+      { id: 'cab-7', chain_seq: 12, last_seen_at: 40, health_reported_at: null, app_version: null, pending_entries: null, failed_entries: null, oldest_pending_age_ms: null, clock_offset_ms: null },
+    ]);
+    await database.db.execute(sql`UPDATE devices SET health_reported_at = 50, app_version = '0.4.2', pending_entries = 3, failed_entries = 1, oldest_pending_age_ms = 7200000, clock_offset_ms = -4000`);
+    expect(await rows(database, 'SELECT app_version, pending_entries, failed_entries, oldest_pending_age_ms::int AS age, clock_offset_ms::int AS offset FROM devices')).toEqual([
+      { app_version: '0.4.2', pending_entries: 3, failed_entries: 1, age: 7_200_000, offset: -4000 },
+    ]);
   });
 });
