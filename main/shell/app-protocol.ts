@@ -109,6 +109,6 @@ function refuse(status: 400 | 403 | 404 | 405, reason: string): AppRequestDecisi
 }
 
 const realFiles: AppFiles = {
-  realpath: (path) => realpathSync.native(path),
+  realpath: (path) => realpathSync(path),
   isFile: (path) => statSync(path, { throwIfNoEntry: false })?.isFile() ?? false,
 };
