@@ -32,6 +32,8 @@ export interface CoreOfficeConfig {
   enrollmentToken: string | null;
   kind: DeviceKind;
   label: string;
+  /** The app build, told to the office with each pull (its fleet page shows it). */
+  appVersion: string;
 }
 
 /**

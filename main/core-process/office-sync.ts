@@ -51,6 +51,7 @@ export function startOfficeSync(core: DeviceCore, options: OfficeSyncOptions): O
         transport,
         clock: systemClock,
         random: systemRandomness,
+        client: { appVersion: office.appVersion },
         onStatus: (status) => {
           if (!status.updateRequired || updateAsked) return;
           updateAsked = true;

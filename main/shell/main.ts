@@ -54,7 +54,13 @@ function unsealSecrets(): CoreSecrets {
 function officeConfig(env: NodeJS.ProcessEnv): CoreOfficeConfig | null {
   if (!env.WAYPOST_OFFICE_URL) return null;
   const kind = deviceKindSchema.safeParse(env.WAYPOST_DEVICE_KIND ?? 'cab');
-  return { url: env.WAYPOST_OFFICE_URL, enrollmentToken: env.WAYPOST_ENROLLMENT_TOKEN ?? null, kind: kind.success ? kind.data : 'cab', label: hostname() };
+  return {
+    url: env.WAYPOST_OFFICE_URL,
+    enrollmentToken: env.WAYPOST_ENROLLMENT_TOKEN ?? null,
+    kind: kind.success ? kind.data : 'cab',
+    label: hostname(),
+    appVersion: app.getVersion(),
+  };
 }
 
 function launchCore(): CoreProcessHandle {
