@@ -26,8 +26,8 @@ export const MAX_ADMISSION_WAIT_MS = PUSH_TIMEOUT.baseMs / 4;
 /**
  * Serving a push or pull takes a pooled database connection most of the time: by default as many
  * at once as the pool holds less two (for the console, enrollment and readiness). Up to eight per
- * turn may wait, as long as the longest wait allows, since a device turned away has to send its
- * whole batch again; one whose turn would not come in time is told so at once.
+ * turn may wait, for at most the longest wait, since a device turned away has to send its whole
+ * batch again.
  */
 export function defaultAdmission(poolSize: number, maxInFlight = Math.max(1, poolSize - 2)): AdmissionSettings {
   return { maxInFlight, maxQueued: maxInFlight * 8, maxWaitMs: MAX_ADMISSION_WAIT_MS };
@@ -50,10 +50,10 @@ const RETRY_AFTER_BOUNDS_S = { min: 1, max: 30 };
 
 /**
  * Turns for sync work, first come first served, within `AdmissionSettings`. It keeps a running
- * average of how long a turn lasts, so a request that could not be served within the longest wait
- * is answered busy at once, and a device turned away is told when the queue ahead of it will likely
- * have cleared rather than a fixed time: too soon and it is turned away again, too late and the
- * office idles.
+ * average of how long a turn lasts, to tell each device it turns away when to come back: the first
+ * one when the turns waited for now will likely be over, each one after a turn's share later, so
+ * the devices return at the pace the office serves them rather than all at once (a fixed or equal
+ * wait brought them back together to a queue too short for them, then left the office idle).
  */
 export class SyncAdmission {
   readonly #settings: AdmissionSettings;
@@ -62,6 +62,8 @@ export class SyncAdmission {
   readonly #queue: { admit(): void }[] = [];
   #inFlight = 0;
   #turnMs = FIRST_TURN_ESTIMATE_MS;
+  /** When the last device turned away was told to come back. */
+  #lastReturnAt = -Infinity;
 
   constructor(settings: AdmissionSettings, timers: AdmissionTimers = systemTimers, clock: Clock = performance) {
     this.#settings = settings;
@@ -86,8 +88,8 @@ export class SyncAdmission {
 
   /**
    * Runs `work` in its turn. Throws a 503 `unavailable` without running it when too many wait
-   * already, when its turn would not come within the longest wait, or when `abandoned` fires first
-   * (the device hung up: nobody would hear the answer).
+   * already, when no turn comes within the longest wait, or when `abandoned` fires first (the device
+   * hung up: nobody would hear the answer).
    */
   async run<T>(work: () => Promise<T>, abandoned?: AbortSignal): Promise<T> {
     await this.#enter(abandoned);
@@ -107,8 +109,11 @@ export class SyncAdmission {
   }
 
   #busy(): ApiFailure {
-    const seconds = Math.ceil(this.#clearsInMs(this.#inFlight + this.#queue.length) / 1000);
-    const retryAfter = Math.min(RETRY_AFTER_BOUNDS_S.max, Math.max(RETRY_AFTER_BOUNDS_S.min, seconds));
+    const now = this.#clock.now();
+    const turnsWaitedFor = now + this.#clearsInMs(this.#queue.length + 1);
+    const next = Math.max(turnsWaitedFor, this.#lastReturnAt + this.#turnMs / this.#settings.maxInFlight);
+    this.#lastReturnAt = Math.min(next, now + RETRY_AFTER_BOUNDS_S.max * 1000);
+    const retryAfter = Math.min(RETRY_AFTER_BOUNDS_S.max, Math.max(RETRY_AFTER_BOUNDS_S.min, Math.ceil((this.#lastReturnAt - now) / 1000)));
     return unavailable(`the office is busy with other devices' syncs; try again in ${retryAfter} s`, {}, retryAfter);
   }
 
@@ -118,7 +123,7 @@ export class SyncAdmission {
       this.#inFlight++;
       return Promise.resolve();
     }
-    if (this.#queue.length >= maxQueued || this.#clearsInMs(this.#queue.length + 1) > maxWaitMs) return Promise.reject(this.#busy());
+    if (this.#queue.length >= maxQueued || maxWaitMs === 0) return Promise.reject(this.#busy());
     return new Promise((resolve, reject) => {
       const give = (outcome: () => void) => {
         this.#timers.clearTimeout(timer);

@@ -76,11 +76,11 @@ describe('turns for sync work', () => {
     expect(admission.inFlight).toBe(0);
   });
 
-  it('tells a device it turns away when the turns ahead of it will likely be over, from how long turns have lasted, and turns away at once one that would wait too long', async () => {
+  it('tells the devices it turns away to come back one turn-share apart, from when the turns waited for will likely be over, and never more than 30 s', async () => {
     const clock = new ManualClock();
     const timers = new FakeTimers(clock);
-    const admission = new SyncAdmission({ maxInFlight: 2, maxQueued: 20, maxWaitMs: 10_000 }, timers, clock);
-    // Two turns of 6 s each: the estimate (200 ms at first) moves a fifth of the way each time.
+    const admission = new SyncAdmission({ maxInFlight: 2, maxQueued: 3, maxWaitMs: 2_500 }, timers, clock);
+    // Turns of 6 s each: the estimate (200 ms at first) moves a fifth of the way each time.
     for (let turn = 0; turn < 12; turn++) {
       const work = heldWork(admission);
       await new Promise((resolve) => setImmediate(resolve));
@@ -88,20 +88,26 @@ describe('turns for sync work', () => {
       work.release();
       await work.done;
     }
-    expect(admission.turnMs).toBeGreaterThan(5_500);
-    expect(admission.turnMs).toBeLessThan(6_000);
+    const turnMs = admission.turnMs;
+    expect(turnMs).toBeGreaterThan(5_500);
+    expect(turnMs).toBeLessThan(6_000);
 
-    const holders = [heldWork(admission), heldWork(admission)];
-    // Both turns taken at ~6 s a turn: the next three wait ~3, ~6 and ~8 s, within the 10 s; a sixth would wait ~11 s.
-    const queued = [heldWork(admission), heldWork(admission), heldWork(admission)];
-    expect(admission.waiting).toBe(3);
-    const refusal = await admission.run(async () => 'served').catch((error: unknown) => error);
-    expect(refusal).toMatchObject({ status: 503, code: 'unavailable', retryAfterSeconds: 15 });
-    expect((refusal as ApiFailure).message).toBe("the office is busy with other devices' syncs; try again in 15 s");
-    expect(admission.waiting).toBe(3);
+    const held = [heldWork(admission), heldWork(admission), heldWork(admission), heldWork(admission), heldWork(admission)];
+    expect([admission.inFlight, admission.waiting]).toEqual([2, 3]);
+    const retryAfters: number[] = [];
+    for (let device = 0; device < 8; device++) {
+      const refusal = await admission.run(async () => 'served').catch((error: unknown) => error);
+      expect(refusal).toMatchObject({ status: 503, code: 'unavailable' });
+      retryAfters.push((refusal as ApiFailure).retryAfterSeconds);
+    }
+    // The three waiting take ~4 turn-shares of ~2.8 s: the first back after ~11.2 s, then one every ~2.8 s, up to 30 s.
+    const share = turnMs / 2;
+    expect(retryAfters).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((k) => Math.min(30, Math.ceil((4 * share + k * share) / 1000))));
+    expect(retryAfters.at(-1)).toBe(30);
+    expect(new Set(retryAfters.slice(0, 6)).size).toBe(6);
 
-    for (const work of [...holders, ...queued]) work.release();
-    await Promise.all([...holders, ...queued].map((work) => work.done));
+    for (const work of held) work.release();
+    await Promise.all(held.map((work) => work.done));
     expect([admission.inFlight, admission.waiting, timers.pending]).toEqual([0, 0, 0]);
   });
 
