@@ -1,3 +1,7 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { OFFICE_ROLES, type OfficeRole } from '../protocol/office-access.js';
+import type { Randomness } from '../protocol/runtime.js';
 import type { DeviceKind } from '../protocol/wire.js';
 import { DEMO_OPERATORS } from './demo-operators.js';
 
@@ -57,6 +61,38 @@ export async function bootstrapDemoOffice(office: OfficeApi): Promise<void> {
   const existing = await office.request('GET', `/v1/office/records/workOrder/${DEMO_WORK_ORDER.id}`);
   if (existing.status === 404) await office.ensure('/v1/office/work-orders', DEMO_WORK_ORDER, 'the demo work order');
   else if (existing.status !== 200) throw officeRefused('the demo work order', existing);
+}
+
+export interface DemoConsoleUser {
+  id: string;
+  role: OfficeRole;
+  email: string;
+  password: string;
+}
+
+/**
+ * One console user of the demo organisation per office role, with generated passwords kept in
+ * `passwordsFile` (a development setup only) so that every start prints passwords that work. A
+ * start that finds the users but not the file (deleted) gives them new passwords.
+ */
+export async function ensureDemoConsoleUsers(office: OfficeApi, passwordsFile: string, random: Randomness): Promise<DemoConsoleUser[]> {
+  const kept = existsSync(passwordsFile) ? (JSON.parse(readFileSync(passwordsFile, 'utf8')) as DemoConsoleUser[]) : null;
+  const users =
+    kept ??
+    OFFICE_ROLES.map((role) => ({ id: `user-demo-${role}`, role, email: `${role}@demo.waypost.test`, password: Buffer.from(random.bytes(12)).toString('base64url') }));
+  for (const user of users) {
+    const { password, ...rest } = user;
+    const answer = await office.request('POST', '/v1/admin/users', { ...rest, organisationId: DEMO_ORGANISATION.id, name: `Demo ${user.role}`, password });
+    if (answer.status === 409 && !kept) {
+      const reset = await office.request('POST', `/v1/admin/users/${user.id}/password`, { password });
+      if (reset.status !== 200) throw officeRefused(`a password for ${user.email}`, reset);
+    } else if (answer.status !== 201 && answer.status !== 409) throw officeRefused(`the console user ${user.email}`, answer);
+  }
+  if (!kept) {
+    mkdirSync(dirname(passwordsFile), { recursive: true });
+    writeFileSync(passwordsFile, `${JSON.stringify(users, null, 2)}\n`, { mode: 0o600 });
+  }
+  return users;
 }
 
 export async function issueEnrollmentToken(office: OfficeApi, siteId: string, kind: DeviceKind): Promise<string> {

@@ -5,7 +5,7 @@ import { newSecret } from '../server/auth.js';
 import { ConfigError } from '../server/config.js';
 import { startService } from '../server/main.js';
 import { DEMO_OPERATORS } from './demo-operators.js';
-import { bootstrapDemoOffice, DEMO_SITE, issueEnrollmentToken, OfficeApi } from './demo-office.js';
+import { bootstrapDemoOffice, DEMO_SITE, type DemoConsoleUser, ensureDemoConsoleUsers, issueEnrollmentToken, OfficeApi } from './demo-office.js';
 import { startDevHost } from './dev-host-server.js';
 
 /**
@@ -42,8 +42,10 @@ try {
 
 const officeApi = new OfficeApi(office.url, adminToken);
 let device: Awaited<ReturnType<typeof startDevHost>>;
+let consoleUsers: DemoConsoleUser[];
 try {
   await bootstrapDemoOffice(officeApi);
+  consoleUsers = await ensureDemoConsoleUsers(officeApi, join(officeDir, 'demo-console-users.json'), systemRandomness);
   device = await startDevHost({
     port: Number(env.WAYPOST_DEV_PORT ?? 5190),
     dataDir: deviceDir,
@@ -70,6 +72,9 @@ Waypost is running: an office and one device, data in ${dataDir}
 
   Sign in with (operators the device took from the office):
 ${DEMO_OPERATORS.map((operator) => `    ${operator.displayName.padEnd(15)} ${operator.role.padEnd(11)} badge ${operator.badgeId}   PIN ${operator.pin}`).join('\n')}
+
+  Office console:       sign in with POST ${office.url}/v1/console/sign-in {"email", "password"} (its screens come later)
+${consoleUsers.map((user) => `    ${user.role.padEnd(12)} ${user.email.padEnd(30)} password ${user.password}`).join('\n')}
 ${trouble}
   Record a gate event, press "Sync now", then see what the office holds from this device:
     curl -H "authorization: Bearer ${adminToken}" "${office.url}/v1/audit/export?deviceId=${device.core.deviceId}"

@@ -47,6 +47,8 @@ const envSchema = z.object({
   WAYPOST_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: integerFrom(100, HOUR).optional(),
   WAYPOST_DB_QUERY_TIMEOUT_MS: integerFrom(100, HOUR).optional(),
   WAYPOST_READY_TIMEOUT_MS: integerFrom(100, 60 * 1000).default(1000),
+  // Behind a proxy that ends TLS the office sees plain HTTP: this makes console cookies Secure anyway.
+  WAYPOST_CONSOLE_SECURE_COOKIES: z.enum(['true', 'false']).default('false'),
 });
 
 export interface ServiceConfig {
@@ -64,6 +66,8 @@ export interface ServiceConfig {
   shutdownTimeoutMs: number;
   /** Attachments on local disk: WAYPOST_ATTACHMENTS_DIR, else `attachments` in the data directory. */
   attachmentsDir?: string;
+  /** Console session cookies Secure (and `__Host-` named) even on requests that came over plain HTTP. */
+  consoleSecureCookies: boolean;
 }
 
 export class ConfigError extends Error {
@@ -124,5 +128,6 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     maxClockSkewMs: e.WAYPOST_MAX_CLOCK_SKEW_MS,
     shutdownTimeoutMs: e.WAYPOST_SHUTDOWN_TIMEOUT_MS,
     attachmentsDir: e.WAYPOST_ATTACHMENTS_DIR ?? (e.WAYPOST_DATA_DIR ? join(e.WAYPOST_DATA_DIR, 'attachments') : undefined),
+    consoleSecureCookies: e.WAYPOST_CONSOLE_SECURE_COOKIES === 'true',
   };
 }

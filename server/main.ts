@@ -38,7 +38,12 @@ export async function startService(env: Record<string, string | undefined>): Pro
       random: systemRandomness,
       serverSigner,
       logger,
-      config: { maxClockSkewMs: config.maxClockSkewMs, attachmentsDir: config.attachmentsDir, readyTimeoutMs: config.readyTimeoutMs },
+      config: {
+        maxClockSkewMs: config.maxClockSkewMs,
+        attachmentsDir: config.attachmentsDir,
+        readyTimeoutMs: config.readyTimeoutMs,
+        console: { secureCookies: config.consoleSecureCookies },
+      },
       syncAdmission: new SyncAdmission(config.syncAdmission),
     });
     const url = await app.listen({ host: config.host, port: config.port });

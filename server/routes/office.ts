@@ -22,7 +22,7 @@ export function registerOfficeRoutes(app: FastifyInstance, context: ServiceConte
   const { db } = context.database;
 
   app.post('/v1/office/work-orders', async (request, reply) => {
-    const user = await authenticateOfficeUser(db, request, ['dispatcher', 'admin']);
+    const user = await authenticateOfficeUser(context, request, 'editWorkOrders');
     const { id, ...values } = parseWith(createWorkOrderSchema, request.body);
     const result = await writeAsOffice(context, user, {
       recordType: 'workOrder',
@@ -34,21 +34,21 @@ export function registerOfficeRoutes(app: FastifyInstance, context: ServiceConte
   });
 
   app.patch('/v1/office/work-orders/:id', async (request) => {
-    const user = await authenticateOfficeUser(db, request, ['dispatcher', 'admin']);
+    const user = await authenticateOfficeUser(context, request, 'editWorkOrders');
     const { id } = parseWith(idParams, request.params, 'path');
     const { baseVersion, set } = parseWith(updateWorkOrderSchema, request.body);
     return writeAsOffice(context, user, { recordType: 'workOrder', recordId: id, action: 'update', ops: setOperations(set), baseVersion });
   });
 
   app.delete('/v1/office/work-orders/:id', async (request) => {
-    const user = await authenticateOfficeUser(db, request, ['dispatcher', 'admin']);
+    const user = await authenticateOfficeUser(context, request, 'editWorkOrders');
     const { id } = parseWith(idParams, request.params, 'path');
     const { baseVersion } = parseWith(deleteWorkOrderSchema, request.body ?? {});
     return writeAsOffice(context, user, { recordType: 'workOrder', recordId: id, action: 'delete', ops: [{ op: 'tombstone' }], baseVersion });
   });
 
   app.get('/v1/office/records/:type/:id', async (request) => {
-    const user = await authenticateOfficeUser(db, request, ['dispatcher', 'reviewer', 'admin']);
+    const user = await authenticateOfficeUser(context, request, 'readRecords');
     const { type, id } = parseWith(recordParams, request.params, 'path');
     if (!recordTypeSpec(type)) throw notFound(`record type ${type}`);
     const record = await findRecord(db, type, id);
