@@ -111,9 +111,12 @@ export interface ApiAnswer<T = any> {
   body: T;
 }
 
+/** An office reached over HTTP, or in process through Fastify's inject (the simulation). */
+export type Reachable = Pick<TestServer, 'url'> | { app: FastifyInstance; url?: undefined };
+
 /** One HTTP request to the test server, JSON in and out. */
 export async function call<T = any>(
-  server: Pick<TestServer, 'url'>,
+  server: Reachable,
   method: string,
   path: string,
   options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
@@ -124,6 +127,10 @@ export async function call<T = any>(
   if (options.rawBody !== undefined || options.body !== undefined) {
     headers['content-type'] = 'application/json';
     body = options.rawBody ?? JSON.stringify(options.body);
+  }
+  if (server.url === undefined) {
+    const answer = await server.app.inject({ method: method as 'GET', url: path, headers, ...(body === undefined ? {} : { payload: body }) });
+    return { status: answer.statusCode, body: answer.body ? JSON.parse(answer.body) : null };
   }
   const response = await fetch(`${server.url}${path}`, { method, headers, body });
   const text = await response.text();
@@ -143,7 +150,7 @@ export interface SeededOrganisation {
  * An organisation with a north and a south yard, the two device test operators (test/support
  * device.ts) at the north yard, one inspector at the south yard, and a dispatcher.
  */
-export async function seedOrganisation(server: TestServer): Promise<SeededOrganisation> {
+export async function seedOrganisation(server: Reachable & Pick<TestServer, 'adminToken'>): Promise<SeededOrganisation> {
   const admin = { token: server.adminToken };
   const ok = (answer: ApiAnswer, what: string) => {
     if (answer.status >= 300) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
@@ -171,7 +178,7 @@ export async function seedOrganisation(server: TestServer): Promise<SeededOrgani
   return { organisationId: 'org-1', dispatcherToken: dispatcher.token };
 }
 
-export async function issueEnrollmentToken(server: TestServer, siteId: string, kind: DeviceKind, ttlMs?: number): Promise<string> {
+export async function issueEnrollmentToken(server: Reachable & Pick<TestServer, 'adminToken'>, siteId: string, kind: DeviceKind, ttlMs?: number): Promise<string> {
   const answer = await call(server, 'POST', '/v1/admin/enrollment-tokens', { token: server.adminToken, body: { siteId, kind, ttlMs } });
   if (answer.status !== 201) throw new Error(`enrollment token: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body.token;
