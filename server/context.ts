@@ -36,6 +36,25 @@ export interface ServerDeps {
   syncAdmission?: SyncAdmission;
   /** Makes and checks console passwords; by default scrypt at `DEFAULT_PASSWORD_PARAMS`. */
   passwordHasher?: PasswordHasher;
+  /** Known faults switched on, for the simulation to prove it catches them (test seam; default none). */
+  faults?: OfficeFaults;
+}
+
+/**
+ * Realistic office bugs, each off unless a test switches it on: the fleet simulation
+ * (test/sync/sim) must fail with a clear invariant message for every one of them.
+ */
+export interface OfficeFaults {
+  /** A push is answered as soon as it is settled, while its transaction still commits. */
+  acknowledgeBeforeCommit?: boolean;
+  /** A resent entry is settled and written again instead of answered from what was stored. */
+  resendCountedTwice?: boolean;
+  /** A resent entry's counter increments are added again. */
+  counterIncrementOnResend?: boolean;
+  /** Concurrent last-writer-wins edits with the same effective time keep the earlier one. */
+  lwwTieBreakFlipped?: boolean;
+  /** An update made without seeing a delete brings the deleted record back. */
+  tombstoneLosesToStaleUpdate?: boolean;
 }
 
 export interface ServerSettings {

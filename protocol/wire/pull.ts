@@ -10,6 +10,12 @@ import { schemaVersionSchema } from './versions.js';
 export const MAX_PULL_LIMIT = 1000;
 export const DEFAULT_PULL_LIMIT = 200;
 
+/**
+ * What a cursor the office issues looks like (base64url text). An answer carrying anything else was
+ * damaged on the way: stored, it would make every later pull of the device fail.
+ */
+export const PULL_CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,100}$/;
+
 export const pullRequestSchema = z.strictObject({
   schemaVersion: schemaVersionSchema,
   /** Opaque; null (or absent) on the first pull. Store the returned cursor only after applying the page. */
@@ -49,7 +55,7 @@ export type Change = z.infer<typeof changeSchema>;
 export const pullResponseSchema = z.strictObject({
   changes: z.array(changeSchema),
   /** Pass it to the next pull. Changes committed while paging are never skipped nor repeated. */
-  cursor: z.string(),
+  cursor: z.string().regex(PULL_CURSOR_PATTERN, 'not a cursor the office issues'),
   hasMore: z.boolean(),
   /** The office's stamps on this exchange: the device's next clock sample. */
   time: officeStampsSchema,

@@ -37,6 +37,8 @@ export interface OpenDatabaseOptions {
   url?: string;
   /** PGlite data directory; in memory when absent. */
   dataDir?: string;
+  /** An embedded database already made, used instead of a new one (the simulation fails its queries to kill the office). */
+  pglite?: PGlite;
   /** Schema for all tables (created when missing); default `public`. */
   schema?: string;
   /** Largest number of pooled connections (node-postgres). */
@@ -75,7 +77,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export async function openDatabase(options: OpenDatabaseOptions): Promise<OfficeDatabase> {
   const schemaName = options.schema ?? 'public';
   if (!SCHEMA_NAME.test(schemaName)) throw new Error(`database schema name "${schemaName}" must be lowercase letters, digits and _`);
-  if (!options.url) return openPglite(options.dataDir, schemaName);
+  if (!options.url) return openPglite(options.pglite ?? (options.dataDir ? new PGlite(options.dataDir) : new PGlite()), schemaName);
   return openPostgres(options.url, schemaName, options.poolSize ?? 10, databaseTimeouts(options.timeouts));
 }
 
@@ -180,8 +182,7 @@ class GuardedClient extends pg.Client {
   }
 }
 
-async function openPglite(dataDir: string | undefined, schemaName: string): Promise<OfficeDatabase> {
-  const client = dataDir ? new PGlite(dataDir) : new PGlite();
+async function openPglite(client: PGlite, schemaName: string): Promise<OfficeDatabase> {
   await client.waitReady;
   await client.exec(`CREATE SCHEMA IF NOT EXISTS "${schemaName}"; SET search_path TO "${schemaName}";`);
   const db = drizzlePglite(client, { schema }) as unknown as OfficeDb;

@@ -51,7 +51,7 @@ export async function writeAsOffice(context: ServiceContext, user: OfficeUser, w
       receivedAt: now,
       clientSchemaVersion: CURRENT_SCHEMA_VERSION,
     };
-    const resolution = resolveRecordWrite(current, input, { deviceSiteId: null, operatorSite: (id) => operatorSites.get(id) });
+    const resolution = resolveRecordWrite(current, input, { deviceSiteId: null, operatorSite: (id) => operatorSites.get(id), faults: context.faults });
     if (resolution.outcome === 'rejected' && !KEPT_REFUSALS.has(resolution.reason ?? '')) throw refusalOf(resolution);
     const changes = await persistResolvedWrites(tx, [{ input, resolution, before: current, device: null, userId: user.id, skewFlagged: false }]);
     await appendChanges(tx, changes);

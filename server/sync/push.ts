@@ -2,12 +2,12 @@ import { CanonicalEncodingError, canonicalize } from '../../protocol/canonical.j
 import { correctedRecordId, correctionProblem } from '../../protocol/corrections.js';
 import { SIGNATURE_DOMAINS, verifyInDomainAsync } from '../../protocol/crypto/ed25519.js';
 import { hexToBytes } from '../../protocol/crypto/hash.js';
-import type { JournalEnvelope } from '../../protocol/journal.js';
+import type { FieldOperation, JournalEnvelope } from '../../protocol/journal.js';
 import { recordTypeSpec } from '../../protocol/records/index.js';
 import { type ChainState, type OpenSession, verifyParsedEntry } from '../../protocol/verify.js';
 import { type DeviceClockReading, type EntryTimeFlag, type TimePolicy, nextAnchoredTime, placeEntry, readDeviceClock } from '../../protocol/time.js';
 import { type EntryResult, type PushRequest, type PushResponse, signAnchorReceipt } from '../../protocol/wire.js';
-import type { ServiceContext } from '../context.js';
+import type { OfficeFaults, ServiceContext } from '../context.js';
 import { assertNotRevoked } from '../auth.js';
 import type { OfficeDb } from '../db/connect.js';
 import { transactionWithRetry } from '../db/retry.js';
@@ -51,9 +51,10 @@ export async function pushEntries(
   const timePolicy = timePolicyOf(context);
   const clock = readDeviceClock({ sentAt: request.sentAt, receivedAt, sample: request.clockSample }, timePolicy);
   const entries = readPushedEntries(request.entries);
-  const settled = await transactionWithRetry(context.database.db, (tx) =>
-    settleBatch(tx, context, { deviceId: device.id, entries, receivedAt, clock, timePolicy, clientVersion }),
-  );
+  const settle = (tx: OfficeDb) => settleBatch(tx, context, { deviceId: device.id, entries, receivedAt, clock, timePolicy, clientVersion });
+  const settled = context.faults?.acknowledgeBeforeCommit
+    ? await settledBeforeCommit(context.database.db, settle)
+    : await transactionWithRetry(context.database.db, settle);
   if (settled.forks > 0) context.logger.warn({ deviceId: device.id, forks: settled.forks }, 'device presented a forked chain; flagged');
   return {
     results: settled.results,
@@ -62,6 +63,17 @@ export async function pushEntries(
     time: { receivedAt, repliedAt: Math.max(receivedAt, context.clock.now()) },
     clock: { correctionMs: clock.correctionMs, flag: clock.flag },
   };
+}
+
+/** The planted bug `acknowledgeBeforeCommit`: the answer leaves while the transaction still has to commit. */
+function settledBeforeCommit<T>(db: OfficeDb, work: (tx: OfficeDb) => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    db.transaction(async (tx) => {
+      const settled = await work(tx);
+      resolve(settled);
+      return settled;
+    }).catch(reject);
+  });
 }
 
 const DEFAULT_CLOCK_TOLERANCE_MS = 2_000;
@@ -106,6 +118,7 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
   let verification = verifyBatch(device, batch, acknowledged, signatures);
   if (!(await allSignaturesValid(signatures))) verification = verifyBatch(device, batch, acknowledged, null);
   const { chain, slots, verified, canonicalBodies, flags } = verification;
+  const settling = [...verified, ...settledAgain(context.faults, verification.resent)];
 
   // Settlement: the conflict policies against the locked records, for entries whose content is valid.
   const recordEntries = verified.flatMap(({ entry, contentProblem }) => (entry.body.kind === 'record' && !contentProblem ? [entry.body] : []));
@@ -119,7 +132,7 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
   const journalRows: JournalEntryRow[] = [];
   const timeFlags: { seq: number; flag: EntryTimeFlag }[] = [];
   let anchoredTime = device.anchoredTime;
-  for (const { index, ...read } of verified) {
+  for (const { index, again, ...read } of settling) {
     const { body } = read.entry;
     const deviceTime = body.deviceTime;
     const placed = placeEntry(deviceTime, batch.clock, { anchoredTime, receivedAt: batch.receivedAt }, batch.timePolicy);
@@ -138,7 +151,7 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
         recordType: body.recordType,
         recordId: body.recordId,
         action: body.action,
-        ops: body.ops,
+        ops: again === 'increments' ? body.ops.filter((op) => op.op === 'increment') : body.ops,
         baseVersion: body.baseVersion,
         origin: 'field' as const,
         author: { operatorId: body.operatorId, deviceId: device.id, seq: body.seq },
@@ -154,7 +167,7 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
           ? refused('operator-not-allowed', `operator ${body.operatorId} does not work at this device's site`)
           : badCorrection
             ? refused('invalid-correction', badCorrection)
-            : resolveRecordWrite(before, input, { deviceSiteId: device.siteId, operatorSite: (id) => operatorSites.get(id) });
+            : resolveRecordWrite(before, input, { deviceSiteId: device.siteId, operatorSite: (id) => operatorSites.get(id), faults: context.faults });
       if (resolution.next) current.set(key, resolution.next);
       if (!resolution.outsideRecord) {
         writes.push({
@@ -175,6 +188,7 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
         ...(resolution.outsideRecord ? {} : { record: { type: body.recordType, id: body.recordId, version: (resolution.next ?? before)?.version ?? 0 } }),
       };
     }
+    if (again) continue;
     slots[index] = { result };
     journalRows.push({
       deviceId: device.id,
@@ -233,10 +247,30 @@ interface DeferredSignature {
   signature: Uint8Array;
 }
 
+type Settling = ReadableEntry & { index: number; again?: 'whole' | 'increments' };
+
+/**
+ * The planted bugs on resends: entries the office holds already, settled again whole
+ * (`resendCountedTwice`) or for their increments (`counterIncrementOnResend`).
+ */
+function settledAgain(faults: OfficeFaults | undefined, resent: readonly Settling[]): Settling[] {
+  const records = resent.filter(({ entry, contentProblem }) => !contentProblem && entry.body.kind === 'record');
+  if (faults?.resendCountedTwice) return records.map((read) => ({ ...read, again: 'whole' }));
+  if (!faults?.counterIncrementOnResend) return [];
+  const counting = records.filter(({ entry }) => readableOps(entry).some((op) => op.op === 'increment'));
+  return counting.map((read) => ({ ...read, again: 'increments' }));
+}
+
+function readableOps(entry: JournalEnvelope): readonly FieldOperation[] {
+  return entry.body.kind === 'record' ? (entry.body.ops as readonly FieldOperation[]) : [];
+}
+
 interface Verification {
   chain: ChainState;
   slots: Slot[];
-  verified: (ReadableEntry & { index: number })[];
+  verified: Settling[];
+  /** Entries the office held already, answered with their stored results. */
+  resent: Settling[];
   /** The canonical body of each verified entry, by batch index: what was hashed, and what is stored. */
   canonicalBodies: Map<number, string>;
   flags: NewDeviceFlag[];
@@ -253,7 +287,8 @@ function verifyBatch(device: Device, batch: Batch, acknowledged: Map<number, Sto
     : undefined;
   let chain = chainStateOf(device);
   const slots: Slot[] = [];
-  const verified: (ReadableEntry & { index: number })[] = [];
+  const verified: Settling[] = [];
+  const resent: Settling[] = [];
   const canonicalBodies = new Map<number, string>();
   const batchIndexBySeq = new Map<number, number>();
   const flags: NewDeviceFlag[] = [];
@@ -275,6 +310,7 @@ function verifyBatch(device: Device, batch: Batch, acknowledged: Map<number, Sto
       const storedHash = earlier !== undefined ? verified.find((item) => item.index === earlier)!.entry.hash : stored?.hash;
       if (storedHash === entry.hash) {
         slots.push(earlier !== undefined ? { sameAs: earlier } : { result: stored!.result });
+        if (earlier === undefined) resent.push({ index, ...pushed });
         continue;
       }
       slots.push({ result: refusal(entry, 'sequence-reused', `sequence number ${seq} was already acknowledged with another entry; this device's chain forked`) });
@@ -301,7 +337,7 @@ function verifyBatch(device: Device, batch: Batch, acknowledged: Map<number, Sto
     canonicalBodies.set(index, canonical);
     slots.push({ pending: true });
   }
-  return { chain, slots, verified, canonicalBodies, flags };
+  return { chain, slots, verified, resent, canonicalBodies, flags };
 }
 
 async function allSignaturesValid(signatures: readonly DeferredSignature[]): Promise<boolean> {

@@ -20,6 +20,7 @@ import {
 import type { FieldSpec, RecordTypeSpec } from '../../protocol/records/define.js';
 import { recordTypeSpec } from '../../protocol/records/index.js';
 import { clientKnowsField, type EntryOutcome, type FieldHistory, type FieldOutcome } from '../../protocol/wire.js';
+import type { OfficeFaults } from '../context.js';
 import type { FieldDecision, ServerRecord } from '../db/schema.js';
 import { audienceOf } from './scope.js';
 
@@ -49,6 +50,8 @@ export interface WriteScope {
   operatorSite(operatorId: string): string | undefined;
   /** Record fields by the schema version that added them (default: the wire's; tests inject their own). */
   fieldsAddedIn?: FieldHistory;
+  /** Planted bugs of the fleet simulation (test seam; default none). */
+  faults?: Pick<OfficeFaults, 'lwwTieBreakFlipped' | 'tombstoneLosesToStaleUpdate'>;
 }
 
 export interface ReviewRequest {
@@ -74,7 +77,8 @@ export interface WriteResolution {
 
 type FieldWriteOp = FieldWrite['op'];
 
-export function resolveRecordWrite(current: ServerRecord | null, input: RecordWriteInput, scope: WriteScope): WriteResolution {
+export function resolveRecordWrite(stored: ServerRecord | null, input: RecordWriteInput, scope: WriteScope): WriteResolution {
+  const current = scope.faults?.tombstoneLosesToStaleUpdate && stored?.deleted && input.action !== 'delete' ? { ...stored, deleted: false, tombstone: null } : stored;
   const spec = recordTypeSpec(input.recordType);
   if (!spec) return refused('unknown-record-type', `no record type ${input.recordType}`);
 
@@ -108,7 +112,9 @@ export function resolveRecordWrite(current: ServerRecord | null, input: RecordWr
     const fieldSpec = spec.fields[op.field]!;
     const write: FieldWrite = { op: normalised(fieldSpec, op), ...stamp, baseVersion: input.baseVersion };
     const before = states[op.field] ?? null;
-    const resolution = policyFor(fieldSpec)(before, write, isConcurrent(before, write));
+    const concurrent = isConcurrent(before, write);
+    const settled = policyFor(fieldSpec)(before, write, concurrent);
+    const resolution = scope.faults?.lwwTieBreakFlipped && concurrent ? withTieBreakFlipped(fieldSpec, before, write, settled) : settled;
     const after = fieldStateAfter(before, write, resolution);
     if (after) states[op.field] = after;
     fields.push(fieldOutcome(op, resolution));
@@ -138,6 +144,14 @@ export function resolveRecordWrite(current: ServerRecord | null, input: RecordWr
     next,
     reviews,
   };
+}
+
+/** The planted bug: between concurrent last-writer-wins edits of the same effective time, the other one wins. */
+function withTieBreakFlipped(field: FieldSpec, before: FieldState | null, write: FieldWrite, settled: FieldResolution): FieldResolution {
+  if (field.policy.kind !== 'lww' || field.kind !== 'scalar' || !before || before.effectiveTime !== write.effectiveTime || write.op.op !== 'set') return settled;
+  if (settled.outcome === 'merged') return { outcome: 'superseded', reason: `${write.op.field}: tie kept the earlier change` };
+  if (settled.outcome === 'superseded') return { outcome: 'merged', value: write.op.value, superseded: before.value, reason: `${write.op.field}: tie went to this change` };
+  return settled;
 }
 
 /**

@@ -125,20 +125,29 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+/** An office reached over HTTP, or in process through Fastify's inject (the simulation). */
+export type Reachable = Pick<TestServer, 'url'> | { app: FastifyInstance; url?: undefined };
+
 /** One HTTP request to the test server, JSON in and out. */
-export async function call<T = any>(server: Pick<TestServer, 'url'>, method: string, path: string, options: CallOptions = {}): Promise<ApiAnswer<T>> {
+export async function call<T = any>(server: Reachable, method: string, path: string, options: CallOptions = {}): Promise<ApiAnswer<T>> {
   const { headers: _headers, ...answer } = await exchange<T>(server, method, path, options);
   return answer;
 }
 
 /** `call`, with the answer's headers (cookies set, Retry-After). */
-export async function exchange<T = any>(server: Pick<TestServer, 'url'>, method: string, path: string, options: CallOptions = {}): Promise<ApiAnswer<T> & { headers: Headers }> {
+export async function exchange<T = any>(server: Reachable, method: string, path: string, options: CallOptions = {}): Promise<ApiAnswer<T> & { headers: Headers }> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
   if (options.rawBody !== undefined || options.body !== undefined) {
     headers['content-type'] = 'application/json';
     body = options.rawBody ?? JSON.stringify(options.body);
+  }
+  if (server.url === undefined) {
+    const answer = await server.app.inject({ method: method as 'GET', url: path, headers, ...(body === undefined ? {} : { payload: body }) });
+    const answered = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) answered.set(name, String(value));
+    return { status: answer.statusCode, body: answer.body ? JSON.parse(answer.body) : null, headers: answered };
   }
   const response = await fetch(`${server.url}${path}`, { method, headers, body });
   const text = await response.text();
@@ -158,7 +167,7 @@ export interface SeededOrganisation {
  * An organisation with a north and a south yard, the two device test operators (test/support
  * device.ts) at the north yard, one inspector at the south yard, and a dispatcher.
  */
-export async function seedOrganisation(server: Pick<TestServer, 'url' | 'adminToken'>): Promise<SeededOrganisation> {
+export async function seedOrganisation(server: Reachable & Pick<TestServer, 'adminToken'>): Promise<SeededOrganisation> {
   const admin = { token: server.adminToken };
   const ok = (answer: ApiAnswer, what: string) => {
     if (answer.status >= 300) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
@@ -186,7 +195,7 @@ export async function seedOrganisation(server: Pick<TestServer, 'url' | 'adminTo
   return { organisationId: 'org-1', dispatcherToken: dispatcher.token };
 }
 
-export async function issueEnrollmentToken(server: Pick<TestServer, 'url' | 'adminToken'>, siteId: string, kind: DeviceKind, ttlMs?: number): Promise<string> {
+export async function issueEnrollmentToken(server: Reachable & Pick<TestServer, 'adminToken'>, siteId: string, kind: DeviceKind, ttlMs?: number): Promise<string> {
   const answer = await call(server, 'POST', '/v1/admin/enrollment-tokens', { token: server.adminToken, body: { siteId, kind, ttlMs } });
   if (answer.status !== 201) throw new Error(`enrollment token: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body.token;

@@ -229,6 +229,19 @@ describe('push and pull between devices and the office', () => {
     expect(orders.map((id) => kiosk.core.getRecord('workOrder', id)?.fields.title)).toEqual(orders.map((_, i) => `Paged order ${i}`));
   });
 
+  it('keeps its pull cursor when an answer carries one the office never issues (damaged on the way), and pulls on from it', async () => {
+    const kiosk = await world.addDevice('kiosk-damaged-cursor', { transport: (http) => new ScriptedTransport(http) });
+    const cursor = readPullCursor(kiosk.core.database.db);
+    const order = await world.office.createWorkOrder({ title: 'Behind a bad proxy' });
+    (kiosk.transport as ScriptedTransport).rewriteNextAnswer('/v1/sync/pull', (body) => ({ ...body, cursor: '\u0000garbled' }));
+
+    expect(await rejection(kiosk.client.pull())).toMatchObject({ code: 'bad-response', transient: true });
+    expect(readPullCursor(kiosk.core.database.db)).toBe(cursor);
+
+    await kiosk.client.pull();
+    expect(kiosk.core.getRecord('workOrder', order.id)?.fields.title).toBe('Behind a bad proxy');
+  });
+
   it('compacts what the office acknowledged; a failed entry holds compaction until it is settled, and sync carries on after it', async () => {
     const kiosk = await world.addDevice('kiosk-compact');
     kiosk.core.signIn(CLERK.badgeId, CLERK.pin);

@@ -47,6 +47,16 @@ export interface SyncDaemonOptions {
   /** Open the live notification stream (default true). */
   live?: boolean;
   onStatus?(status: DaemonStatus): void;
+  /** Known faults switched on, for the simulation to prove it catches them (test seam; default none). */
+  faults?: DaemonFaults;
+}
+
+export interface DaemonFaults {
+  /**
+   * A live pull goes through during a failure's backoff and then stands for a full sync: it
+   * clears the error and puts the retry of the pending entries off by a whole interval.
+   */
+  liveRetryCancelled?: boolean;
 }
 
 type RunKind = 'full' | 'pull';
@@ -88,6 +98,7 @@ export class SyncDaemon {
   readonly #backoff: { initialMs: number; maxMs: number };
   readonly #live: boolean;
   readonly #onStatus: ((status: DaemonStatus) => void) | undefined;
+  readonly #faults: DaemonFaults;
 
   #started = false;
   #online = true;
@@ -118,6 +129,7 @@ export class SyncDaemon {
     this.#backoff = options.backoff ?? { initialMs: 2_000, maxMs: 5 * 60_000 };
     this.#live = options.live ?? true;
     this.#onStatus = options.onStatus;
+    this.#faults = options.faults ?? {};
   }
 
   /** Syncs now, then keeps syncing on its triggers. */
@@ -222,6 +234,11 @@ export class SyncDaemon {
       if (kind === 'pull') {
         await this.#client.pull();
         this.#pullFailures = 0;
+        if (this.#faults.liveRetryCancelled) {
+          this.#lastError = null;
+          this.#cancelTimer();
+          this.#schedule(this.#intervalMs);
+        }
         return;
       }
       await this.#client.sync();
@@ -301,17 +318,21 @@ export class SyncDaemon {
   #livePull(): void {
     if (!this.#started || this.#queued || this.#liveTimer !== null) return;
     const jitter = Math.floor(randomFraction(this.#random) * LIVE_PULL_JITTER_MS);
-    this.#armLivePull(Math.max(jitter, this.#liveNotBefore - this.#clock.now()));
+    this.#armLivePull(Math.max(jitter, this.#notBefore() - this.#clock.now()));
   }
 
   #armLivePull(ms: number): void {
     this.#liveTimer = this.#timers.setTimeout(() => {
       this.#liveTimer = null;
       // A failure since it was armed may have asked for a longer wait.
-      const wait = this.#liveNotBefore - this.#clock.now();
+      const wait = this.#notBefore() - this.#clock.now();
       if (wait > 0) this.#armLivePull(wait);
       else void this.#request('pull');
     }, ms);
+  }
+
+  #notBefore(): number {
+    return this.#faults.liveRetryCancelled ? 0 : this.#liveNotBefore;
   }
 
   #cancelLivePull(): void {

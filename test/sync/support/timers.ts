@@ -24,6 +24,29 @@ export class FakeTimers implements Timers {
     return times.length > 0 ? Math.min(...times) : null;
   }
 
+  /** Timers of one owner (a device process), all dropped at once when it dies. */
+  scope(): Timers & { clearAll(): void } {
+    const mine = new Set<unknown>();
+    return {
+      setTimeout: (callback, ms) => {
+        const handle = this.setTimeout(() => {
+          mine.delete(handle);
+          callback();
+        }, ms);
+        mine.add(handle);
+        return handle;
+      },
+      clearTimeout: (handle) => {
+        mine.delete(handle);
+        this.clearTimeout(handle);
+      },
+      clearAll: () => {
+        for (const handle of mine) this.clearTimeout(handle);
+        mine.clear();
+      },
+    };
+  }
+
   get pending(): number {
     return this.#due.size;
   }

@@ -16,6 +16,7 @@ export interface SentRequest {
 type Fault =
   | { kind: 'drop-response' }
   | { kind: 'rewrite'; change: (body: any) => unknown }
+  | { kind: 'rewrite-answer'; change: (body: any) => unknown }
   | { kind: 'unreachable' };
 
 /** Forwards to the real transport, with faults queued per path by the test. */
@@ -38,6 +39,11 @@ export class ScriptedTransport implements SyncTransport {
     this.#queue(path, { kind: 'rewrite', change });
   }
 
+  /** The answer to the next request to `path` is changed on the way back. */
+  rewriteNextAnswer(path: string, change: (body: any) => unknown): void {
+    this.#queue(path, { kind: 'rewrite-answer', change });
+  }
+
   /** From now on no request to `path` reaches the office (a dead zone). */
   unreachable(path: string): void {
     this.#faults.set(path, [{ kind: 'unreachable' }]);
@@ -56,6 +62,7 @@ export class ScriptedTransport implements SyncTransport {
     this.sent.push({ path, body: sent });
     const response = await this.inner.post(path, sent, headers);
     if (fault?.kind === 'drop-response') throw networkError(new Error('connection reset after the request was sent'));
+    if (fault?.kind === 'rewrite-answer') return { ...response, body: fault.change(structuredClone(response.body)) };
     return response;
   }
 
@@ -70,7 +77,7 @@ export class ScriptedTransport implements SyncTransport {
   #take(path: string): Fault | undefined {
     const faults = this.#faults.get(path);
     const fault = faults?.[0];
-    if (fault && (fault.kind === 'drop-response' || fault.kind === 'rewrite')) faults!.shift();
+    if (fault && fault.kind !== 'unreachable') faults!.shift();
     return fault;
   }
 }
