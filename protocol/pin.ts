@@ -1,4 +1,5 @@
 import { createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
+import { MAX_PIN_LENGTH, MIN_PIN_LENGTH } from './wire/shapes.js';
 
 /**
  * PIN verifiers. The office makes an scrypt verifier when an operator's PIN is set and syncs it to
@@ -19,8 +20,7 @@ const PEPPER_DOMAIN = 'waypost/pin-verifier/v1\0';
 const BASE64 = '[A-Za-z0-9+/]+={0,2}';
 const VERIFIER_PATTERN = new RegExp(`^(${OFFICE_SCHEME}|${DEVICE_SCHEME})\\$([1-9]\\d{0,6})\\$([1-9]\\d{0,2})\\$([1-9]\\d{0,2})\\$(${BASE64})\\$(${BASE64})$`);
 
-export const MIN_PIN_LENGTH = 4;
-export const MAX_PIN_LENGTH = 12;
+export { MAX_PIN_LENGTH, MIN_PIN_LENGTH };
 
 interface ParsedVerifier {
   scheme: typeof OFFICE_SCHEME | typeof DEVICE_SCHEME;

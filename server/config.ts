@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type DatabaseTimeouts, databaseTimeouts } from './db/connect.js';
 import { type AdmissionSettings, defaultAdmission, MAX_ADMISSION_WAIT_MS } from './sync/admission.js';
@@ -47,6 +47,8 @@ const envSchema = z.object({
   WAYPOST_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: integerFrom(100, HOUR).optional(),
   WAYPOST_DB_QUERY_TIMEOUT_MS: integerFrom(100, HOUR).optional(),
   WAYPOST_READY_TIMEOUT_MS: integerFrom(100, 60 * 1000).default(1000),
+  // The built office console (`npm run build:console`), served at /console/.
+  WAYPOST_CONSOLE_DIR: z.string().min(1).default('dist/console'),
 });
 
 export interface ServiceConfig {
@@ -64,6 +66,7 @@ export interface ServiceConfig {
   shutdownTimeoutMs: number;
   /** Attachments on local disk: WAYPOST_ATTACHMENTS_DIR, else `attachments` in the data directory. */
   attachmentsDir?: string;
+  consoleDir: string;
 }
 
 export class ConfigError extends Error {
@@ -124,5 +127,6 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     maxClockSkewMs: e.WAYPOST_MAX_CLOCK_SKEW_MS,
     shutdownTimeoutMs: e.WAYPOST_SHUTDOWN_TIMEOUT_MS,
     attachmentsDir: e.WAYPOST_ATTACHMENTS_DIR ?? (e.WAYPOST_DATA_DIR ? join(e.WAYPOST_DATA_DIR, 'attachments') : undefined),
+    consoleDir: resolve(e.WAYPOST_CONSOLE_DIR),
   };
 }

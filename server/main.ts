@@ -38,7 +38,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
       random: systemRandomness,
       serverSigner,
       logger,
-      config: { maxClockSkewMs: config.maxClockSkewMs, attachmentsDir: config.attachmentsDir, readyTimeoutMs: config.readyTimeoutMs },
+      config: { maxClockSkewMs: config.maxClockSkewMs, attachmentsDir: config.attachmentsDir, readyTimeoutMs: config.readyTimeoutMs, consoleDir: config.consoleDir },
       syncAdmission: new SyncAdmission(config.syncAdmission),
     });
     const url = await app.listen({ host: config.host, port: config.port });

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { identifier } from '../journal.js';
+import { identifier } from '../field-operations.js';
 import { text } from '../text.js';
-import { deviceKindSchema } from './enrollment.js';
-import { operatorRoleSchema, pinLengthSchema } from './pull.js';
-import { entryOutcomeSchema, entryReasonSchema, fieldOutcomeSchema } from './push.js';
+import { entryOutcomeSchema, entryReasonSchema, fieldOutcomeSchema } from './outcomes.js';
+import { deviceKindSchema, operatorRoleSchema, pinLengthSchema } from './shapes.js';
 import { canonicalRecordSchema } from './records.js';
 
 /**

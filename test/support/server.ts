@@ -39,6 +39,8 @@ export interface TestServerOptions {
   database?: { url?: string; timeouts?: Partial<DatabaseTimeouts> };
   /** Turns for pushes and pulls on the first instance (peers get their own defaults). */
   syncAdmission?: SyncAdmission;
+  /** The built office console to serve at /console/ (test/ui/browser.ts buildConsole). */
+  consoleDir?: string;
 }
 
 let schemaCounter = 0;
@@ -63,7 +65,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       random: new SeededRandomness(`random:${schema}:${instances.length}`),
       serverSigner,
       logger: pino({ level: process.env.WAYPOST_TEST_LOG_LEVEL ?? 'silent' }),
-      config: { maxClockSkewMs: options.maxClockSkewMs ?? 24 * 60 * 60 * 1000, eventKeepAliveMs: options.eventKeepAliveMs },
+      config: { maxClockSkewMs: options.maxClockSkewMs ?? 24 * 60 * 60 * 1000, eventKeepAliveMs: options.eventKeepAliveMs, consoleDir: options.consoleDir },
       syncAdmission: instances.length === 0 ? options.syncAdmission : undefined,
     });
     instances.push(app);

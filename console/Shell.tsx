@@ -1,0 +1,91 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, Outlet } from '@tanstack/react-router';
+import { createContext, useContext, useEffect, useState } from 'react';
+import type { OfficeDirectory } from '../protocol/wire/dispatch.js';
+import { currentCredentials, errorMessage, onSignedOut, setCredentials } from './api.js';
+import { useLiveOffice } from './live.js';
+import { directoryQuery, reviewQueueQuery } from './queries.js';
+import { SignIn, signOut } from './SignIn.js';
+
+type Me = OfficeDirectory['user'];
+const MeContext = createContext<Me | null>(null);
+
+/** The signed-in office user; screens render only inside a signed-in shell. */
+export function useMe(): Me {
+  const me = useContext(MeContext);
+  if (!me) throw new Error('useMe outside the signed-in console');
+  return me;
+}
+
+const LIVE_LABEL = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' } as const;
+
+/** Sign-in until the office knows who is asking; then the navigation, the live channel and the screen. */
+export function Shell() {
+  const queryClient = useQueryClient();
+  const [signedIn, setSignedIn] = useState(currentCredentials() !== null);
+  useEffect(
+    () =>
+      onSignedOut(() => {
+        setCredentials(null);
+        queryClient.clear();
+        setSignedIn(false);
+      }),
+    [queryClient],
+  );
+  const directory = useQuery({ ...directoryQuery, enabled: signedIn });
+  const live = useLiveOffice(queryClient, signedIn && directory.isSuccess);
+  const openItems = useQuery({ ...reviewQueueQuery({}), enabled: signedIn && directory.isSuccess });
+
+  if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
+  if (directory.isPending) return <p className="page-message">Loading the console…</p>;
+  if (directory.isError) {
+    return (
+      <div className="page-message" role="alert">
+        <p>{errorMessage(directory.error)}</p>
+        <button type="button" onClick={() => void directory.refetch()}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  const me = directory.data.user;
+  const waiting = openItems.data?.items.length;
+  return (
+    <MeContext.Provider value={me}>
+      <header className="topbar">
+        <span className="brand">Waypost office</span>
+        <nav aria-label="Console">
+          <Link to="/dispatch" activeProps={{ 'aria-current': 'page' }}>
+            Dispatch
+          </Link>
+          <Link to="/review" activeProps={{ 'aria-current': 'page' }}>
+            Review{waiting ? <span className="count" aria-label={`${waiting} waiting`}>{waiting}</span> : null}
+          </Link>
+          <Link to="/audit" activeProps={{ 'aria-current': 'page' }}>
+            Audit
+          </Link>
+        </nav>
+        <span className={`live live-${live}`} role="status" aria-label={`Live updates: ${LIVE_LABEL[live]}`}>
+          {LIVE_LABEL[live]}
+        </span>
+        <span className="who">
+          {me.name} <span className="muted">({me.role})</span>
+        </span>
+        <button
+          type="button"
+          className="secondary"
+          onClick={async () => {
+            await signOut();
+            queryClient.clear();
+            setSignedIn(false);
+          }}
+        >
+          Sign out
+        </button>
+      </header>
+      <main>
+        <Outlet />
+      </main>
+    </MeContext.Provider>
+  );
+}
