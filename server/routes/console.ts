@@ -41,7 +41,12 @@ const ENTRY_POINTS: Record<string, string> = { '/': '', '/console': '', '/dispat
  * and every other /console/ path answered with its page (the app routes in the browser).
  */
 export async function registerConsoleRoutes(app: FastifyInstance, context: ServiceContext): Promise<void> {
-  for (const [path, screen] of Object.entries(ENTRY_POINTS)) app.get(path, (_request, reply) => reply.redirect(`${CONSOLE_BASE}${screen}`));
+  for (const [path, screen] of Object.entries(ENTRY_POINTS)) {
+    app.get(path, (request, reply) => {
+      const query = request.url.indexOf('?');
+      return reply.redirect(`${CONSOLE_BASE}${screen}${query >= 0 ? request.url.slice(query) : ''}`);
+    });
+  }
 
   const root = context.config.consoleDir;
   if (!root || !existsSync(join(root, 'index.html'))) {

@@ -25,7 +25,7 @@ describe('the console is served by the office', () => {
         ['/', '/console/'],
         ['/console', '/console/'],
         ['/review', '/console/review'],
-        ['/audit', '/console/audit'],
+        ['/audit?type=workOrder&id=wo-1', '/console/audit?type=workOrder&id=wo-1'],
       ]) {
         const answer = await fetch(`${server.url}${path}`, { redirect: 'manual' });
         expect([answer.status, answer.headers.get('location')], path).toEqual([302, target]);
