@@ -24,10 +24,6 @@ export function formatDuration(ms: number): string {
   return `${negative ? '−' : ''}${parts.join(' ')}`;
 }
 
-export function formatAge(since: number, now: number): string {
-  return `${formatDuration(Math.max(0, now - since))} ago`;
-}
-
 /** A field value as a person reads it: text as is, nothing as a dash, structures as compact JSON. */
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';

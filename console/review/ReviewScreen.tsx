@@ -4,11 +4,11 @@ import { useState, type FormEvent } from 'react';
 import { RECORD_TYPES, RECORD_TYPE_NAMES, recordTypeSpec } from '../../protocol/records/index.js';
 import type { HistoryWrite } from '../../protocol/wire/audit.js';
 import { type ReviewChoice, type ReviewItem, resolvedReviewItemSchema } from '../../protocol/wire/review.js';
-import { errorMessage, request } from '../api.js';
-import { formatAge, formatDateTime, formatDuration, formatValue } from '../format.js';
+import { authHeaders, errorMessage, request } from '../api.js';
+import { formatDateTime, formatDuration, formatValue } from '../format.js';
 import { directoryQuery, historyQuery, OFFICE, recordQuery, reviewQueueQuery } from '../queries.js';
 import { useMe } from '../Shell.js';
-import { competingVersions, differingKeys, parseMergedValue, policyOf, REVIEW_AGES, type Side, waitingAtLeast } from './review.js';
+import { competingVersions, differingFields, parseMergedValue, policyOf, REVIEW_AGES, type Side, waitingAtLeast } from './review.js';
 
 const AGE_LABEL = { '1h': 'Waiting over 1 hour', '24h': 'Waiting over 24 hours', '7d': 'Waiting over 7 days' } as const;
 
@@ -82,7 +82,7 @@ export function ReviewScreen() {
                   <span>
                     {item.field === '*' ? 'edited after delete' : item.field} · {directory.data?.sites.find((site) => site.id === item.siteId)?.name ?? item.siteId}
                   </span>
-                  <span className="muted small">waiting {formatAge(item.createdAt, now)}</span>
+                  <span className="muted small">waiting {formatDuration(Math.max(0, now - item.createdAt))}</span>
                 </button>
               </li>
             ))}
@@ -123,7 +123,7 @@ function ReviewDetail({ item, onDecided }: { item: ReviewItem; onDecided: (messa
     },
   });
   const versions = history.data ? competingVersions(item, history.data) : null;
-  const different = differingKeys(item.current, item.proposed);
+  const different = differingFields(item.field, item.current, item.proposed);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setProblem(null);
@@ -203,6 +203,8 @@ function Version({ title, side, loading }: { title: string; side: Side; loading:
 /** Who made a write, where and when: what a reviewer weighs. */
 export function Authorship({ write }: { write: HistoryWrite }) {
   const { author } = write;
+  const directory = useQuery(directoryQuery);
+  const label = directory.data?.devices.find((device) => device.id === author.deviceId)?.label;
   return (
     <dl className="authorship small">
       <dt>Who</dt>
@@ -211,8 +213,9 @@ export function Authorship({ write }: { write: HistoryWrite }) {
         <>
           <dt>Device</dt>
           <dd>
-            {author.deviceId}
-            {author.seq ? ` #${author.seq}` : ''}
+            {label ? `${label} · ` : ''}
+            <span className="mono">{author.deviceId}</span>
+            {author.seq ? ` entry #${author.seq}` : ''}
           </dd>
         </>
       ) : null}
@@ -237,7 +240,7 @@ export function Authorship({ write }: { write: HistoryWrite }) {
   );
 }
 
-/** Photos on the record (set fields of attachment hashes), fetched with the console's credentials. */
+/** Photos on the record (set fields of attachment hashes): what the field saw, next to the versions. */
 function RecordPhotos({ fields, recordType }: { fields: Record<string, unknown> | undefined; recordType: string }) {
   const spec = recordTypeSpec(recordType);
   if (!fields || !spec) return null;
@@ -250,11 +253,27 @@ function RecordPhotos({ fields, recordType }: { fields: Record<string, unknown> 
       <h3>Photos</h3>
       <ul className="photos">
         {photos.map((hash) => (
-          <li key={hash} className="mono small">
-            {hash.slice(0, 12)}…
+          <li key={hash}>
+            <Photo hash={hash} />
           </li>
         ))}
       </ul>
     </div>
   );
+}
+
+/** An attachment fetched with the console's credentials (an image element cannot send a token) and shown from memory. */
+function Photo({ hash }: { hash: string }) {
+  const image = useQuery({
+    queryKey: [OFFICE, 'attachment', hash],
+    queryFn: async ({ signal }) => {
+      const response = await fetch(`/v1/attachments/${hash}/content`, { headers: authHeaders('GET'), credentials: 'same-origin', signal });
+      if (!response.ok) throw new Error(`photo ${hash}: ${response.status}`);
+      return URL.createObjectURL(await response.blob());
+    },
+    // The bytes never change under their hash.
+    staleTime: Infinity,
+  });
+  if (!image.data) return <span className="muted small">{image.isError ? 'Photo not on the office yet' : 'Loading photo…'}</span>;
+  return <img src={image.data} alt={`Photo ${hash.slice(0, 8)}`} className="photo" />;
 }

@@ -32,13 +32,16 @@ export function competingVersions(item: ReviewItem, history: RecordHistory): { c
   return { current: { value: item.current, write: settling ?? null }, proposed: { value: item.proposed, write: proposing } };
 }
 
-/** For structured values (parts lists, maps), the top-level keys whose values differ; for plain values, whether they do. */
-export function differingKeys(current: unknown, proposed: unknown): string[] {
+/**
+ * What differs between the two versions of `field`: for structured values (a whole record's
+ * fields, maps) each top-level key that differs, as `field.key`; for plain values the field itself.
+ */
+export function differingFields(field: string, current: unknown, proposed: unknown): string[] {
   if (isPlainObject(current) && isPlainObject(proposed)) {
     const keys = new Set([...Object.keys(current), ...Object.keys(proposed)]);
-    return [...keys].filter((key) => JSON.stringify(current[key]) !== JSON.stringify(proposed[key])).sort();
+    return [...keys].filter((key) => JSON.stringify(current[key]) !== JSON.stringify(proposed[key])).sort().map((key) => `${field}.${key}`);
   }
-  return JSON.stringify(current) === JSON.stringify(proposed) ? [] : ['value'];
+  return JSON.stringify(current) === JSON.stringify(proposed) ? [] : [field];
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
