@@ -1,7 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-/** The renderer: built to dist/renderer with relative asset paths, so Electron can load it from file://. */
+/** The renderer: built to dist/renderer with relative asset paths (the shell serves it from app://waypost/, the dev host from http). */
 export default defineConfig({
   root: 'renderer',
   base: './',

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet } from '@tanstack/react-router';
 import { createContext, useContext, useEffect, useState } from 'react';
+import { OFFICE_ACCESS, type OfficeCapability } from '../protocol/office-access.js';
 import type { OfficeDirectory } from '../protocol/wire/dispatch.js';
 import { currentCredentials, errorMessage, onSignedOut, setCredentials } from './api.js';
 import { useLiveOffice } from './live.js';
@@ -9,6 +10,11 @@ import { SignIn, signOut } from './SignIn.js';
 
 type Me = OfficeDirectory['user'];
 const MeContext = createContext<Me | null>(null);
+
+/** Whether the office would let `role` do it (protocol/office-access.ts): the console hides what would be refused. */
+export function allowed(role: string, capability: OfficeCapability): boolean {
+  return (OFFICE_ACCESS[capability] as readonly string[]).includes(role);
+}
 
 /** The signed-in office user; screens render only inside a signed-in shell. */
 export function useMe(): Me {
@@ -34,7 +40,8 @@ export function Shell() {
   );
   const directory = useQuery({ ...directoryQuery, enabled: signedIn });
   const live = useLiveOffice(queryClient, signedIn && directory.isSuccess);
-  const openItems = useQuery({ ...reviewQueueQuery({}), enabled: signedIn && directory.isSuccess });
+  const readsQueue = directory.isSuccess && allowed(directory.data.user.role, 'readReviewQueue');
+  const openItems = useQuery({ ...reviewQueueQuery({}), enabled: signedIn && readsQueue });
 
   if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
   if (directory.isPending) return <p className="page-message">Loading the console…</p>;
@@ -58,12 +65,16 @@ export function Shell() {
           <Link to="/dispatch" activeProps={{ 'aria-current': 'page' }}>
             Dispatch
           </Link>
-          <Link to="/review" activeProps={{ 'aria-current': 'page' }}>
-            Review{waiting ? <span className="count" aria-label={`${waiting} waiting`}>{waiting}</span> : null}
-          </Link>
-          <Link to="/audit" activeProps={{ 'aria-current': 'page' }}>
-            Audit
-          </Link>
+          {readsQueue ? (
+            <Link to="/review" activeProps={{ 'aria-current': 'page' }}>
+              Review{waiting ? <span className="count" aria-label={`${waiting} waiting`}>{waiting}</span> : null}
+            </Link>
+          ) : null}
+          {allowed(me.role, 'readAudit') ? (
+            <Link to="/audit" activeProps={{ 'aria-current': 'page' }}>
+              Audit
+            </Link>
+          ) : null}
         </nav>
         <span className={`live live-${live}`} role="status" aria-label={`Live updates: ${LIVE_LABEL[live]}`}>
           {LIVE_LABEL[live]}

@@ -33,6 +33,8 @@ const ROLE_LABELS: Record<OperatorRole, string> = { 'gate-clerk': 'Gate clerk', 
 
 /** How often the screen checks whether the core locked the session (kiosks lock when idle). */
 const SESSION_CHECK_MS = 20_000;
+/** While the core process starts again after a crash (it takes about a second), the first screen asks this often. */
+const RESTART_RETRY_MS = 1_000;
 
 export function App() {
   return (
@@ -48,16 +50,40 @@ function Screens() {
   const [session, setSession] = useState<SessionView | null | undefined>(undefined);
   const [notice, setNotice] = useState<string | null>(null);
   const [startupError, setStartupError] = useState<string | null>(null);
+  const [restarting, setRestarting] = useState<string | null>(null);
 
   useEffect(() => {
-    call('session.current', {}).then(setSession, (error: unknown) => {
-      // The office ended the session: onSessionEnded below shows the sign-in with the reason.
-      if (!(error instanceof ApiError && error.code === 'not-signed-in')) setStartupError(errorMessage(error));
-    });
-    return onSessionEnded((message) => {
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let unmounted = false;
+    const load = () =>
+      call('session.current', {}).then(
+        (current) => {
+          if (unmounted) return;
+          setRestarting(null);
+          setSession(current);
+        },
+        (error: unknown) => {
+          if (unmounted) return;
+          // The core process is starting again after a crash: say so, and ask again rather than stop at an error.
+          if (error instanceof ApiError && error.code === 'core-restarting') {
+            setRestarting(error.message);
+            retry = setTimeout(load, RESTART_RETRY_MS);
+            return;
+          }
+          // The office ended the session: onSessionEnded below shows the sign-in with the reason.
+          if (!(error instanceof ApiError && error.code === 'not-signed-in')) setStartupError(errorMessage(error));
+        },
+      );
+    load();
+    const unsubscribe = onSessionEnded((message) => {
       setSession(null);
       setNotice(message);
     });
+    return () => {
+      unmounted = true;
+      clearTimeout(retry);
+      unsubscribe();
+    };
   }, []);
 
   useEffect(() => {
@@ -77,7 +103,7 @@ function Screens() {
 
   if (startupError) return <Alert tone="error">{startupError}</Alert>;
   if (status?.updateRequired) return <ForcedUpdate status={status} />;
-  if (session === undefined) return <p className="muted loading">Starting…</p>;
+  if (session === undefined) return <p className="muted loading">{restarting ?? 'Starting…'}</p>;
   if (session === null) {
     return (
       <SignIn

@@ -4,8 +4,9 @@ import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
 
 /**
- * Builds what electron-builder packages: dist/renderer (vite), dist/main/shell/main.js (the shell
- * and the core in one ESM bundle) and dist/preload/index.cjs (sandboxed preloads must be CommonJS).
+ * Builds what electron-builder packages: dist/renderer (vite), dist/main/shell/main.js (the shell),
+ * dist/main/shell/core-process.js (the device core, run as a utility process; ESM bundles both)
+ * and dist/preload/index.cjs (sandboxed preloads must be CommonJS).
  * Native and updater modules stay outside the bundle and ship in node_modules.
  */
 const ELECTRON_NODE = 'node22';
@@ -17,8 +18,8 @@ rmSync(resolve('dist/preload'), { recursive: true, force: true });
 await viteBuild({ configFile: resolve('vite.config.ts'), logLevel: 'warn' });
 
 await esbuild({
-  entryPoints: ['main/shell/main.ts'],
-  outfile: 'dist/main/shell/main.js',
+  entryPoints: ['main/shell/main.ts', 'main/shell/core-process.ts'],
+  outdir: 'dist/main/shell',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -41,4 +42,4 @@ await esbuild({
   logLevel: 'warning',
 });
 
-console.log('built dist/renderer, dist/main/shell/main.js and dist/preload/index.cjs');
+console.log('built dist/renderer, dist/main/shell/main.js, dist/main/shell/core-process.js and dist/preload/index.cjs');

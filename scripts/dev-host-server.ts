@@ -149,7 +149,8 @@ async function startOfficeSync(core: DeviceCore, office: DevHostOffice): Promise
     clock: systemClock,
     random: systemRandomness,
     intervalMs: office.syncIntervalMs,
-    client: office.schemaVersion === undefined ? {} : { schemaVersion: office.schemaVersion },
+    // npm run sets the package's version; the office's fleet page shows it.
+    client: { appVersion: process.env.npm_package_version, ...(office.schemaVersion === undefined ? {} : { schemaVersion: office.schemaVersion }) },
   });
   sync.start();
   await sync.whenIdle();

@@ -6,7 +6,7 @@ import { officeWriteResponseSchema } from '../../protocol/wire/office.js';
 import { errorMessage, request } from '../api.js';
 import { formatDateTime, formatValue } from '../format.js';
 import { boardQuery, directoryQuery, OFFICE } from '../queries.js';
-import { useMe } from '../Shell.js';
+import { allowed, useMe } from '../Shell.js';
 import { changedFields, createdFields, type Draft, draftOf, FIELD_OWNED, OWNERSHIP_LABEL, ownershipOf, PRIORITIES, STATUSES } from './work-order.js';
 
 type Order = WorkOrderBoard['orders'][number];
@@ -33,7 +33,7 @@ export function DispatchScreen() {
   const directory = useQuery(directoryQuery);
   const board = useQuery(boardQuery({ siteId: search.siteId, status: search.status }));
   const [creating, setCreating] = useState(false);
-  const canWrite = me.role === 'dispatcher' || me.role === 'admin';
+  const canWrite = allowed(me.role, 'editWorkOrders');
   const selected = board.data?.orders.find((order) => order.record.id === search.order);
   const names = nameLookup(directory.data);
 

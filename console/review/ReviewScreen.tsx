@@ -7,7 +7,7 @@ import { type ReviewChoice, type ReviewItem, resolvedReviewItemSchema } from '..
 import { authHeaders, errorMessage, request } from '../api.js';
 import { formatDateTime, formatDuration, formatValue } from '../format.js';
 import { directoryQuery, historyQuery, OFFICE, recordQuery, reviewQueueQuery } from '../queries.js';
-import { useMe } from '../Shell.js';
+import { allowed, useMe } from '../Shell.js';
 import { competingVersions, differingFields, parseMergedValue, policyOf, REVIEW_AGES, type Side, waitingAtLeast } from './review.js';
 
 const AGE_LABEL = { '1h': 'Waiting over 1 hour', '24h': 'Waiting over 24 hours', '7d': 'Waiting over 7 days' } as const;
@@ -108,9 +108,10 @@ export function ReviewScreen() {
 function ReviewDetail({ item, onDecided }: { item: ReviewItem; onDecided: (message: string) => void }) {
   const me = useMe();
   const queryClient = useQueryClient();
-  const canDecide = me.role === 'reviewer' || me.role === 'admin';
+  const canDecide = allowed(me.role, 'resolveReviews');
+  const canReadHistory = allowed(me.role, 'readAudit');
   const record = useQuery(recordQuery(item.recordType, item.recordId));
-  const history = useQuery({ ...historyQuery(item.recordType, item.recordId), enabled: canDecide });
+  const history = useQuery({ ...historyQuery(item.recordType, item.recordId), enabled: canReadHistory });
   const [choice, setChoice] = useState<ReviewChoice>('current');
   const [merged, setMerged] = useState(() => (typeof item.current === 'string' ? item.current : JSON.stringify(item.current ?? null)));
   const [reason, setReason] = useState('');
@@ -145,8 +146,8 @@ function ReviewDetail({ item, onDecided }: { item: ReviewItem; onDecided: (messa
       </p>
       <p>Differs in: {different.join(', ') || 'nothing (the same value)'}</p>
       <div className="versions">
-        <Version title="In place (current)" side={versions?.current ?? { value: item.current, write: null }} loading={history.isPending && canDecide} />
-        <Version title="Proposed" side={versions?.proposed ?? { value: item.proposed, write: null }} loading={history.isPending && canDecide} />
+        <Version title="In place (current)" side={versions?.current ?? { value: item.current, write: null }} loading={history.isPending && canReadHistory} />
+        <Version title="Proposed" side={versions?.proposed ?? { value: item.proposed, write: null }} loading={history.isPending && canReadHistory} />
       </div>
       <RecordPhotos fields={record.data?.fields} recordType={item.recordType} />
       {canDecide ? (

@@ -36,6 +36,10 @@ export function listUnstoredAttachments(db: DeviceDb): AttachmentRow[] {
   return db.select().from(attachments).where(ne(attachments.state, 'stored')).orderBy(asc(attachments.createdAt), asc(attachments.sha256)).all();
 }
 
+export function countUnstoredAttachments(db: DeviceDb): number {
+  return db.select({ count: sql<number>`count(*)` }).from(attachments).where(ne(attachments.state, 'stored')).get()?.count ?? 0;
+}
+
 export function recordUploadProgress(db: DeviceDb, sha256: string, uploadedBytes: number): void {
   db.update(attachments)
     .set({ state: 'uploading', uploadedBytes })

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { DeviceDb } from '../open.js';
-import { outbox } from '../schema.js';
+import { journal, outbox } from '../schema.js';
 
 export function countOutbox(db: DeviceDb): Record<'pending' | 'acknowledged' | 'failed', number> {
   const counts = { pending: 0, acknowledged: 0, failed: 0 };
@@ -8,6 +8,19 @@ export function countOutbox(db: DeviceDb): Record<'pending' | 'acknowledged' | '
     counts[row.state] = row.count;
   }
   return counts;
+}
+
+/** The device time of the oldest entry still waiting to be sent, or null when none waits. */
+export function oldestPendingDeviceTime(db: DeviceDb): number | null {
+  const row = db
+    .select({ deviceTime: journal.deviceTime })
+    .from(outbox)
+    .innerJoin(journal, eq(journal.seq, outbox.seq))
+    .where(eq(outbox.state, 'pending'))
+    .orderBy(asc(outbox.seq))
+    .limit(1)
+    .get();
+  return row?.deviceTime ?? null;
 }
 
 export function listPendingSeqs(db: DeviceDb, limit: number): number[] {

@@ -18,7 +18,8 @@ export type SyncStateKey =
   | 'clock.sample'
   | 'site.pinMinLength'
   | 'maintenance.last'
-  | 'maintenance.stateCheck';
+  | 'maintenance.stateCheck'
+  | 'uploads.lastPass';
 
 export function readSyncValue(db: DeviceDb, key: SyncStateKey): unknown {
   return db.select({ value: syncState.value }).from(syncState).where(eq(syncState.key, key)).get()?.value ?? null;

@@ -11,6 +11,7 @@ import {
   verifyChain,
 } from '../../protocol/index.js';
 import { type DeviceDatabase, openDeviceDatabase } from '../../db/open.js';
+import { countUnstoredAttachments } from '../../db/queries/attachments.js';
 import { countJournalEntries, listCheckpoints, listJournalEntries, listRecordHistory, readChainTip } from '../../db/queries/journal.js';
 import { countOutbox, markAcknowledged } from '../../db/queries/outbox.js';
 import { listRecords, readRecord, type StoredRecord } from '../../db/queries/records.js';
@@ -39,7 +40,7 @@ import { checkState, fetchRecords, readStateCheckDiagnostics, type StateCheckDia
 import { RETENTION_WINDOW_MS } from '../../protocol/state-hash.js';
 import { CURRENT_SCHEMA_VERSION } from '../../protocol/wire.js';
 import type { BinaryTransport, SyncTransport } from './sync/transport.js';
-import { type AttachmentUploadOptions, type UploadSummary, uploadAttachments } from './sync/attachment-upload.js';
+import { type AttachmentUploadOptions, readLastUploadPass, type UploadPassReport, type UploadSummary, uploadAttachments } from './sync/attachment-upload.js';
 import { type ConflictRow, listConflicts, markConflictSeen } from '../../db/queries/sync.js';
 
 export interface DeviceCoreOptions {
@@ -281,6 +282,12 @@ export class DeviceCore {
   /** Sends the attachments the office has not confirmed yet (small ones whole, in batches; large ones in resumable chunks); confirmed ones start their grace window. */
   uploadAttachments(transport: SyncTransport & BinaryTransport, options: Pick<AttachmentUploadOptions, 'chunkBytes' | 'schemaVersion' | 'signal'> = {}): Promise<UploadSummary> {
     return uploadAttachments({ ...options, db: this.database.db, attachments: this.attachments, clock: this.#clock, transport });
+  }
+
+  /** Photos and signatures the office has yet to confirm, and how the last upload pass went. */
+  uploads(): { waiting: number; lastPass: UploadPassReport | null } {
+    const { db } = this.database;
+    return { waiting: countUnstoredAttachments(db), lastPass: readLastUploadPass(db) };
   }
 
   /** Entries the office rejected, with its reasons: the failed list. */

@@ -13,6 +13,7 @@ import {
   pepperPinVerifier,
   signCertificate,
 } from '../../protocol/index.js';
+import { attemptsLeftBeforePause, describeWait, pauseAfterFailures, pauseLeft } from '../../protocol/pause.js';
 import { textProblem } from '../../protocol/text.js';
 import type { DeviceDb, Sqlite } from '../../db/open.js';
 import {
@@ -238,18 +239,18 @@ export class SessionManager {
 
   /** What is left of the badge's pause. A clock set back never stretches it past the longest pause. */
   #pauseLeft(throttle: PinThrottleRow | null, now: number): number {
-    if (!throttle || throttle.pausedUntil === null || throttle.pausedUntil <= now) return 0;
-    const { maxPinPauseMs } = this.deps.policy;
-    if (throttle.pausedUntil - now <= maxPinPauseMs) return throttle.pausedUntil - now;
-    this.#write(() => writePinThrottle(this.deps.db, { ...throttle, pausedUntil: now + maxPinPauseMs }));
-    return maxPinPauseMs;
+    if (!throttle) return 0;
+    const left = pauseLeft(throttle.pausedUntil, now, { maxPauseMs: this.deps.policy.maxPinPauseMs });
+    // Cut for good, or the pause would stretch again once the clock is put right.
+    if (left > 0 && throttle.pausedUntil! - now > left) this.#write(() => writePinThrottle(this.deps.db, { ...throttle, pausedUntil: now + left }));
+    return left;
   }
 
   #wrongPin(badgeId: string, failedBefore: number, now: number): SignInRefused {
     const { db, policy } = this.deps;
     const failedAttempts = failedBefore + 1;
-    const beyond = failedAttempts - policy.pinAttemptsBeforePause;
-    const pausedForMs = beyond < 0 ? 0 : Math.min(policy.firstPinPauseMs * 2 ** beyond, policy.maxPinPauseMs);
+    const pausePolicy = { attemptsBeforePause: policy.pinAttemptsBeforePause, firstPauseMs: policy.firstPinPauseMs, maxPauseMs: policy.maxPinPauseMs };
+    const pausedForMs = pauseAfterFailures(failedAttempts, pausePolicy);
     this.#write(() => {
       forgetPinThrottles(db, now - policy.forgetWrongPinsAfterMs);
       writePinThrottle(db, { badgeId, failedAttempts, lastFailedAt: now, pausedUntil: pausedForMs > 0 ? now + pausedForMs : null });
@@ -261,7 +262,7 @@ export class SessionManager {
         retryInMs: pausedForMs,
       });
     }
-    const attemptsLeft = -beyond;
+    const attemptsLeft = attemptsLeftBeforePause(failedAttempts, pausePolicy);
     const warning = attemptsLeft <= 2 ? `; ${attemptsLeft} more wrong PIN${attemptsLeft === 1 ? '' : 's'} and sign-in with this badge pauses` : '';
     return new SignInRefused('wrong-pin', `wrong badge or PIN${warning}`, { attemptsLeft, retryInMs: 0 });
   }
@@ -347,8 +348,4 @@ export class SessionManager {
     this.#active = session;
     return session;
   }
-}
-
-function describeWait(ms: number): string {
-  return ms < 60_000 ? `${Math.ceil(ms / 1000)} s` : `${Math.ceil(ms / 60_000)} min`;
 }

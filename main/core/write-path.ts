@@ -4,9 +4,9 @@ import {
   type RecordType,
   actionInputSchema,
   applyAction,
-  isSubmitted,
   RECORD_TYPES,
 } from '../../protocol/index.js';
+import { correctedRecordId, correctionProblem } from '../../protocol/corrections.js';
 import type { DeviceDb, Sqlite } from '../../db/open.js';
 import { readRecord, type StoredRecord, writeRecord } from '../../db/queries/records.js';
 import { inTransaction } from '../../db/queries/statements.js';
@@ -73,7 +73,9 @@ function applyInTransaction(
   const current = readRecord(db, recordType, recordId);
   const applied = applyAction(spec, current, action, ops);
   if (!applied.ok) throw new CoreError(applied.error.code, applied.error.message, applied.error.field);
-  if (action === 'create' && spec.correctionField) checkCorrection(db, recordType, applied.state.fields[spec.correctionField]);
+  const correctedId = correctedRecordId(spec, action, ops);
+  const badCorrection = correctedId === null ? null : correctionProblem(spec, correctedId, readRecord(db, recordType, correctedId));
+  if (badCorrection) throw new CoreError('invalid-correction', badCorrection, spec.correctionField);
   requireStoredAttachments(db, spec, ops);
 
   const entry = appendSignedEntry(db, deviceId, clock, session, {
@@ -103,12 +105,3 @@ function applyInTransaction(
   return { seq, record };
 }
 
-/** A correction is a new record that references a submitted original of the same type. */
-function checkCorrection(db: DeviceDb, recordType: RecordType, originalId: unknown): void {
-  if (originalId === null || originalId === undefined) return;
-  const original = readRecord(db, recordType, String(originalId));
-  if (!original) throw new CoreError('invalid-correction', `the record being corrected (${String(originalId)}) does not exist`);
-  if (!isSubmitted(RECORD_TYPES[recordType], original)) {
-    throw new CoreError('invalid-correction', 'only a submitted record can be corrected; edit the draft instead');
-  }
-}

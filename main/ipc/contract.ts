@@ -128,6 +128,8 @@ export interface SyncStatusView {
   updateRequired: { minimumVersion: number; currentVersion: number; message: string } | null;
   /** Goes up whenever sync changed the data on this device: screens load again what they show. */
   revision: number;
+  /** Photos and signatures the office has yet to confirm, and, while some wait, why in plain words when a try failed. */
+  uploads: { waiting: number; problem: string | null };
 }
 
 /** One item of the conflict inbox: what happened to a change, and what the office kept. */

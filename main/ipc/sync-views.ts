@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { fieldOperationSchema, recordActionSchema } from '../../protocol/actions.js';
 import { recordTypeSpec } from '../../protocol/records/index.js';
 import type { DeviceCore } from '../core/device-core.js';
+import type { UploadPassReport } from '../core/sync/attachment-upload.js';
 import type { DeviceSyncStatus } from '../core/sync/device-sync.js';
 import type { FailedEntry } from '../core/sync/failed.js';
 import type { ConflictRow } from '../../db/queries/sync.js';
@@ -16,6 +17,7 @@ import type { ConflictView, FailedEntryView, SyncStatusView } from './contract.j
 export function syncStatusView(core: DeviceCore, sync: DeviceSyncStatus | null): SyncStatusView {
   const enrollment = core.enrollment();
   const unseenConflicts = core.conflicts({ unseenOnly: true }).length;
+  const uploads = uploadsView(core.uploads());
   const site = enrollment && { organisationId: enrollment.organisationId, siteId: enrollment.siteId, kind: enrollment.kind };
   if (!sync) {
     const { pending, failed } = core.status().outbox;
@@ -33,6 +35,7 @@ export function syncStatusView(core: DeviceCore, sync: DeviceSyncStatus | null):
       unseenConflicts,
       updateRequired: null,
       revision: 0,
+      uploads,
     };
   }
   return {
@@ -49,7 +52,26 @@ export function syncStatusView(core: DeviceCore, sync: DeviceSyncStatus | null):
     unseenConflicts,
     updateRequired: sync.updateRequired,
     revision: sync.revision,
+    uploads,
   };
+}
+
+/** What stopped the last upload pass, or what it left for later, as an operator can act on it. */
+const UPLOAD_PROBLEMS: Record<string, string> = {
+  network: 'The office could not be reached. They go as soon as the connection is back.',
+  unavailable: 'The office is busy or down for a moment. They go at the next sync.',
+  'device-revoked': 'The office revoked this device, so they cannot be sent. Ask your supervisor.',
+  unauthorized: 'The office no longer knows this device, so they cannot be sent. Ask your supervisor to enroll it again.',
+  'update-required': 'This version of the app is too old for the office. Update the app to send them.',
+  'attachment-damaged': 'A photo or signature file on this device is damaged and cannot be sent. Ask your supervisor.',
+  conflict: 'Another device is sending the same photo. This one waits until that upload is done.',
+};
+const OTHER_UPLOAD_PROBLEM = 'The last try to send them did not get through. They are tried again at each sync.';
+
+function uploadsView({ waiting, lastPass }: { waiting: number; lastPass: UploadPassReport | null }): SyncStatusView['uploads'] {
+  const trouble = lastPass?.stoppedBy ?? lastPass?.deferred[0];
+  if (waiting === 0 || !trouble) return { waiting, problem: null };
+  return { waiting, problem: UPLOAD_PROBLEMS[trouble.code] ?? OTHER_UPLOAD_PROBLEM };
 }
 
 // The inbox columns are JSON the push path wrote; read back with a schema, a row that does not

@@ -1,115 +1,186 @@
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, type IpcMainInvokeEvent } from 'electron';
-import { DeviceCore } from '../core/device-core.js';
+import { fileURLToPath } from 'node:url';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  MessageChannelMain,
+  net,
+  protocol,
+  safeStorage,
+  session,
+  utilityProcess,
+  type IpcMainInvokeEvent,
+} from 'electron';
+import { deviceKindSchema } from '../../protocol/wire.js';
+import { type CoreOfficeConfig, type CoreSecrets, messagePortAsCorePort } from '../core-process/channel.js';
+import { type CoreProcessHandle, CoreRelay } from '../core-process/relay.js';
 import { systemRandomness } from '../core/ports.js';
 import { IPC_CHANNEL } from '../ipc/channel.js';
-import { createIpcHandler } from '../ipc/handlers.js';
+import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, resolveAppRequest } from './app-protocol.js';
+import { APP_RESPONSE_HEADERS } from './csp.js';
+import { FORBIDDEN_SENDER, type IpcSender, senderMayCall } from './ipc-sender.js';
+import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.js';
 import { SafeStorageKeyStore } from './safe-storage-keystore.js';
-import { startShellSync } from './sync.js';
+import { watchSyncTriggers } from './sync.js';
 import { startUpdater } from './updater.js';
+import { windowOptions } from './window-options.js';
 
 /**
- * The Electron shell: one locked-down window, one IPC channel into the core, the core's keys sealed
- * by the OS keystore. Everything the app does lives in the core; this file only wires it to Electron.
+ * The Electron shell: one locked-down window served from app://waypost, one IPC channel relayed to
+ * the device core in its own utility process, the core's keys sealed by the OS keystore. Every
+ * security decision is a pure module next to this one (tested under Node); this file wires them to
+ * Electron. The main process never opens the database: a commit or a PIN check cannot freeze it.
  * The bundle sits in dist/main/shell/, next to dist/preload/ and dist/renderer/ (scripts/build-app.ts).
  */
 const DIST = fileURLToPath(new URL('../../', import.meta.url));
-const RENDERER_INDEX = join(DIST, 'renderer', 'index.html');
+const RENDERER_DIR = join(DIST, 'renderer');
 const PRELOAD = join(DIST, 'preload', 'index.cjs');
-const IDLE_CHECK_MS = 15_000;
+const CORE_ENTRY = fileURLToPath(new URL('./core-process.js', import.meta.url));
 // Enrollment with the office assigns the site; until then records carry the install's.
 const UNENROLLED_SITE_ID = process.env.WAYPOST_SITE_ID ?? 'site-unassigned';
 
-function openCore(): DeviceCore {
-  const userData = app.getPath('userData');
-  return DeviceCore.open({
-    path: join(userData, 'device.db'),
-    keyStore: new SafeStorageKeyStore(join(userData, 'device-keys.sealed'), safeStorage, systemRandomness),
-    migrationsFolder: app.isPackaged ? join(process.resourcesPath, 'migrations') : join(app.getAppPath(), 'db', 'migrations'),
+let appWindow: BrowserWindow | null = null;
+
+/** The device's secrets, unsealed here (only the main process has safeStorage) and handed to the core at each start. */
+function unsealSecrets(): CoreSecrets {
+  const keyStore = new SafeStorageKeyStore(join(app.getPath('userData'), 'device-keys.sealed'), safeStorage, systemRandomness);
+  return { deviceSeed: keyStore.deviceSeed(), databaseKey: keyStore.databaseKey(), pinPepper: keyStore.pinPepper() };
+}
+
+function officeConfig(env: NodeJS.ProcessEnv): CoreOfficeConfig | null {
+  if (!env.WAYPOST_OFFICE_URL) return null;
+  const kind = deviceKindSchema.safeParse(env.WAYPOST_DEVICE_KIND ?? 'cab');
+  return {
+    url: env.WAYPOST_OFFICE_URL,
+    enrollmentToken: env.WAYPOST_ENROLLMENT_TOKEN ?? null,
+    kind: kind.success ? kind.data : 'cab',
+    label: hostname(),
+    appVersion: app.getVersion(),
+  };
+}
+
+function launchCore(): CoreProcessHandle {
+  const child = utilityProcess.fork(CORE_ENTRY, [], { serviceName: 'Waypost core', stdio: 'inherit' });
+  const { port1, port2 } = new MessageChannelMain();
+  child.postMessage(null, [port2]);
+  return {
+    port: messagePortAsCorePort(port1),
+    onExit: (listener) => child.once('exit', (code) => listener(`exit code ${code}`)),
+    kill: () => void child.kill(),
+  };
+}
+
+function serveAppProtocol(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const decision = resolveAppRequest(request.url, RENDERER_DIR, request.method);
+    if (!decision.ok) return new Response(decision.reason, { status: decision.status, headers: { ...APP_RESPONSE_HEADERS, 'content-type': 'text/plain; charset=utf-8' } });
+    const body = request.method === 'HEAD' ? null : await readFile(decision.file);
+    return new Response(body, { headers: { ...APP_RESPONSE_HEADERS, 'content-type': decision.contentType } });
   });
+}
+
+function lockDownContents(): void {
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(({ url }) => decideWindowOpen(url));
+    const guard = (event: { url: string; preventDefault(): void }) => {
+      if (decideNavigation(event.url) === 'deny') event.preventDefault();
+    };
+    contents.on('will-navigate', guard);
+    contents.on('will-frame-navigate', guard);
+    contents.on('will-redirect', guard);
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_contents, permission, decide, details) => {
+    const mediaTypes = 'mediaTypes' in details ? details.mediaTypes : undefined;
+    decide(decidePermission({ permission, requestingUrl: details.requestingUrl, isMainFrame: details.isMainFrame, mediaTypes }) === 'allow');
+  });
+  ses.setPermissionCheckHandler((_contents, permission, _origin, details) => {
+    const mediaTypes = details.mediaType ? [details.mediaType] : undefined;
+    return decidePermission({ permission, requestingUrl: details.requestingUrl ?? '', isMainFrame: details.isMainFrame, mediaTypes }) === 'allow';
+  });
+  ses.setDevicePermissionHandler(() => false);
+}
+
+function describeSender(event: IpcMainInvokeEvent): IpcSender {
+  const frame = event.senderFrame;
+  return {
+    frameUrl: frame?.url ?? null,
+    isTopFrame: frame !== null && frame.parent === null && frame === event.sender.mainFrame,
+    isAppWindow: appWindow !== null && !appWindow.isDestroyed() && event.sender === appWindow.webContents,
+  };
 }
 
 function createWindow(): BrowserWindow {
-  const window = new BrowserWindow({
-    width: 1280,
-    height: 800,
-    minWidth: 1024,
-    minHeight: 700,
-    show: false,
-    backgroundColor: '#eef1f5',
-    title: 'Waypost',
-    webPreferences: {
-      preload: PRELOAD,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-      devTools: !app.isPackaged,
-    },
-  });
+  const window = new BrowserWindow(windowOptions({ preload: PRELOAD, devTools: !app.isPackaged }));
   window.removeMenu();
   window.once('ready-to-show', () => window.show());
-  void window.loadFile(RENDERER_INDEX);
+  void window.loadURL(APP_INDEX_URL);
   return window;
 }
 
-/** Only the app's own page, in its top frame, may call the core. */
-function fromAppPage(event: IpcMainInvokeEvent): boolean {
-  const frame = event.senderFrame;
-  return frame !== null && frame === event.sender.mainFrame && frame.url.startsWith(pathToFileURL(RENDERER_INDEX).href);
-}
-
-function lockDownNavigation(): void {
-  app.on('web-contents-created', (_event, contents) => {
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-    contents.on('will-navigate', (event) => event.preventDefault());
-    contents.on('will-attach-webview', (event) => event.preventDefault());
-  });
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, decide) => decide(false));
+function fail(title: string, message: string): void {
+  dialog.showErrorBox(title, message);
+  app.exit(1);
 }
 
 async function start(): Promise<void> {
   await app.whenReady();
-  lockDownNavigation();
-  let core: DeviceCore;
+  lockDownContents();
+  serveAppProtocol();
+  let secrets: CoreSecrets;
   try {
-    core = openCore();
+    secrets = unsealSecrets();
   } catch (error) {
-    // Never start over an unreadable database: say what is wrong and leave the files alone.
-    dialog.showErrorBox('Waypost cannot open its data', (error as Error).message);
-    app.exit(1);
-    return;
+    return fail('Waypost cannot unlock its data', (error as Error).message);
   }
   const log = (message: string, error?: unknown) => (error === undefined ? console.warn(message) : console.error(message, error));
   const updater = startUpdater(process.env.WAYPOST_UPDATE_URL, log);
-  const sync = startShellSync(core, { env: process.env, onUpdateRequired: () => updater.updateRequired(), log });
-  const handle = createIpcHandler(core, { unenrolledSiteId: UNENROLLED_SITE_ID, sync: () => sync.current() });
-  ipcMain.handle(IPC_CHANNEL, (event, method: unknown, input: unknown) =>
-    fromAppPage(event) ? handle(method, input) : { ok: false, error: { code: 'forbidden', message: 'this page may not call Waypost' } },
-  );
-  const idleCheck = setInterval(() => {
-    try {
-      core.sessions.lockIfIdle();
-    } catch (error) {
-      console.error('idle lock failed', error);
-    }
-  }, IDLE_CHECK_MS);
+  const relay = new CoreRelay({
+    launch: launchCore,
+    startWith: () => ({
+      config: {
+        dataDir: app.getPath('userData'),
+        migrationsFolder: app.isPackaged ? join(process.resourcesPath, 'migrations') : join(app.getAppPath(), 'db', 'migrations'),
+        unenrolledSiteId: UNENROLLED_SITE_ID,
+        office: officeConfig(process.env),
+        online: net.isOnline(),
+      },
+      secrets,
+    }),
+    log,
+    // Never start over an unreadable database: say what is wrong and leave the files alone.
+    onFailed: (message) => fail('Waypost cannot open its data', message),
+    onUpdateRequired: () => updater.updateRequired(),
+  });
+  const stopTriggers = watchSyncTriggers(relay);
+  ipcMain.handle(IPC_CHANNEL, (event, method: unknown, input: unknown) => (senderMayCall(describeSender(event)) ? relay.invoke(method, input) : FORBIDDEN_SENDER));
 
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => {
-    clearInterval(idleCheck);
-    sync.stop();
-    core.close();
+  let coreClosed = false;
+  app.on('will-quit', (event) => {
+    if (coreClosed) return;
+    // Quit once the core has closed its session with a signed entry and closed the database.
+    event.preventDefault();
+    stopTriggers();
+    void relay.stop().finally(() => {
+      coreClosed = true;
+      app.quit();
+    });
   });
   app.on('second-instance', () => {
-    const [window] = BrowserWindow.getAllWindows();
-    if (window?.isMinimized()) window.restore();
-    window?.focus();
+    if (appWindow?.isMinimized()) appWindow.restore();
+    appWindow?.focus();
   });
-  createWindow();
+  appWindow = createWindow();
 }
+
+// Registered before the app is ready, as Electron requires: app:// is a standard, secure origin.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
 // Two instances would share one journal: the second one hands over to the first and leaves.
 if (app.requestSingleInstanceLock()) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { identifier } from '../field-operations.js';
+import { OFFICE_ROLES } from '../office-access.js';
 import { text } from '../text.js';
 import { entryOutcomeSchema, entryReasonSchema, fieldOutcomeSchema } from './outcomes.js';
 import { deviceKindSchema, operatorRoleSchema, pinLengthSchema } from './shapes.js';
@@ -15,8 +16,7 @@ import { canonicalRecordSchema } from './records.js';
  *             DELETE /v1/office/work-orders/:id, GET /v1/office/records/:type/:id (also reviewer)
  * Ids are optional on create (the server makes one); given ids must be unused.
  */
-export const officeRoleSchema = z.enum(['dispatcher', 'reviewer', 'admin']);
-export type OfficeRole = z.infer<typeof officeRoleSchema>;
+export const officeRoleSchema = z.enum(OFFICE_ROLES);
 
 const displayName = text().trim().min(1).max(200);
 
@@ -53,6 +53,12 @@ export const createEnrollmentTokenSchema = z.strictObject({
 });
 export const createdEnrollmentTokenSchema = z.strictObject({ token: z.string(), siteId: identifier, kind: deviceKindSchema, expiresAt: z.number().int() });
 
+export const deviceAttentionSchema = z.strictObject({
+  code: z.enum(['chain-flagged', 'never-synced', 'not-synced', 'queue-stuck', 'entries-failed', 'clock-off']),
+  message: z.string(),
+});
+export type DeviceAttention = z.infer<typeof deviceAttentionSchema>;
+
 export const deviceSummarySchema = z.strictObject({
   id: identifier,
   siteId: identifier,
@@ -63,6 +69,20 @@ export const deviceSummarySchema = z.strictObject({
   flagged: z.boolean(),
   chainSeq: z.number().int(),
   lastSeenAt: z.number().int().nullable(),
+  /** What the device last told of itself with a pull (null before it first did). */
+  health: z
+    .strictObject({
+      reportedAt: z.number().int(),
+      appVersion: z.string().nullable(),
+      pending: z.number().int(),
+      failed: z.number().int(),
+      oldestPendingAgeMs: z.number().int().nullable(),
+    })
+    .nullable(),
+  /** The clock correction the office last proved for its entries, in ms (positive: its clock is behind). */
+  clockOffsetMs: z.number().int().nullable(),
+  /** Why someone should look at it, most urgent first; empty when all is well. */
+  attention: z.array(deviceAttentionSchema),
 });
 export type DeviceSummary = z.infer<typeof deviceSummarySchema>;
 

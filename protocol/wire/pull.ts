@@ -3,6 +3,7 @@ import { identifier } from '../field-operations.js';
 import { operatorRoleSchema, pinLengthSchema } from './shapes.js';
 import { officeStampsSchema } from '../time.js';
 import { canonicalRecordSchema } from './records.js';
+import { deviceHealthSchema } from './health.js';
 import { schemaVersionSchema } from './versions.js';
 
 /** Pull. */
@@ -14,6 +15,8 @@ export const pullRequestSchema = z.strictObject({
   /** Opaque; null (or absent) on the first pull. Store the returned cursor only after applying the page. */
   cursor: z.string().max(200).nullable().optional(),
   limit: z.number().int().positive().max(MAX_PULL_LIMIT).optional(),
+  /** The device's queue and build, for the office's fleet page. */
+  health: deviceHealthSchema.optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 

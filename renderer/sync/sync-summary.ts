@@ -32,6 +32,7 @@ export function summarizeSync(status: SyncStatusView, now: number): SyncSummary 
   const lastSynced = status.lastSuccessAt === null ? 'never synced' : `last synced ${when(status.lastSuccessAt, now)}`;
   const facts = [waiting, lastSynced];
   if (status.failed > 0) facts.push(`${plural(status.failed, 'change', 'changes')} rejected`);
+  if (status.uploads.waiting > 0) facts.push(`${plural(status.uploads.waiting, 'photo or signature', 'photos or signatures')} waiting to upload`);
   if (status.updateRequired) {
     return { tone: 'problem', label: 'Update required', facts, problem: fullSentence(status.updateRequired.message), canSync: false };
   }
@@ -48,7 +49,8 @@ export function summarizeSync(status: SyncStatusView, now: number): SyncSummary 
     };
   }
   if (error) return { tone: 'problem', label: 'Sync problem', facts, problem: fullSentence(error.message), canSync: true };
-  return { tone: 'online', label: 'Online', facts, problem: null, canSync: true };
+  // Entries all went through; photos or signatures a try left behind are the one thing to tell.
+  return { tone: 'online', label: 'Online', facts, problem: status.uploads.problem, canSync: true };
 }
 
 function fullSentence(text: string): string {

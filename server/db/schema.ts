@@ -1,7 +1,9 @@
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
   boolean,
+  check,
   customType,
   index,
   integer,
@@ -12,6 +14,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { SignedCertificate } from '../../protocol/journal.js';
+import { OFFICE_ROLES } from '../../protocol/office-access.js';
 import type { Tombstone } from '../../protocol/policies/index.js';
 import { fieldStatesColumn } from './field-states.js';
 
@@ -70,6 +73,14 @@ export const devices = pgTable(
      */
     anchoredTime: epoch('anchored_time'),
     lastSeenAt: epoch('last_seen_at'),
+    /** What the device last told of itself (with a pull; protocol/wire/health.ts), and when. */
+    healthReportedAt: epoch('health_reported_at'),
+    appVersion: text('app_version'),
+    pendingEntries: integer('pending_entries'),
+    failedEntries: integer('failed_entries'),
+    oldestPendingAgeMs: bigint('oldest_pending_age_ms', { mode: 'number' }),
+    /** The clock correction the office last proved for the device's entries (protocol/time.ts), in ms. */
+    clockOffsetMs: bigint('clock_offset_ms', { mode: 'number' }),
   },
   (table) => [uniqueIndex('devices_credential_idx').on(table.credentialHash), index('devices_site_idx').on(table.siteId)],
 );
@@ -127,12 +138,76 @@ export const officeUsers = pgTable(
     /** null only for the bootstrap admin, who serves every organisation. */
     organisationId: text('organisation_id').references(() => organisations.id),
     name: text('name').notNull(),
-    role: text('role', { enum: ['dispatcher', 'reviewer', 'admin'] }).notNull(),
+    role: text('role', { enum: OFFICE_ROLES }).notNull(),
     tokenHash: text('token_hash').notNull(),
     createdAt: epoch('created_at').notNull(),
     revokedAt: epoch('revoked_at'),
+    /** Console sign-in name, lowercased; null for users who only automate with their API token. */
+    email: text('email'),
+    /** The console password's scrypt verifier with its salt and parameters (server/console/passwords.ts); null: no console sign-in. */
+    passwordHash: text('password_hash'),
   },
-  (table) => [uniqueIndex('office_users_token_idx').on(table.tokenHash)],
+  (table) => [
+    uniqueIndex('office_users_token_idx').on(table.tokenHash),
+    uniqueIndex('office_users_email_idx').on(table.email),
+    check('office_users_role_check', sql.raw(`role IN (${OFFICE_ROLES.map((role) => `'${role}'`).join(', ')})`)),
+  ],
+);
+
+/**
+ * Console sessions (browser sign-ins). The browser holds the secret in a cookie; the office keeps
+ * only its hash, so a copy of this table opens no session. A session ends at `expiresAt`, after
+ * `idle` without a request (server/console/session-policy.ts), or when revoked.
+ */
+export const consoleSessions = pgTable(
+  'console_sessions',
+  {
+    id: text('id').primaryKey(),
+    secretHash: text('secret_hash').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => officeUsers.id),
+    createdAt: epoch('created_at').notNull(),
+    lastSeenAt: epoch('last_seen_at').notNull(),
+    expiresAt: epoch('expires_at').notNull(),
+    revokedAt: epoch('revoked_at'),
+    revokedReason: text('revoked_reason', { enum: ['sign-out', 'sign-out-everywhere', 'password-reset'] }),
+    /** Where the sign-in came from, for the user's and the admins' list of sessions. */
+    address: text('address').notNull(),
+    userAgent: text('user_agent'),
+  },
+  (table) => [uniqueIndex('console_sessions_secret_idx').on(table.secretHash), index('console_sessions_user_idx').on(table.userId)],
+);
+
+/**
+ * Failed console sign-ins in a row per key (an account, a name nobody has, a source address) and
+ * the pause they earned (protocol/pause.ts). A row is forgotten after a quiet spell.
+ */
+export const consoleSignInThrottles = pgTable('console_sign_in_throttles', {
+  key: text('key').primaryKey(),
+  failedAttempts: integer('failed_attempts').notNull(),
+  lastFailedAt: epoch('last_failed_at').notNull(),
+  pausedUntil: epoch('paused_until'),
+});
+
+/** Every console sign-in the office checked, for admins: append-only. */
+export const consoleSignInAttempts = pgTable(
+  'console_sign_in_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: epoch('at').notNull(),
+    /** The email or name as typed (trimmed, lowercased, cut to its schema's length). */
+    login: text('login').notNull(),
+    /** The account it named, if any. */
+    userId: text('user_id').references(() => officeUsers.id),
+    address: text('address').notNull(),
+    outcome: text('outcome', { enum: ['signed-in', 'refused'] }).notNull(),
+    /** Failures in a row on the account (or name) with this one. */
+    failedAttempts: integer('failed_attempts').notNull(),
+    /** The pause this failure started; 0 when none. */
+    pausedForMs: epoch('paused_for_ms').notNull(),
+  },
+  (table) => [index('console_sign_in_attempts_user_idx').on(table.userId, table.id)],
 );
 
 /** Every journal entry a device pushed and the server acknowledged, verbatim, append-only. */

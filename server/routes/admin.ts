@@ -40,6 +40,7 @@ import {
 } from '../db/queries/identity.js';
 import { ApiFailure, conflict, notFound } from '../errors.js';
 import { notifyRevoked, notifySites } from '../sync/notifier.js';
+import { deviceAttention } from '../fleet/attention.js';
 
 const DEFAULT_ENROLLMENT_TTL_MS = 24 * 60 * 60 * 1000;
 const idParams = z.strictObject({ id: identifier });
@@ -143,6 +144,8 @@ export function registerAdminRoutes(app: FastifyInstance, context: ServiceContex
       tokenHash: hashSecret(token),
       createdAt: context.clock.now(),
       revokedAt: null,
+      email: null,
+      passwordHash: null,
     };
     await uniquely(() => insertOfficeUser(db, created), `user ${created.id} already exists`);
     return reply.status(201).send({ id: created.id, organisationId: input.organisationId, name: created.name, role: created.role, token });
@@ -173,7 +176,8 @@ export function registerAdminRoutes(app: FastifyInstance, context: ServiceContex
     const { siteId } = parseWith(z.strictObject({ siteId: identifier.optional() }), request.query, 'query');
     if (siteId) await siteInReach(db, user, siteId);
     const found = await listDevices(db, { siteId, organisationId: user.organisationId });
-    return { devices: found.map(summary) };
+    const now = context.clock.now();
+    return { devices: found.map((device) => summary(device, now)) };
   });
 
   app.post('/v1/admin/devices/:id/revoke', async (request) => {
@@ -187,9 +191,9 @@ export function registerAdminRoutes(app: FastifyInstance, context: ServiceContex
       await notifyRevoked(tx, context.notifier.channel, id, at);
       return true;
     });
-    if (!revoked) return summary(device);
+    if (!revoked) return summary(device, context.clock.now());
     request.log.warn({ deviceId: id, by: user.id }, 'device revoked');
-    return summary((await findDevice(db, id))!);
+    return summary((await findDevice(db, id))!, context.clock.now());
   });
 
   app.get('/v1/admin/devices/:id/flags', async (request) => {
@@ -248,7 +252,17 @@ function publicOperator(operator: Operator) {
   return visible;
 }
 
-function summary(device: Device): DeviceSummary {
-  const { id, siteId, kind, label, enrolledAt, revokedAt, flagged, chainSeq, lastSeenAt } = device;
-  return { id, siteId, kind, label, enrolledAt, revokedAt, flagged, chainSeq, lastSeenAt };
+function summary(device: Device, now: number): DeviceSummary {
+  const { id, siteId, kind, label, enrolledAt, revokedAt, flagged, chainSeq, lastSeenAt, clockOffsetMs } = device;
+  const health =
+    device.healthReportedAt === null
+      ? null
+      : {
+          reportedAt: device.healthReportedAt,
+          appVersion: device.appVersion,
+          pending: device.pendingEntries ?? 0,
+          failed: device.failedEntries ?? 0,
+          oldestPendingAgeMs: device.oldestPendingAgeMs,
+        };
+  return { id, siteId, kind, label, enrolledAt, revokedAt, flagged, chainSeq, lastSeenAt, health, clockOffsetMs, attention: deviceAttention(device, now) };
 }

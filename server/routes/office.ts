@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { FieldOperation } from '../../protocol/journal.js';
 import { identifier } from '../../protocol/journal.js';
+import { OFFICE_ACCESS } from '../../protocol/office-access.js';
 import { randomId } from '../../protocol/runtime.js';
 import { recordTypeSpec } from '../../protocol/records/index.js';
 import {
@@ -30,15 +31,12 @@ import { writeAsOffice } from '../sync/office-writes.js';
 const idParams = z.strictObject({ id: identifier });
 const recordParams = z.strictObject({ type: identifier, id: identifier });
 
-/** Every office role reads the board and the directory; only dispatchers (and admins) write. */
-const OFFICE_READERS = ['dispatcher', 'reviewer', 'admin'] as const;
-
 /** The dispatcher's API: work orders created, assigned and edited from the office. */
 export function registerOfficeRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { db } = context.database;
 
   app.get('/v1/office/directory', async (request): Promise<OfficeDirectory> => {
-    const user = await authenticateOfficeUser(db, request, OFFICE_READERS);
+    const user = await authenticateOfficeUser(db, request, OFFICE_ACCESS.readRecords);
     const directory = await organisationDirectory(db, user.organisationId);
     return { user: { id: user.id, name: user.name, role: user.role, organisationId: user.organisationId }, ...directory };
   });
@@ -48,7 +46,7 @@ export function registerOfficeRoutes(app: FastifyInstance, context: ServiceConte
    * missed), then `changes` for the organisation's sites, at most one per site per window.
    */
   app.get('/v1/office/events', async (request, reply) => {
-    const user = await authenticateOfficeUser(db, request, OFFICE_READERS);
+    const user = await authenticateOfficeUser(db, request, OFFICE_ACCESS.readRecords);
     const { sites } = await organisationDirectory(db, user.organisationId);
     const events = openEventStream(request, reply, context, () => unwatch());
     const unwatch = context.notifier.watch({
@@ -60,7 +58,7 @@ export function registerOfficeRoutes(app: FastifyInstance, context: ServiceConte
   });
 
   app.get('/v1/office/work-orders', async (request): Promise<WorkOrderBoard> => {
-    const user = await authenticateOfficeUser(db, request, OFFICE_READERS);
+    const user = await authenticateOfficeUser(db, request, OFFICE_ACCESS.readRecords);
     const query = parseWith(workOrderBoardQuerySchema, request.query, 'query');
     const found = await listWorkOrders(db, { organisationId: user.organisationId, ...query, limit: MAX_BOARD_ORDERS + 1 });
     const shown = found.slice(0, MAX_BOARD_ORDERS);
@@ -98,7 +96,7 @@ export function registerOfficeRoutes(app: FastifyInstance, context: ServiceConte
   });
 
   app.get('/v1/office/records/:type/:id', async (request) => {
-    const user = await authenticateOfficeUser(db, request, OFFICE_READERS);
+    const user = await authenticateOfficeUser(db, request, OFFICE_ACCESS.readRecords);
     const { type, id } = parseWith(recordParams, request.params, 'path');
     if (!recordTypeSpec(type)) throw notFound(`record type ${type}`);
     const record = await findRecord(db, type, id);

@@ -40,7 +40,7 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
     const pull = parseWith(pullRequestSchema, upgradeRequest('pull', request.body, clientVersion));
     const page = await pullChanges(db, device, pull, clientVersion);
     const repliedAt = Math.max(request.receivedAt, context.clock.now());
-    await touchDevice(db, device.id, repliedAt);
+    await touchDevice(db, device.id, repliedAt, pull.health);
     return { ...page, time: { receivedAt: request.receivedAt, repliedAt } };
   });
 

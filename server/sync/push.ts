@@ -1,7 +1,9 @@
 import { CanonicalEncodingError, canonicalize } from '../../protocol/canonical.js';
+import { correctedRecordId, correctionProblem } from '../../protocol/corrections.js';
 import { SIGNATURE_DOMAINS, verifyInDomainAsync } from '../../protocol/crypto/ed25519.js';
 import { hexToBytes } from '../../protocol/crypto/hash.js';
 import type { JournalEnvelope } from '../../protocol/journal.js';
+import { recordTypeSpec } from '../../protocol/records/index.js';
 import { type ChainState, type OpenSession, verifyParsedEntry } from '../../protocol/verify.js';
 import { type DeviceClockReading, type EntryTimeFlag, type TimePolicy, nextAnchoredTime, placeEntry, readDeviceClock } from '../../protocol/time.js';
 import { type EntryResult, type PushRequest, type PushResponse, signAnchorReceipt } from '../../protocol/wire.js';
@@ -20,7 +22,7 @@ import { canonicalFor } from './canonical.js';
 import { notifySites } from './notifier.js';
 import { type ResolvedWrite, persistResolvedWrites } from './persist.js';
 import { type PushedEntry, type ReadableEntry, readPushedEntries } from './read-entries.js';
-import { correctedRecordId, correctionProblem, refused, resolveRecordWrite } from './resolve.js';
+import { refused, resolveRecordWrite } from './resolve.js';
 import { assigneesIn } from './scope.js';
 
 /**
@@ -108,7 +110,7 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
   // Settlement: the conflict policies against the locked records, for entries whose content is valid.
   const recordEntries = verified.flatMap(({ entry, contentProblem }) => (entry.body.kind === 'record' && !contentProblem ? [entry.body] : []));
   const corrected = recordEntries.flatMap((body) => {
-    const id = correctedRecordId(body.recordType, body.action, body.ops);
+    const id = correctedRecordId(recordTypeSpec(body.recordType), body.action, body.ops);
     return id === null ? [] : [{ type: body.recordType, id }];
   });
   const current = await lockRecords(tx, [...recordEntries.map((body) => ({ type: body.recordType, id: body.recordId })), ...corrected]);
@@ -144,7 +146,9 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
         receivedAt: batch.receivedAt,
         clientSchemaVersion: batch.clientVersion,
       };
-      const badCorrection = correctionProblem(body.recordType, body.action, body.ops, (id) => current.get(recordKey(body.recordType, id)) ?? null);
+      const spec = recordTypeSpec(body.recordType);
+      const correctedId = correctedRecordId(spec, body.action, body.ops);
+      const badCorrection = spec && correctedId !== null ? correctionProblem(spec, correctedId, current.get(recordKey(body.recordType, correctedId)) ?? null) : null;
       const resolution =
         operatorSites.get(body.operatorId) !== device.siteId
           ? refused('operator-not-allowed', `operator ${body.operatorId} does not work at this device's site`)
@@ -199,7 +203,7 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
     await insertJournalEntries(tx, journalRows);
   }
   const changes = await persistResolvedWrites(tx, writes);
-  await saveDeviceChain(tx, device.id, { seq: chain.lastSeq, head: chain.head, session: storedSessionOf(chain.session), anchoredTime }, batch.receivedAt);
+  await saveDeviceChain(tx, device.id, { seq: chain.lastSeq, head: chain.head, session: storedSessionOf(chain.session), anchoredTime }, { at: batch.receivedAt, clockOffsetMs: batch.clock.correctionMs });
   await insertDeviceFlags(tx, flags);
   await appendChanges(tx, changes);
   await notifySites(tx, context.notifier.channel, changes.map((change) => change.siteId), batch.receivedAt, device.id);

@@ -171,33 +171,6 @@ function settleTombstone(current: ServerRecord, input: RecordWriteInput, resolut
   };
 }
 
-/** The id of the original a correction names, so the push can load it with the records it touches. */
-export function correctedRecordId(recordType: string, action: RecordAction, ops: readonly FieldOperation[]): string | null {
-  const field = recordTypeSpec(recordType)?.correctionField;
-  if (!field || action !== 'create') return null;
-  const named = ops.find((op) => op.op === 'set' && op.field === field);
-  return named?.op === 'set' && typeof named.value === 'string' ? named.value : null;
-}
-
-/**
- * A correction is a new record naming a submitted original of the same type. The device checks
- * this too, but the office does not take a device's word for it.
- */
-export function correctionProblem(
-  recordType: string,
-  action: RecordAction,
-  ops: readonly FieldOperation[],
-  original: (id: string) => ServerRecord | null,
-): string | null {
-  const id = correctedRecordId(recordType, action, ops);
-  if (id === null) return null;
-  const label = recordTypeSpec(recordType)!.label.toLowerCase();
-  const target = original(id);
-  if (!target) return `the ${label} being corrected (${id}) is not known to the office`;
-  if (target.deleted || target.fields.status !== 'submitted') return `only a submitted ${label} can be corrected`;
-  return null;
-}
-
 function scopeProblem(spec: RecordTypeSpec, current: ServerRecord | null, input: RecordWriteInput, scope: WriteScope): string | null {
   if (scope.deviceSiteId === null) return null;
   if (current) return current.audience.includes(scope.deviceSiteId) ? null : 'out of scope: this record is not shared with this device\'s site';

@@ -15,6 +15,7 @@ import {
   UPLOAD_OFFSET_HEADER,
 } from '../../protocol/wire.js';
 import { DeviceSync } from '../../main/core/sync/device-sync.js';
+import { syncStatusView } from '../../main/ipc/sync-views.js';
 import { INSPECTOR, SeededRandomness } from '../support/device.js';
 import { FakeTimers } from '../sync/support/timers.js';
 import { type FieldDevice, SyncWorld } from '../sync/support/world.js';
@@ -237,10 +238,39 @@ describe('uploading attachments to the office', () => {
 
     const summary = await cab.core.uploadAttachments(transport, { chunkBytes: CHUNK });
     expect(summary.stored).toEqual([intact]);
-    expect(summary.deferred).toEqual([{ sha256: damaged, reason: expect.stringMatching(/altered or corrupted/) }]);
+    expect(summary.deferred).toEqual([{ sha256: damaged, code: 'attachment-damaged', reason: expect.stringMatching(/altered or corrupted/) }]);
     expect(transport.batchSizes).toEqual([1]);
     expect(localRow(cab, damaged)).toMatchObject({ state: 'local', acknowledgedAt: null });
     expect((await officeStatus(cab, damaged)).status).toBe(404);
+
+    // The device says so: one waiting, and why, in words an operator can act on.
+    expect(cab.core.uploads()).toEqual({
+      waiting: 1,
+      lastPass: { at: world.clock.now(), stored: 1, deferred: [{ sha256: damaged, code: 'attachment-damaged', message: expect.stringMatching(/altered or corrupted/) }], stoppedBy: null },
+    });
+    expect(syncStatusView(cab.core, null).uploads).toEqual({
+      waiting: 1,
+      problem: 'A photo or signature file on this device is damaged and cannot be sent. Ask your supervisor.',
+    });
+  });
+
+  it('keeps what stopped an upload pass (the office out of reach) for the sync screen, and clears the problem once all went up', async () => {
+    const { cab, transport } = await enrolledCab('cab-upload-offline');
+    cab.core.putAttachment('image/png', photoBytes('offline-signature', 4000));
+    const cut: SyncTransport & BinaryTransport = {
+      post: async () => {
+        throw networkError(new Error('connect ECONNREFUSED 127.0.0.1'));
+      },
+      patch: (path, bytes, headers) => transport.patch(path, bytes, headers),
+      events: (path, headers, handlers) => transport.events(path, headers, handlers),
+    };
+    await expect(cab.core.uploadAttachments(cut, { chunkBytes: CHUNK })).rejects.toMatchObject({ code: 'network' });
+    expect(cab.core.uploads()).toMatchObject({ waiting: 1, lastPass: { stored: 0, deferred: [], stoppedBy: { sha256: null, code: 'network' } } });
+    expect(syncStatusView(cab.core, null).uploads).toEqual({ waiting: 1, problem: 'The office could not be reached. They go as soon as the connection is back.' });
+
+    await cab.core.uploadAttachments(transport, { chunkBytes: CHUNK });
+    expect(cab.core.uploads()).toMatchObject({ waiting: 0, lastPass: { stored: 1, stoppedBy: null } });
+    expect(syncStatusView(cab.core, null).uploads).toEqual({ waiting: 0, problem: null });
   });
 
   it('goes up with the app\'s sync: once the sync it follows is over, the office holds the signed inspection\'s photo, and it leaves the device after the grace window', async () => {

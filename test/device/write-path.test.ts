@@ -222,8 +222,8 @@ describe('corrections', () => {
     const inspection = submittedInspection();
     const correcting = (correctsId: string) => ({ recordType: 'gateEvent', action: 'create', ops: [...VALID_CREATES.gateEvent, { op: 'set', field: 'correctsId', value: correctsId }] });
 
-    expectRefusedWithoutWriting(core, () => core.perform(correcting(draft)), 'invalid-correction', /only a submitted record can be corrected; edit the draft instead/);
-    expectRefusedWithoutWriting(core, () => core.perform(correcting('gateEvent-nowhere')), 'invalid-correction', /\(gateEvent-nowhere\) does not exist/);
+    expectRefusedWithoutWriting(core, () => core.perform(correcting(draft)), 'invalid-correction', /^only a submitted gate event can be corrected; edit the draft instead$/);
+    expectRefusedWithoutWriting(core, () => core.perform(correcting('gateEvent-nowhere')), 'invalid-correction', /^the gate event being corrected \(gateEvent-nowhere\) does not exist$/);
     expectRefusedWithoutWriting(core, () => core.perform(correcting(inspection)), 'invalid-correction', /does not exist/);
   });
 });

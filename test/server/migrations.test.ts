@@ -54,7 +54,7 @@ async function rows<T>(database: OfficeDatabase, query: string): Promise<T[]> {
 }
 
 /** Which test covers each migration: a new migration without a case here fails the guard below. */
-const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index'];
+const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health'];
 
 describe('office migrations', () => {
   it('each migration after the first three has an upgrade test with real rows', () => {
@@ -127,5 +127,55 @@ describe('office migrations', () => {
       { indexdef: expect.stringMatching(/USING gin \(audience\)/) },
     ]);
     expect(await rows(database, "SELECT id FROM records WHERE audience @> ARRAY['site-south']::text[] ORDER BY id")).toEqual([{ id: 'note-both' }, { id: 'note-south' }]);
+  });
+
+  it('0006 keeps every office user and their API token, without a console password until one is set, and takes the five roles only', async () => {
+    const database = await openFresh();
+    await database.migrate(migrationsThrough('0005_records_audience_index'));
+    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
+    await database.db.execute(sql`
+      INSERT INTO office_users (id, organisation_id, name, role, token_hash, created_at, revoked_at)
+      VALUES ('user-admin', NULL, 'Bootstrap admin', 'admin', 'hash-a', 2, NULL), ('user-dora', 'org-1', 'Dora', 'dispatcher', 'hash-d', 3, NULL),
+             ('user-rita', 'org-1', 'Rita', 'reviewer', 'hash-r', 4, 5)`);
+
+    await database.migrate();
+
+    expect(await rows(database, 'SELECT id, organisation_id, role, token_hash, revoked_at::int AS revoked_at, email, password_hash FROM office_users ORDER BY id')).toEqual([
+      { id: 'user-admin', organisation_id: null, role: 'admin', token_hash: 'hash-a', revoked_at: null, email: null, password_hash: null },
+      { id: 'user-dora', organisation_id: 'org-1', role: 'dispatcher', token_hash: 'hash-d', revoked_at: null, email: null, password_hash: null },
+      { id: 'user-rita', organisation_id: 'org-1', role: 'reviewer', token_hash: 'hash-r', revoked_at: 5, email: null, password_hash: null },
+    ]);
+    await database.db.execute(sql`
+      INSERT INTO office_users (id, organisation_id, name, role, token_hash, created_at, email)
+      VALUES ('user-aud', 'org-1', 'Aud', 'auditor', 'hash-x', 6, 'aud@example.com'), ('user-max', 'org-1', 'Max', 'maintenance', 'hash-m', 7, NULL)`);
+    await expect(database.db.execute(sql`INSERT INTO office_users (id, organisation_id, name, role, token_hash, created_at) VALUES ('user-x', 'org-1', 'X', 'superuser', 'hash-z', 8)`)).rejects.toThrow();
+    await expect(database.db.execute(sql`INSERT INTO office_users (id, organisation_id, name, role, token_hash, created_at, email) VALUES ('user-y', 'org-1', 'Y', 'auditor', 'hash-y', 9, 'aud@example.com')`)).rejects.toThrow();
+    // Sign-in attempts are evidence: kept as written.
+    await database.db.execute(sql`INSERT INTO console_sign_in_attempts (at, login, user_id, address, outcome, failed_attempts, paused_for_ms) VALUES (10, 'aud@example.com', 'user-aud', '127.0.0.1', 'refused', 1, 0)`);
+    const appendOnly = { cause: expect.objectContaining({ message: 'console_sign_in_attempts is append-only' }) };
+    await expect(database.db.execute(sql`UPDATE console_sign_in_attempts SET outcome = 'signed-in'`)).rejects.toMatchObject(appendOnly);
+    await expect(database.db.execute(sql`DELETE FROM console_sign_in_attempts`)).rejects.toMatchObject(appendOnly);
+    expect(await rows(database, 'SELECT login, outcome FROM console_sign_in_attempts')).toEqual([{ login: 'aud@example.com', outcome: 'refused' }]);
+  });
+
+  it('0007 keeps every device with no health told yet and no clock correction, and takes what a device tells', async () => {
+    const database = await openFresh();
+    await database.migrate(migrationsThrough('0006_console_sign_in'));
+    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
+    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+    await database.db.execute(sql`
+      INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head, last_seen_at)
+      VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)}, 40)`);
+
+    await database.migrate();
+
+    const columns = 'id, chain_seq, last_seen_at::int AS last_seen_at, health_reported_at, app_version, pending_entries, failed_entries, oldest_pending_age_ms, clock_offset_ms';
+    expect(await rows(database, `SELECT ${columns} FROM devices`)).toEqual([
+      { id: 'cab-7', chain_seq: 12, last_seen_at: 40, health_reported_at: null, app_version: null, pending_entries: null, failed_entries: null, oldest_pending_age_ms: null, clock_offset_ms: null },
+    ]);
+    await database.db.execute(sql`UPDATE devices SET health_reported_at = 50, app_version = '0.4.2', pending_entries = 3, failed_entries = 1, oldest_pending_age_ms = 7200000, clock_offset_ms = -4000`);
+    expect(await rows(database, 'SELECT app_version, pending_entries, failed_entries, oldest_pending_age_ms::int AS age, clock_offset_ms::int AS offset FROM devices')).toEqual([
+      { app_version: '0.4.2', pending_entries: 3, failed_entries: 1, age: 7_200_000, offset: -4000 },
+    ]);
   });
 });

@@ -344,7 +344,7 @@ describe('conflict policies on push', () => {
       ['accepted', undefined],
       ['accepted', undefined],
     ]);
-    expect(answer.body.results[2].message).toMatch(/gate-never-recorded\) is not known to the office/);
+    expect(answer.body.results[2].message).toMatch(/gate-never-recorded\) does not exist/);
     expect(answer.body.results[3].message).toMatch(/only a submitted gate event can be corrected/);
     const stored = await server.database.db.select({ id: records.id }).from(records).where(eq(records.type, 'gateEvent'));
     expect(stored.map((row) => row.id).filter((id) => id.startsWith('gate-')).sort()).toEqual(['gate-draft', 'gate-fixes-submitted']);

@@ -25,11 +25,27 @@ function status(overrides: Partial<SyncStatusView> = {}): SyncStatusView {
     unseenConflicts: 0,
     updateRequired: null,
     revision: 3,
+    uploads: { waiting: 0, problem: null },
     ...overrides,
   };
 }
 
 describe('the sync badge', () => {
+  it('counts the photos and signatures still to upload, and says in plain words what held them back once entries all went through', () => {
+    const problem = 'A photo or signature file on this device is damaged and cannot be sent. Ask your supervisor.';
+    expect(summarizeSync(status({ uploads: { waiting: 3, problem } }), NOW)).toEqual({
+      tone: 'online',
+      label: 'Online',
+      facts: ['nothing waiting to send', `last synced ${formatTime(NOW - 60_000)}`, '3 photos or signatures waiting to upload'],
+      problem,
+      canSync: true,
+    });
+    // Offline, the office being out of reach is what to tell; the count still shows.
+    const offline = summarizeSync(status({ online: false, uploads: { waiting: 1, problem: 'The office could not be reached.' } }), NOW);
+    expect(offline).toMatchObject({ tone: 'offline', problem: null });
+    expect(offline.facts).toContain('1 photo or signature waiting to upload');
+  });
+
   it('says online, that nothing waits, and when it last synced', () => {
     expect(summarizeSync(status(), NOW)).toEqual({
       tone: 'online',

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import type { DeviceDb } from '../../../db/open.js';
 import { type AttachmentRow, listUnstoredAttachments, markAttachmentStored, recordUploadProgress } from '../../../db/queries/attachments.js';
+import { readSyncValue, writeSyncValue } from '../../../db/queries/sync.js';
 import {
   type AttachmentBatchItem,
   type AttachmentBatchResponse,
@@ -47,7 +49,27 @@ export interface UploadSummary {
   /** Attachments the office confirmed in this pass. */
   stored: string[];
   /** Attachments left for a later pass, with why (another device is uploading it, the local file is damaged, ...). */
-  deferred: { sha256: string; reason: string }[];
+  deferred: { sha256: string; code: string; reason: string }[];
+}
+
+const problemSchema = z.object({ sha256: z.string().nullable(), code: z.string(), message: z.string() });
+export type UploadProblem = z.infer<typeof problemSchema>;
+
+const passReportSchema = z.object({
+  at: z.number(),
+  stored: z.number(),
+  /** The first attachments the pass left for later, and why. */
+  deferred: z.array(problemSchema),
+  /** What ended the pass before it was through (the office out of reach, this device revoked), if anything did. */
+  stoppedBy: problemSchema.nullable(),
+});
+/** How the last upload pass went, kept so the app can say why photos are still waiting. */
+export type UploadPassReport = z.infer<typeof passReportSchema>;
+
+const DEFERRED_KEPT = 5;
+
+export function readLastUploadPass(db: DeviceDb): UploadPassReport | null {
+  return passReportSchema.safeParse(readSyncValue(db, 'uploads.lastPass')).data ?? null;
 }
 
 const BATCH_PATH = '/v1/attachments/batch';
@@ -75,12 +97,24 @@ export async function uploadAttachments(options: AttachmentUploadOptions): Promi
   const schemaVersion = options.schemaVersion ?? CURRENT_SCHEMA_VERSION;
   const summary: UploadSummary = { stored: [], deferred: [] };
   const pass: Pass = { options, schemaVersion, headers: deviceHeaders(requireEnrollment(options.db).credential, schemaVersion), chunkBytes, summary };
+  try {
+    await sendAll(pass);
+  } catch (error) {
+    notePass(pass, problemOf(null, error));
+    throw error;
+  }
+  notePass(pass, null);
+  return summary;
+}
+
+async function sendAll(pass: Pass): Promise<void> {
+  const { options } = pass;
   const rows = listUnstoredAttachments(options.db);
   // Whole ones first: a pass cut short in a photo's chunks has the signatures in already.
   const ordered = [...rows.filter(goesWhole), ...rows.filter((row) => !goesWhole(row))];
   const declared: { row: AttachmentRow; status: AttachmentStatus }[] = [];
   for (const batch of batches(pass, ordered)) {
-    if (options.signal?.aborted) return summary;
+    if (options.signal?.aborted) return;
     const answers = await sendBatch(pass, batch.map(({ item }) => item));
     for (const { row } of batch) {
       await settle(pass, row, async () => {
@@ -92,10 +126,24 @@ export async function uploadAttachments(options: AttachmentUploadOptions): Promi
     }
   }
   for (const { row, status } of declared) {
-    if (options.signal?.aborted) return summary;
+    if (options.signal?.aborted) return;
     await settle(pass, row, () => sendChunks(pass, row, status));
   }
-  return summary;
+}
+
+function problemOf(sha256: string | null, error: unknown): UploadProblem {
+  const code = error instanceof SyncError || error instanceof CoreError ? error.code : 'internal';
+  return { sha256, code, message: error instanceof Error ? error.message : String(error) };
+}
+
+function notePass({ options, summary }: Pass, stoppedBy: UploadProblem | null): void {
+  const report: UploadPassReport = {
+    at: options.clock.now(),
+    stored: summary.stored.length,
+    deferred: summary.deferred.slice(0, DEFERRED_KEPT).map(({ sha256, code, reason }) => ({ sha256, code, message: reason })),
+    stoppedBy,
+  };
+  writeSyncValue(options.db, 'uploads.lastPass', report);
 }
 
 function goesWhole(row: AttachmentRow): boolean {
@@ -202,7 +250,8 @@ function unlessDeferred<T>(pass: Pass, row: AttachmentRow, read: () => T): T | u
 
 function defer(pass: Pass, row: AttachmentRow, error: unknown): void {
   if (stopsThePass(error)) throw error;
-  pass.summary.deferred.push({ sha256: row.sha256, reason: (error as Error).message });
+  const { code, message } = problemOf(row.sha256, error);
+  pass.summary.deferred.push({ sha256: row.sha256, code, reason: message });
 }
 
 function readStatus(path: string, response: TransportResponse): AttachmentStatus | null {

@@ -1,7 +1,7 @@
 import type { DeviceDb, Sqlite } from '../../../db/open.js';
-import { countOutbox } from '../../../db/queries/outbox.js';
+import { countOutbox, oldestPendingDeviceTime } from '../../../db/queries/outbox.js';
 import { writeSyncValue } from '../../../db/queries/sync.js';
-import { CURRENT_SCHEMA_VERSION, DEFAULT_PULL_LIMIT, SYNC_EVENTS, syncEventDataSchema, type SyncEventData } from '../../../protocol/wire.js';
+import { CURRENT_SCHEMA_VERSION, DEFAULT_PULL_LIMIT, type DeviceHealth, SYNC_EVENTS, syncEventDataSchema, type SyncEventData } from '../../../protocol/wire.js';
 import type { Clock } from '../ports.js';
 import { deviceHeaders } from './api.js';
 import { SyncError } from './errors.js';
@@ -27,6 +27,8 @@ export interface SyncClientOptions {
   onBatch?(report: PushBatchReport): void;
   /** Told when a pull removed an operator the office deactivated. */
   onOperatorRemoved?(operatorId: string): void;
+  /** The app build, told to the office with each pull for its fleet page (the shell's own version). */
+  appVersion?: string;
 }
 
 export interface PushSummary {
@@ -179,7 +181,7 @@ export class SyncClient {
   }
 
   async #pullAll(): Promise<PullSummary> {
-    const deps = { ...this.#deps(), onOperatorRemoved: this.#options.onOperatorRemoved };
+    const deps = { ...this.#deps(), onOperatorRemoved: this.#options.onOperatorRemoved, health: () => this.#health() };
     const summary: PullSummary = { pages: 0, records: 0, operators: 0 };
     for (let page = 0; page < MAX_PULL_PAGES; page++) {
       const report = await pullPage(deps, this.#options.pullLimit ?? DEFAULT_PULL_LIMIT);
@@ -189,6 +191,14 @@ export class SyncClient {
       if (!report.hasMore) break;
     }
     return summary;
+  }
+
+  #health(): DeviceHealth {
+    const { db } = this.#options.database;
+    const { pending, failed } = countOutbox(db);
+    const oldest = oldestPendingDeviceTime(db);
+    const appVersion = this.#options.appVersion;
+    return { ...(appVersion ? { appVersion } : {}), pending, failed, oldestPendingAgeMs: oldest === null ? null : Math.max(0, this.#options.clock.now() - oldest) };
   }
 
   #exclusive<T>(run: () => Promise<T>): Promise<T> {

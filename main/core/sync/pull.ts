@@ -1,6 +1,6 @@
 import type { DeviceDb, Sqlite } from '../../../db/open.js';
 import { removeOperator, writeSyncValue } from '../../../db/queries/sync.js';
-import { type Change, DEFAULT_PULL_LIMIT, pullResponseSchema } from '../../../protocol/wire.js';
+import { type Change, DEFAULT_PULL_LIMIT, type DeviceHealth, pullResponseSchema } from '../../../protocol/wire.js';
 import type { Clock } from '../ports.js';
 import { storeOfficeOperator } from '../sessions.js';
 import { callOffice, deviceHeaders } from './api.js';
@@ -21,6 +21,8 @@ export interface PullDeps {
    * out if they are signed in (their removal alone would leave an open session signing).
    */
   onOperatorRemoved?(operatorId: string): void;
+  /** What the device tells the office of itself with each page (its queue, its build). */
+  health?(): DeviceHealth;
 }
 
 export interface PullPageReport {
@@ -42,7 +44,7 @@ export async function pullPage(deps: PullDeps, limit = DEFAULT_PULL_LIMIT): Prom
   const response = await callOffice(
     transport,
     '/v1/sync/pull',
-    { schemaVersion, cursor, limit },
+    { schemaVersion, cursor, limit, ...(deps.health ? { health: deps.health() } : {}) },
     pullResponseSchema,
     deviceHeaders(enrollment.credential, schemaVersion),
   );

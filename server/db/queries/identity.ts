@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { OfficeDb } from '../connect.js';
+import type { DeviceHealth } from '../../../protocol/wire.js';
 import { devices, enrollmentTokens, officeUsers, operators, organisations, sites } from '../schema.js';
 
 /** Organisations, sites, devices, operators, office users and enrollment tokens. */
@@ -77,8 +78,19 @@ export async function revokeDevice(db: OfficeDb, id: string, at: number): Promis
   return rows.length > 0;
 }
 
-export async function touchDevice(db: OfficeDb, id: string, at: number): Promise<void> {
-  await db.update(devices).set({ lastSeenAt: at }).where(eq(devices.id, id));
+/** The device was heard from at `at`, telling what it holds to send when it says so. */
+export async function touchDevice(db: OfficeDb, id: string, at: number, health?: DeviceHealth): Promise<void> {
+  const reported = health && {
+    healthReportedAt: at,
+    appVersion: health.appVersion ?? null,
+    pendingEntries: health.pending,
+    failedEntries: health.failed,
+    oldestPendingAgeMs: health.oldestPendingAgeMs,
+  };
+  await db
+    .update(devices)
+    .set({ lastSeenAt: at, ...reported })
+    .where(eq(devices.id, id));
 }
 
 export async function insertEnrollmentToken(db: OfficeDb, token: EnrollmentToken): Promise<void> {

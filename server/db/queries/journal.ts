@@ -34,9 +34,17 @@ export interface ChainPosition {
   anchoredTime: number | null;
 }
 
-export async function saveDeviceChain(db: OfficeDb, deviceId: string, chain: ChainPosition, seenAt: number): Promise<void> {
+/** The device's chain after a push, seen at `seenAt`, whose clock the office corrected by `clockOffsetMs`. */
+export async function saveDeviceChain(db: OfficeDb, deviceId: string, chain: ChainPosition, seen: { at: number; clockOffsetMs: number }): Promise<void> {
   await db
     .update(devices)
-    .set({ chainSeq: chain.seq, chainHead: chain.head, chainSession: chain.session, anchoredTime: chain.anchoredTime, lastSeenAt: seenAt })
+    .set({
+      chainSeq: chain.seq,
+      chainHead: chain.head,
+      chainSession: chain.session,
+      anchoredTime: chain.anchoredTime,
+      lastSeenAt: seen.at,
+      clockOffsetMs: seen.clockOffsetMs,
+    })
     .where(eq(devices.id, deviceId));
 }

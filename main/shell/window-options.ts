@@ -1,0 +1,39 @@
+/**
+ * The one window's options. Its page is untrusted as far as the main process goes: isolated from
+ * the preload, sandboxed, no Node, web security on, no webviews; it reaches the core only through
+ * the preload's `window.waypost.invoke`. Returned as plain data so a test reads every switch
+ * (main.ts hands it to BrowserWindow, whose type it must fit). It does not import electron.
+ */
+export interface WindowOptionsInput {
+  preload: string;
+  /** Packaged builds have no devtools. */
+  devTools: boolean;
+}
+
+export function windowOptions({ preload, devTools }: WindowOptionsInput) {
+  return {
+    width: 1280,
+    height: 800,
+    minWidth: 1024,
+    minHeight: 700,
+    show: false,
+    backgroundColor: '#eef1f5',
+    title: 'Waypost',
+    webPreferences: {
+      preload,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+      devTools,
+    },
+  };
+}
