@@ -43,7 +43,7 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
   });
 
   /** Opens the console at `path` as the holder of `token`, and waits until its live channel is up. */
-  async function signedIn(token: string, path: string, viewport = VIEWPORTS.office): Promise<Page> {
+  async function signedIn(token: string, path: string, viewport: { width: number; height: number } = VIEWPORTS.office): Promise<Page> {
     const page = await openPage(browser, viewport);
     pages.push(page);
     await page.goto(`${world.server.url}${path}`);
