@@ -3,7 +3,7 @@ import { Link, Outlet } from '@tanstack/react-router';
 import { createContext, useContext, useEffect, useState } from 'react';
 import { OFFICE_ACCESS, type OfficeCapability } from '../protocol/office-access.js';
 import type { OfficeDirectory } from '../protocol/wire/dispatch.js';
-import { currentCredentials, errorMessage, onSignedOut, setCredentials } from './api.js';
+import { currentCredentials, errorMessage, onSignedOut, resumeSession, setCredentials } from './api.js';
 import { useLiveOffice } from './live.js';
 import { directoryQuery, reviewQueueQuery } from './queries.js';
 import { SignIn, signOut } from './SignIn.js';
@@ -28,7 +28,10 @@ const LIVE_LABEL = { connecting: 'Connecting…', live: 'Live', reconnecting: 'R
 /** Sign-in until the office knows who is asking; then the navigation, the live channel and the screen. */
 export function Shell() {
   const queryClient = useQueryClient();
-  const [signedIn, setSignedIn] = useState(currentCredentials() !== null);
+  const [signedIn, setSignedIn] = useState<boolean | null>(currentCredentials() !== null ? true : null);
+  useEffect(() => {
+    if (signedIn === null) void resumeSession().then(setSignedIn);
+  }, [signedIn]);
   useEffect(
     () =>
       onSignedOut(() => {
@@ -38,11 +41,12 @@ export function Shell() {
       }),
     [queryClient],
   );
-  const directory = useQuery({ ...directoryQuery, enabled: signedIn });
-  const live = useLiveOffice(queryClient, signedIn && directory.isSuccess);
+  const directory = useQuery({ ...directoryQuery, enabled: signedIn === true });
+  const live = useLiveOffice(queryClient, signedIn === true && directory.isSuccess);
   const readsQueue = directory.isSuccess && allowed(directory.data.user.role, 'readReviewQueue');
-  const openItems = useQuery({ ...reviewQueueQuery({}), enabled: signedIn && readsQueue });
+  const openItems = useQuery({ ...reviewQueueQuery({}), enabled: signedIn === true && readsQueue });
 
+  if (signedIn === null) return <p className="page-message">Loading the console…</p>;
   if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
   if (directory.isPending) return <p className="page-message">Loading the console…</p>;
   if (directory.isError) {

@@ -1,11 +1,8 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { z } from 'zod';
+import { consoleSessionSchema, signedOutSchema } from '../protocol/wire/console.js';
 import { officeDirectorySchema } from '../protocol/wire/dispatch.js';
-import { errorMessage, request, setCredentials } from './api.js';
-
-/** What the console needs from a sign-in answer: the session's CSRF token (the cookie carries the rest). */
-const signedInSchema = z.looseObject({ csrfToken: z.string().nullable() });
+import { currentCredentials, errorMessage, request, setCredentials } from './api.js';
 
 /**
  * Office users sign in with their email and password (a console session); an office API token
@@ -17,7 +14,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [token, setToken] = useState('');
   const withPassword = useMutation({
     mutationFn: async () => {
-      const session = await request('POST', '/v1/console/sign-in', signedInSchema, { body: { email, password } });
+      const session = await request('POST', '/v1/console/sign-in', consoleSessionSchema, { body: { email, password } });
       setCredentials({ kind: 'session', csrfToken: session.csrfToken });
     },
     onSuccess: onSignedIn,
@@ -73,12 +70,14 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   );
 }
 
-/** Ends the console session at the office (a token is only forgotten here). */
+/** Ends the console session at the office (an API token is only forgotten by this tab). */
 export async function signOut(): Promise<void> {
-  try {
-    await request('POST', '/v1/console/sign-out', z.unknown(), { body: {} });
-  } catch {
-    // Signed out here whatever the office answers: the session ends at its expiry at the latest.
+  if (currentCredentials()?.kind === 'session') {
+    try {
+      await request('POST', '/v1/console/sign-out', signedOutSchema, { body: {} });
+    } catch {
+      // Signed out here whatever the office answers: the session ends at its expiry at the latest.
+    }
   }
   setCredentials(null);
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { CSRF_HEADER, consoleSessionSchema } from '../protocol/wire/console.js';
 import { apiErrorSchema } from '../protocol/wire/errors.js';
 
 /**
@@ -8,7 +9,6 @@ import { apiErrorSchema } from '../protocol/wire/errors.js';
  */
 export type Credentials = { kind: 'session'; csrfToken: string | null } | { kind: 'token'; token: string };
 
-export const CSRF_HEADER = 'x-csrf-token';
 const TOKEN_KEY = 'waypost.console.token';
 
 let credentials: Credentials | null = restoredToken();
@@ -27,6 +27,21 @@ export function setCredentials(next: Credentials | null): void {
 
 export function currentCredentials(): Credentials | null {
   return credentials;
+}
+
+/**
+ * Who the office takes this tab for: the API token kept for the tab, else the session cookie the
+ * browser holds (GET /v1/console/me gives its CSRF token again after a reload); null when neither.
+ */
+export async function resumeSession(): Promise<boolean> {
+  if (credentials) return true;
+  try {
+    const session = await request('GET', '/v1/console/me', consoleSessionSchema);
+    setCredentials({ kind: 'session', csrfToken: session.csrfToken });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class OfficeError extends Error {
@@ -81,7 +96,7 @@ export async function request<S extends z.ZodType>(method: string, path: string,
 function failure(status: number, body: unknown): OfficeError {
   const parsed = apiErrorSchema.safeParse(body);
   const error = parsed.success ? new OfficeError(status, parsed.data.code, sentence(parsed.data.message)) : new OfficeError(status, 'internal', `The office answered ${status}.`);
-  if (status === 401) for (const listener of signedOutListeners) listener();
+  if (status === 401 && credentials) for (const listener of signedOutListeners) listener();
   return error;
 }
 

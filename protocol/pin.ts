@@ -1,5 +1,6 @@
 import { createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
 import { MAX_PIN_LENGTH, MIN_PIN_LENGTH } from './wire/shapes.js';
+import { type ScryptVerifier, formatScryptVerifier, parseScryptVerifier } from './crypto/scrypt-verifier.js';
 
 /**
  * PIN verifiers. The office makes an scrypt verifier when an operator's PIN is set and syncs it to
@@ -17,28 +18,21 @@ const OFFICE_SCHEME = 'scrypt';
 /** The device's verifier: HMAC-SHA256 under the device pepper of the scrypt output. */
 const DEVICE_SCHEME = 'scrypt-hmac-sha256';
 const PEPPER_DOMAIN = 'waypost/pin-verifier/v1\0';
-const BASE64 = '[A-Za-z0-9+/]+={0,2}';
-const VERIFIER_PATTERN = new RegExp(`^(${OFFICE_SCHEME}|${DEVICE_SCHEME})\\$([1-9]\\d{0,6})\\$([1-9]\\d{0,2})\\$([1-9]\\d{0,2})\\$(${BASE64})\\$(${BASE64})$`);
 
 export { MAX_PIN_LENGTH, MIN_PIN_LENGTH };
 
-interface ParsedVerifier {
-  scheme: typeof OFFICE_SCHEME | typeof DEVICE_SCHEME;
-  params: { N: number; r: number; p: number };
-  salt: Buffer;
-  digest: Buffer;
-}
+type ParsedVerifier = ScryptVerifier & { scheme: typeof OFFICE_SCHEME | typeof DEVICE_SCHEME };
 
 export function makePinVerifier(pin: string, salt: Uint8Array): string {
   assertPinShape(pin);
   const hash = scryptSync(pin, salt, HASH_BYTES, PARAMS);
-  return format({ scheme: OFFICE_SCHEME, params: PARAMS, salt: Buffer.from(salt), digest: hash });
+  return formatScryptVerifier({ scheme: OFFICE_SCHEME, params: PARAMS, salt: Buffer.from(salt), digest: hash });
 }
 
 /** The form a device stores of an office verifier: salt and parameters kept, the scrypt output replaced by its HMAC under `pepper`. */
 export function pepperPinVerifier(officeVerifier: string, pepper: Uint8Array): string {
   const parsed = parse(officeVerifier, OFFICE_SCHEME);
-  return format({ ...parsed, scheme: DEVICE_SCHEME, digest: keyedDigest(parsed.digest, pepper) });
+  return formatScryptVerifier({ ...parsed, scheme: DEVICE_SCHEME, digest: keyedDigest(parsed.digest, pepper) });
 }
 
 export function isPepperedPinVerifier(verifier: string): boolean {
@@ -58,7 +52,7 @@ export function checkPin(pin: string, verifier: string, pepper: Uint8Array): boo
  */
 export function decoyPinVerifier(pepper: Uint8Array): string {
   const derive = (label: string) => createHmac('sha256', checkedPepper(pepper)).update(`waypost/pin-decoy/${label}`).digest();
-  return format({ scheme: DEVICE_SCHEME, params: PARAMS, salt: derive('salt').subarray(0, SALT_BYTES), digest: derive('digest') });
+  return formatScryptVerifier({ scheme: DEVICE_SCHEME, params: PARAMS, salt: derive('salt').subarray(0, SALT_BYTES), digest: derive('digest') });
 }
 
 export function assertPinShape(pin: string): void {
@@ -75,14 +69,7 @@ function checkedPepper(pepper: Uint8Array): Uint8Array {
 }
 
 function parse(verifier: string, scheme: ParsedVerifier['scheme']): ParsedVerifier {
-  const match = VERIFIER_PATTERN.exec(verifier);
-  const digest = Buffer.from(match?.[6] ?? '', 'base64');
-  // A digest shorter than the one written would match more PINs than one; an empty one, every PIN.
-  if (!match || match[1] !== scheme || digest.length !== HASH_BYTES) throw new Error('unknown PIN verifier format');
-  const [, , n, r, p, salt] = match;
-  return { scheme, params: { N: Number(n), r: Number(r), p: Number(p) }, salt: Buffer.from(salt!, 'base64'), digest };
-}
-
-function format({ scheme, params, salt, digest }: ParsedVerifier): string {
-  return [scheme, params.N, params.r, params.p, salt.toString('base64'), digest.toString('base64')].join('$');
+  const parsed = parseScryptVerifier(verifier, scheme, HASH_BYTES);
+  if (!parsed) throw new Error('unknown PIN verifier format');
+  return { ...parsed, scheme };
 }

@@ -28,3 +28,4 @@ export * from './wire/review.js';
 export * from './wire/audit.js';
 export * from './wire/attachments.js';
 export * from './wire/state.js';
+export * from './wire/console.js';

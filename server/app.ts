@@ -8,6 +8,7 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerAttachmentRoutes } from './routes/attachments.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerConsoleRoutes } from './routes/console.js';
+import { registerConsoleSessionRoutes } from './routes/console-session.js';
 import { registerEnrollmentRoutes } from './routes/enroll.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerOfficeRoutes } from './routes/office.js';
@@ -18,6 +19,8 @@ import { registerTextGuard } from './text-guard.js';
 import { TEXT_RULE } from '../protocol/text.js';
 import { ChangeNotifier, notificationChannel } from './sync/notifier.js';
 import type { ServerDeps, ServiceContext } from './context.js';
+import { scryptPasswords } from './console/passwords.js';
+import { DEFAULT_CONSOLE_SETTINGS } from './console/session-policy.js';
 
 /**
  * The office sync service as a Fastify instance, built from injected dependencies so tests run it
@@ -50,7 +53,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   const notifier = new ChangeNotifier(deps.database, notificationChannel(deps.database.schema), deps.logger);
   await notifier.start();
-  const context: ServiceContext = { ...deps, notifier, accepting: true };
+  const context: ServiceContext = {
+    ...deps,
+    notifier,
+    accepting: true,
+    passwordHasher: deps.passwordHasher ?? scryptPasswords(deps.random),
+    consoleSettings: { ...DEFAULT_CONSOLE_SETTINGS, ...deps.config.console },
+  };
   // The office's receipt time of a request bounds the sender's clock (protocol/time.ts): taken
   // before any queueing for the body or the database, which would only loosen that bound.
   app.decorateRequest('receivedAt', 0);
@@ -72,7 +81,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       request.log.error({ err: error }, 'request failed');
       return reply.status(500).send({ code: 'internal', message: 'internal error; the request was not applied' } satisfies ApiError);
     }
-    if (failure.status === 503) reply.header('retry-after', String(failure.retryAfterSeconds));
+    if (failure.status === 503 || failure.status === 429) reply.header('retry-after', String(failure.retryAfterSeconds));
     return reply.status(failure.status).send({ code: failure.code, message: failure.message, ...failure.extra });
   });
   app.setNotFoundHandler((request, reply) =>
@@ -88,6 +97,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerEnrollmentRoutes(app, context);
   registerSyncRoutes(app, context);
   registerStateRoutes(app, context);
+  registerConsoleSessionRoutes(app, context);
   registerAdminRoutes(app, context);
   registerOfficeRoutes(app, context);
   registerReviewRoutes(app, context);

@@ -1,8 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import type { Randomness } from '../protocol/runtime.js';
 import { sha256Hex } from '../protocol/crypto/hash.js';
+import { OFFICE_ACCESS, type OfficeCapability, type OfficeRole } from '../protocol/office-access.js';
+import { assertCsrfToken, assertSameOrigin, isSafeMethod, sessionSecretOf } from './console/browser.js';
+import { sessionStanding } from './console/session-policy.js';
+import type { ServiceContext } from './context.js';
 import type { OfficeDb } from './db/connect.js';
-import { type Device, type OfficeRole, type OfficeUser, findDeviceByCredential, findOfficeUserByToken } from './db/queries/identity.js';
+import { type ConsoleSessionRow, findConsoleSession, touchConsoleSession } from './db/queries/console.js';
+import { type Device, type OfficeUser, findDeviceByCredential, findOfficeUserByToken } from './db/queries/identity.js';
 import { ApiFailure } from './errors.js';
 
 /**
@@ -44,16 +49,54 @@ export function assertNotRevoked(device: Device): void {
   }
 }
 
-/** The office user the request's API token belongs to, if their role is one of `roles`. */
-export async function authenticateOfficeUser(db: OfficeDb, request: FastifyRequest, roles: readonly OfficeRole[]): Promise<OfficeUser> {
-  const token = bearerToken(request);
-  if (!token) throw new ApiFailure(401, 'unauthorized', 'send an office API token as "Authorization: Bearer <token>"');
-  const user = await findOfficeUserByToken(db, hashSecret(token));
-  if (!user || user.revokedAt !== null) throw new ApiFailure(401, 'unauthorized', 'unknown or revoked office API token');
-  if (!roles.includes(user.role)) {
-    throw new ApiFailure(403, 'forbidden', `this needs the ${roles.join(' or ')} role; ${user.name} is ${user.role}`);
+/** Who made an office request: the user, and their console session when it came by cookie. */
+export interface OfficeCaller {
+  user: OfficeUser;
+  session: { row: ConsoleSessionRow; secret: string } | null;
+}
+
+/**
+ * The one door of every office endpoint. A request is the office user's whose API token it
+ * carries as bearer (automation: no cookie, no CSRF), or whose console session cookie it carries;
+ * then a state-changing request must also come from the office's own origin with the session's
+ * CSRF token. The user's role must be one `capability` allows (protocol/office-access.ts).
+ * Refusals are 401 (who is this?), 403 `csrf-refused` and 403 `forbidden`, in that order, and
+ * change nothing.
+ */
+export async function authenticateOffice(context: ServiceContext, request: FastifyRequest, capability: OfficeCapability): Promise<OfficeCaller> {
+  const { caller, touch } = await identifyOfficeCaller(context, request);
+  const roles: readonly OfficeRole[] = OFFICE_ACCESS[capability];
+  if (!roles.includes(caller.user.role)) {
+    throw new ApiFailure(403, 'forbidden', `this needs the ${roles.join(' or ')} role; ${caller.user.name} is ${caller.user.role}`);
   }
-  return user;
+  if (touch && caller.session) await touchConsoleSession(context.database.db, caller.session.row.id, context.clock.now());
+  return caller;
+}
+
+/** The office user a request comes from, if their role is one `capability` allows: see `authenticateOffice`. */
+export async function authenticateOfficeUser(context: ServiceContext, request: FastifyRequest, capability: OfficeCapability): Promise<OfficeUser> {
+  return (await authenticateOffice(context, request, capability)).user;
+}
+
+async function identifyOfficeCaller(context: ServiceContext, request: FastifyRequest): Promise<{ caller: OfficeCaller; touch: boolean }> {
+  const { db } = context.database;
+  if (request.headers.authorization !== undefined) {
+    const token = bearerToken(request);
+    if (!token) throw new ApiFailure(401, 'unauthorized', 'send an office API token as "Authorization: Bearer <token>"');
+    const user = await findOfficeUserByToken(db, hashSecret(token));
+    if (!user || user.revokedAt !== null) throw new ApiFailure(401, 'unauthorized', 'unknown or revoked office API token');
+    return { caller: { user, session: null }, touch: false };
+  }
+  const secret = sessionSecretOf(request, context.consoleSettings);
+  if (!secret) throw new ApiFailure(401, 'unauthorized', 'sign in to the console, or send an office API token as "Authorization: Bearer <token>"');
+  const found = await findConsoleSession(db, hashSecret(secret));
+  if (!found || found.user.revokedAt !== null) throw new ApiFailure(401, 'unauthorized', 'this console session is not one the office knows; sign in again');
+  const standing = sessionStanding(found.session, context.clock.now(), context.consoleSettings);
+  if (!standing.open) throw new ApiFailure(401, 'unauthorized', `this console session has ended (${standing.why}); sign in again`);
+  const stateChanging = !isSafeMethod(request.method);
+  assertSameOrigin(request, context.consoleSettings, stateChanging);
+  if (stateChanging) assertCsrfToken(request, secret);
+  return { caller: { user: found.user, session: { row: found.session, secret } }, touch: standing.touch };
 }
 
 /** Office users belong to one organisation; only the bootstrap admin (no organisation) spans all. */

@@ -2,6 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Signer } from '../protocol/crypto/ed25519.js';
 import type { Clock, Randomness } from '../protocol/runtime.js';
 import type { AttachmentStorage } from './attachments/storage.js';
+import type { PasswordHasher } from './console/passwords.js';
+import type { ConsoleSettings } from './console/session-policy.js';
 import type { OfficeDatabase } from './db/connect.js';
 import type { SyncAdmission } from './sync/admission.js';
 import type { ChangeNotifier } from './sync/notifier.js';
@@ -32,6 +34,8 @@ export interface ServerDeps {
   attachmentStorage?: AttachmentStorage;
   /** Turns for pushes and pulls on this instance; by default those of `defaultAdmission` for the default pool. */
   syncAdmission?: SyncAdmission;
+  /** Makes and checks console passwords; by default scrypt at `DEFAULT_PASSWORD_PARAMS`. */
+  passwordHasher?: PasswordHasher;
 }
 
 export interface ServerSettings {
@@ -47,11 +51,15 @@ export interface ServerSettings {
   readyTimeoutMs?: number;
   /** The built office console (index.html and its assets), served at /console/; without it /console/ says how to build it. */
   consoleDir?: string;
+  /** Console sessions and sign-in; unset ones take `DEFAULT_CONSOLE_SETTINGS`. */
+  console?: Partial<ConsoleSettings>;
 }
 
 /** What every route module gets: the injected dependencies plus the live-notification hub. */
 export interface ServiceContext extends ServerDeps {
   notifier: ChangeNotifier;
+  passwordHasher: PasswordHasher;
+  consoleSettings: ConsoleSettings;
   /** False once shutdown began: readiness fails so load balancers drain the instance. */
   accepting: boolean;
 }

@@ -14,7 +14,7 @@ export class ApiFailure extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly extra: Record<string, unknown> = {},
-    /** For a 503: when to ask again (Retry-After). */
+    /** For a 503 or a 429: when to ask again (Retry-After). */
     readonly retryAfterSeconds = RETRY_AFTER_SECONDS,
   ) {
     super(message);

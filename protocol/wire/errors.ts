@@ -38,6 +38,10 @@ export const API_ERROR_CODES = [
   'upload-offset-mismatch',
   /** 422: the uploaded bytes do not hash to the attachment's name; nothing was kept. */
   'attachment-hash-mismatch',
+  /** 403: a console session's state-changing request without its CSRF token, or from another origin. */
+  'csrf-refused',
+  /** 429: console sign-in is paused after failed attempts (on the account or from the address); see Retry-After. */
+  'sign-in-paused',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 

@@ -1,19 +1,22 @@
 import { z } from 'zod';
 import { identifier } from '../field-operations.js';
 import { OFFICE_ROLES } from '../office-access.js';
+import { emailSchema, passwordSchema } from './console.js';
 import { text } from '../text.js';
 import { entryOutcomeSchema, entryReasonSchema, fieldOutcomeSchema } from './outcomes.js';
 import { deviceKindSchema, operatorRoleSchema, pinLengthSchema } from './shapes.js';
 import { canonicalRecordSchema } from './records.js';
 
 /**
- * Office API (console and admin tools; bearer office API token with the role named).
+ * Office API (console and admin tools; an office API token as bearer, or a console session: see
+ * console.ts). Who may call what is `OFFICE_ACCESS` (protocol/office-access.ts); others get 403.
  *
- * admin:      POST /v1/admin/organisations, /v1/admin/sites, PATCH /v1/admin/sites/:id, POST /v1/admin/operators,
- *             PATCH /v1/admin/operators/:id, POST /v1/admin/users, /v1/admin/enrollment-tokens,
- *             GET /v1/admin/devices, POST /v1/admin/devices/:id/revoke, GET /v1/admin/devices/:id/flags
- * dispatcher: POST /v1/office/work-orders, PATCH /v1/office/work-orders/:id,
- *             DELETE /v1/office/work-orders/:id, GET /v1/office/records/:type/:id (also reviewer)
+ * administer:     POST /v1/admin/organisations, /v1/admin/sites, PATCH /v1/admin/sites/:id, POST /v1/admin/operators,
+ *                 PATCH /v1/admin/operators/:id, POST /v1/admin/users, /v1/admin/users/:id/password,
+ *                 /v1/admin/enrollment-tokens, GET /v1/admin/devices, POST /v1/admin/devices/:id/revoke,
+ *                 GET /v1/admin/devices/:id/flags, GET /v1/admin/console/sign-in-attempts
+ * editWorkOrders: POST /v1/office/work-orders, PATCH /v1/office/work-orders/:id, DELETE /v1/office/work-orders/:id
+ * readRecords:    GET /v1/office/records/:type/:id
  * Ids are optional on create (the server makes one); given ids must be unused.
  */
 export const officeRoleSchema = z.enum(OFFICE_ROLES);
@@ -37,14 +40,24 @@ export const createOperatorSchema = z.strictObject({
 export const updateOperatorSchema = z
   .strictObject({ displayName: displayName.optional(), pin: z.string().regex(/^\d{4,12}$/, 'a PIN is 4 to 12 digits').optional(), active: z.boolean().optional() })
   .refine((value) => Object.keys(value).length > 0, 'nothing to change');
+/** With an `email` and a `password` the user also signs in to the console (by email, or by name); the email is unique. */
 export const createOfficeUserSchema = z.strictObject({
   id: identifier.optional(),
   organisationId: identifier,
   name: displayName,
   role: officeRoleSchema,
+  email: emailSchema.optional(),
+  password: passwordSchema.optional(),
 });
-/** The API token is in the response only; the server keeps its hash. */
-export const createdOfficeUserSchema = z.strictObject({ id: identifier, organisationId: identifier, name: z.string(), role: officeRoleSchema, token: z.string() });
+/** The API token is in the response only; the server keeps its hash (and only a verifier of the password). */
+export const createdOfficeUserSchema = z.strictObject({
+  id: identifier,
+  organisationId: identifier,
+  name: z.string(),
+  role: officeRoleSchema,
+  email: z.string().nullable(),
+  token: z.string(),
+});
 export const createEnrollmentTokenSchema = z.strictObject({
   siteId: identifier,
   kind: deviceKindSchema,

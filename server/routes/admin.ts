@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { randomId } from '../../protocol/runtime.js';
 import { identifier } from '../../protocol/journal.js';
@@ -9,6 +9,8 @@ import {
   createOperatorSchema,
   createOrganisationSchema,
   createSiteSchema,
+  listSignInAttemptsQuerySchema,
+  setPasswordSchema,
   updateOperatorSchema,
   updateSiteSchema,
   type DeviceSummary,
@@ -19,6 +21,15 @@ import { assertOrganisationAccess, authenticateOfficeUser, hashSecret, newSecret
 import type { OfficeDb } from '../db/connect.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { appendChanges } from '../db/queries/changes.js';
+import {
+  deleteThrottles,
+  findOfficeUser,
+  findOfficeUserByEmail,
+  listSignInAttempts,
+  revokeConsoleSessions,
+  setPasswordHash,
+} from '../db/queries/console.js';
+import { accountThrottleKey } from '../console/sign-in.js';
 import { listDeviceFlags } from '../db/queries/flags.js';
 import {
   type Device,
@@ -43,15 +54,17 @@ import { notifyRevoked, notifySites } from '../sync/notifier.js';
 import { deviceAttention } from '../fleet/attention.js';
 
 const DEFAULT_ENROLLMENT_TTL_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_ATTEMPTS_PAGE = 100;
 const idParams = z.strictObject({ id: identifier });
 
 /**
  * Administration: the organisation tree, operators (PIN verifiers made here, synced to their
- * site's devices), office users, enrollment tokens and device revocation.
+ * site's devices), office users and their console passwords and sign-ins, enrollment tokens and
+ * device revocation.
  */
 export function registerAdminRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { db } = context.database;
-  const admin = (request: Parameters<typeof authenticateOfficeUser>[1]) => authenticateOfficeUser(db, request, ['admin']);
+  const admin = (request: FastifyRequest) => authenticateOfficeUser(context, request, 'administer');
 
   app.post('/v1/admin/organisations', async (request, reply) => {
     const user = await admin(request);
@@ -135,6 +148,8 @@ export function registerAdminRoutes(app: FastifyInstance, context: ServiceContex
     const input = parseWith(createOfficeUserSchema, request.body);
     if (!(await findOrganisation(db, input.organisationId))) throw notFound(`organisation ${input.organisationId}`);
     assertOrganisationAccess(user, input.organisationId);
+    const email = input.email ?? null;
+    if (email !== null && (await findOfficeUserByEmail(db, email))) throw conflict(`${email} is already an office user's email`);
     const token = newSecret(context.random, 'office');
     const created: OfficeUser = {
       id: input.id ?? randomId(context.random, 'user'),
@@ -144,11 +159,37 @@ export function registerAdminRoutes(app: FastifyInstance, context: ServiceContex
       tokenHash: hashSecret(token),
       createdAt: context.clock.now(),
       revokedAt: null,
-      email: null,
-      passwordHash: null,
+      email,
+      passwordHash: input.password === undefined ? null : await context.passwordHasher.hash(input.password),
     };
-    await uniquely(() => insertOfficeUser(db, created), `user ${created.id} already exists`);
-    return reply.status(201).send({ id: created.id, organisationId: input.organisationId, name: created.name, role: created.role, token });
+    await uniquely(() => insertOfficeUser(db, created), `user ${created.id} already exists, or ${email} is already an office user's email`);
+    return reply.status(201).send({ id: created.id, organisationId: input.organisationId, name: created.name, role: created.role, email, token });
+  });
+
+  app.post('/v1/admin/users/:id/password', async (request) => {
+    const user = await admin(request);
+    const { id } = parseWith(idParams, request.params, 'path');
+    const { password } = parseWith(setPasswordSchema, request.body);
+    const target = await findOfficeUser(db, id);
+    if (!target) throw notFound(`user ${id}`);
+    userInReach(user, target);
+    const passwordHash = await context.passwordHasher.hash(password);
+    const at = context.clock.now();
+    const endedSessions = await db.transaction(async (tx) => {
+      await setPasswordHash(tx, id, passwordHash);
+      // A password reset is the answer to a lost or stolen password: whoever held a session with the old one is out, and the pause is lifted.
+      await deleteThrottles(tx, [accountThrottleKey(id)]);
+      return revokeConsoleSessions(tx, { userId: id }, at, 'password-reset');
+    });
+    request.log.warn({ userId: id, by: user.id, endedSessions }, 'console password set by an administrator');
+    return { id, endedSessions };
+  });
+
+  app.get('/v1/admin/console/sign-in-attempts', async (request) => {
+    const user = await admin(request);
+    const query = parseWith(listSignInAttemptsQuerySchema, request.query, 'query');
+    const attempts = await listSignInAttempts(db, { userId: query.userId, organisationId: user.organisationId, limit: query.limit ?? DEFAULT_ATTEMPTS_PAGE });
+    return { attempts };
   });
 
   app.post('/v1/admin/enrollment-tokens', async (request, reply) => {
@@ -229,6 +270,12 @@ function pinVerifierAt(site: Site, pin: string, context: ServiceContext): string
     });
   }
   return makePinVerifier(pin, context.random.bytes(16));
+}
+
+/** Another office user an admin may act on: one of their organisation; the bootstrap administrator only by themself. */
+function userInReach(user: OfficeUser, target: OfficeUser): void {
+  if (target.organisationId !== null) assertOrganisationAccess(user, target.organisationId);
+  else if (user.organisationId !== null) throw new ApiFailure(403, 'forbidden', `${user.name} cannot act on the bootstrap administrator`);
 }
 
 export async function deviceInReach(db: OfficeDb, user: OfficeUser, deviceId: string): Promise<Device> {

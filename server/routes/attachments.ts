@@ -11,6 +11,7 @@ import { DatabaseAttachmentStorage } from '../attachments/database-storage.js';
 import { type AttachmentDeps, type Uploader, attachmentStatus, putChunk, settleBatch, startUpload } from '../attachments/service.js';
 import { type AttachmentStorage, DiskAttachmentStorage } from '../attachments/storage.js';
 import { authenticateDevice, authenticateOfficeUser, bearerToken } from '../auth.js';
+import { sessionSecretOf } from '../console/browser.js';
 import { findSite } from '../db/queries/identity.js';
 import { ApiFailure, notFound } from '../errors.js';
 import { upgradeRequest } from '../sync/upgrade.js';
@@ -35,10 +36,11 @@ export function registerAttachmentRoutes(app: FastifyInstance, context: ServiceC
     return { device, organisationId: site.organisationId };
   };
 
-  /** Devices speak a schema version; office users (API tokens start `wpo_`) read for the console. */
+  /** Devices speak a schema version; office users (API tokens start `wpo_`, or a console session without a token) read for the console. */
   const readerOrganisation = async (request: FastifyRequest): Promise<string | null> => {
-    if (bearerToken(request)?.startsWith('wpo_')) {
-      return (await authenticateOfficeUser(db, request, ['dispatcher', 'reviewer', 'admin'])).organisationId;
+    const token = bearerToken(request);
+    if (token?.startsWith('wpo_') || (request.headers.authorization === undefined && sessionSecretOf(request, context.consoleSettings) !== null)) {
+      return (await authenticateOfficeUser(context, request, 'readAttachments')).organisationId;
     }
     const { organisationId } = await uploader(request);
     checkSchemaVersion(schemaVersionHeader(request));

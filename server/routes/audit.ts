@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { identifier } from '../../protocol/journal.js';
 import { recordTypeSpec } from '../../protocol/records/index.js';
@@ -23,7 +23,7 @@ const recordParams = z.strictObject({ type: identifier, id: identifier });
 /** Audit: a record's full history, and exports of devices' journals that verify offline. */
 export function registerAuditRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { db } = context.database;
-  const auditor = (request: Parameters<typeof authenticateOfficeUser>[1]) => authenticateOfficeUser(db, request, ['reviewer', 'admin']);
+  const auditor = (request: FastifyRequest) => authenticateOfficeUser(context, request, 'readAudit');
 
   app.get('/v1/audit/records/:type/:id/history', async (request) => {
     const user = await auditor(request);

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { FieldOperation } from '../../protocol/journal.js';
 import { identifier } from '../../protocol/journal.js';
-import { OFFICE_ACCESS } from '../../protocol/office-access.js';
 import { randomId } from '../../protocol/runtime.js';
 import { recordTypeSpec } from '../../protocol/records/index.js';
 import {
@@ -36,7 +35,7 @@ export function registerOfficeRoutes(app: FastifyInstance, context: ServiceConte
   const { db } = context.database;
 
   app.get('/v1/office/directory', async (request): Promise<OfficeDirectory> => {
-    const user = await authenticateOfficeUser(db, request, OFFICE_ACCESS.readRecords);
+    const user = await authenticateOfficeUser(context, request, 'console');
     const directory = await organisationDirectory(db, user.organisationId);
     return { user: { id: user.id, name: user.name, role: user.role, organisationId: user.organisationId }, ...directory };
   });
@@ -46,7 +45,7 @@ export function registerOfficeRoutes(app: FastifyInstance, context: ServiceConte
    * missed), then `changes` for the organisation's sites, at most one per site per window.
    */
   app.get('/v1/office/events', async (request, reply) => {
-    const user = await authenticateOfficeUser(db, request, OFFICE_ACCESS.readRecords);
+    const user = await authenticateOfficeUser(context, request, 'console');
     const { sites } = await organisationDirectory(db, user.organisationId);
     const events = openEventStream(request, reply, context, () => unwatch());
     const unwatch = context.notifier.watch({
@@ -58,7 +57,7 @@ export function registerOfficeRoutes(app: FastifyInstance, context: ServiceConte
   });
 
   app.get('/v1/office/work-orders', async (request): Promise<WorkOrderBoard> => {
-    const user = await authenticateOfficeUser(db, request, OFFICE_ACCESS.readRecords);
+    const user = await authenticateOfficeUser(context, request, 'readRecords');
     const query = parseWith(workOrderBoardQuerySchema, request.query, 'query');
     const found = await listWorkOrders(db, { organisationId: user.organisationId, ...query, limit: MAX_BOARD_ORDERS + 1 });
     const shown = found.slice(0, MAX_BOARD_ORDERS);
@@ -70,7 +69,7 @@ export function registerOfficeRoutes(app: FastifyInstance, context: ServiceConte
   });
 
   app.post('/v1/office/work-orders', async (request, reply) => {
-    const user = await authenticateOfficeUser(db, request, ['dispatcher', 'admin']);
+    const user = await authenticateOfficeUser(context, request, 'editWorkOrders');
     const { id, ...values } = parseWith(createWorkOrderSchema, request.body);
     const result = await writeAsOffice(context, user, {
       recordType: 'workOrder',
@@ -82,21 +81,21 @@ export function registerOfficeRoutes(app: FastifyInstance, context: ServiceConte
   });
 
   app.patch('/v1/office/work-orders/:id', async (request) => {
-    const user = await authenticateOfficeUser(db, request, ['dispatcher', 'admin']);
+    const user = await authenticateOfficeUser(context, request, 'editWorkOrders');
     const { id } = parseWith(idParams, request.params, 'path');
     const { baseVersion, set } = parseWith(updateWorkOrderSchema, request.body);
     return writeAsOffice(context, user, { recordType: 'workOrder', recordId: id, action: 'update', ops: setOperations(set), baseVersion });
   });
 
   app.delete('/v1/office/work-orders/:id', async (request) => {
-    const user = await authenticateOfficeUser(db, request, ['dispatcher', 'admin']);
+    const user = await authenticateOfficeUser(context, request, 'editWorkOrders');
     const { id } = parseWith(idParams, request.params, 'path');
     const { baseVersion } = parseWith(deleteWorkOrderSchema, request.body ?? {});
     return writeAsOffice(context, user, { recordType: 'workOrder', recordId: id, action: 'delete', ops: [{ op: 'tombstone' }], baseVersion });
   });
 
   app.get('/v1/office/records/:type/:id', async (request) => {
-    const user = await authenticateOfficeUser(db, request, OFFICE_ACCESS.readRecords);
+    const user = await authenticateOfficeUser(context, request, 'readRecords');
     const { type, id } = parseWith(recordParams, request.params, 'path');
     if (!recordTypeSpec(type)) throw notFound(`record type ${type}`);
     const record = await findRecord(db, type, id);

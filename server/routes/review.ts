@@ -12,14 +12,14 @@ const DEFAULT_PAGE = 50;
 const itemParams = z.strictObject({ id: z.string().regex(/^[1-9]\d{0,15}$/, 'a review item id').transform(Number) });
 
 /**
- * The review queue: what policy could not settle waits here for a person. Dispatchers may look;
- * only reviewers and admins decide.
+ * The review queue: what policy could not settle waits here for a person. Dispatchers and auditors
+ * may look; only reviewers and admins decide.
  */
 export function registerReviewRoutes(app: FastifyInstance, context: ServiceContext): void {
   const { db } = context.database;
 
   app.get('/v1/office/review-items', async (request) => {
-    const user = await authenticateOfficeUser(db, request, ['dispatcher', 'reviewer', 'admin']);
+    const user = await authenticateOfficeUser(context, request, 'readReviewQueue');
     const query = parseWith(listReviewItemsQuerySchema, request.query, 'query');
     const limit = query.limit ?? DEFAULT_PAGE;
     const views = await listReviewItems(db, {
@@ -35,7 +35,7 @@ export function registerReviewRoutes(app: FastifyInstance, context: ServiceConte
   });
 
   app.post('/v1/office/review-items/:id/resolve', async (request) => {
-    const user = await authenticateOfficeUser(db, request, ['reviewer', 'admin']);
+    const user = await authenticateOfficeUser(context, request, 'resolveReviews');
     const { id } = parseWith(itemParams, request.params, 'path');
     const decision = parseWith(resolveReviewItemSchema, request.body);
     const { item, record } = await resolveReviewItem(context, user, id, decision);

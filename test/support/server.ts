@@ -7,6 +7,8 @@ import { bytesToHex } from '../../protocol/crypto/hash.js';
 import { CURRENT_SCHEMA_VERSION, type DeviceKind, type EnrollResponse, signEnrollmentClaim } from '../../protocol/wire.js';
 import { buildServer, closeServer } from '../../server/app.js';
 import { hashSecret } from '../../server/auth.js';
+import type { PasswordHasher } from '../../server/console/passwords.js';
+import type { ConsoleSettings } from '../../server/console/session-policy.js';
 import { type DatabaseTimeouts, type OfficeDatabase, openDatabase } from '../../server/db/connect.js';
 import { upsertBootstrapAdmin } from '../../server/db/queries/identity.js';
 import type { SyncAdmission } from '../../server/sync/admission.js';
@@ -41,6 +43,10 @@ export interface TestServerOptions {
   syncAdmission?: SyncAdmission;
   /** The built office console to serve at /console/ (test/ui/browser.ts buildConsole). */
   consoleDir?: string;
+  /** Console sessions and sign-in throttles other than the defaults. */
+  console?: Partial<ConsoleSettings>;
+  /** How every instance makes and checks console passwords (to count the checks). */
+  passwordHasher?: PasswordHasher;
 }
 
 let schemaCounter = 0;
@@ -65,8 +71,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       random: new SeededRandomness(`random:${schema}:${instances.length}`),
       serverSigner,
       logger: pino({ level: process.env.WAYPOST_TEST_LOG_LEVEL ?? 'silent' }),
-      config: { maxClockSkewMs: options.maxClockSkewMs ?? 24 * 60 * 60 * 1000, eventKeepAliveMs: options.eventKeepAliveMs, consoleDir: options.consoleDir },
+      config: {
+        maxClockSkewMs: options.maxClockSkewMs ?? 24 * 60 * 60 * 1000,
+        eventKeepAliveMs: options.eventKeepAliveMs,
+        console: options.console,
+        consoleDir: options.consoleDir,
+      },
       syncAdmission: instances.length === 0 ? options.syncAdmission : undefined,
+      passwordHasher: options.passwordHasher,
     });
     instances.push(app);
     return { app, url: await app.listen({ host: '127.0.0.1', port: 0 }) };
@@ -113,13 +125,21 @@ export interface ApiAnswer<T = any> {
   body: T;
 }
 
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
 /** One HTTP request to the test server, JSON in and out. */
-export async function call<T = any>(
-  server: Pick<TestServer, 'url'>,
-  method: string,
-  path: string,
-  options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
-): Promise<ApiAnswer<T>> {
+export async function call<T = any>(server: Pick<TestServer, 'url'>, method: string, path: string, options: CallOptions = {}): Promise<ApiAnswer<T>> {
+  const { headers: _headers, ...answer } = await exchange<T>(server, method, path, options);
+  return answer;
+}
+
+/** `call`, with the answer's headers (cookies set, Retry-After). */
+export async function exchange<T = any>(server: Pick<TestServer, 'url'>, method: string, path: string, options: CallOptions = {}): Promise<ApiAnswer<T> & { headers: Headers }> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
@@ -129,7 +149,7 @@ export async function call<T = any>(
   }
   const response = await fetch(`${server.url}${path}`, { method, headers, body });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null };
+  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
 }
 
 export const SOUTH = 'site-south';
