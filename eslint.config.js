@@ -71,6 +71,29 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
+    // The office console is a browser app over the office's HTTP API: it shares the wire schemas
+    // and record types with the server, and nothing else of the office or the device.
+    files: ['console/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [ELECTRON, ...NODE_BUILTINS.map((name) => ({ name, message: 'The console runs in a browser: no Node.' }))],
+          patterns: [
+            {
+              regex: '(^|/)(db|main|server|renderer|preload|scripts|bench)/',
+              message: 'The console reaches the office only through its HTTP API; it shares protocol/ alone.',
+            },
+            {
+              regex: '(^|/)protocol/(?!(field-operations|text|office-access)\\.js$|records/|wire/(records|review|audit|office|events|dispatch|shapes|outcomes|errors|console)\\.js$)',
+              message: 'The console may use only the browser-safe protocol modules (wire schemas without cryptography, record types): the rest need Node.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['renderer/**'],
     rules: {
       'no-restricted-imports': [

@@ -5,6 +5,7 @@ import { base64ToBytes, bytesToBase64, hexToBytes, sha256Hex } from './crypto/ha
 import { HLC_PATTERN } from './hlc.js';
 import { MAX_OPERATIONS, identifier, operationListSchema, recordActionSchema, requireOperationsUnlessSubmit } from './actions.js';
 import { text } from './text.js';
+import { base64Signature, hex32 } from './wire/shapes.js';
 
 /**
  * The journal entry format: what a device signs for every action, and what the office stores
@@ -12,8 +13,7 @@ import { text } from './text.js';
  */
 export const JOURNAL_FORMAT_VERSION = 1;
 
-export const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes of lowercase hex');
-export const base64Signature = z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'expected a base64 Ed25519 signature');
+export { base64Signature, hex32 } from './wire/shapes.js';
 export { fieldOperationSchema, identifier, recordActionSchema, type FieldOperation, type RecordAction } from './actions.js';
 
 export const sessionCertificateSchema = z.strictObject({

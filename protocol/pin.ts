@@ -1,4 +1,5 @@
 import { createHmac, scryptSync, timingSafeEqual } from 'node:crypto';
+import { MAX_PIN_LENGTH, MIN_PIN_LENGTH } from './wire/shapes.js';
 import { type ScryptVerifier, formatScryptVerifier, parseScryptVerifier } from './crypto/scrypt-verifier.js';
 
 /**
@@ -18,8 +19,7 @@ const OFFICE_SCHEME = 'scrypt';
 const DEVICE_SCHEME = 'scrypt-hmac-sha256';
 const PEPPER_DOMAIN = 'waypost/pin-verifier/v1\0';
 
-export const MIN_PIN_LENGTH = 4;
-export const MAX_PIN_LENGTH = 12;
+export { MAX_PIN_LENGTH, MIN_PIN_LENGTH };
 
 type ParsedVerifier = ScryptVerifier & { scheme: typeof OFFICE_SCHEME | typeof DEVICE_SCHEME };
 

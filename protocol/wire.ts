@@ -23,6 +23,7 @@ export * from './wire/health.js';
 export * from './wire/pull.js';
 export * from './wire/events.js';
 export * from './wire/office.js';
+export * from './wire/dispatch.js';
 export * from './wire/review.js';
 export * from './wire/audit.js';
 export * from './wire/attachments.js';

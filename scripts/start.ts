@@ -16,7 +16,8 @@ import { startDevHost } from './dev-host-server.js';
  *
  * Environment: WAYPOST_PORT (office, default 8787), WAYPOST_DEV_PORT (app, default 5190),
  * WAYPOST_DEMO_DIR (default .waypost-dev), WAYPOST_ADMIN_TOKEN (else one is made and kept in the
- * office's data), WAYPOST_LOG_LEVEL (office log, default warn), WAYPOST_RENDERER_DIR.
+ * office's data), WAYPOST_LOG_LEVEL (office log, default warn), WAYPOST_RENDERER_DIR, WAYPOST_CONSOLE_DIR
+ * (the built office console, default dist/console: `npm start` builds it first).
  */
 const env = process.env;
 const dataDir = resolve(env.WAYPOST_DEMO_DIR ?? '.waypost-dev');
@@ -66,6 +67,7 @@ const trouble =
 console.log(`
 Waypost is running: an office and one device, data in ${dataDir}
   App (the device UI):  ${device.url}
+  Office console:       ${office.url}/console/   (sign in with the admin token: "Sign in with an office API token")
   Office API:           ${office.url}   (GET /health)
   Admin token:          ${adminToken}
   Device:               ${device.core.deviceId} (a kiosk at ${DEMO_SITE.name})

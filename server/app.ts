@@ -7,6 +7,7 @@ import { ApiFailure, RETRY_AFTER_SECONDS, unavailable } from './errors.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAttachmentRoutes } from './routes/attachments.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerConsoleRoutes } from './routes/console.js';
 import { registerConsoleSessionRoutes } from './routes/console-session.js';
 import { registerEnrollmentRoutes } from './routes/enroll.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -102,6 +103,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerReviewRoutes(app, context);
   registerAuditRoutes(app, context);
   registerAttachmentRoutes(app, context);
+  await registerConsoleRoutes(app, context);
   return app;
 }
 

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type DatabaseTimeouts, databaseTimeouts } from './db/connect.js';
 import { type AdmissionSettings, defaultAdmission, MAX_ADMISSION_WAIT_MS } from './sync/admission.js';
@@ -49,6 +49,8 @@ const envSchema = z.object({
   WAYPOST_READY_TIMEOUT_MS: integerFrom(100, 60 * 1000).default(1000),
   // Behind a proxy that ends TLS the office sees plain HTTP: this makes console cookies Secure anyway.
   WAYPOST_CONSOLE_SECURE_COOKIES: z.enum(['true', 'false']).default('false'),
+  // The built office console (`npm run build:console`), served at /console/.
+  WAYPOST_CONSOLE_DIR: z.string().min(1).default('dist/console'),
 });
 
 export interface ServiceConfig {
@@ -68,6 +70,7 @@ export interface ServiceConfig {
   attachmentsDir?: string;
   /** Console session cookies Secure (and `__Host-` named) even on requests that came over plain HTTP. */
   consoleSecureCookies: boolean;
+  consoleDir: string;
 }
 
 export class ConfigError extends Error {
@@ -129,5 +132,6 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     shutdownTimeoutMs: e.WAYPOST_SHUTDOWN_TIMEOUT_MS,
     attachmentsDir: e.WAYPOST_ATTACHMENTS_DIR ?? (e.WAYPOST_DATA_DIR ? join(e.WAYPOST_DATA_DIR, 'attachments') : undefined),
     consoleSecureCookies: e.WAYPOST_CONSOLE_SECURE_COOKIES === 'true',
+    consoleDir: resolve(e.WAYPOST_CONSOLE_DIR),
   };
 }

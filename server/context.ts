@@ -68,6 +68,8 @@ export interface ServerSettings {
   attachmentsDir?: string;
   /** How long /ready waits for the database before it answers not ready; default 1 s. */
   readyTimeoutMs?: number;
+  /** The built office console (index.html and its assets), served at /console/; without it /console/ says how to build it. */
+  consoleDir?: string;
   /** Console sessions and sign-in; unset ones take `DEFAULT_CONSOLE_SETTINGS`. */
   console?: Partial<ConsoleSettings>;
 }

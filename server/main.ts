@@ -43,6 +43,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
         attachmentsDir: config.attachmentsDir,
         readyTimeoutMs: config.readyTimeoutMs,
         console: { secureCookies: config.consoleSecureCookies },
+        consoleDir: config.consoleDir,
       },
       syncAdmission: new SyncAdmission(config.syncAdmission),
     });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hex32 } from '../journal.js';
+import { hex32 } from './shapes.js';
 import { schemaVersionSchema } from './versions.js';
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { hex32, identifier } from '../journal.js';
-import { anchorReceiptSchema, entryOutcomeSchema, fieldOutcomeSchema } from './push.js';
+import { identifier } from '../field-operations.js';
+import { hex32 } from './shapes.js';
+import { anchorReceiptSchema, entryOutcomeSchema, fieldOutcomeSchema } from './outcomes.js';
 import { canonicalRecordSchema } from './records.js';
 import { wholeNumberText, reviewChoiceSchema, writeAuthorSchema } from './review.js';
 
@@ -40,6 +41,12 @@ export const historyWriteSchema = z.strictObject({
   author: writeAuthorSchema.extend({ operatorName: z.string().nullable(), userName: z.string().nullable() }),
   /** The journal entry's hash (device entries), to find it in an export. */
   entryHash: hex32.nullable(),
+  /**
+   * A device entry as stored: the office keeps an entry only once its signature by the session key
+   * and its link to the previous entry verified. `anchored`: within the chain the office signed
+   * receipts for; `deviceFlagged`: the device later presented a chain that did not extend it.
+   */
+  entry: z.strictObject({ sessionId: identifier, seq: z.number().int().positive(), anchored: z.boolean(), deviceFlagged: z.boolean() }).nullable(),
   /** Server-received minus device time. */
   gapMs: z.number().int().nullable(),
   effectiveTime: z.number().int(),
@@ -120,3 +127,43 @@ export const auditExportLineSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('receipt'), deviceId: identifier, receipt: anchorReceiptSchema }),
 ]);
 export type AuditExportLine = z.infer<typeof auditExportLineSchema>;
+
+/**
+ * GET /v1/audit/search?operatorId=&deviceId=&unit=&from=&to=  (at least one) → `auditSearchResultSchema`:
+ * the records whose writes match (by that operator, from that device, received in [from, to)),
+ * or whose unit (equipment, container or chassis number, truck plate) contains `unit`; most
+ * recently written first.
+ */
+export const MAX_AUDIT_SEARCH_RECORDS = 200;
+
+/** The fields a person searches by when they have a unit in front of them. */
+export const UNIT_FIELDS = ['equipmentNumber', 'containerNumber', 'chassisNumber', 'truckPlate'] as const;
+
+export const auditSearchQuerySchema = z
+  .strictObject({
+    operatorId: identifier.optional(),
+    deviceId: identifier.optional(),
+    unit: z.string().trim().min(2, 'at least 2 characters of a unit number').max(40).regex(/^[A-Za-z0-9 -]+$/, 'letters, digits, spaces and dashes').optional(),
+    from: wholeNumberText(Number.MAX_SAFE_INTEGER).optional(),
+    to: wholeNumberText(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .refine((query) => Object.values(query).some((value) => value !== undefined), 'search by operator, device, unit or time');
+export type AuditSearchQuery = z.infer<typeof auditSearchQuerySchema>;
+
+export const auditSearchResultSchema = z.strictObject({
+  records: z.array(
+    z.strictObject({
+      type: identifier,
+      id: identifier,
+      siteId: identifier,
+      /** The record's unit number, when it has one. */
+      unit: z.string().nullable(),
+      /** Matching writes, and when the first and last of them reached the office. */
+      writes: z.number().int().nonnegative(),
+      firstAt: z.number().int(),
+      lastAt: z.number().int(),
+    }),
+  ),
+  truncated: z.boolean(),
+});
+export type AuditSearchResult = z.infer<typeof auditSearchResultSchema>;

@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { canonicalBytes } from '../canonical.js';
 import { SIGNATURE_DOMAINS, type Signer, type SignerBackend, signInDomain, verifyInDomain } from '../crypto/ed25519.js';
 import { base64ToBytes, bytesToBase64, hexToBytes } from '../crypto/hash.js';
-import { base64Signature, hex32, identifier } from '../journal.js';
+import { identifier } from '../field-operations.js';
+import { base64Signature, deviceKindSchema, hex32 } from './shapes.js';
 import { text } from '../text.js';
 import { schemaVersionSchema } from './versions.js';
 
 /** Enrollment. */
-export const deviceKindSchema = z.enum(['cab', 'kiosk']);
-export type DeviceKind = z.infer<typeof deviceKindSchema>;
+export { deviceKindSchema, type DeviceKind } from './shapes.js';
 
 /** What the device signs with its identity key to prove it holds the key it registers. */
 export const enrollmentClaimSchema = z.strictObject({

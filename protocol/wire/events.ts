@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifier } from '../journal.js';
+import { identifier } from '../field-operations.js';
 
 /**
  * Live notification (SSE on GET /v1/sync/events).

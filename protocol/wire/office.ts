@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { identifier } from '../journal.js';
+import { identifier } from '../field-operations.js';
 import { OFFICE_ROLES } from '../office-access.js';
 import { emailSchema, passwordSchema } from './console.js';
 import { text } from '../text.js';
-import { deviceKindSchema } from './enrollment.js';
-import { operatorRoleSchema, pinLengthSchema } from './pull.js';
-import { entryOutcomeSchema, entryReasonSchema, fieldOutcomeSchema } from './push.js';
+import { entryOutcomeSchema, entryReasonSchema, fieldOutcomeSchema } from './outcomes.js';
+import { deviceKindSchema, operatorRoleSchema, pinLengthSchema } from './shapes.js';
 import { canonicalRecordSchema } from './records.js';
 
 /**

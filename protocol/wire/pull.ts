@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { identifier } from '../journal.js';
-import { MAX_PIN_LENGTH, MIN_PIN_LENGTH } from '../pin.js';
+import { identifier } from '../field-operations.js';
+import { operatorRoleSchema, pinLengthSchema } from './shapes.js';
 import { officeStampsSchema } from '../time.js';
 import { canonicalRecordSchema } from './records.js';
 import { deviceHealthSchema } from './health.js';
@@ -26,9 +26,7 @@ export const pullRequestSchema = z.strictObject({
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
-export const operatorRoleSchema = z.enum(['inspector', 'gate-clerk']);
-export const pinLengthSchema = z.number().int().min(MIN_PIN_LENGTH).max(MAX_PIN_LENGTH);
-export type OperatorRole = z.infer<typeof operatorRoleSchema>;
+export { operatorRoleSchema, pinLengthSchema, type OperatorRole } from './shapes.js';
 
 /** An operator who may sign in on the devices of a site, with the PIN verifier checked offline. */
 export const syncedOperatorSchema = z.strictObject({

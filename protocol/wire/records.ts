@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifier } from '../journal.js';
+import { identifier } from '../field-operations.js';
 
 /** Canonical records (what the server holds; devices replace their copy with it). */
 export const canonicalRecordSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifier } from '../journal.js';
+import { identifier } from '../field-operations.js';
 import { text } from '../text.js';
 import { canonicalRecordSchema } from './records.js';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { hex32, identifier } from '../journal.js';
+import { identifier } from '../field-operations.js';
+import { hex32 } from './shapes.js';
 import { STATE_BUCKETS } from '../state-hash.js';
 import { canonicalRecordSchema } from './records.js';
 import { schemaVersionSchema } from './versions.js';

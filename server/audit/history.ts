@@ -29,7 +29,7 @@ export function buildRecordHistory({ record, versions, writes, reviews }: Histor
   };
 }
 
-function historyWrite({ write, entryHash, operatorName, userName }: WriteWithNames, reviews: readonly ReviewItemView[]): HistoryWrite {
+function historyWrite({ write, entryHash, sessionId, deviceChainSeq, deviceFlagged, operatorName, userName }: WriteWithNames, reviews: readonly ReviewItemView[]): HistoryWrite {
   const decided = reviews.find((view) => view.decision?.writeId === write.id);
   const review = decided?.decision ? { itemId: decided.item.id, choice: decided.decision.choice, reason: decided.decision.reason } : null;
   return {
@@ -38,6 +38,10 @@ function historyWrite({ write, entryHash, operatorName, userName }: WriteWithNam
     action: write.action,
     author: { ...writeAuthorOf(write), operatorName, userName },
     entryHash,
+    entry:
+      entryHash !== null && sessionId !== null && write.seq !== null
+        ? { sessionId, seq: write.seq, anchored: (deviceChainSeq ?? 0) >= write.seq, deviceFlagged: deviceFlagged ?? false }
+        : null,
     gapMs: write.gapMs,
     effectiveTime: write.effectiveTime,
     skewFlagged: write.skewFlagged,

@@ -11,15 +11,28 @@ export interface WriteWithNames {
   write: RecordWriteRow;
   /** The journal entry that carried a device's write. */
   entryHash: string | null;
+  /** The signing session of that entry, and its device's acknowledged chain (null for office writes). */
+  sessionId: string | null;
+  deviceChainSeq: number | null;
+  deviceFlagged: boolean | null;
   operatorName: string | null;
   userName: string | null;
 }
 
 export async function findRecordWrites(db: OfficeDb, type: string, id: string): Promise<WriteWithNames[]> {
   return db
-    .select({ write: recordWrites, entryHash: journalEntries.hash, operatorName: operators.displayName, userName: officeUsers.name })
+    .select({
+      write: recordWrites,
+      entryHash: journalEntries.hash,
+      sessionId: journalEntries.sessionId,
+      deviceChainSeq: devices.chainSeq,
+      deviceFlagged: devices.flagged,
+      operatorName: operators.displayName,
+      userName: officeUsers.name,
+    })
     .from(recordWrites)
     .leftJoin(journalEntries, and(eq(journalEntries.deviceId, recordWrites.deviceId), eq(journalEntries.seq, recordWrites.seq)))
+    .leftJoin(devices, eq(devices.id, recordWrites.deviceId))
     .leftJoin(operators, eq(operators.id, recordWrites.operatorId))
     .leftJoin(officeUsers, eq(officeUsers.id, recordWrites.userId))
     .where(and(eq(recordWrites.recordType, type), eq(recordWrites.recordId, id)))

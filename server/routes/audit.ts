@@ -3,12 +3,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { identifier } from '../../protocol/journal.js';
 import { recordTypeSpec } from '../../protocol/records/index.js';
-import { AUDIT_EXPORT_CONTENT_TYPE, auditExportQuerySchema } from '../../protocol/wire.js';
+import { AUDIT_EXPORT_CONTENT_TYPE, auditExportQuerySchema, auditSearchQuerySchema } from '../../protocol/wire.js';
 import type { ServiceContext } from '../context.js';
 import { parseWith } from '../requests.js';
 import { assertOrganisationAccess, authenticateOfficeUser } from '../auth.js';
 import { auditExportLines, planAuditExport } from '../audit/export.js';
 import { buildRecordHistory } from '../audit/history.js';
+import { searchAudit } from '../audit/search.js';
 import { type WriteWithNames, findRecordVersions, findRecordWrites } from '../audit/queries.js';
 import type { OfficeDb } from '../db/connect.js';
 import { findDevice, findSite } from '../db/queries/identity.js';
@@ -34,6 +35,11 @@ export function registerAuditRoutes(app: FastifyInstance, context: ServiceContex
     assertOrganisationAccess(user, organisationId);
     const [versions, reviews] = await Promise.all([findRecordVersions(db, type, id), findReviewItemsOfRecord(db, type, id)]);
     return buildRecordHistory({ record, versions, writes, reviews });
+  });
+
+  app.get('/v1/audit/search', async (request) => {
+    const user = await auditor(request);
+    return searchAudit(db, user.organisationId, parseWith(auditSearchQuerySchema, request.query, 'query'));
   });
 
   app.get('/v1/audit/export', async (request, reply) => {

@@ -11,13 +11,12 @@ import type { ServiceContext } from '../context.js';
 import { checkSchemaVersion, parseWith, schemaVersionOfBody } from '../requests.js';
 import { authenticateDevice } from '../auth.js';
 import { DEFAULT_DB_POOL_SIZE } from '../config.js';
+import { openEventStream } from '../sync/event-stream.js';
 import { type Device, findDevice, touchDevice } from '../db/queries/identity.js';
 import { admitSyncWork, defaultAdmission, SyncAdmission } from '../sync/admission.js';
 import { pullChanges } from '../sync/pull.js';
 import { pushEntries } from '../sync/push.js';
 import { upgradeRequest } from '../sync/upgrade.js';
-
-const DEFAULT_KEEP_ALIVE_MS = 15_000;
 
 /** Device sync: push journal entries, pull the change feed, and a live event stream. */
 export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext): void {
@@ -54,29 +53,13 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
   app.get('/v1/sync/events', async (request, reply) => {
     const device = await authenticateDevice(db, request);
     checkSchemaVersion(schemaVersionHeader(request));
-    reply.hijack();
-    const stream = reply.raw;
-    stream.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      'x-accel-buffering': 'no',
-    });
     const { siteId } = device;
-    const send = (event: string, data: SyncEventData) => stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     let ready = false;
-    let ended = false;
-    const end = () => {
-      ended = true;
-      clearInterval(keepAlive);
-      unsubscribe();
-      context.notifier.off('close', end);
-      // The connection carried only this stream: close it rather than leave it idle in keep-alive,
-      // which would hold a shutting-down server open until the client gives up on it.
-      if (!stream.writableEnded) stream.end(() => request.raw.socket.destroy());
-    };
+    const events = openEventStream(request, reply, context, () => unsubscribe());
+    const send = (event: string, data: SyncEventData) => events.send(event, data);
     const endRevoked = (at: number) => {
       send(SYNC_EVENTS.revoked, { siteId, at });
-      end();
+      events.end();
     };
     const unsubscribe = context.notifier.subscribe({
       deviceId: device.id,
@@ -86,12 +69,8 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
         if (ready) send(SYNC_EVENTS.changes, { siteId, ...event });
       },
       revoked: endRevoked,
-      missed: end,
+      missed: events.end,
     });
-    const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), context.config.eventKeepAliveMs ?? DEFAULT_KEEP_ALIVE_MS);
-    keepAlive.unref();
-    request.raw.on('close', end);
-    context.notifier.on('close', end);
     // A revocation that committed after the authentication above, but before the subscription,
     // notified no one here: look again now that any later one will be heard.
     let current: Device | null;
@@ -99,10 +78,10 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
       current = await findDevice(db, device.id);
     } catch (error) {
       request.log.warn({ err: error, deviceId: device.id }, 'could not check the device of an event stream; ending it');
-      end();
+      events.end();
       return;
     }
-    if (ended) return;
+    if (events.ended) return;
     if (!current || current.revokedAt !== null) {
       endRevoked(current?.revokedAt ?? context.clock.now());
       return;

@@ -67,6 +67,14 @@ export interface StreamSubscriber {
   missed(): void;
 }
 
+/** An office user's open event stream: told of commits for any of `sites`. */
+export interface OfficeWatcher {
+  sites: ReadonlySet<string>;
+  changes(siteId: string, event: SiteChanges): void;
+  /** As `StreamSubscriber.missed`: the watcher is already unsubscribed, and should end its stream. */
+  missed(): void;
+}
+
 /** A `changes` event as streams send it, less the site. */
 export type SiteChanges = Omit<SyncEventData, 'siteId'>;
 
@@ -87,6 +95,7 @@ export const BUSY_HOLD_WINDOWS = 4;
 export class ChangeNotifier extends EventEmitter {
   #bySite = new Map<string, Set<StreamSubscriber>>();
   #byDevice = new Map<string, Set<StreamSubscriber>>();
+  #watchers = new Set<OfficeWatcher>();
   #unlisten: (() => Promise<void>) | null = null;
   readonly #windows: SiteWindows;
 
@@ -100,6 +109,7 @@ export class ChangeNotifier extends EventEmitter {
     this.setMaxListeners(0);
     this.#windows = new SiteWindows(options.windowMs ?? SYNC_EVENT_WINDOW_MS, options.timers ?? systemTimers, (siteId, event) => {
       for (const subscriber of this.#bySite.get(siteId) ?? []) subscriber.changes(event);
+      for (const watcher of this.#watchers) if (watcher.sites.has(siteId)) watcher.changes(siteId, event);
     });
   }
 
@@ -120,6 +130,7 @@ export class ChangeNotifier extends EventEmitter {
     this.#unlisten = null;
     this.#bySite.clear();
     this.#byDevice.clear();
+    this.#watchers.clear();
     this.#windows.clear();
     this.emit('close');
     await unlisten?.().catch((error: unknown) => this.logger.warn({ err: error }, 'could not stop listening for changes'));
@@ -140,12 +151,21 @@ export class ChangeNotifier extends EventEmitter {
     };
   }
 
+  /** Tells an office stream what commits for its sites, in the same windows as the sites' devices hear it. */
+  watch(watcher: OfficeWatcher): () => void {
+    this.#watchers.add(watcher);
+    return () => this.#watchers.delete(watcher);
+  }
+
   #missed(): void {
     const subscribers = [...this.#byDevice.values()].flatMap((set) => [...set]);
-    this.logger.warn({ streams: subscribers.length }, 'change notifications may have been missed while listening was down; ending event streams so devices reconnect and pull');
+    const watchers = [...this.#watchers];
+    this.logger.warn({ streams: subscribers.length + watchers.length }, 'change notifications may have been missed while listening was down; ending event streams so devices reconnect and pull');
     this.#bySite.clear();
     this.#byDevice.clear();
+    this.#watchers.clear();
     for (const subscriber of subscribers) subscriber.missed();
+    for (const watcher of watchers) watcher.missed();
   }
 
   #deliver(payload: string): void {

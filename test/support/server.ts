@@ -41,6 +41,8 @@ export interface TestServerOptions {
   database?: { url?: string; timeouts?: Partial<DatabaseTimeouts> };
   /** Turns for pushes and pulls on the first instance (peers get their own defaults). */
   syncAdmission?: SyncAdmission;
+  /** The built office console to serve at /console/ (test/ui/browser.ts buildConsole). */
+  consoleDir?: string;
   /** Console sessions and sign-in throttles other than the defaults. */
   console?: Partial<ConsoleSettings>;
   /** How every instance makes and checks console passwords (to count the checks). */
@@ -69,7 +71,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       random: new SeededRandomness(`random:${schema}:${instances.length}`),
       serverSigner,
       logger: pino({ level: process.env.WAYPOST_TEST_LOG_LEVEL ?? 'silent' }),
-      config: { maxClockSkewMs: options.maxClockSkewMs ?? 24 * 60 * 60 * 1000, eventKeepAliveMs: options.eventKeepAliveMs, console: options.console },
+      config: {
+        maxClockSkewMs: options.maxClockSkewMs ?? 24 * 60 * 60 * 1000,
+        eventKeepAliveMs: options.eventKeepAliveMs,
+        console: options.console,
+        consoleDir: options.consoleDir,
+      },
       syncAdmission: instances.length === 0 ? options.syncAdmission : undefined,
       passwordHasher: options.passwordHasher,
     });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLERK, INSPECTOR } from '../support/device.js';
 import { addSeal, billingLineCreate, gateEventCreate, remove, removeSeal, tally, update, yardCountCreate } from '../support/actions.js';
-import { type FieldDevice, SyncWorld } from './support/world.js';
+import { type FieldDevice, SyncWorld, syncAll } from './support/world.js';
 
 /**
  * Every conflict policy, exercised by concurrent edits from two devices and the office against
@@ -22,12 +22,6 @@ beforeAll(async () => {
   kioskB.core.signIn(CLERK.badgeId, CLERK.pin);
 });
 afterAll(async () => world?.close());
-
-async function syncAll(...devices: FieldDevice[]): Promise<void> {
-  for (const device of devices) await device.client.sync();
-  // A second round brings each device what the others pushed after its own pull.
-  for (const device of devices) await device.client.pull();
-}
 
 function later(): void {
   world.clock.advance(30_000);

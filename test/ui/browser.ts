@@ -20,6 +20,13 @@ export async function buildRenderer(): Promise<string> {
   return outDir;
 }
 
+/** The office console, built as `npm run build:console` builds it, into a temporary directory the test office serves. */
+export async function buildConsole(): Promise<string> {
+  const outDir = join(tempDir('waypost-console-'), 'console');
+  await build({ configFile: resolve('vite.console.config.ts'), build: { outDir, emptyOutDir: true, sourcemap: false }, logLevel: 'silent' });
+  return outDir;
+}
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -27,9 +34,16 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A toughbook-sized page that fails fast instead of waiting out Playwright's 30 s default. */
-export async function openPage(browser: Browser): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+/** Screens the apps are laid out for: the toughbook, an office screen, a tablet. */
+export const VIEWPORTS = {
+  toughbook: { width: 1280, height: 800 },
+  office: { width: 1366, height: 768 },
+  tablet: { width: 820, height: 1180 },
+} as const;
+
+/** A page (toughbook-sized unless told) that fails fast instead of waiting out Playwright's 30 s default. */
+export async function openPage(browser: Browser, viewport: { width: number; height: number } = VIEWPORTS.toughbook): Promise<Page> {
+  const page = await browser.newPage({ viewport, acceptDownloads: true });
   page.setDefaultTimeout(10_000);
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));

@@ -94,11 +94,17 @@ export class SyncWorld {
   }
 }
 
+/** Syncs each device, then pulls each again: the second round brings each what the others pushed after its own pull. */
+export async function syncAll(...devices: FieldDevice[]): Promise<void> {
+  for (const device of devices) await device.client.sync();
+  for (const device of devices) await device.client.pull();
+}
+
 /** The dispatcher at the office console. */
 export class Office {
   constructor(
     private readonly server: Pick<TestServer, 'url'>,
-    private readonly token: string,
+    readonly token: string,
   ) {}
 
   async createWorkOrder(values: Record<string, unknown>): Promise<CanonicalRecord> {

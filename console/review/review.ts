@@ -1,0 +1,74 @@
+import type { HistoryWrite, RecordHistory } from '../../protocol/wire/audit.js';
+import type { ReviewItem } from '../../protocol/wire/review.js';
+import { recordTypeSpec } from '../../protocol/records/index.js';
+
+/** The queue's age filter: items waiting at least this long. */
+export const REVIEW_AGES = ['1h', '24h', '7d'] as const;
+export type ReviewAge = (typeof REVIEW_AGES)[number];
+const AGE_MS: Record<ReviewAge, number> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 };
+
+/** Open items waiting at least `age`, oldest first (the office lists them in filing order already). */
+export function waitingAtLeast(items: readonly ReviewItem[], age: ReviewAge | undefined, now: number): ReviewItem[] {
+  const cutoff = age ? now - AGE_MS[age] : Infinity;
+  return items.filter((item) => item.createdAt <= cutoff).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+}
+
+export interface Side {
+  value: unknown;
+  /** The write that put this value forward; null when the history does not show it (a value from before the record's first write). */
+  write: HistoryWrite | null;
+}
+
+/**
+ * The two competing versions of an item, each with the write that made it: the proposed one is the
+ * write that filed the item; the one in place is the last write before it that settled the field.
+ */
+export function competingVersions(item: ReviewItem, history: RecordHistory): { current: Side; proposed: Side } {
+  const proposing = history.writes.find((write) => write.reviewItemIds.includes(item.id)) ?? null;
+  const before = proposing ? history.writes.filter((write) => write.writeId < proposing.writeId) : history.writes;
+  const settling = before.findLast((write) =>
+    write.fields.some((decision) => (item.field === '*' || decision.field === item.field) && (decision.outcome === 'applied' || decision.outcome === 'merged')),
+  );
+  return { current: { value: item.current, write: settling ?? null }, proposed: { value: item.proposed, write: proposing } };
+}
+
+/**
+ * What differs between the two versions of `field`: for structured values (a whole record's
+ * fields, maps) each top-level key that differs, as `field.key`; for plain values the field itself.
+ */
+export function differingFields(field: string, current: unknown, proposed: unknown): string[] {
+  if (isPlainObject(current) && isPlainObject(proposed)) {
+    const keys = new Set([...Object.keys(current), ...Object.keys(proposed)]);
+    return [...keys].filter((key) => JSON.stringify(current[key]) !== JSON.stringify(proposed[key])).sort().map((key) => `${field}.${key}`);
+  }
+  return JSON.stringify(current) === JSON.stringify(proposed) ? [] : [field];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A reviewer's merged value as typed, checked by the field's own schema: text fields take the text
+ * as typed, others take JSON (a number, a list of parts).
+ */
+export function parseMergedValue(recordType: string, field: string, typed: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  const spec = recordTypeSpec(recordType)?.fields[field];
+  if (!spec) return { ok: false, message: `${recordType} has no field ${field}` };
+  const candidates: unknown[] = [typed];
+  try {
+    candidates.unshift(JSON.parse(typed));
+  } catch {
+    // Not JSON: only the text itself is a candidate.
+  }
+  for (const candidate of candidates) if (spec.schema.safeParse(candidate).success) return { ok: true, value: candidate };
+  const problem = spec.schema.safeParse(candidates.at(-1)).error?.issues[0]?.message ?? 'not a value this field takes';
+  return { ok: false, message: `The merged value is not valid for ${field}: ${problem}` };
+}
+
+/** The policy a field is settled by, in a reviewer's words. */
+export function policyOf(recordType: string, field: string): string {
+  const policy = recordTypeSpec(recordType)?.fields[field]?.policy;
+  if (!policy) return field === '*' ? 'tombstone: deletes win, later edits are kept for review' : 'unknown';
+  return policy.kind === 'owner' ? `owner: ${policy.owner}` : policy.kind;
+}

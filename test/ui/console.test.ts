@@ -1,0 +1,221 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditExportLineSchema } from '../../protocol/wire.js';
+import { billingLineCreate, update } from '../support/actions.js';
+import { CLERK, INSPECTOR } from '../support/device.js';
+import { type ConsoleAccount, consoleAccount } from '../support/console.js';
+import { SOUTH_INSPECTOR } from '../support/server.js';
+import { type FieldDevice, SyncWorld, syncAll } from '../sync/support/world.js';
+import { buildConsole, launchBrowser, openPage, pageProblems, screenshot, skipBrowserTests, VIEWPORTS } from './browser.js';
+
+/**
+ * The office console in Chromium, served by a real office (PGlite, or Postgres with DATABASE_URL)
+ * with real device cores syncing to it: the dispatcher's main path, a conflict from two devices
+ * decided by a reviewer and reaching both devices, and an auditor reading a record's timeline and
+ * exporting a range. Screenshots in test-results/ui/console-*.png.
+ */
+describe.skipIf(skipBrowserTests)('office console in the browser', () => {
+  let world: SyncWorld;
+  let browser: Browser;
+  let cab: FieldDevice;
+  let kiosk: FieldDevice;
+  let dispatcher: ConsoleAccount;
+  let reviewer: ConsoleAccount;
+  let auditor: ConsoleAccount;
+  /** The billing line the reviewer decided, which the auditor then traces. */
+  let decidedLine: string;
+  const pages: Page[] = [];
+
+  beforeAll(async () => {
+    world = await SyncWorld.start({ consoleDir: await buildConsole() });
+    cab = await world.addDevice('cab-1');
+    kiosk = await world.addDevice('kiosk-1');
+    cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    kiosk.core.signIn(CLERK.badgeId, CLERK.pin);
+    dispatcher = await consoleAccount(world.server, 'dana', 'dispatcher');
+    reviewer = await consoleAccount(world.server, 'rita', 'reviewer');
+    auditor = await consoleAccount(world.server, 'aldo', 'auditor');
+    browser = await launchBrowser();
+    // Two builds-worth of work (the console, a PGlite office) on a shared 2-core machine: a hang guard only.
+  }, 180_000);
+
+  afterAll(async () => {
+    // Before signing in, the console asks the office whether the browser holds a session (its cookie
+    // is out of the page's reach): the 401 of that question is logged, and is the only problem allowed.
+    const problems = pages.flatMap(pageProblems).filter((problem) => !/status of 401 \(Unauthorized\)/.test(problem));
+    await browser?.close();
+    await world?.close();
+    expect(problems, 'script errors or CSP violations').toEqual([]);
+  });
+
+  /**
+   * Opens the console at `path` signed in as `who`: an account with its email and password (a
+   * console session: cookie and CSRF token), or an office API token; waits until its live channel is up.
+   */
+  async function signedIn(who: ConsoleAccount | string, path: string, viewport: { width: number; height: number } = VIEWPORTS.office): Promise<Page> {
+    const page = await openPage(browser, viewport);
+    pages.push(page);
+    await page.goto(`${world.server.url}${path}`);
+    if (typeof who === 'string') {
+      await page.getByText('Sign in with an office API token').click();
+      await page.getByLabel('Office API token').fill(who);
+      await page.getByRole('button', { name: 'Use token' }).click();
+    } else {
+      await page.getByLabel('Email').fill(who.email);
+      await page.getByLabel('Password').fill(who.password);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    }
+    await page.getByRole('status', { name: 'Live updates: Live' }).waitFor();
+    return page;
+  }
+
+  it("dispatcher: creates and assigns an order, sees the device's progress live, reassigns and cancels it", async () => {
+    const signIn = await openPage(browser, VIEWPORTS.office);
+    pages.push(signIn);
+    await signIn.goto(`${world.server.url}/`);
+    await signIn.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(signIn.url()).toBe(`${world.server.url}/console/`);
+    await screenshot(signIn, 'console-01-sign-in');
+
+    const page = await signedIn(dispatcher, '/console/dispatch');
+    // A reload keeps the session: the cookie stays, the CSRF token comes again from /v1/console/me.
+    await page.reload();
+    await page.getByRole('status', { name: 'Live updates: Live' }).waitFor();
+    await page.getByRole('button', { name: 'New work order' }).click();
+    const form = page.getByRole('form', { name: 'New work order' });
+    await form.getByLabel('Title').fill('Brake inspection, trailer 4410');
+    await form.getByLabel('Unit number').fill('TRL-4410');
+    await form.getByLabel('Assignee').selectOption({ label: `${INSPECTOR.displayName} (North yard)` });
+    await form.getByLabel('Priority').selectOption('high');
+    await form.getByRole('button', { name: 'Create work order' }).click();
+    const board = page.getByRole('region', { name: 'Work orders' });
+    const row = board.getByRole('row').filter({ hasText: 'Brake inspection, trailer 4410' });
+    await row.getByText(INSPECTOR.displayName).waitFor();
+    await row.getByText('No field activity yet').waitFor();
+
+    // The inspector's device gets the order and starts it; the board shows it without a reload.
+    await syncAll(cab);
+    const order = cab.core.listRecords('workOrder').find((record) => record.fields.title === 'Brake inspection, trailer 4410');
+    expect(order?.fields).toMatchObject({ assignee: INSPECTOR.operatorId, equipmentNumber: 'TRL-4410', priority: 'high', status: 'open' });
+    const loads = countLoads(page);
+    world.clock.advance(60_000);
+    cab.core.perform(update('workOrder', order!.id, { status: 'in-progress', statusNote: 'Pads at 3 mm' }));
+    await syncAll(cab);
+    await row.getByText('in-progress').waitFor();
+    await row.getByText(`${INSPECTOR.displayName} on cab-1`).waitFor();
+    expect(loads()).toBe(0);
+    await screenshot(page, 'console-02-dispatch');
+
+    // Field-owned fields are shown, and not editable; office-owned ones are.
+    await row.getByRole('button', { name: 'Brake inspection, trailer 4410' }).click();
+    const detail = page.getByRole('form', { name: 'Work order Brake inspection, trailer 4410' });
+    await detail.getByText('Field-owned: set on the device, read-only here').first().waitFor();
+    expect(await detail.getByLabel('Completion note (field-owned, read-only)').count()).toBe(1);
+    expect(await detail.getByRole('textbox', { name: /Completion note/ }).count()).toBe(0);
+    expect(await detail.getByLabel('Status note').inputValue()).toBe('Pads at 3 mm');
+    await screenshot(page, 'console-03-dispatch-detail');
+
+    await detail.getByLabel('Assignee').selectOption({ label: `${SOUTH_INSPECTOR.displayName} (South yard)` });
+    await detail.getByLabel('Due date').fill('2026-11-30');
+    await detail.getByRole('button', { name: 'Save changes' }).click();
+    await row.getByText(SOUTH_INSPECTOR.displayName).waitFor();
+    expect(await world.office.record('workOrder', order!.id)).toMatchObject({ fields: { assignee: SOUTH_INSPECTOR.operatorId, dueDate: Date.UTC(2026, 10, 30), status: 'in-progress' } });
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('form', { name: 'Work order Brake inspection, trailer 4410' }).getByRole('button', { name: 'Cancel work order' }).click();
+    await row.getByText('cancelled').waitFor();
+    expect((await world.office.record('workOrder', order!.id))?.fields.status).toBe('cancelled');
+
+    // An office API token still signs in (automation, users without a password).
+    const tablet = await signedIn(world.office.token, `/dispatch?order=${order!.id}`, VIEWPORTS.tablet);
+    await tablet.getByRole('form', { name: 'Work order Brake inspection, trailer 4410' }).waitFor();
+    await screenshot(tablet, 'console-04-dispatch-tablet');
+  });
+
+  it('reviewer: a conflict two devices push appears live, is decided with a merged value, and the decision reaches both devices', async () => {
+    const order = await world.office.createWorkOrder({ title: 'Brake job, chassis 88' });
+    await syncAll(cab, kiosk);
+    const line = cab.core.perform(billingLineCreate(order.id, 2)).record.id;
+    decidedLine = line;
+    await syncAll(cab, kiosk);
+
+    const page = await signedIn(reviewer, '/console/review');
+    await page.getByText('Nothing waits for review.').waitFor();
+    const loads = countLoads(page);
+    world.clock.advance(120_000);
+    cab.core.perform(update('billingLine', line, { quantity: 3 }));
+    world.clock.advance(30_000);
+    kiosk.core.perform(update('billingLine', line, { quantity: 4 }));
+    await syncAll(cab, kiosk);
+    const item = page.getByRole('region', { name: 'Waiting for review' }).getByRole('button', { name: new RegExp(`Billing line ${line}`) });
+    await item.waitFor();
+    expect(loads()).toBe(0);
+    await expect.poll(() => page.getByRole('navigation', { name: 'Console' }).getByLabel('1 waiting').count()).toBe(1);
+
+    await item.click();
+    const current = page.getByRole('article', { name: 'In place (current)' });
+    const proposed = page.getByRole('article', { name: 'Proposed' });
+    await current.getByText(INSPECTOR.displayName).waitFor();
+    await proposed.getByText(CLERK.displayName).waitFor();
+    expect(await current.locator('pre').textContent()).toBe('3');
+    expect(await proposed.locator('pre').textContent()).toBe('4');
+    await proposed.getByText(kiosk.core.deviceId, { exact: false }).waitFor();
+    await screenshot(page, 'console-05-review');
+
+    const decision = page.getByRole('form', { name: 'Decision' });
+    await decision.getByLabel('A merged value').check();
+    await decision.getByLabel('Merged value', { exact: true }).fill('5');
+    await decision.getByLabel('Reason').fill('Both added parts: 3 pads and 2 clips, confirmed by phone');
+    await decision.getByRole('button', { name: 'Decide' }).click();
+    await page.getByRole('status').filter({ hasText: 'Decided' }).waitFor();
+    await page.getByText('Nothing waits for review.').waitFor();
+
+    await syncAll(cab, kiosk);
+    for (const device of [cab, kiosk]) {
+      expect(device.core.getRecord('billingLine', line), device.name).toMatchObject({ pendingReview: false, fields: { quantity: 5 } });
+    }
+    const tablet = await signedIn(reviewer, '/console/review', VIEWPORTS.tablet);
+    await tablet.getByText('Nothing waits for review.').waitFor();
+    await screenshot(tablet, 'console-06-review-tablet');
+  });
+
+  it("auditor: finds a record by operator, reads its whole timeline, and exports a range that parses line by line", async () => {
+    const page = await signedIn(auditor, '/console/audit');
+    const search = page.getByRole('search', { name: 'Search the audit trail' });
+    await search.getByLabel('Operator').selectOption({ label: CLERK.displayName });
+    await search.getByRole('button', { name: 'Search' }).click();
+    const results = page.getByRole('region', { name: 'Search results' });
+    const lineButton = results.getByRole('button', { name: `Billing line ${decidedLine}` });
+    await lineButton.waitFor();
+    await lineButton.click();
+    const timeline = page.getByRole('region', { name: `Timeline of billingLine ${decidedLine}` });
+    await timeline.getByRole('article', { name: /Review decision/ }).waitFor();
+    expect(await timeline.getByRole('article').count()).toBe(4);
+    await timeline.getByText('Reviewer chose merged').waitFor();
+    await timeline.getByText(/signature and chain link verified/).first().waitFor();
+    await timeline.getByText(/anchored/).first().waitFor();
+    await screenshot(page, 'console-07-audit');
+
+    await search.getByLabel('Received from').fill('2026-11-22T00:00');
+    await search.getByLabel('Received before').fill('2026-11-23T00:00');
+    const [download] = await Promise.all([page.waitForEvent('download'), search.getByRole('button', { name: 'Export this time range' }).click()]);
+    const lines = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((text) => auditExportLineSchema.parse(JSON.parse(text)));
+    expect(lines[0]).toMatchObject({ type: 'header', format: 'waypost-audit-export' });
+    const entries = lines.filter((line) => line.type === 'entry');
+    expect(new Set(entries.map((line) => line.deviceId))).toEqual(new Set([cab.core.deviceId, kiosk.core.deviceId]));
+    expect(lines.filter((line) => line.type === 'receipt')).toHaveLength(2);
+    await page.getByRole('status').filter({ hasText: 'Exported' }).waitFor();
+
+    const tablet = await signedIn(auditor, `/console/audit?type=billingLine&id=${decidedLine}`, VIEWPORTS.tablet);
+    await tablet.getByRole('article', { name: /Review decision/ }).waitFor();
+    await screenshot(tablet, 'console-08-audit-tablet');
+  });
+});
+
+/** Counts the page's full loads from now on: live updates must come without one. */
+function countLoads(page: Page): () => number {
+  let loads = 0;
+  page.on('load', () => loads++);
+  return () => loads;
+}
