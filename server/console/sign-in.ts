@@ -8,6 +8,7 @@ import {
   deleteThrottles,
   findOfficeUserByEmail,
   findOfficeUserByName,
+  forgetThrottles,
   insertConsoleSession,
   insertSignInAttempt,
   lockThrottles,
@@ -60,6 +61,7 @@ export async function signIn(context: ServiceContext, input: ConsoleSignIn, from
       return reservation;
     }
     for (const { row } of reservation.rows) await writeThrottle(tx, row);
+    await forgetThrottles(tx, now - Math.max(accountThrottle.forgetAfterMs, addressThrottle.forgetAfterMs), now);
     return reservation;
   });
   if (reserved.kind === 'paused') {

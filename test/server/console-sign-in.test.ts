@@ -233,6 +233,17 @@ describe('console sign-in', () => {
   });
 });
 
+describe('sign-in throttles', () => {
+  it('forget a name typed once after a quiet day, at the next counted attempt, and keep what is recent or paused', async () => {
+    const throttleKeys = async () =>
+      ((await server.database.db.execute(sql`SELECT key FROM console_sign_in_throttles ORDER BY key`)) as unknown as { rows: { key: string }[] }).rows.map((row) => row.key);
+    expect(await throttleKeys()).toContain('name:ghost@example.com');
+    clock.advance(25 * 60 * MINUTE);
+    expect((await signInRequest(server, { email: 'fresh-typo@example.com', password: 'guess' })).status).toBe(401);
+    expect(await throttleKeys()).toEqual(['address:127.0.0.1', 'name:fresh-typo@example.com']);
+  });
+});
+
 describe('console sign-in from one address', () => {
   it('pauses the address after failures across accounts, even for a right password, and a right password takes back only its own attempt', async () => {
     const office = await startTestServer({ console: { addressThrottle: { attemptsBeforePause: 3, firstPauseMs: 60_000, maxPauseMs: 10 * MINUTE, forgetAfterMs: 60 * MINUTE } } });

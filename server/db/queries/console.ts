@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { OfficeDb } from '../connect.js';
 import { consoleSessions, consoleSignInAttempts, consoleSignInThrottles, officeUsers, organisations } from '../schema.js';
 import type { OfficeUser } from './identity.js';
@@ -85,6 +85,13 @@ export async function writeThrottle(db: OfficeDb, row: ThrottleRecord): Promise<
 
 export async function deleteThrottles(db: OfficeDb, keys: readonly string[]): Promise<void> {
   if (keys.length > 0) await db.delete(consoleSignInThrottles).where(inArray(consoleSignInThrottles.key, [...keys]));
+}
+
+/** Drops the rows of keys quiet since `before` and not paused at `now`: names typed once would otherwise stay for good. */
+export async function forgetThrottles(db: OfficeDb, before: number, now: number): Promise<void> {
+  await db
+    .delete(consoleSignInThrottles)
+    .where(and(lt(consoleSignInThrottles.lastFailedAt, before), or(isNull(consoleSignInThrottles.pausedUntil), lte(consoleSignInThrottles.pausedUntil, now))));
 }
 
 export async function insertSignInAttempt(db: OfficeDb, attempt: Omit<SignInAttempt, 'id'>): Promise<void> {
