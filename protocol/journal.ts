@@ -38,9 +38,17 @@ export type SignedCertificate = z.infer<typeof signedCertificateSchema>;
 export const MAX_BADGE_ID_LENGTH = 64;
 
 /**
+ * The form a badge id is compared and counted in: trimmed, ASCII letters upper-cased (badges are
+ * printed in capitals and field screens show them so; SQLite's NOCASE folds exactly these letters).
+ */
+export function badgeKey(badgeId: string): string {
+  return badgeId.trim().replace(/[a-z]/g, (letter) => letter.toUpperCase());
+}
+
+/**
  * Sign-in with one badge was paused after too many wrong PINs. Pauses happen while nobody is
  * signed in, so there is no session key to sign them with then: the next session to open on the
- * device journals the pauses since, oldest first. The badge is what was typed, known or not.
+ * device journals the pauses since, oldest first. The badge is what was typed (its badgeKey), known or not.
  */
 export const signInPauseSchema = z.strictObject({
   badgeId: text().min(1).max(MAX_BADGE_ID_LENGTH),

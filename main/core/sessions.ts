@@ -1,6 +1,7 @@
 import {
   type SessionCloseReason,
   type Signer,
+  badgeKey,
   bytesToHex,
   checkPin,
   createSigner,
@@ -142,8 +143,10 @@ export class SessionManager {
    * (attempts are refused without checking the PIN) for a time that doubles with each further wrong
    * PIN up to `maxPinPauseMs`; a correct PIN once the pause is over starts the count again.
    */
-  signIn(badgeId: string, pin: string): SessionInfo {
+  signIn(typedBadgeId: string, pin: string): SessionInfo {
     const { db, clock, pinPepper } = this.deps;
+    // Counted and looked up in one letter case, so `gate-01` neither fails for GATE-01 nor gets wrong PINs of its own.
+    const badgeId = badgeKey(typedBadgeId);
     // Refused before it is counted: a pause names the badge in the journal, which holds only text.
     if (badgeId.length === 0 || badgeId.length > MAX_BADGE_ID_LENGTH || textProblem(badgeId)) {
       throw new CoreError('invalid-input', `a badge id is 1 to ${MAX_BADGE_ID_LENGTH} characters of text`, 'badgeId');

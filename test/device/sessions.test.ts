@@ -95,6 +95,16 @@ describe('sign-in', () => {
     expectRefusedWithoutWriting(core, () => core.perform({ recordType: 'note', action: 'create', ops: NOTE }), 'not-signed-in', /sign in to record actions/);
   });
 
+  it('takes a badge id in any letter case and around spaces, as the screen shows it in capitals', () => {
+    const { core } = open();
+    const badge = 'Gate-01';
+    core.provisionOperator({ operatorId: 'op-gina', badgeId: badge, displayName: 'Gina Gate', role: 'gate-clerk', pinVerifier: makePinVerifier('2468', device.random.bytes(16)) });
+    for (const typed of ['gate-01', ' GATE-01 ', 'gAtE-01']) {
+      expect(core.signIn(typed, '2468').operatorId).toBe('op-gina');
+      core.signOut();
+    }
+  });
+
   it('refuses actions before sign-in and after sign-out', () => {
     const { core } = open();
     const attempt = () => core.perform({ recordType: 'note', action: 'create', ops: NOTE });
@@ -186,6 +196,17 @@ describe('wrong PINs', () => {
     for (const pin of ['0000', '1111', '2222']) refused(CLERK.badgeId, pin);
     device.clock.advance(24 * 60 * 60 * SECOND);
     expect(refused(CLERK.badgeId, '3333').retry).toEqual({ attemptsLeft: 4, retryInMs: 0 });
+  });
+
+  it('are counted for a badge whatever the letter case it is typed in, so changing case gives no fresh tries', () => {
+    open();
+    const lower = CLERK.badgeId.toLowerCase();
+    expect(refused(lower, '0000').retry).toEqual({ attemptsLeft: 4, retryInMs: 0 });
+    expect(refused(CLERK.badgeId, '1111').retry).toEqual({ attemptsLeft: 3, retryInMs: 0 });
+    for (const pin of ['2222', '3333']) refused(` ${lower}`, pin);
+    expect(refused(lower, '4444').retry).toEqual({ attemptsLeft: 0, retryInMs: 30 * SECOND });
+    expect(refused(CLERK.badgeId, CLERK.pin).code).toBe('operator-locked-out');
+    expect(device.core.sessions.signInPauses().map((pause) => pause.badgeId)).toEqual([CLERK.badgeId]);
   });
 
   it('are not counted for a badge id that is not text (it could never be journaled): it is refused as invalid input', () => {
