@@ -60,8 +60,11 @@ export const signInPauseSchema = z.strictObject({
 export type SignInPause = z.infer<typeof signInPauseSchema>;
 export const MAX_PAUSES_PER_ENTRY = 100;
 
-/** `operator-deactivated`: the office withdrew the signed-in operator's access and the device learned it at a pull. */
-export const sessionCloseReasonSchema = z.enum(['sign-out', 'idle-lock', 'rotation', 'quit', 'operator-deactivated']);
+/**
+ * `operator-deactivated`: the office withdrew the signed-in operator's access and the device learned it at a pull.
+ * `session-limit`: the session reached the device's absolute limit (12 h by default) since its operator signed in.
+ */
+export const sessionCloseReasonSchema = z.enum(['sign-out', 'idle-lock', 'rotation', 'quit', 'operator-deactivated', 'session-limit']);
 export type SessionCloseReason = z.infer<typeof sessionCloseReasonSchema>;
 
 const envelope = {
