@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { DeviceDb } from '../open.js';
-import { outbox } from '../schema.js';
+import { journal, outbox } from '../schema.js';
 
 export function countOutbox(db: DeviceDb): Record<'pending' | 'acknowledged' | 'failed', number> {
   const counts = { pending: 0, acknowledged: 0, failed: 0 };
@@ -8,6 +8,21 @@ export function countOutbox(db: DeviceDb): Record<'pending' | 'acknowledged' | '
     counts[row.state] = row.count;
   }
   return counts;
+}
+
+/**
+ * Pending entries that are someone's change to a record: what the operator thinks of as waiting to
+ * send. The session and audit entries every sign-in writes go up too, but are nobody's change.
+ */
+export function countPendingChanges(db: DeviceDb): number {
+  return (
+    db
+      .select({ count: sql<number>`count(*)` })
+      .from(outbox)
+      .innerJoin(journal, eq(journal.seq, outbox.seq))
+      .where(and(eq(outbox.state, 'pending'), eq(journal.kind, 'record')))
+      .get()?.count ?? 0
+  );
 }
 
 export function listPendingSeqs(db: DeviceDb, limit: number): number[] {
