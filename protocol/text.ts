@@ -53,8 +53,12 @@ function describe(path: readonly (string | number)[]): string {
  * characters", not zod's "Too big: expected string to have <=200 characters". A message a schema
  * wrote itself (a container's check digit, the text rule) is already plain and passes through.
  */
+const ZOD_DEFAULT = /^(Too big|Too small|Invalid input|Unrecognized key)/;
+
 export function plainIssue(issue: z.core.$ZodIssue | undefined): string {
   if (!issue) return 'is not valid';
+  // A schema that said it in its own words ("the file is empty") is kept; only zod's defaults are reworded.
+  if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
   if (issue.code === 'too_big' && issue.origin === 'string') return `is too long: at most ${issue.maximum} characters`;
   if (issue.code === 'too_small' && issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'cannot be empty' : `is too short: at least ${issue.minimum} characters`;
   if (issue.code === 'too_big' && issue.origin === 'number') return `is too large: at most ${issue.maximum}`;
