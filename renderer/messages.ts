@@ -82,7 +82,7 @@ const REJECTIONS: Record<string, string> = {
   'invalid-value': 'The office did not take this change: a value was not valid.',
   'incomplete': 'The office did not take this change: something required was missing.',
   'not-submittable': 'The office did not take this change: the record could not be submitted.',
-  'policy-rejected': 'The office did not take this change: someone else changed the same thing at the same time and theirs was kept.',
+  'policy-rejected': 'The office did not take this change: that part of the record is kept by the office, or was deleted there first.',
   'invalid-text': 'The office did not take this change: it holds characters that are not text.',
 };
 

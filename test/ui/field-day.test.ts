@@ -92,7 +92,7 @@ describe.skipIf(skipBrowserTests)('a working day in the browser', () => {
     for (const left of ['3 more tries', '2 more tries', '1 more try']) expect(await answer('NOBODY-7', '9999')).toContain(left);
     expect(await answer('NOBODY-7', '9999')).toMatch(/^Wrong badge or PIN\. Too many wrong PINs: sign-in with this badge is paused\. Try again in 0:(30|29)\.$/);
     expect(await alert().textContent()).not.toMatch(/check it and try again/i);
-    await screenshot(page, '20-sign-in-paused');
+    await screenshot(page, '30-sign-in-paused');
   });
 
   it('signs the clerk in with the badge typed in lower case', async () => {
@@ -106,7 +106,7 @@ describe.skipIf(skipBrowserTests)('a working day in the browser', () => {
     await page.setViewportSize(KIOSK);
     const record = page.getByRole('button', { name: 'Record gate-in' });
     expect(await inViewport(record)).toBe(true);
-    await screenshot(page, '21-kiosk-empty-form');
+    await screenshot(page, '31-kiosk-empty-form');
     const gateIn = page.getByRole('radio', { name: 'Gate in' });
     await gateIn.focus();
     await page.keyboard.press('ArrowRight');
@@ -145,7 +145,7 @@ describe.skipIf(skipBrowserTests)('a working day in the browser', () => {
     const warning = alert().filter({ hasText: 'Locking in' });
     await warning.waitFor({ timeout: LOCK_GUARD_MS });
     expect(await warning.textContent()).toMatch(/Locking in 0:\d\d because Waypost has not been used for a while\. Anything you had not saved is kept for you\./);
-    await screenshot(page, '22-lock-warning');
+    await screenshot(page, '32-lock-warning');
     await page.getByRole('button', { name: 'Stay signed in' }).click();
     await warning.waitFor({ state: 'detached' });
     expect(host.core.sessions.current?.operatorId).toBe(CLERK.operatorId);
@@ -166,7 +166,7 @@ describe.skipIf(skipBrowserTests)('a working day in the browser', () => {
     await page.getByText('Your unsaved entries were kept while you were away').waitFor();
     expect(await field('Truck plate').inputValue()).toBe('4xyz88');
     expect(await field('Carrier').inputValue()).toBe('Harbor Haulers');
-    await screenshot(page, '23-draft-restored');
+    await screenshot(page, '33-draft-restored');
   });
 
   it("shows the clerk only the clerk's conflict, in plain words that name the record by what it is", async () => {
@@ -195,7 +195,7 @@ describe.skipIf(skipBrowserTests)('a working day in the browser', () => {
     expect(text).toContain('Your change to Gate-in of 7ABC123 was not kept: a later change made elsewhere at the same time was kept instead.');
     expect(text).toContain('Samuel O.');
     for (const internal of [event!.id, 'driverName', 'user-bootstrap-admin', '2026-12-01T', 'superseded', 'S. Ortiz']) expect(text).not.toContain(internal);
-    await screenshot(page, '24-conflict-inbox-clerk');
+    await screenshot(page, '34-conflict-inbox-clerk');
     await inbox.getByRole('button', { name: 'Mark seen' }).click();
     await page.getByRole('status').filter({ hasText: 'Marked the conflict on Gate-in of 7ABC123 as seen.' }).waitFor();
     await signOut();
@@ -216,7 +216,7 @@ describe.skipIf(skipBrowserTests)('a working day in the browser', () => {
       return root.scrollWidth - root.clientWidth;
     });
     expect(overflow).toBe(0);
-    await screenshot(page, '25-cab-top-bar');
+    await screenshot(page, '35-cab-top-bar');
   });
 
   it('keeps an inspection with unanswered items from being submitted, naming failed items by their label', async () => {
@@ -238,7 +238,7 @@ describe.skipIf(skipBrowserTests)('a working day in the browser', () => {
     });
     expect(disabled.opacity).toBe('1');
     expect(contrast(disabled.ink, disabled.background)).toBeGreaterThanOrEqual(4.5);
-    await screenshot(page, '26-inspection-incomplete');
+    await screenshot(page, '36-inspection-incomplete');
   });
 
   it('shows the defect limit as it nears and a duplicate defect beside the field, in view', async () => {
@@ -259,14 +259,14 @@ describe.skipIf(skipBrowserTests)('a working day in the browser', () => {
     const remove = page.getByRole('button', { name: 'Remove defect Air line chafed' });
     const box = (await remove.boundingBox())!;
     expect(Math.min(box.width, box.height)).toBeGreaterThanOrEqual(52);
-    await screenshot(page, '27-defect-duplicate');
+    await screenshot(page, '37-defect-duplicate');
   });
 
   it('says a non-image named .jpg is not a photo, in words', async () => {
     await page.getByLabel('Attach photo').setInputFiles({ name: 'trailer.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(3 * 1024 * 1024, 0x41) });
     await alert().filter({ hasText: 'trailer.jpg was not attached: its contents are not a PNG, JPEG or WebP photo.' }).waitFor();
     expect(await alert().filter({ hasText: 'trailer.jpg' }).textContent()).not.toMatch(/image\/jpeg/);
-    await screenshot(page, '28-not-a-photo');
+    await screenshot(page, '38-not-a-photo');
     expect(pageProblems(page)).toEqual([]);
   });
 });
