@@ -218,6 +218,46 @@ const UPGRADE_CASES = [
       }
     },
   }),
+  defineUpgradeCase({
+    tag: '0005_operator_drafts',
+    expectation:
+      "gives each conflict-inbox item the operator of its change (none when that entry was compacted away), so each operator sees only their own, and keeps each operator's unsaved forms from the next one",
+    seed: (stage) => {
+      const seqs = seedWithTodaysApp(stage, ({ core }) => {
+        core.signIn(CLERK.badgeId, CLERK.pin);
+        const clerk = core.perform(noteCreate('gate 3 camera down')).seq;
+        core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+        const inspector = core.perform(noteCreate('brake chamber leaking')).seq;
+        return { clerk, inspector };
+      });
+      // What the older app's push path wrote: items without an operator, one of an entry since compacted.
+      const old = openDeviceDatabase(stage);
+      const insert = old.sqlite.prepare(`INSERT INTO conflict_inbox (seq, record_type, record_id, outcome, what_happened, created_at) VALUES (?, 'note', 'n-1', 'merged', 'Your change was combined.', 1)`);
+      for (const seq of [seqs.clerk, seqs.inspector, 9_999]) insert.run(seq);
+      old.sqlite.close();
+      return seqs;
+    },
+    check: (upgraded, stage) => {
+      expect(upgraded.sqlite.prepare('SELECT operator_id FROM conflict_inbox ORDER BY id').pluck().all()).toEqual([CLERK.operatorId, INSPECTOR.operatorId, null]);
+      upgraded.sqlite.close();
+
+      const { core } = openDevice(stage);
+      try {
+        const inbox = (operatorId: string) => core.conflicts({ operatorId }).map((row) => row.operatorId);
+        expect(inbox(CLERK.operatorId)).toEqual([null, CLERK.operatorId]);
+        expect(inbox(INSPECTOR.operatorId)).toEqual([null, INSPECTOR.operatorId]);
+        core.signIn(CLERK.badgeId, CLERK.pin);
+        core.saveDraft('gate-event.new', '{"truckPlate":"7ABC1"}');
+        core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+        expect(core.draft('gate-event.new')).toBeNull();
+        core.signIn(CLERK.badgeId, CLERK.pin);
+        expect(core.draft('gate-event.new')).toBe('{"truckPlate":"7ABC1"}');
+        expect(core.verifyJournal()).toMatchObject({ ok: true });
+      } finally {
+        core.close();
+      }
+    },
+  }),
 ];
 
 describe('migrations upgrade databases that hold real rows', () => {

@@ -1,5 +1,5 @@
 
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { z } from 'zod';
 import { RECORD_TYPES, type FieldSpec, type RecordType } from '../protocol/records/index.js';
 
@@ -176,18 +176,40 @@ export const checkpoints = sqliteTable('checkpoints', {
   createdAt: integer('created_at').notNull(),
 });
 
+/** Each item belongs to the operator whose change it was: on a shared kiosk, nobody else reads it or marks it seen. */
 export const conflictInbox = sqliteTable('conflict_inbox', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   seq: integer('seq'),
+  /** Null only for items from before migration 0005 whose journal entry was already compacted away. */
+  operatorId: text('operator_id'),
   recordType: text('record_type').notNull(),
   recordId: text('record_id').notNull(),
   outcome: text('outcome', { enum: ['merged', 'conflict', 'rejected'] }).notNull(),
   whatHappened: text('what_happened').notNull(),
+  /** The office's outcome for each field the change touched (protocol FieldOutcome[]); null before migration 0005. */
+  fieldOutcomes: text('field_outcomes', { mode: 'json' }),
   localValue: text('local_value', { mode: 'json' }),
   serverKept: text('server_kept', { mode: 'json' }),
   createdAt: integer('created_at').notNull(),
   seenAt: integer('seen_at'),
 });
+
+/**
+ * Forms an operator started and has not saved yet, kept through an idle lock or a colleague's turn
+ * at the kiosk; only their own operator ever reads them back.
+ */
+export const operatorDrafts = sqliteTable(
+  'operator_drafts',
+  {
+    operatorId: text('operator_id').notNull(),
+    /** Which form, e.g. `gate-event.new`. */
+    form: text('form').notNull(),
+    /** The form's content as the screen serialised it. */
+    value: text('value').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.operatorId, table.form] })],
+);
 
 export const syncState = sqliteTable('sync_state', {
   key: text('key').primaryKey(),

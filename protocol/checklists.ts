@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifier } from './actions.js';
+import { identifier } from './field-operations.js';
 
 /**
  * Inspection checklist templates. The office edits templates later and syncs them down, so a
@@ -52,3 +52,8 @@ export const SEED_CHECKLIST_TEMPLATES: readonly ChecklistTemplate[] = [
     ],
   },
 ];
+
+/** The checklist an inspection follows, by id; undefined for one this version does not know. */
+export function checklistTemplate(id: unknown): ChecklistTemplate | undefined {
+  return SEED_CHECKLIST_TEMPLATES.find((template) => template.id === id);
+}

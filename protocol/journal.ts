@@ -38,9 +38,17 @@ export type SignedCertificate = z.infer<typeof signedCertificateSchema>;
 export const MAX_BADGE_ID_LENGTH = 64;
 
 /**
+ * The form a badge id is compared and counted in: trimmed, ASCII letters upper-cased (badges are
+ * printed in capitals and field screens show them so; SQLite's NOCASE folds exactly these letters).
+ */
+export function badgeKey(badgeId: string): string {
+  return badgeId.trim().replace(/[a-z]/g, (letter) => letter.toUpperCase());
+}
+
+/**
  * Sign-in with one badge was paused after too many wrong PINs. Pauses happen while nobody is
  * signed in, so there is no session key to sign them with then: the next session to open on the
- * device journals the pauses since, oldest first. The badge is what was typed, known or not.
+ * device journals the pauses since, oldest first. The badge is what was typed (its badgeKey), known or not.
  */
 export const signInPauseSchema = z.strictObject({
   badgeId: text().min(1).max(MAX_BADGE_ID_LENGTH),
@@ -52,8 +60,11 @@ export const signInPauseSchema = z.strictObject({
 export type SignInPause = z.infer<typeof signInPauseSchema>;
 export const MAX_PAUSES_PER_ENTRY = 100;
 
-/** `operator-deactivated`: the office withdrew the signed-in operator's access and the device learned it at a pull. */
-export const sessionCloseReasonSchema = z.enum(['sign-out', 'idle-lock', 'rotation', 'quit', 'operator-deactivated']);
+/**
+ * `operator-deactivated`: the office withdrew the signed-in operator's access and the device learned it at a pull.
+ * `session-limit`: the session reached the device's absolute limit (12 h by default) since its operator signed in.
+ */
+export const sessionCloseReasonSchema = z.enum(['sign-out', 'idle-lock', 'rotation', 'quit', 'operator-deactivated', 'session-limit']);
 export type SessionCloseReason = z.infer<typeof sessionCloseReasonSchema>;
 
 const envelope = {

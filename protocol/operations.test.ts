@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { checklistTemplate } from './checklists.js';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from './crypto/hash.js';
 import type { FieldOperation, RecordAction } from './journal.js';
@@ -42,9 +43,9 @@ const newGateEvent = (ops: FieldOperation[] = []) =>
 const newYardCount = () =>
   applyOk('yardCount', null, 'create', [set('siteId', 'yard-north'), set('location', 'row C'), set('itemCode', 'chassis-40ft')]);
 
-/** An inspection with everything submit asks for. */
+/** An inspection with everything submit asks for: every item of its checklist answered, and signed. */
 const readyInspection = () =>
-  applyOk('inspection', newInspection(), 'update', [set('items', { result: 'pass' }, 'parking-brake'), set('signature', SIGNATURE)]);
+  applyOk('inspection', newInspection(), 'update', [...checklistTemplate('dvir-power-unit')!.items.map((item) => set('items', { result: 'pass' }, item.id)), set('signature', SIGNATURE)]);
 
 describe('create', () => {
   it('starts from empty values, a draft status and applies the given fields', () => {
@@ -226,11 +227,16 @@ describe('submit', () => {
   it('lists every problem of an incomplete inspection (incomplete)', () => {
     const bare = apply('inspection', newInspection(), 'submit', []);
     expectError(bare, 'incomplete');
-    expect(!bare.ok && bare.error.message).toBe('cannot submit: no checklist item has been answered; the inspection must be signed');
+    expect(!bare.ok && bare.error.message).toBe('cannot submit: 11 of 11 checklist items are not answered yet; the inspection must be signed');
+    // Answering some items is not enough: N/A is an answer, no answer is not.
+    const partly = applyOk('inspection', newInspection(), 'update', [set('items', { result: 'pass' }, 'horn'), set('items', { result: 'na' }, 'wipers'), set('signature', SIGNATURE)]);
+    expect(!apply('inspection', partly, 'submit', []).ok && (apply('inspection', partly, 'submit', []) as { error: { message: string } }).error.message).toBe(
+      'cannot submit: 9 of 11 checklist items are not answered yet',
+    );
 
     const failedWithoutNote = applyOk('inspection', readyInspection(), 'update', [set('items', { result: 'fail' }, 'horn')]);
     const result = apply('inspection', failedWithoutNote, 'submit', []);
-    expect(!result.ok && result.error.message).toBe('cannot submit: failed item horn needs a note');
+    expect(!result.ok && result.error.message).toBe('cannot submit: failed item “Horn” needs a note saying what is wrong');
   });
 
   it('of a gate event needs a container or a chassis number', () => {

@@ -1,4 +1,5 @@
 import type { FieldOperation, RecordAction } from './journal.js';
+import { plainIssue } from './text.js';
 import type { FieldSpec, RecordFields, RecordTypeSpec } from './records/define.js';
 
 /**
@@ -143,7 +144,7 @@ function applyFieldOperation(
         return { code: 'wrong-operation', message: `${op.field} ${field.kind === 'map' ? 'needs' : 'takes no'} key`, field: op.field };
       }
       const parsed = field.schema.safeParse(op.value);
-      if (!parsed.success) return invalid(op.field, parsed.error.issues[0]?.message);
+      if (!parsed.success) return invalid(op.field, plainIssue(parsed.error.issues[0]));
       if (field.kind === 'map') {
         fields[op.field] = { ...(fields[op.field] as Record<string, unknown>), [op.key!]: parsed.data };
       } else {
@@ -159,7 +160,7 @@ function applyFieldOperation(
     case 'remove': {
       if (field.kind !== 'set') return wrongKind('set');
       const parsed = field.schema.safeParse(op.member);
-      if (!parsed.success) return invalid(op.field, parsed.error.issues[0]?.message);
+      if (!parsed.success) return invalid(op.field, plainIssue(parsed.error.issues[0]));
       const members = new Set(fields[op.field] as string[]);
       if (op.op === 'add') members.add(parsed.data as string);
       else members.delete(parsed.data as string);

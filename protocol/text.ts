@@ -47,3 +47,23 @@ export function findUnsafeText(value: unknown, path: (string | number)[] = [], d
 function describe(path: readonly (string | number)[]): string {
   return path.length === 0 ? '(root)' : path.map(String).join('.');
 }
+
+/**
+ * A schema's complaint about a value in plain words, for the person who typed it: "at most 200
+ * characters", not zod's "Too big: expected string to have <=200 characters". A message a schema
+ * wrote itself (a container's check digit, the text rule) is already plain and passes through.
+ */
+const ZOD_DEFAULT = /^(Too big|Too small|Invalid input|Unrecognized key)/;
+
+export function plainIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'is not valid';
+  // A schema that said it in its own words ("the file is empty") is kept; only zod's defaults are reworded.
+  if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
+  if (issue.code === 'too_big' && issue.origin === 'string') return `is too long: at most ${issue.maximum} characters`;
+  if (issue.code === 'too_small' && issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'cannot be empty' : `is too short: at least ${issue.minimum} characters`;
+  if (issue.code === 'too_big' && issue.origin === 'number') return `is too large: at most ${issue.maximum}`;
+  if (issue.code === 'too_small' && issue.origin === 'number') return `is too small: at least ${issue.minimum}`;
+  if (issue.code === 'invalid_type') return issue.input === undefined ? 'is missing' : 'is not valid';
+  if (issue.code === 'unrecognized_keys') return `has unexpected ${issue.keys.join(', ')}`;
+  return issue.message;
+}

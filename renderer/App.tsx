@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { OperatorRole, SessionView } from '../main/ipc/contract.js';
-import { ApiError, call, errorMessage, onSessionEnded } from './api.js';
-import { Alert } from './components.js';
+import { ApiError, call, onSessionEnded } from './api.js';
+import { countdown, errorMessage } from './messages.js';
+import { Alert, useTicking } from './components.js';
 import { DevicePanel } from './device/DevicePanel.js';
 import { GateScreen } from './gate/GateScreen.js';
 import { InspectionScreen } from './inspection/InspectionScreen.js';
@@ -31,8 +32,11 @@ const TABS: Record<OperatorRole, { id: Tab; label: string }[]> = {
 
 const ROLE_LABELS: Record<OperatorRole, string> = { 'gate-clerk': 'Gate clerk', inspector: 'Inspector' };
 
-/** How often the screen checks whether the core locked the session (kiosks lock when idle). */
-const SESSION_CHECK_MS = 20_000;
+/** How often the screen asks the core when the session locks (it may have been used from elsewhere, or locked). */
+const SESSION_CHECK_MS = 5_000;
+/** Typing and tapping tell the core the operator is there, at most this often. */
+const ACTIVITY_PING_MS = 20_000;
+const KEPT = 'Anything you had not saved is kept for you.';
 /** While the core process starts again after a crash (it takes about a second), the first screen asks this often. */
 const RESTART_RETRY_MS = 1_000;
 
@@ -86,20 +90,22 @@ function Screens() {
     };
   }, []);
 
+  const signedIn = session ? session.sessionId : null;
+  const lockReason = session?.lock.reason;
   useEffect(() => {
-    if (!session) return;
+    if (!signedIn) return;
     const timer = setInterval(() => {
       call('session.current', {}).then(
         (current) => {
-          if (current) return;
+          if (current) return setSession(current);
           setSession(null);
-          setNotice('The session locked after being idle. Sign in again.');
+          setNotice(lockReason === 'limit' ? `Your session reached its time limit. Sign in again. ${KEPT}` : `The session locked after being idle. Sign in again. ${KEPT}`);
         },
         () => undefined,
       );
     }, SESSION_CHECK_MS);
     return () => clearInterval(timer);
-  }, [session]);
+  }, [signedIn, lockReason]);
 
   if (startupError) return <Alert tone="error">{startupError}</Alert>;
   if (status?.updateRequired) return <ForcedUpdate status={status} />;
@@ -117,8 +123,9 @@ function Screens() {
   }
   return (
     <Workspace
-      key={session.sessionId}
+      key={session.operatorId}
       session={session}
+      onSession={setSession}
       onSignedOut={() => {
         setNotice('Signed out.');
         setSession(null);
@@ -127,7 +134,7 @@ function Screens() {
   );
 }
 
-function Workspace({ session, onSignedOut }: { session: SessionView; onSignedOut: () => void }) {
+function Workspace({ session, onSession, onSignedOut }: { session: SessionView; onSession: (session: SessionView) => void; onSignedOut: () => void }) {
   const tabs = TABS[session.role];
   const [tab, setTab] = useState<Tab>(tabs[0]!.id);
   const { status } = useSync();
@@ -154,11 +161,12 @@ function Workspace({ session, onSignedOut }: { session: SessionView; onSignedOut
 
   return (
     <div className="workspace">
+      <LockWarning session={session} onSession={onSession} />
       <header className="masthead">
         <div className="topbar">
           <div className="brand">
             <img className="brand__mark" src="./icon.svg" alt="" />
-            Waypost
+            <span className="brand__name">Waypost</span>
           </div>
           <nav className="tabs" aria-label="Screens">
             {tabs.map(({ id, label }) => (
@@ -178,7 +186,7 @@ function Workspace({ session, onSignedOut }: { session: SessionView; onSignedOut
           </nav>
           <div className="topbar__operator">
             <span className="topbar__who">
-              <strong>{session.displayName}</strong>
+              <strong className="topbar__name">{session.displayName}</strong>
               <span className="muted">
                 {ROLE_LABELS[session.role]}
                 {siteId ? ` · ${siteId}` : ''}
@@ -199,6 +207,65 @@ function Workspace({ session, onSignedOut }: { session: SessionView; onSignedOut
         {tab === 'sync' ? <SyncScreen /> : null}
         {tab === 'device' ? <DevicePanel /> : null}
       </main>
+    </div>
+  );
+}
+
+/**
+ * Tells the core the operator is there while they type or tap (a half-typed form makes no calls),
+ * and counts down the last minute before the session locks, with a way to stay.
+ */
+function LockWarning({ session, onSession }: { session: SessionView; onSession: (session: SessionView) => void }) {
+  const [lockAt, setLockAt] = useState(() => Date.now() + session.lock.inMs);
+  const warning = lockAt - Date.now() <= session.lock.warnMs;
+  const now = useTicking(warning);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => setLockAt(Date.now() + session.lock.inMs), [session]);
+
+  const keepAlive = useCallback(async () => {
+    try {
+      onSession(await call('session.keepAlive', {}));
+      setError(null);
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  }, [onSession]);
+
+  useEffect(() => {
+    let last = Date.now();
+    const active = () => {
+      if (Date.now() - last < ACTIVITY_PING_MS) return;
+      last = Date.now();
+      void keepAlive();
+    };
+    window.addEventListener('keydown', active, true);
+    window.addEventListener('pointerdown', active, true);
+    return () => {
+      window.removeEventListener('keydown', active, true);
+      window.removeEventListener('pointerdown', active, true);
+    };
+  }, [keepAlive]);
+
+  if (!warning) return null;
+  const left = countdown(lockAt - now);
+  return (
+    <div className="lock-warning" role="alert">
+      {session.lock.reason === 'idle' ? (
+        <>
+          <p>
+            <strong>Locking in {left}</strong> because Waypost has not been used for a while. {KEPT}
+          </p>
+          <button type="button" className="button button--primary" onClick={() => void keepAlive()}>
+            Stay signed in
+          </button>
+        </>
+      ) : (
+        <p>
+          <strong>Your session ends in {left}:</strong> every session has a time limit. {KEPT} Sign in again to go on.
+        </p>
+      )}
+      {error ? <p>{error}</p> : null}
     </div>
   );
 }

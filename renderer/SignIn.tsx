@@ -1,7 +1,8 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { SessionView } from '../main/ipc/contract.js';
-import { ApiError, call, errorMessage } from './api.js';
-import { Alert, TextField } from './components.js';
+import { call } from './api.js';
+import { Alert, TextField, useTicking } from './components.js';
+import { countdown, signInRefusal, type SignInRefusal } from './messages.js';
 
 interface Props {
   /** Why the sign-in screen is showing, e.g. the session locked when idle. */
@@ -12,14 +13,15 @@ interface Props {
 export function SignIn({ notice, onSignedIn }: Props) {
   const [badgeId, setBadgeId] = useState('');
   const [pin, setPin] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<SignInRefusal | null>(null);
   const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
+  const now = useTicking(error?.pausedUntil != null);
 
   async function signIn(event: FormEvent) {
     event.preventDefault();
     if (!badgeId.trim() || !pin) {
-      setError(!badgeId.trim() ? 'Enter your badge ID.' : 'Enter your PIN.');
+      setError({ message: !badgeId.trim() ? 'Enter your badge ID.' : 'Enter your PIN.', pausedUntil: null });
       return;
     }
     setBusy(true);
@@ -27,7 +29,7 @@ export function SignIn({ notice, onSignedIn }: Props) {
     try {
       onSignedIn(await call('session.signIn', { badgeId: badgeId.trim(), pin }));
     } catch (failure) {
-      setError(failure instanceof ApiError && failure.code === 'wrong-pin' ? `${failure.message}. Check it and try again.` : errorMessage(failure));
+      setError(signInRefusal(failure, Date.now()));
       setPin('');
       form.current?.querySelector<HTMLInputElement>('input[type="password"]')?.focus();
     } finally {
@@ -35,6 +37,7 @@ export function SignIn({ notice, onSignedIn }: Props) {
     }
   }
 
+  const pausedFor = error?.pausedUntil != null ? error.pausedUntil - now : 0;
   return (
     <main className="sign-in">
       <form ref={form} className="card sign-in__card" onSubmit={signIn} noValidate aria-label="Sign in">
@@ -46,7 +49,12 @@ export function SignIn({ notice, onSignedIn }: Props) {
         {notice && !error ? <Alert tone="info">{notice}</Alert> : null}
         <TextField label="Badge ID" autoFocus autoCapitalize value={badgeId} onChange={setBadgeId} />
         <TextField label="PIN" type="password" inputMode="numeric" value={pin} onChange={setPin} />
-        {error ? <Alert tone="error">{error}</Alert> : null}
+        {error ? (
+          <Alert tone="error">
+            {error.message}
+            {pausedFor > 0 ? ` Try again in ${countdown(pausedFor)}.` : error.pausedUntil != null ? ' You can try again now.' : ''}
+          </Alert>
+        ) : null}
         <button type="submit" className="button button--primary button--wide" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

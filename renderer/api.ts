@@ -1,4 +1,4 @@
-import type { IpcInput, IpcMethod, IpcOutput } from '../main/ipc/contract.js';
+import type { IpcError, IpcInput, IpcMethod, IpcOutput } from '../main/ipc/contract.js';
 import { sentence } from './format.js';
 
 /** A refusal from the core, with the field it is about when there is one. */
@@ -7,6 +7,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** A refused sign-in: tries left before the badge pauses, and how long it is paused. */
+    readonly retry?: IpcError['retry'],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -25,13 +27,9 @@ export function onSessionEnded(listener: SessionEndListener): () => void {
 export async function call<M extends IpcMethod>(method: M, input: IpcInput<M>): Promise<IpcOutput<M>> {
   const result = await window.waypost.invoke(method, input);
   if (result.ok) return result.value;
-  const { code, message, field } = result.error;
+  const { code, message, field, retry } = result.error;
   if (code === 'not-signed-in' && method !== 'session.signIn') {
     for (const listener of sessionEndListeners) listener(sentence(message));
   }
-  throw new ApiError(code, sentence(message), field);
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof ApiError ? error.message : 'Something unexpected went wrong. Try again.';
+  throw new ApiError(code, sentence(message), field, retry);
 }

@@ -1,4 +1,4 @@
-import { useId, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 
 interface TextFieldProps {
   label: string;
@@ -16,12 +16,20 @@ interface TextFieldProps {
   autoCapitalize?: boolean;
   placeholder?: string;
   multiline?: boolean;
+  /** The most characters the core takes: typing stops there, and the count shows as the limit nears. */
+  maxLength?: number;
 }
+
+/** The count shows once this much of the limit is used, so short entries stay uncluttered. */
+const COUNT_FROM = 0.8;
 
 export function TextField(props: TextFieldProps) {
   const id = useId();
   const messageId = `${id}-message`;
+  const countId = `${id}-count`;
   const message = props.error ?? props.hint;
+  const showCount = props.maxLength !== undefined && props.value.length >= props.maxLength * COUNT_FROM;
+  const errorRef = useScrolledIntoView<HTMLParagraphElement>(props.error);
   const inputProps = {
     id,
     value: props.value,
@@ -29,7 +37,8 @@ export function TextField(props: TextFieldProps) {
     placeholder: props.placeholder,
     autoFocus: props.autoFocus,
     'aria-invalid': props.error ? true : undefined,
-    'aria-describedby': message ? messageId : undefined,
+    'aria-describedby': [message ? messageId : null, showCount ? countId : null].filter(Boolean).join(' ') || undefined,
+    maxLength: props.maxLength,
     onBlur: props.onBlur,
     className: props.autoCapitalize ? 'uppercase' : undefined,
   };
@@ -51,8 +60,13 @@ export function TextField(props: TextFieldProps) {
           onChange={(event) => props.onChange(event.target.value)}
         />
       )}
+      {showCount ? (
+        <p id={countId} className="field__message">
+          {props.value.length} of {props.maxLength} characters
+        </p>
+      ) : null}
       {message ? (
-        <p id={messageId} className={`field__message${props.error ? ' field__message--error' : props.hintTone === 'ok' ? ' field__message--ok' : ''}`}>
+        <p id={messageId} ref={props.error ? errorRef : undefined} className={`field__message${props.error ? ' field__message--error' : props.hintTone === 'ok' ? ' field__message--ok' : ''}`}>
           {message}
         </p>
       ) : null}
@@ -60,9 +74,22 @@ export function TextField(props: TextFieldProps) {
   );
 }
 
+/**
+ * Brings a refusal into view as it appears: it shows where the operator acted, but that can be just
+ * below the fold (the control they pressed was at the bottom edge) or scrolled away.
+ */
+function useScrolledIntoView<T extends HTMLElement>(shown: unknown) {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    if (shown) ref.current?.scrollIntoView({ block: 'nearest' });
+  }, [shown]);
+  return ref;
+}
+
 export function Alert({ tone, children }: { tone: 'error' | 'success' | 'info'; children: ReactNode }) {
+  const ref = useScrolledIntoView<HTMLDivElement>(tone === 'error' ? children : null);
   return (
-    <div className={`alert alert--${tone}`} role={tone === 'error' ? 'alert' : 'status'}>
+    <div ref={ref} className={`alert alert--${tone}`} role={tone === 'error' ? 'alert' : 'status'}>
       {children}
     </div>
   );
@@ -80,19 +107,36 @@ interface ChoiceProps<T extends string> {
   stacked?: boolean;
 }
 
-/** A row of large toggle buttons: one tap per answer on a touch screen. */
+const NEXT_KEYS: Record<string, 1 | -1> = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+
+/**
+ * A row of large toggle buttons: one tap per answer on a touch screen. On the keyboard it is one
+ * radio group: Tab reaches the chosen option (or the first), the arrow keys move the choice.
+ */
 export function Choice<T extends string>({ label, options, value, onChange, disabled, toneOf, stacked }: ChoiceProps<T>) {
+  const focusable = options.some((option) => option.value === value) ? value : options[0]?.value;
+  function onKeyDown(event: KeyboardEvent<HTMLButtonElement>, index: number) {
+    const step = NEXT_KEYS[event.key];
+    if (!step || options.length === 0) return;
+    event.preventDefault();
+    const next = options[(index + step + options.length) % options.length]!;
+    onChange(next.value);
+    const group = event.currentTarget.parentElement;
+    group?.querySelectorAll<HTMLButtonElement>('[role="radio"]')[options.indexOf(next)]?.focus();
+  }
   return (
     <div className={`choice${stacked ? ' choice--stacked' : ''}`} role="radiogroup" aria-label={label}>
-      {options.map((option) => (
+      {options.map((option, index) => (
         <button
           key={option.value}
           type="button"
           role="radio"
           aria-checked={value === option.value}
+          tabIndex={option.value === focusable ? 0 : -1}
           disabled={disabled}
           className={`choice__option${value === option.value ? ` choice__option--on ${toneOf?.(option.value) ?? ''}` : ''}`}
           onClick={() => onChange(option.value)}
+          onKeyDown={(event) => onKeyDown(event, index)}
         >
           {option.label}
         </button>
@@ -103,4 +147,16 @@ export function Choice<T extends string>({ label, options, value, onChange, disa
 
 export function Badge({ tone, children }: { tone: 'draft' | 'final' | 'in' | 'out' | 'muted' | 'warn'; children: ReactNode }) {
   return <span className={`badge badge--${tone}`}>{children}</span>;
+}
+
+/** Date.now(), moving every second while `running`, for a countdown. */
+export function useTicking(running: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!running) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [running]);
+  return now;
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 import { DeviceCore } from '../main/core/device-core.js';
+import type { SessionPolicy } from '../main/core/sessions.js';
 import { DeviceSync, enrollOnFirstStart } from '../main/core/sync/device-sync.js';
 import { FetchTransport } from '../main/core/sync/transport.js';
 import type { DeviceKind } from '../protocol/wire.js';
@@ -29,6 +30,8 @@ export interface DevHostOptions {
   siteId?: string;
   /** The office to sync with; without one the device works alone with two local demo operators. */
   office?: DevHostOffice;
+  /** Session timeouts other than the defaults (browser tests lock in seconds, not minutes). */
+  sessionPolicy?: Partial<SessionPolicy>;
 }
 
 export interface DevHostOffice {
@@ -74,6 +77,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
   const core = DeviceCore.open({
     path: join(options.dataDir, 'device.db'),
     keyStore: new InsecureDevFileKeyStore(join(options.dataDir, 'dev-keys.json'), systemRandomness),
+    sessionPolicy: options.sessionPolicy,
   });
   let sync: DeviceSync | null = null;
   try {

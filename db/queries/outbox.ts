@@ -23,6 +23,21 @@ export function oldestPendingDeviceTime(db: DeviceDb): number | null {
   return row?.deviceTime ?? null;
 }
 
+/**
+ * Pending entries that are someone's change to a record: what the operator thinks of as waiting to
+ * send. The session and audit entries every sign-in writes go up too, but are nobody's change.
+ */
+export function countPendingChanges(db: DeviceDb): number {
+  return (
+    db
+      .select({ count: sql<number>`count(*)` })
+      .from(outbox)
+      .innerJoin(journal, eq(journal.seq, outbox.seq))
+      .where(and(eq(outbox.state, 'pending'), eq(journal.kind, 'record')))
+      .get()?.count ?? 0
+  );
+}
+
 export function listPendingSeqs(db: DeviceDb, limit: number): number[] {
   return db
     .select({ seq: outbox.seq })

@@ -44,8 +44,13 @@ export function pruneFoldedSessions(db: DeviceDb, foldedThrough: number): number
 
 export type OperatorRow = typeof operators.$inferSelect;
 
+/** Letter case aside: `gate-01` is badge GATE-01. */
 export function findOperatorByBadge(db: DeviceDb, badgeId: string): OperatorRow | undefined {
-  return db.select().from(operators).where(eq(operators.badgeId, badgeId)).get();
+  return db
+    .select()
+    .from(operators)
+    .where(sql`${operators.badgeId} = ${badgeId} COLLATE NOCASE`)
+    .get();
 }
 
 export function findOperatorById(db: DeviceDb, operatorId: string): OperatorRow | undefined {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { JournalEntry, RecordEntryBody } from '../../protocol/journal.js';
 import type { RecordType } from '../../protocol/records/index.js';
 import type { DeviceDb } from '../open.js';
@@ -139,11 +139,22 @@ export function insertConflict(db: DeviceDb, conflict: NewConflict): void {
   db.insert(conflictInbox).values(conflict).run();
 }
 
-export function listConflicts(db: DeviceDb, options: { unseenOnly?: boolean } = {}): ConflictRow[] {
+export interface ConflictFilter {
+  unseenOnly?: boolean;
+  /** Only this operator's items (and those from before items had an operator); all when absent. */
+  operatorId?: string;
+}
+
+export function listConflicts(db: DeviceDb, options: ConflictFilter = {}): ConflictRow[] {
   return db
     .select()
     .from(conflictInbox)
-    .where(options.unseenOnly ? isNull(conflictInbox.seenAt) : undefined)
+    .where(
+      and(
+        options.unseenOnly ? isNull(conflictInbox.seenAt) : undefined,
+        options.operatorId === undefined ? undefined : or(eq(conflictInbox.operatorId, options.operatorId), isNull(conflictInbox.operatorId)),
+      ),
+    )
     .orderBy(desc(conflictInbox.id))
     .all();
 }

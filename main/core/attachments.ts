@@ -278,6 +278,8 @@ function referencedAttachments(db: DeviceDb): Set<string> {
   return referenced;
 }
 
+const IMAGE_KINDS: Record<AttachmentMimeType, string> = { 'image/png': 'PNG', 'image/jpeg': 'JPEG', 'image/webp': 'WebP' };
+
 function checkContent(mimeType: AttachmentMimeType, data: Uint8Array): void {
   if (data.byteLength === 0) throw new CoreError('invalid-input', 'the attachment is empty');
   if (data.byteLength > MAX_ATTACHMENT_BYTES) {
@@ -285,7 +287,9 @@ function checkContent(mimeType: AttachmentMimeType, data: Uint8Array): void {
   }
   const actual = sniffImageType(data);
   if (actual !== mimeType) {
-    throw new CoreError('invalid-input', `the file is ${actual ? `a ${actual} image` : 'not a PNG, JPEG or WebP image'}, not ${mimeType}`);
+    // Worded for the person who picked the file: its name promised one kind of image.
+    const kind = (type: AttachmentMimeType) => IMAGE_KINDS[type];
+    throw new CoreError('invalid-input', actual ? `it is a ${kind(actual)} image named as a ${kind(mimeType)}` : 'its contents are not a PNG, JPEG or WebP photo');
   }
 }
 

@@ -41,7 +41,9 @@ import { RETENTION_WINDOW_MS } from '../../protocol/state-hash.js';
 import { CURRENT_SCHEMA_VERSION } from '../../protocol/wire.js';
 import type { BinaryTransport, SyncTransport } from './sync/transport.js';
 import { type AttachmentUploadOptions, readLastUploadPass, type UploadPassReport, type UploadSummary, uploadAttachments } from './sync/attachment-upload.js';
-import { type ConflictRow, listConflicts, markConflictSeen } from '../../db/queries/sync.js';
+import { type ConflictFilter, type ConflictRow, listConflicts, markConflictSeen } from '../../db/queries/sync.js';
+import { deleteDraft, deleteOperatorDrafts, readDraft, writeDraft } from '../../db/queries/drafts.js';
+import { CoreError, storageError } from './errors.js';
 
 export interface DeviceCoreOptions {
   /** The device database file. */
@@ -112,7 +114,18 @@ export class DeviceCore {
     this.#random = random;
     this.#pinPepper = pinPepper;
     this.#maintenancePolicy = maintenancePolicy;
-    this.sessions = new SessionManager({ db: database.db, sqlite: database.sqlite, deviceId, deviceSigner, clock, random, policy, pinPepper });
+    this.sessions = new SessionManager({
+      db: database.db,
+      sqlite: database.sqlite,
+      deviceId,
+      deviceSigner,
+      clock,
+      random,
+      policy,
+      pinPepper,
+      // Until enrolled, the stricter kiosk lock: the device may well be shared.
+      deviceKind: () => readEnrollment(database.db)?.kind ?? 'kiosk',
+    });
     this.attachments = new AttachmentStore({ db: database.db, sqlite: database.sqlite, databasePath: database.path, databaseKey, clock, random });
   }
 
@@ -272,8 +285,31 @@ export class DeviceCore {
     });
   }
 
-  /** A pull removed an operator the office deactivated: their open session ends now, with a signed close. */
+  /** The signed-in operator's unsaved form `form` as the screen last saved it, or null. */
+  draft(form: string): string | null {
+    return readDraft(this.database.db, this.#draftOwner(), form);
+  }
+
+  /** Keeps (or, with null, forgets) the signed-in operator's unsaved form `form`; no other operator can read it. */
+  saveDraft(form: string, value: string | null): void {
+    const operatorId = this.#draftOwner();
+    try {
+      if (value === null) deleteDraft(this.database.db, operatorId, form);
+      else writeDraft(this.database.db, operatorId, form, value, this.#clock.now());
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  #draftOwner(): string {
+    const session = this.sessions.current;
+    if (!session) throw new CoreError('not-signed-in', 'sign in to keep unsaved forms');
+    return session.operatorId;
+  }
+
+  /** A pull removed an operator the office deactivated: their drafts go, and their open session ends now, with a signed close. */
   #operatorRemoved(operatorId: string): void {
+    deleteOperatorDrafts(this.database.db, operatorId);
     if (this.sessions.current?.operatorId !== operatorId) return;
     this.#sessionNotice = ACCESS_WITHDRAWN_NOTICE;
     this.sessions.end('operator-deactivated');
@@ -308,7 +344,7 @@ export class DeviceCore {
   }
 
   /** What sync merged, sent to review or rejected: "what happened, what the server kept", newest first. */
-  conflicts(options: { unseenOnly?: boolean } = {}): ConflictRow[] {
+  conflicts(options: ConflictFilter = {}): ConflictRow[] {
     return listConflicts(this.database.db, options);
   }
 

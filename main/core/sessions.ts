@@ -1,6 +1,7 @@
 import {
   type SessionCloseReason,
   type Signer,
+  badgeKey,
   bytesToHex,
   checkPin,
   createSigner,
@@ -38,14 +39,14 @@ import { readSyncValue, replaceOperator, type SyncedOperatorRow } from '../../db
 import { CoreError, storageError } from './errors.js';
 import { appendSignedEntry, type SigningSession } from './journal-writer.js';
 import { type Clock, type Randomness, randomId } from './ports.js';
+import { DEFAULT_SESSION_TIMEOUTS, type LockDeadline, lockDeadline, type SessionTimeouts } from './session-timeouts.js';
+import type { DeviceKind } from '../../protocol/wire.js';
 
-export interface SessionPolicy {
+export interface SessionPolicy extends SessionTimeouts {
   /** Rotate the session key after this many entries... */
   rotateAfterEntries: number;
   /** ...or after this long, whichever comes first. */
   rotateAfterMs: number;
-  /** Lock (end the session) after this long without an action. */
-  idleLockMs: number;
   /** Wrong PINs in a row for one badge before sign-in with it pauses. */
   pinAttemptsBeforePause: number;
   /** The pause after that many; every further wrong PIN doubles it... */
@@ -57,9 +58,9 @@ export interface SessionPolicy {
 }
 
 export const DEFAULT_SESSION_POLICY: SessionPolicy = {
+  ...DEFAULT_SESSION_TIMEOUTS,
   rotateAfterEntries: 500,
   rotateAfterMs: 60 * 60 * 1000,
-  idleLockMs: 5 * 60 * 1000,
   pinAttemptsBeforePause: 5,
   firstPinPauseMs: 30 * 1000,
   maxPinPauseMs: 15 * 60 * 1000,
@@ -90,8 +91,18 @@ export class SignInRefused extends CoreError {
 
 interface ActiveSession extends SigningSession {
   openedAt: number;
+  /** When the operator signed in: the sessions key rotation opens after it keep it, for the absolute limit. */
+  signedInAt: number;
   lastActivityAt: number;
   entries: number;
+}
+
+export interface SessionLockView {
+  /** Until the session locks, unless the operator uses the app first (an idle lock). */
+  inMs: number;
+  reason: LockDeadline['reason'];
+  /** How long before the lock the screen counts down. */
+  warnMs: number;
 }
 
 export interface SessionInfo {
@@ -110,6 +121,8 @@ interface SessionDeps {
   policy: SessionPolicy;
   /** The key store's PIN pepper: stored PIN verifiers are useless without it. */
   pinPepper: Uint8Array;
+  /** What the device is now (it can be enrolled while running): its idle lock depends on it. */
+  deviceKind: () => DeviceKind;
 }
 
 /** Stores an operator as the office sent them, keeping only the peppered form of their PIN verifier. */
@@ -143,8 +156,10 @@ export class SessionManager {
    * (attempts are refused without checking the PIN) for a time that doubles with each further wrong
    * PIN up to `maxPinPauseMs`; a correct PIN once the pause is over starts the count again.
    */
-  signIn(badgeId: string, pin: string): SessionInfo {
+  signIn(typedBadgeId: string, pin: string): SessionInfo {
     const { db, clock, pinPepper } = this.deps;
+    // Counted and looked up in one letter case, so `gate-01` neither fails for GATE-01 nor gets wrong PINs of its own.
+    const badgeId = badgeKey(typedBadgeId);
     // Refused before it is counted: a pause names the badge in the journal, which holds only text.
     if (badgeId.length === 0 || badgeId.length > MAX_BADGE_ID_LENGTH || textProblem(badgeId)) {
       throw new CoreError('invalid-input', `a badge id is 1 to ${MAX_BADGE_ID_LENGTH} characters of text`, 'badgeId');
@@ -180,18 +195,24 @@ export class SessionManager {
   /** The session to sign the next action with, rotating or locking it first when due. */
   requireActive(): ActiveSession {
     const { clock, policy } = this.deps;
-    const active = this.#active;
-    if (!active) throw new CoreError('not-signed-in', 'sign in to record actions');
-    const now = clock.now();
-    if (now - active.lastActivityAt >= policy.idleLockMs) {
-      this.end('idle-lock');
-      throw new CoreError('not-signed-in', 'the session locked after being idle; sign in again');
+    if (!this.#active) throw new CoreError('not-signed-in', 'sign in to record actions');
+    const locked = this.#lockIfDue();
+    if (locked) {
+      throw new CoreError('not-signed-in', locked === 'idle' ? 'the session locked after being idle; sign in again' : 'the session reached its time limit; sign in again');
     }
+    const active = this.#active;
+    const now = clock.now();
     if (active.entries >= policy.rotateAfterEntries || now - active.openedAt >= policy.rotateAfterMs) {
       this.end('rotation');
-      return this.#openActive(active.operatorId);
+      return this.#openActive(active.operatorId, active.signedInAt);
     }
     return active;
+  }
+
+  /** When the signed-in session will lock unless the operator uses the app (an idle lock), or regardless (the time limit); null when nobody is signed in. */
+  lockDeadline(): LockDeadline | null {
+    const active = this.#active;
+    return active && lockDeadline(this.deps.policy, this.deps.deviceKind(), active);
   }
 
   /** Called after an action committed with the active session. */
@@ -206,11 +227,24 @@ export class SessionManager {
     if (this.#active) this.#active.lastActivityAt = this.deps.clock.now();
   }
 
+  /** The lock as a countdown, for a screen whose clock may not be the core's. */
+  lockCountdown(): SessionLockView | null {
+    const deadline = this.lockDeadline();
+    if (!deadline) return null;
+    const now = this.deps.clock.now();
+    return { inMs: Math.max(0, deadline.at - now), reason: deadline.reason, warnMs: deadline.at - deadline.warnFrom };
+  }
+
+  /** Locks the session when it is idle or at its time limit (every call from the screen and the shell's timer ask first). */
   lockIfIdle(): boolean {
-    const active = this.#active;
-    if (!active || this.deps.clock.now() - active.lastActivityAt < this.deps.policy.idleLockMs) return false;
-    this.end('idle-lock');
-    return true;
+    return this.#lockIfDue() !== null;
+  }
+
+  #lockIfDue(): LockDeadline['reason'] | null {
+    const deadline = this.lockDeadline();
+    if (!deadline || this.deps.clock.now() < deadline.at) return null;
+    this.end(deadline.reason === 'idle' ? 'idle-lock' : 'session-limit');
+    return deadline.reason;
   }
 
   /** Journals a signed session-close entry, then destroys the session secret. */
@@ -313,13 +347,13 @@ export class SessionManager {
     return this.current!;
   }
 
-  #openActive(operatorId: string): ActiveSession {
+  #openActive(operatorId: string, signedInAt = this.deps.clock.now()): ActiveSession {
     const { db, sqlite, deviceId, deviceSigner, clock, random } = this.deps;
     const seed = random.bytes(32);
     const signer = createSigner(seed, 'node');
     seed.fill(0);
     const sessionId = randomId(random, 'ses');
-    const session: ActiveSession = { sessionId, operatorId, signer, openedAt: clock.now(), lastActivityAt: clock.now(), entries: 0 };
+    const session: ActiveSession = { sessionId, operatorId, signer, openedAt: clock.now(), signedInAt, lastActivityAt: clock.now(), entries: 0 };
     try {
       sqlite.transaction(() => {
         const entry = appendSignedEntry(db, deviceId, clock, session, (tip, deviceTime) => ({

@@ -30,6 +30,8 @@ export interface SessionView {
   displayName: string;
   role: OperatorRole;
   openedAt: number;
+  /** When the session locks by itself: idle (using the app puts it off) or at the time limit since sign-in. */
+  lock: { inMs: number; reason: 'idle' | 'limit'; warnMs: number };
 }
 
 export interface RecordView {
@@ -122,6 +124,8 @@ export interface SyncStatusView {
   lastError: { code: string; message: string; transient: boolean; at: number } | null;
   nextAttemptAt: number | null;
   pending: number;
+  /** Pending entries that are changes to records (pending also counts sign-ins and other audit entries). */
+  changesWaiting: number;
   failed: number;
   unseenConflicts: number;
   /** The office refuses this version of the app: sync has stopped until it is updated (versions are the office's sync formats). */
@@ -140,8 +144,15 @@ export interface ConflictView {
   recordType: string;
   recordLabel: string;
   recordId: string;
+  /** The record as people name it (a plate, a unit number, a title), never its id. */
+  recordTitle: string;
   outcome: 'merged' | 'conflict' | 'rejected';
-  whatHappened: string;
+  /** What the office did with each field the change touched; null for items kept before the device stored it. */
+  fieldOutcomes: { field: string; key?: string; outcome: 'applied' | 'merged' | 'superseded' | 'rejected' | 'review' | 'observed' }[] | null;
+  /** Whose change it was: the signed-in operator's own, or (on items from before they had one) someone unknown. */
+  yours: boolean;
+  /** Labels of the map keys the change touched (checklist item id → its label). */
+  keyLabels: Record<string, string>;
   /** What this device sent. */
   local: { action: RecordAction; ops: FieldOperation[] } | null;
   /** The fields the change touched, as the office kept them (null: the office has no such record). */
@@ -156,6 +167,9 @@ export interface FailedEntryView {
   recordType: string;
   recordLabel: string;
   recordId: string;
+  recordTitle: string;
+  /** Labels of the map keys the change touched (checklist item id → its label). */
+  keyLabels: Record<string, string>;
   action: RecordAction;
   ops: FieldOperation[];
   operatorId: string;
@@ -172,6 +186,9 @@ const MAX_ATTACHMENT_BASE64_LENGTH = Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4;
 const MAX_ATTACHMENT_MB = MAX_ATTACHMENT_BYTES / (1024 * 1024);
 
 const noInput = z.strictObject({});
+/** Which form a draft is, e.g. `gate-event.new`. */
+const draftForm = z.string().regex(/^[a-z][a-z0-9._:-]{0,127}$/i, 'a form name is letters, digits and . _ : - only');
+const MAX_DRAFT_LENGTH = 64 * 1024;
 const recordRef = z.strictObject({ recordType: recordTypeSchema, recordId: identifier });
 /** A journal sequence number or an inbox item's number. */
 const entryNumber = z.number('must be a number').int('must be a whole number').min(1, 'must be 1 or more').max(Number.MAX_SAFE_INTEGER, 'is too large');
@@ -187,6 +204,15 @@ export const ipcContract = {
   'session.signOut': { input: noInput, output: answers<null>() },
   /** null when nobody is signed in; refused (not-signed-in, with the reason) when the office ended the last session and nobody signed in since. */
   'session.current': { input: noInput, output: answers<SessionView | null>() },
+  /** The operator is using the screen (typing, tapping, "Stay signed in"): the idle lock starts over. */
+  'session.keepAlive': { input: noInput, output: answers<SessionView>() },
+  /** The signed-in operator's unsaved form, as last kept; null when there is none. */
+  'drafts.get': { input: z.strictObject({ form: draftForm }), output: answers<string | null>() },
+  /** Keeps the signed-in operator's unsaved form (null: forget it, e.g. once saved). */
+  'drafts.put': {
+    input: z.strictObject({ form: draftForm, value: z.string().max(MAX_DRAFT_LENGTH, 'an unsaved form is too large to keep').nullable() }),
+    output: answers<null>(),
+  },
   'records.perform': { input: actionInputSchema, output: answers<PerformedAction>() },
   'records.list': { input: z.strictObject({ recordType: recordTypeSchema }), output: answers<RecordView[]>() },
   'records.get': { input: recordRef, output: answers<RecordView | null>() },

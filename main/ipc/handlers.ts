@@ -4,6 +4,7 @@ import type { DeviceCore } from '../core/device-core.js';
 import type { DeviceSync } from '../core/sync/device-sync.js';
 import { CoreError } from '../core/errors.js';
 import { type SessionInfo, SignInRefused } from '../core/sessions.js';
+import { plainIssue } from '../../protocol/text.js';
 import {
   ipcContract,
   type IpcError,
@@ -13,7 +14,8 @@ import {
   type IpcResult,
   type SessionView,
 } from './contract.js';
-import { conflictView, failedEntryView, syncStatusView } from './sync-views.js';
+import { conflictView, failedEntryView, type NamingContext, syncStatusView } from './sync-views.js';
+import { type RecordType, recordTypeSpec } from '../../protocol/records/index.js';
 
 export interface IpcHandlerOptions {
   /** The site stamped on records until the office enrolls the device (which assigns the real one). */
@@ -52,7 +54,7 @@ export function createIpcHandler(core: DeviceCore, options: IpcHandlerOptions): 
     }
     const name = method as IpcMethod;
     const parsed = ipcContract[name].input.safeParse(input);
-    if (!parsed.success) return failure(describeInvalidInput(parsed.error));
+    if (!parsed.success) return failure(describeInvalidInput(parsed.error, input));
     try {
       core.sessions.lockIfIdle();
       if (!BACKGROUND_METHODS.has(name)) core.sessions.noteActivity();
@@ -80,13 +82,24 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
   const templates = options.templates ?? (() => SEED_CHECKLIST_TEMPLATES);
   const sessionView = (session: SessionInfo): SessionView => {
     const operator = core.operator(session.operatorId);
-    if (!operator) throw new Error(`the operator of session ${session.sessionId} is not provisioned`);
-    return { ...session, displayName: operator.displayName, role: operator.role };
+    const lock = core.sessions.lockCountdown();
+    if (!operator || !lock) throw new Error(`the operator of session ${session.sessionId} is not provisioned, or the session is not open`);
+    return { ...session, displayName: operator.displayName, role: operator.role, lock };
   };
-  const requireSignedIn = (toDo = 'see records'): void => {
-    if (!core.sessions.current) throw new CoreError('not-signed-in', `sign in to ${toDo}`);
+  const requireSignedIn = (toDo = 'see records'): SessionInfo => {
+    const session = core.sessions.current;
+    if (!session) throw new CoreError('not-signed-in', `sign in to ${toDo}`);
+    return session;
   };
+  /** A shared kiosk's inbox is per operator: each sees and marks seen only the items of their own changes. */
+  const ownConflicts = (unseenOnly?: boolean) => core.conflicts({ unseenOnly, operatorId: requireSignedIn('see the conflict inbox').operatorId });
   const sync = options.sync ?? (() => null);
+  const naming: NamingContext = {
+    record: (type, id) => (recordTypeSpec(type) ? (core.getRecord(type as RecordType, id)?.fields ?? null) : null),
+    get templates() {
+      return templates();
+    },
+  };
 
   return {
     'session.signIn': ({ badgeId, pin }) => sessionView(core.signIn(badgeId, pin)),
@@ -99,6 +112,13 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
       // Refused rather than null, so the renderer learns why (api.ts onSessionEnded) instead of assuming the idle lock.
       if (!session && core.sessionNotice) throw new CoreError('not-signed-in', core.sessionNotice);
       return session && sessionView(session);
+    },
+    // The call itself is the activity (bindImplementations' caller notes it).
+    'session.keepAlive': () => sessionView(requireSignedIn('stay signed in')),
+    'drafts.get': ({ form }) => core.draft(form),
+    'drafts.put': ({ form, value }) => {
+      core.saveDraft(form, value);
+      return null;
     },
     'records.perform': (action) => core.perform(action),
     'records.list': ({ recordType }) => {
@@ -154,29 +174,38 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
       return syncStatusView(core, await running.syncNow());
     },
     'conflicts.list': ({ unseenOnly }) => {
-      requireSignedIn('see the conflict inbox');
-      return core.conflicts({ unseenOnly }).map(conflictView);
+      const operatorId = requireSignedIn('see the conflict inbox').operatorId;
+      return ownConflicts(unseenOnly).map((row) => conflictView(row, operatorId, naming));
     },
     'conflicts.markSeen': ({ id }) => {
-      requireSignedIn('see the conflict inbox');
-      if (!core.conflicts().some((conflict) => conflict.id === id)) throw new CoreError('invalid-input', `there is no conflict ${id} in the inbox`, 'id');
+      if (!ownConflicts().some((conflict) => conflict.id === id)) throw new CoreError('invalid-input', `there is no conflict ${id} in your inbox`, 'id');
       return { marked: core.markConflictSeen(id) };
     },
     'failed.list': () => {
       requireSignedIn('see changes the office rejected');
-      return core.failedEntries().map((entry) => failedEntryView(entry, core.operator(entry.operatorId)?.displayName ?? null));
+      return core.failedEntries().map((entry) => failedEntryView(entry, core.operator(entry.operatorId)?.displayName ?? null, naming));
     },
     'failed.retry': ({ seq }) => core.retryFailed(seq),
     'failed.discard': ({ seq }) => ({ discardSeq: core.discardFailed(seq) }),
   };
 }
 
-function describeInvalidInput(error: z.ZodError): IpcError {
+/**
+ * An input the contract refuses, said plainly and tied to the field the screen shows: a record
+ * action's `ops.2.member` is about the field that operation writes.
+ */
+function describeInvalidInput(error: z.ZodError, input: unknown): IpcError {
   const issue = error.issues[0];
-  const path = issue?.path.map(String).join('.') ?? '';
-  const message = truncate(`invalid input${path ? ` at ${path}` : ''}: ${issue?.message ?? 'malformed'}`);
-  const field = issue?.path.length === 1 && typeof issue.path[0] === 'string' ? issue.path[0] : undefined;
+  const path = issue?.path.map(String) ?? [];
+  const field = path[0] === 'ops' ? operationField(input, Number(path[1])) : path.length === 1 ? path[0] : undefined;
+  const message = truncate(`${field ?? (path.join('.') || 'the input')}: ${plainIssue(issue)}`);
   return field ? { code: 'invalid-input', message, field } : { code: 'invalid-input', message };
+}
+
+function operationField(input: unknown, index: number): string | undefined {
+  const ops = (input as { ops?: unknown } | null)?.ops;
+  const field = Array.isArray(ops) ? (ops[index] as { field?: unknown } | undefined)?.field : undefined;
+  return typeof field === 'string' ? field : undefined;
 }
 
 function truncate(text: string): string {

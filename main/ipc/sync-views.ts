@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import { fieldOperationSchema, recordActionSchema } from '../../protocol/actions.js';
+import type { ChecklistTemplate } from '../../protocol/checklists.js';
+import { fieldOutcomeSchema } from '../../protocol/wire/push.js';
+import { recordTitle } from './record-titles.js';
 import { recordTypeSpec } from '../../protocol/records/index.js';
 import type { DeviceCore } from '../core/device-core.js';
 import type { UploadPassReport } from '../core/sync/attachment-upload.js';
 import type { DeviceSyncStatus } from '../core/sync/device-sync.js';
 import type { FailedEntry } from '../core/sync/failed.js';
 import type { ConflictRow } from '../../db/queries/sync.js';
+import { countPendingChanges } from '../../db/queries/outbox.js';
 import type { ConflictView, FailedEntryView, SyncStatusView } from './contract.js';
 
 /**
@@ -16,7 +20,10 @@ import type { ConflictView, FailedEntryView, SyncStatusView } from './contract.j
 /** What the status badge shows. `sync` is null while the device does not sync (not enrolled, no office). */
 export function syncStatusView(core: DeviceCore, sync: DeviceSyncStatus | null): SyncStatusView {
   const enrollment = core.enrollment();
-  const unseenConflicts = core.conflicts({ unseenOnly: true }).length;
+  // The signed-in operator's own: a colleague's conflicts are not theirs to look at.
+  const operatorId = core.sessions.current?.operatorId;
+  const unseenConflicts = operatorId === undefined ? 0 : core.conflicts({ unseenOnly: true, operatorId }).length;
+  const changesWaiting = countPendingChanges(core.database.db);
   const uploads = uploadsView(core.uploads());
   const site = enrollment && { organisationId: enrollment.organisationId, siteId: enrollment.siteId, kind: enrollment.kind };
   if (!sync) {
@@ -31,6 +38,7 @@ export function syncStatusView(core: DeviceCore, sync: DeviceSyncStatus | null):
       lastError: null,
       nextAttemptAt: null,
       pending,
+      changesWaiting,
       failed,
       unseenConflicts,
       updateRequired: null,
@@ -48,6 +56,7 @@ export function syncStatusView(core: DeviceCore, sync: DeviceSyncStatus | null):
     lastError: sync.lastError,
     nextAttemptAt: sync.nextAttemptAt,
     pending: sync.pending,
+    changesWaiting,
     failed: sync.failed,
     unseenConflicts,
     updateRequired: sync.updateRequired,
@@ -78,16 +87,29 @@ function uploadsView({ waiting, lastPass }: { waiting: number; lastPass: UploadP
 // parse shows without that part rather than as something it is not.
 const localValueSchema = z.object({ action: recordActionSchema, ops: z.array(fieldOperationSchema) });
 const serverKeptSchema = z.object({ version: z.number(), deleted: z.boolean(), fields: z.record(z.string(), z.unknown()) });
+// The office's reason per field is for auditors (ids, timestamps): the screen words the outcome itself.
+const fieldOutcomesSchema = z.array(z.object(fieldOutcomeSchema.pick({ field: true, key: true, outcome: true }).shape));
 
-export function conflictView(row: ConflictRow): ConflictView {
+/** What a view needs to name a record and its parts in words: the record as held here, and the checklists. */
+export interface NamingContext {
+  record(type: string, id: string): Record<string, unknown> | null;
+  templates: readonly ChecklistTemplate[];
+}
+
+/** `operatorId`: who is looking (the inbox shows only theirs, and items from before items had an owner). */
+export function conflictView(row: ConflictRow, operatorId: string, naming: NamingContext): ConflictView {
+  const fields = naming.record(row.recordType, row.recordId);
   return {
     id: row.id,
     seq: row.seq,
     recordType: row.recordType,
     recordLabel: recordLabel(row.recordType),
     recordId: row.recordId,
+    recordTitle: recordTitle(row.recordType, fields),
     outcome: row.outcome,
-    whatHappened: row.whatHappened,
+    fieldOutcomes: fieldOutcomesSchema.safeParse(row.fieldOutcomes).data ?? null,
+    yours: row.operatorId === operatorId,
+    keyLabels: keyLabels(fields, naming.templates),
     local: localValueSchema.safeParse(row.localValue).data ?? null,
     serverKept: serverKeptSchema.safeParse(row.serverKept).data ?? null,
     createdAt: row.createdAt,
@@ -95,11 +117,24 @@ export function conflictView(row: ConflictRow): ConflictView {
   };
 }
 
-export function failedEntryView(entry: FailedEntry, operatorName: string | null): FailedEntryView {
+export function failedEntryView(entry: FailedEntry, operatorName: string | null, naming: NamingContext): FailedEntryView {
   const { hash: _hash, ...shown } = entry;
-  return { ...shown, recordLabel: recordLabel(entry.recordType), operatorName };
+  const fields = naming.record(entry.recordType, entry.recordId);
+  return {
+    ...shown,
+    recordLabel: recordLabel(entry.recordType),
+    recordTitle: recordTitle(entry.recordType, fields),
+    keyLabels: keyLabels(fields, naming.templates),
+    operatorName,
+  };
 }
 
 function recordLabel(type: string): string {
   return recordTypeSpec(type)?.label ?? type;
+}
+
+/** A checklist answer is stored under its item's id: the inspection's template says what the item is called. */
+function keyLabels(fields: Record<string, unknown> | null, templates: readonly ChecklistTemplate[]): Record<string, string> {
+  const template = templates.find((candidate) => candidate.id === fields?.templateId);
+  return Object.fromEntries((template?.items ?? []).map((item) => [item.id, item.label]));
 }

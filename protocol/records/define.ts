@@ -67,8 +67,11 @@ export function defineRecordType<F extends Record<string, FieldSpec>>(definition
 
 /** A record id names records as the journal does. */
 export const id = identifier;
-export const shortText = text().trim().min(1).max(200);
-export const longText = text().max(5000);
+/** The most characters a short text (a defect, a plate) and a long one (a note, remarks) may hold: forms stop typing there. */
+export const SHORT_TEXT_MAX = 200;
+export const LONG_TEXT_MAX = 5000;
+export const shortText = text().trim().min(1).max(SHORT_TEXT_MAX);
+export const longText = text().max(LONG_TEXT_MAX);
 export const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'an attachment is named by its SHA-256');
 export const epochMs = z.number().int().nonnegative();
 export const draftStatus = z.enum(['draft', 'submitted']);

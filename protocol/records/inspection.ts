@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checklistTemplate } from '../checklists.js';
 import { defineRecordType, draftStatus, epochMs, field, id, longText, sha256, shortText } from './define.js';
 
 export const checklistResult = z.strictObject({
@@ -30,9 +31,14 @@ export const inspection = defineRecordType({
   submitChecks: (state) => {
     const problems: string[] = [];
     const items = (state.items ?? {}) as Record<string, z.infer<typeof checklistResult>>;
-    if (Object.keys(items).length === 0) problems.push('no checklist item has been answered');
+    const template = checklistTemplate(state.templateId);
+    // Every item of the checklist needs an answer (N/A is one); a checklist the device does not know can only be held to one answer.
+    const unanswered = template ? template.items.filter((item) => !items[item.id]).length : Object.keys(items).length === 0 ? 1 : 0;
+    if (template && unanswered > 0) problems.push(`${unanswered} of ${template.items.length} checklist items ${unanswered === 1 ? 'is' : 'are'} not answered yet`);
+    if (!template && unanswered > 0) problems.push('no checklist item has been answered');
     for (const [item, answer] of Object.entries(items)) {
-      if (answer.result === 'fail' && !answer.note?.trim()) problems.push(`failed item ${item} needs a note`);
+      const label = template?.items.find((candidate) => candidate.id === item)?.label ?? item;
+      if (answer.result === 'fail' && !answer.note?.trim()) problems.push(`failed item “${label}” needs a note saying what is wrong`);
     }
     if (!state.signature) problems.push('the inspection must be signed');
     return problems;

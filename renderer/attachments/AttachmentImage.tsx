@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { call, errorMessage } from '../api.js';
+import { call } from '../api.js';
+import { errorMessage } from '../messages.js';
 
 type Loaded = { state: 'loading' } | { state: 'shown'; src: string } | { state: 'failed'; message: string };
 

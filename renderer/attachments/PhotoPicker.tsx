@@ -1,5 +1,5 @@
 import { useId, useState, type ChangeEvent } from 'react';
-import { errorMessage } from '../api.js';
+import { errorMessage } from '../messages.js';
 import { Alert } from '../components.js';
 import { ACCEPTED_IMAGE_TYPES, attachFile, checkPickedFile } from './attachments.js';
 import { AttachmentImage } from './AttachmentImage.js';
@@ -35,7 +35,7 @@ export function PhotoPicker({ label, photos, onAdd, onRemove, disabled }: Props)
       try {
         await onAdd(await attachFile(file, checked.mimeType));
       } catch (failure) {
-        found.push(`${file.name}: ${errorMessage(failure)}`);
+        found.push(`${file.name} was not attached: ${lowerFirst(errorMessage(failure))}`);
       }
     }
     setProblems(found);
@@ -84,4 +84,8 @@ export function PhotoPicker({ label, photos, onAdd, onRemove, disabled }: Props)
       ) : null}
     </div>
   );
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { DeviceStatusView, JournalVerification } from '../../main/ipc/contract.js';
-import { call, errorMessage } from '../api.js';
+import { call } from '../api.js';
+import { errorMessage } from '../messages.js';
 import { Alert } from '../components.js';
 import { formatDateTime, plural, sentence, shortHash } from '../format.js';
 import { useSync } from '../sync/SyncStatus.js';
@@ -51,7 +52,7 @@ export function DevicePanel() {
       {status ? (
         <dl className="status-grid">
           <Item label="Journal entries" testId="journal-entries" value={status.journal.entries.toLocaleString()} />
-          <Item label="Waiting to sync" testId="outbox-pending" value={status.outbox.pending.toLocaleString()} />
+          <Item label="Journal entries waiting to sync" testId="outbox-pending" value={status.outbox.pending.toLocaleString()} />
           <Item label="Acknowledged by the office" testId="outbox-acknowledged" value={status.outbox.acknowledged.toLocaleString()} />
           <Item label="Failed to sync" testId="outbox-failed" value={status.outbox.failed.toLocaleString()} />
           <Item label="Last sequence number" testId="last-seq" value={String(status.journal.lastSeq)} />

@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
+import { useDraft } from '../drafts.js';
 import type { PerformedAction } from '../../main/ipc/contract.js';
-import { ApiError, call, errorMessage } from '../api.js';
+import { call } from '../api.js';
+import { explain } from '../messages.js';
 import { Alert, Choice, TextField } from '../components.js';
 import { PhotoPicker } from '../attachments/PhotoPicker.js';
 import { formatTime } from '../format.js';
@@ -9,6 +11,7 @@ import {
   createOperations,
   EMPTY_FORM,
   formFromEvent,
+  parseFormDraft,
   type GateEvent,
   type GateEventForm as FormValues,
   type GateEventFormErrors,
@@ -21,6 +24,8 @@ export type FormMode = { kind: 'new' } | { kind: 'edit'; event: GateEvent } | { 
 interface Props {
   mode: FormMode;
   siteId: string;
+  /** The clerk is saving: an earlier success message no longer applies. */
+  onAttempt: () => void;
   onSaved: (message: string) => void;
   onCancel: () => void;
 }
@@ -30,8 +35,10 @@ const DIRECTIONS = [
   { value: 'out', label: 'Gate out' },
 ] as const;
 
-export function GateEventForm({ mode, siteId, onSaved, onCancel }: Props) {
-  const [form, setForm] = useState<FormValues>(mode.kind === 'new' ? EMPTY_FORM : formFromEvent(mode.kind === 'edit' ? mode.event : mode.original));
+export function GateEventForm({ mode, siteId, onAttempt, onSaved, onCancel }: Props) {
+  const draftName = mode.kind === 'new' ? 'gate-event.new' : `gate-event.${mode.kind}.${mode.kind === 'edit' ? mode.event.id : mode.original.id}`;
+  const initial = mode.kind === 'new' ? EMPTY_FORM : formFromEvent(mode.kind === 'edit' ? mode.event : mode.original);
+  const { value: form, set: setForm, clear: clearDraft, restored } = useDraft(draftName, initial, parseFormDraft);
   const [errors, setErrors] = useState<GateEventFormErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -44,6 +51,7 @@ export function GateEventForm({ mode, siteId, onSaved, onCancel }: Props) {
 
   async function save(event: FormEvent) {
     event.preventDefault();
+    onAttempt();
     const problems = validateForm(form);
     setErrors(problems);
     setFormError(null);
@@ -51,10 +59,12 @@ export function GateEventForm({ mode, siteId, onSaved, onCancel }: Props) {
     setBusy(true);
     try {
       const performed = await perform();
+      clearDraft();
       if (performed) onSaved(savedMessage(performed));
     } catch (error) {
-      if (error instanceof ApiError && error.field && error.field in form) setErrors({ [error.field]: error.message });
-      else setFormError(errorMessage(error));
+      const problem = explain(error);
+      if (problem.field && problem.field in form) setErrors({ [problem.field]: problem.message });
+      else setFormError(problem.message);
     } finally {
       setBusy(false);
     }
@@ -87,6 +97,7 @@ export function GateEventForm({ mode, siteId, onSaved, onCancel }: Props) {
   return (
     <form className="card gate-form" onSubmit={save} noValidate aria-label={title}>
       <h2>{title}</h2>
+      {restored ? <Alert tone="info">Your unsaved entries were kept while you were away: check them and save.</Alert> : null}
       {mode.kind === 'correct' ? (
         <Alert tone="info">
           Correcting the gate-{mode.original.direction} of <strong>{mode.original.truckPlate}</strong> at {formatTime(mode.original.recordedAt)}. The
@@ -130,8 +141,29 @@ export function GateEventForm({ mode, siteId, onSaved, onCancel }: Props) {
         <button type="submit" className="button button--primary" disabled={busy}>
           {busy ? 'Saving…' : saveLabel}
         </button>
-        {mode.kind === 'new' ? null : (
-          <button type="button" className="button" onClick={onCancel} disabled={busy}>
+        {mode.kind === 'new' ? (
+          <button
+            type="button"
+            className="button button--quiet"
+            disabled={busy}
+            onClick={() => {
+              clearDraft();
+              setForm(() => EMPTY_FORM);
+              setErrors({});
+            }}
+          >
+            Clear form
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              clearDraft();
+              onCancel();
+            }}
+            disabled={busy}
+          >
             Cancel
           </button>
         )}

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { call, errorMessage } from '../api.js';
+import { call } from '../api.js';
+import { errorMessage } from '../messages.js';
 import { Alert } from '../components.js';
 import { startOfToday } from '../format.js';
 import { useSyncRevision } from '../sync/SyncStatus.js';
@@ -71,7 +72,17 @@ export function GateScreen({ siteId }: Props) {
 
   return (
     <div className="gate-screen">
-      <GateEventForm key={formKey} mode={mode} siteId={siteId} onSaved={(message) => void saved(message)} onCancel={() => setMode({ kind: 'new' })} />
+      <GateEventForm
+        key={formKey}
+        mode={mode}
+        siteId={siteId}
+        onAttempt={() => {
+          setNotice(null);
+          setError(null);
+        }}
+        onSaved={(message) => void saved(message)}
+        onCancel={() => setMode({ kind: 'new' })}
+      />
       <section className="card" aria-labelledby="today-heading">
         <div className="card__header">
           <h2 id="today-heading">Today's gate events</h2>

@@ -53,6 +53,16 @@ export const EMPTY_FORM: GateEventForm = {
   photos: [],
 };
 
+/** A kept draft of the form, if it still has the form's shape. */
+export function parseFormDraft(value: unknown): GateEventForm | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const draft = value as Record<string, unknown>;
+  const texts = ['truckPlate', 'carrier', 'driverName', 'containerNumber', 'chassisNumber', 'sealNumbers'] as const;
+  if ((draft.direction !== 'in' && draft.direction !== 'out') || texts.some((name) => typeof draft[name] !== 'string')) return null;
+  if (!Array.isArray(draft.photos) || draft.photos.some((photo) => typeof photo !== 'string')) return null;
+  return draft as unknown as GateEventForm;
+}
+
 export function formFromEvent(event: GateEvent): GateEventForm {
   return {
     direction: event.direction,

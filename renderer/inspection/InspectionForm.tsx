@@ -1,7 +1,10 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { ChecklistItem, ChecklistTemplate } from '../../protocol/checklists.js';
 import type { FieldOperation } from '../../protocol/actions.js';
-import { call, errorMessage } from '../api.js';
+import { call } from '../api.js';
+import { explain } from '../messages.js';
+import { useDraft } from '../drafts.js';
+import { LONG_TEXT_MAX, SHORT_TEXT_MAX } from '../../protocol/records/define.js';
 import { sentence } from '../format.js';
 import { Alert, Choice, TextField } from '../components.js';
 import { attachPng } from '../attachments/attachments.js';
@@ -26,26 +29,42 @@ const RESULTS = [
 const resultTone = (result: ChecklistResult) => `tone-${result}`;
 
 /** A draft inspection: every tap is saved at once as its own journaled action. */
+/** Where on the form a refusal shows: beside what the inspector just did, never somewhere scrolled away. */
+type Place = 'checklist' | 'defects' | 'photos' | 'remarks' | 'submit';
+
+/** Typed text not yet saved as an action: kept for the inspector through a lock or a colleague's turn. */
+interface TypedText {
+  defect: string;
+  remarks: string;
+}
+
+function parseTypedText(value: unknown): TypedText | null {
+  const draft = value as Partial<TypedText> | null;
+  return typeof draft?.defect === 'string' && typeof draft.remarks === 'string' ? { defect: draft.defect, remarks: draft.remarks } : null;
+}
+
 export function InspectionForm({ initial, template, onClose }: Props) {
   const [inspection, setInspection] = useState(initial);
   const [saved, setSaved] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [defect, setDefect] = useState('');
-  const [remarks, setRemarks] = useState(initial.remarks ?? '');
+  const [errors, setErrors] = useState<Partial<Record<Place, string>>>({});
+  const typed = useDraft<TypedText>(`inspection.${initial.id}`, { defect: '', remarks: initial.remarks ?? '' }, parseTypedText);
+  const { defect, remarks } = typed.value;
+  const setDefect = (value: string) => typed.set((current) => ({ ...current, defect: value }));
+  const setRemarks = (value: string) => typed.set((current) => ({ ...current, remarks: value }));
   const [resigning, setResigning] = useState(false);
   // Actions go to the core one at a time, in the order the inspector made them.
   const queue = useRef<Promise<unknown>>(Promise.resolve());
 
-  function perform(action: 'update' | 'submit', ops: FieldOperation[]): Promise<number | null> {
+  function perform(place: Place, action: 'update' | 'submit', ops: FieldOperation[]): Promise<number | null> {
     const run = async () => {
-      setError(null);
+      setErrors({});
       try {
         const { seq, record } = await call('records.perform', { recordType: 'inspection', recordId: inspection.id, action, ops });
         setInspection(readInspection(record));
         setSaved(`Saved · journal entry ${seq}`);
         return seq;
       } catch (failure) {
-        setError(errorMessage(failure));
+        setErrors({ [place]: explain(failure).message });
         return null;
       }
     };
@@ -55,13 +74,15 @@ export function InspectionForm({ initial, template, onClose }: Props) {
   }
 
   const answer = (item: ChecklistItem, value: ChecklistAnswer) =>
-    void perform('update', [{ op: 'set', field: 'items', key: item.id, value: value.note?.trim() ? value : { result: value.result } }]);
+    void perform('checklist', 'update', [{ op: 'set', field: 'items', key: item.id, value: value.note?.trim() ? value : { result: value.result } }]);
 
   function addDefect(event: FormEvent) {
     event.preventDefault();
     const text = defect.trim();
-    if (!text) return;
-    void perform('update', [{ op: 'add', field: 'defects', member: text }]).then((seq) => seq !== null && setDefect(''));
+    if (!text) return setErrors({ defects: 'Describe the defect first.' });
+    // A defect list is a set: the same words again would add nothing, so say so instead.
+    if (inspection.defects.some((listed) => listed.toLowerCase() === text.toLowerCase())) return setErrors({ defects: 'That defect is already listed.' });
+    void perform('defects', 'update', [{ op: 'add', field: 'defects', member: text }]).then((seq) => seq !== null && setDefect(''));
   }
 
   async function sign(pngDataUrl: string) {
@@ -69,20 +90,23 @@ export function InspectionForm({ initial, template, onClose }: Props) {
     try {
       signature = await attachPng(pngDataUrl);
     } catch (failure) {
-      setError(errorMessage(failure));
+      setErrors({ submit: explain(failure).message });
       return;
     }
-    const seq = await perform('update', [{ op: 'set', field: 'signature', value: signature }]);
+    const seq = await perform('submit', 'update', [{ op: 'set', field: 'signature', value: signature }]);
     if (seq !== null) setResigning(false);
   }
 
   async function submit() {
-    const seq = await perform('submit', [{ op: 'set', field: 'submittedAt', value: Date.now() }]);
-    if (seq !== null) onClose(`Submitted the inspection of ${inspection.equipmentNumber} (journal entry ${seq}).`);
+    const seq = await perform('submit', 'submit', [{ op: 'set', field: 'submittedAt', value: Date.now() }]);
+    if (seq === null) return;
+    typed.clear();
+    onClose(`Submitted the inspection of ${inspection.equipmentNumber} (journal entry ${seq}).`);
   }
 
   const progress = checklistProgress(inspection, template);
   const problems = submitProblems(inspection);
+  const errorAt = (place: Place) => (errors[place] ? <Alert tone="error">{errors[place]}</Alert> : null);
 
   return (
     <div className="inspection-form">
@@ -105,12 +129,13 @@ export function InspectionForm({ initial, template, onClose }: Props) {
         <p className="muted" aria-live="polite">
           {saved ?? 'Each answer is saved as soon as you give it.'}
         </p>
-        {error ? <Alert tone="error">{error}</Alert> : null}
+        {typed.restored ? <Alert tone="info">Text you had typed and not saved was kept while you were away.</Alert> : null}
         <ol className="checklist" aria-label="Checklist">
           {template.items.map((item) => (
             <ChecklistItemRow key={item.id} item={item} answer={inspection.items[item.id]} onAnswer={(value) => answer(item, value)} />
           ))}
         </ol>
+        {errorAt('checklist')}
       </section>
 
       <section className="card" aria-labelledby="defects-heading">
@@ -120,14 +145,24 @@ export function InspectionForm({ initial, template, onClose }: Props) {
           {inspection.defects.map((text) => (
             <li key={text} className="chip">
               {text}
-              <button type="button" className="chip__remove" aria-label={`Remove defect ${text}`} onClick={() => void perform('update', [{ op: 'remove', field: 'defects', member: text }])}>
+              <button type="button" className="chip__remove" aria-label={`Remove defect ${text}`} onClick={() => void perform('defects', 'update', [{ op: 'remove', field: 'defects', member: text }])}>
                 ×
               </button>
             </li>
           ))}
         </ul>
         <form className="inline-form" onSubmit={addDefect} aria-label="Add a defect">
-          <TextField label="New defect" value={defect} onChange={setDefect} placeholder="e.g. left marker lamp out" />
+          <TextField
+            label="New defect"
+            value={defect}
+            maxLength={SHORT_TEXT_MAX}
+            error={errors.defects}
+            onChange={(value) => {
+              setDefect(value);
+              setErrors({});
+            }}
+            placeholder="e.g. left marker lamp out"
+          />
           <button type="submit" className="button">
             Add defect
           </button>
@@ -135,15 +170,18 @@ export function InspectionForm({ initial, template, onClose }: Props) {
         <PhotoPicker
           label="Defect photos"
           photos={inspection.photos}
-          onAdd={(sha256) => perform('update', [{ op: 'add', field: 'photos', member: sha256 }])}
-          onRemove={(sha256) => void perform('update', [{ op: 'remove', field: 'photos', member: sha256 }])}
+          onAdd={(sha256) => perform('photos', 'update', [{ op: 'add', field: 'photos', member: sha256 }])}
+          onRemove={(sha256) => void perform('photos', 'update', [{ op: 'remove', field: 'photos', member: sha256 }])}
         />
+        {errorAt('photos')}
         <TextField
           label="Remarks"
           multiline
           value={remarks}
+          maxLength={LONG_TEXT_MAX}
+          error={errors.remarks}
           onChange={setRemarks}
-          onBlur={() => remarks !== (inspection.remarks ?? '') && void perform('update', [{ op: 'set', field: 'remarks', value: remarks }])}
+          onBlur={() => remarks !== (inspection.remarks ?? '') && void perform('remarks', 'update', [{ op: 'set', field: 'remarks', value: remarks }])}
         />
       </section>
 
@@ -170,7 +208,7 @@ export function InspectionForm({ initial, template, onClose }: Props) {
             </ul>
           </Alert>
         ) : null}
-        {progress.answered < progress.total ? <p className="muted">{progress.total - progress.answered} items are not answered yet.</p> : null}
+        {errorAt('submit')}
         <div className="actions">
           <button type="button" className="button button--primary" disabled={problems.length > 0} onClick={() => void submit()}>
             Submit inspection

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ChecklistTemplate } from '../../protocol/checklists.js';
-import { call, errorMessage } from '../api.js';
+import { call } from '../api.js';
+import { errorMessage } from '../messages.js';
 import { Alert, Badge } from '../components.js';
 import { formatDateTime, startOfToday } from '../format.js';
 import { useSyncRevision } from '../sync/SyncStatus.js';
@@ -63,6 +64,7 @@ export function InspectionScreen() {
     <div className="inspection-screen">
       <StartInspection
         templates={templates}
+        onAttempt={() => setNotice(null)}
         onStarted={(id) => {
           setNotice(null);
           void refresh().then(() => setActiveId(id));

@@ -1,15 +1,19 @@
 import { useState, type FormEvent } from 'react';
 import type { ChecklistTemplate } from '../../protocol/checklists.js';
 import type { FieldOperation } from '../../protocol/actions.js';
-import { ApiError, call, errorMessage } from '../api.js';
+import { call } from '../api.js';
+import { explain } from '../messages.js';
 import { Alert, Choice, TextField } from '../components.js';
+import { SHORT_TEXT_MAX } from '../../protocol/records/define.js';
 
 interface Props {
   templates: ChecklistTemplate[];
+  /** The inspector is starting one: an earlier success message no longer applies. */
+  onAttempt: () => void;
   onStarted: (inspectionId: string) => void;
 }
 
-export function StartInspection({ templates, onStarted }: Props) {
+export function StartInspection({ templates, onAttempt, onStarted }: Props) {
   const [templateId, setTemplateId] = useState<string | null>(null);
   const [equipmentNumber, setEquipmentNumber] = useState('');
   const [odometer, setOdometer] = useState('');
@@ -19,6 +23,7 @@ export function StartInspection({ templates, onStarted }: Props) {
 
   async function start(event: FormEvent) {
     event.preventDefault();
+    onAttempt();
     const problems = {
       templateId: templateId ? undefined : 'Choose a checklist',
       equipmentNumber: equipmentNumber.trim() ? undefined : 'Enter the unit or trailer number',
@@ -37,8 +42,9 @@ export function StartInspection({ templates, onStarted }: Props) {
       const { record } = await call('records.perform', { recordType: 'inspection', action: 'create', ops });
       onStarted(record.id);
     } catch (error) {
-      if (error instanceof ApiError && error.field && error.field in problems) setErrors({ [error.field]: error.message });
-      else setFormError(errorMessage(error));
+      const problem = explain(error);
+      if (problem.field && problem.field in problems) setErrors({ [problem.field]: problem.message });
+      else setFormError(problem.message);
     } finally {
       setBusy(false);
     }
@@ -61,7 +67,7 @@ export function StartInspection({ templates, onStarted }: Props) {
         {errors.templateId ? <p className="field__message field__message--error">{errors.templateId}</p> : null}
       </div>
       <div className="field-grid">
-        <TextField label="Unit / trailer number" required autoCapitalize value={equipmentNumber} error={errors.equipmentNumber} onChange={setEquipmentNumber} />
+        <TextField label="Unit / trailer number" required autoCapitalize maxLength={SHORT_TEXT_MAX} value={equipmentNumber} error={errors.equipmentNumber} onChange={setEquipmentNumber} />
         <TextField label="Odometer (miles)" inputMode="numeric" value={odometer} error={errors.odometer} onChange={setOdometer} />
       </div>
       {formError ? <Alert tone="error">{formError}</Alert> : null}

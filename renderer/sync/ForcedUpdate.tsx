@@ -7,7 +7,7 @@ import { plural } from '../format.js';
  */
 export function ForcedUpdate({ status }: { status: SyncStatusView }) {
   const { minimumVersion } = status.updateRequired!;
-  const unsent = status.pending + status.failed;
+  const unsent = status.changesWaiting + status.failed;
   return (
     <main className="sign-in">
       <section className="card sign-in__card forced-update" aria-labelledby="update-heading">

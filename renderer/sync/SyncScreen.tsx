@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ConflictView, FailedEntryView } from '../../main/ipc/contract.js';
-import { call, errorMessage } from '../api.js';
+import { call } from '../api.js';
+import { errorMessage, rejectionReason } from '../messages.js';
 import { Alert, Badge } from '../components.js';
-import { formatDateTime, sentence } from '../format.js';
-import { compareConflict, describeOperation } from './changes.js';
+import { formatDateTime } from '../format.js';
+import { compareConflict, describeChange, summarizeConflict } from './changes.js';
 import { useSync, useSyncRevision } from './SyncStatus.js';
 
 /**
@@ -87,7 +88,7 @@ export function SyncScreen() {
               onSeen={() =>
                 act(async () => {
                   await call('conflicts.markSeen', { id: conflict.id });
-                  return `Marked the conflict on ${conflict.recordLabel.toLowerCase()} ${conflict.recordId} as seen.`;
+                  return `Marked the conflict on ${conflict.recordTitle} as seen.`;
                 })
               }
             />
@@ -98,32 +99,24 @@ export function SyncScreen() {
   );
 }
 
-const OUTCOMES: Record<ConflictView['outcome'], { label: string; tone: 'warn' | 'draft' | 'muted' }> = {
-  merged: { label: 'Combined', tone: 'muted' },
-  conflict: { label: 'Pending review', tone: 'draft' },
-  rejected: { label: 'Rejected', tone: 'warn' },
-};
-
 function ConflictItem({ conflict, onSeen }: { conflict: ConflictView; onSeen: () => Promise<void> }) {
   const [busy, setBusy] = useState(false);
-  const outcome = OUTCOMES[conflict.outcome];
+  const summary = summarizeConflict(conflict);
   const rows = compareConflict(conflict);
   return (
     <li className={`event${conflict.seenAt === null ? ' sync-item--new' : ''}`}>
       <div className="event__head">
-        <Badge tone={outcome.tone}>{outcome.label}</Badge>
-        <span className="sync-item__record">
-          {conflict.recordLabel} <span className="mono">{conflict.recordId}</span>
-        </span>
+        <Badge tone={summary.tone}>{summary.tag}</Badge>
+        <span className="sync-item__record">{conflict.recordTitle}</span>
         <span className="event__time">{formatDateTime(conflict.createdAt)}</span>
       </div>
-      <p className="sync-item__what">{conflict.whatHappened}</p>
+      <p className="sync-item__what">{summary.sentence}</p>
       {rows.length > 0 ? (
         <table className="sync-compare">
           <thead>
             <tr>
               <th scope="col">Field</th>
-              <th scope="col">You sent</th>
+              <th scope="col">{conflict.yours ? 'You sent' : 'This device sent'}</th>
               <th scope="col">The office kept</th>
             </tr>
           </thead>
@@ -170,27 +163,15 @@ function FailedItem({ entry, onRetry, onDiscard }: { entry: FailedEntryView; onR
     <li className="event">
       <div className="event__head">
         <Badge tone="warn">Rejected</Badge>
-        <span className="sync-item__record">
-          {entry.recordLabel} <span className="mono">{entry.recordId}</span>
-        </span>
+        <span className="sync-item__record">{entry.recordTitle}</span>
         <span className="event__time">{formatDateTime(entry.deviceTime)}</span>
       </div>
-      <p className="sync-item__what">
-        {sentence(entry.message)} <span className="muted">({entry.reason})</span>
-      </p>
+      <p className="sync-item__what">{rejectionReason(entry.reason, entry.message)}</p>
       <dl className="event__details">
         <dt>Change</dt>
-        <dd>
-          {entry.action}
-          {entry.ops.length > 0
-            ? `: ${entry.ops
-                .map(describeOperation)
-                .map(({ field, change }) => `${field} → ${change}`)
-                .join('; ')}`
-            : ''}
-        </dd>
+        <dd>{describeChange(entry.action, entry.ops, entry.keyLabels)}</dd>
         <dt>By</dt>
-        <dd>{entry.operatorName ?? entry.operatorId}</dd>
+        <dd>{entry.operatorName ?? 'someone no longer on this device'}</dd>
       </dl>
       {confirming ? (
         <div className="sync-confirm" role="group" aria-label="Confirm discard">

@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { SyncStatusView } from '../../main/ipc/contract.js';
-import { call, errorMessage } from '../api.js';
+import { call } from '../api.js';
+import { errorMessage } from '../messages.js';
 
 /**
  * The device's sync status, shared by the badge, the sync screen and every screen that shows

@@ -19,7 +19,7 @@ export interface SyncSummary {
 const UNREACHABLE = new Set(['network', 'unavailable']);
 
 export function summarizeSync(status: SyncStatusView, now: number): SyncSummary {
-  const waiting = status.pending === 0 ? 'nothing waiting to send' : `${plural(status.pending, 'change', 'changes')} waiting to send`;
+  const waiting = status.changesWaiting === 0 ? 'nothing waiting to send' : `${plural(status.changesWaiting, 'change', 'changes')} waiting to send`;
   if (!status.active) {
     return {
       tone: 'off',

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { FieldOperation } from '../../protocol/actions.js';
-import { call, errorMessage } from '../api.js';
+import { call } from '../api.js';
+import { errorMessage } from '../messages.js';
 import { Alert, Badge } from '../components.js';
 import { formatDateTime } from '../format.js';
 import { useSyncRevision } from '../sync/SyncStatus.js';

@@ -12,6 +12,7 @@ import { expectCoreError, expectRefusedWithoutWriting } from '../support/core-as
 import { INSPECTOR, openTestDevice, SeededRandomness, type TestDevice } from '../support/device.js';
 import { makePng } from '../support/png.js';
 import { VALID_CREATES } from '../support/actions.js';
+import { checklistTemplate } from '../../protocol/checklists.js';
 
 /**
  * The device's attachment store through DeviceCore, on a real encrypted device in a temp dir:
@@ -126,8 +127,8 @@ describe('storing and reading', () => {
 
 describe('refusing bad attachments, writing nothing', () => {
   it.each([
-    { tried: 'PNG bytes declared as JPEG', mimeType: 'image/jpeg' as const, data: () => makePng(), code: 'invalid-input' as const, message: /is a image\/png image, not image\/jpeg/ },
-    { tried: 'bytes that are no image at all', mimeType: 'image/png' as const, data: () => new TextEncoder().encode('%PDF-1.7 not a photo'), code: 'invalid-input' as const, message: /not a PNG, JPEG or WebP image/ },
+    { tried: 'PNG bytes declared as JPEG', mimeType: 'image/jpeg' as const, data: () => makePng(), code: 'invalid-input' as const, message: /it is a PNG image named as a JPEG/ },
+    { tried: 'bytes that are no image at all', mimeType: 'image/png' as const, data: () => new TextEncoder().encode('%PDF-1.7 not a photo'), code: 'invalid-input' as const, message: /its contents are not a PNG, JPEG or WebP photo/ },
     { tried: 'an empty file', mimeType: 'image/png' as const, data: () => new Uint8Array(0), code: 'invalid-input' as const, message: /empty/ },
     {
       tried: 'a file over the size limit',
@@ -240,10 +241,8 @@ describe('actions may name only attachments the device holds', () => {
 
   it('lets a signed inspection be submitted', () => {
     const signature = core.putAttachment('image/png', makePng({ rgb: [0, 0, 0] })).sha256;
-    const id = startInspection([
-      { op: 'set', field: 'items', key: 'horn', value: { result: 'pass' } },
-      { op: 'set', field: 'signature', value: signature },
-    ]);
+    const answers = checklistTemplate('dvir-power-unit')!.items.map((item): FieldOperation => ({ op: 'set', field: 'items', key: item.id, value: { result: 'pass' } }));
+    const id = startInspection([...answers, { op: 'set', field: 'signature', value: signature }]);
     const { record } = core.perform({ recordType: 'inspection', recordId: id, action: 'submit', ops: [] });
     expect(record.fields).toMatchObject({ status: 'submitted', signature });
   });

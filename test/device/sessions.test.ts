@@ -13,6 +13,8 @@ import {
   verifyChain,
 } from '../../protocol/index.js';
 import type { SessionPolicy } from '../../main/core/sessions.js';
+import type { DeviceKind } from '../../protocol/wire.js';
+import { writeSyncValue } from '../../db/queries/sync.js';
 import { CLERK, INSPECTOR, openTestDevice, SeededRandomness, type TestDevice } from '../support/device.js';
 import { expectCoreError, expectRefusedWithoutWriting } from '../support/core-assertions.js';
 import { type CoreError } from '../../main/core/errors.js';
@@ -93,6 +95,16 @@ describe('sign-in', () => {
     expect(refusal(wrongPin)).toMatchObject({ retry: { attemptsLeft: 4, retryInMs: 0 } });
     expect(core.status().session).toBeNull();
     expectRefusedWithoutWriting(core, () => core.perform({ recordType: 'note', action: 'create', ops: NOTE }), 'not-signed-in', /sign in to record actions/);
+  });
+
+  it('takes a badge id in any letter case and around spaces, as the screen shows it in capitals', () => {
+    const { core } = open();
+    const badge = 'Gate-01';
+    core.provisionOperator({ operatorId: 'op-gina', badgeId: badge, displayName: 'Gina Gate', role: 'gate-clerk', pinVerifier: makePinVerifier('2468', device.random.bytes(16)) });
+    for (const typed of ['gate-01', ' GATE-01 ', 'gAtE-01']) {
+      expect(core.signIn(typed, '2468').operatorId).toBe('op-gina');
+      core.signOut();
+    }
   });
 
   it('refuses actions before sign-in and after sign-out', () => {
@@ -186,6 +198,17 @@ describe('wrong PINs', () => {
     for (const pin of ['0000', '1111', '2222']) refused(CLERK.badgeId, pin);
     device.clock.advance(24 * 60 * 60 * SECOND);
     expect(refused(CLERK.badgeId, '3333').retry).toEqual({ attemptsLeft: 4, retryInMs: 0 });
+  });
+
+  it('are counted for a badge whatever the letter case it is typed in, so changing case gives no fresh tries', () => {
+    open();
+    const lower = CLERK.badgeId.toLowerCase();
+    expect(refused(lower, '0000').retry).toEqual({ attemptsLeft: 4, retryInMs: 0 });
+    expect(refused(CLERK.badgeId, '1111').retry).toEqual({ attemptsLeft: 3, retryInMs: 0 });
+    for (const pin of ['2222', '3333']) refused(` ${lower}`, pin);
+    expect(refused(lower, '4444').retry).toEqual({ attemptsLeft: 0, retryInMs: 30 * SECOND });
+    expect(refused(CLERK.badgeId, CLERK.pin).code).toBe('operator-locked-out');
+    expect(device.core.sessions.signInPauses().map((pause) => pause.badgeId)).toEqual([CLERK.badgeId]);
   });
 
   it('are not counted for a badge id that is not text (it could never be journaled): it is refused as invalid input', () => {
@@ -320,7 +343,7 @@ describe('a shared kiosk', () => {
   });
 
   it('locks when idle: the next action is refused and a signed idle-lock close is journaled', () => {
-    open({ idleLockMs: 5 * MINUTE });
+    open({ idleLockMs: { kiosk: 5 * MINUTE, cab: 5 * MINUTE } });
     const { core } = device;
     const session = core.signIn(CLERK.badgeId, CLERK.pin);
     const signer = activeSigner();
@@ -337,7 +360,7 @@ describe('a shared kiosk', () => {
   });
 
   it('lockIfIdle (the shell timer) locks only once the idle time has passed', () => {
-    open({ idleLockMs: 5 * MINUTE });
+    open({ idleLockMs: { kiosk: 5 * MINUTE, cab: 5 * MINUTE } });
     const { core } = device;
     core.signIn(CLERK.badgeId, CLERK.pin);
     const signer = activeSigner();
@@ -348,6 +371,64 @@ describe('a shared kiosk', () => {
     expect(core.sessions.lockIfIdle()).toBe(true);
     expect(signer.destroyed).toBe(true);
     expect(closeReasons()).toEqual(['idle-lock']);
+  });
+});
+
+describe('lock timeouts by what the device is', () => {
+  /** What enrolling as a cab laptop stores (enroll.ts); the office is not needed to choose the lock. */
+  function enrollAs(kind: DeviceKind): void {
+    writeSyncValue(device.core.database.db, 'enrollment', {
+      deviceId: device.core.deviceId,
+      kind,
+      siteId: 'yard-7',
+      organisationId: 'org-1',
+      credential: 'c'.repeat(32),
+      serverPublicKey: 'ab'.repeat(32),
+      enrolledAt: device.clock.now(),
+    });
+  }
+
+  it('lock a kiosk (or a device not enrolled yet) after 15 idle minutes, and tell the screen a minute ahead', () => {
+    const { core } = open();
+    core.signIn(CLERK.badgeId, CLERK.pin);
+    const signedInAt = device.clock.now();
+    expect(core.sessions.lockDeadline()).toEqual({ at: signedInAt + 15 * MINUTE, reason: 'idle', warnFrom: signedInAt + 14 * MINUTE });
+    device.clock.advance(10 * MINUTE);
+    core.sessions.noteActivity();
+    expect(core.sessions.lockDeadline()?.at).toBe(signedInAt + 25 * MINUTE);
+    device.clock.advance(15 * MINUTE - 1);
+    expect(core.sessions.lockIfIdle()).toBe(false);
+    device.clock.advance(1);
+    expect(core.sessions.lockIfIdle()).toBe(true);
+    expect(closeReasons()).toEqual(['idle-lock']);
+    expect(core.sessions.lockDeadline()).toBeNull();
+  });
+
+  it('lock a cab laptop after 30 idle minutes', () => {
+    const { core } = open();
+    enrollAs('cab');
+    core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    device.clock.advance(30 * MINUTE - 1);
+    expect(core.sessions.lockIfIdle()).toBe(false);
+    device.clock.advance(1);
+    expect(core.sessions.lockIfIdle()).toBe(true);
+  });
+
+  it('end any session 12 hours after sign-in however busy, across key rotations, with a signed session-limit close', () => {
+    const { core } = open();
+    enrollAs('cab');
+    const signedIn = core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    // A note every 20 minutes for 12 hours: never idle, rotated every hour.
+    for (let step = 1; step < 36; step++) {
+      device.clock.advance(20 * MINUTE);
+      recordNote();
+    }
+    expect(core.sessions.lockDeadline()).toMatchObject({ at: signedIn.openedAt + 12 * 60 * MINUTE, reason: 'limit' });
+    expect(closeReasons().filter((reason) => reason === 'rotation').length).toBeGreaterThanOrEqual(11);
+    device.clock.advance(20 * MINUTE);
+    expectCoreError(() => core.perform({ recordType: 'note', action: 'create', ops: NOTE }), 'not-signed-in', /reached its time limit/);
+    expect(closeReasons().at(-1)).toBe('session-limit');
+    expect(core.status().session).toBeNull();
   });
 });
 
@@ -375,7 +456,7 @@ describe('key rotation', () => {
   });
 
   it('rotates every M minutes of session age, even while the operator is busy', () => {
-    open({ rotateAfterMs: 10 * MINUTE, idleLockMs: 30 * MINUTE, rotateAfterEntries: 1000 });
+    open({ rotateAfterMs: 10 * MINUTE, idleLockMs: { kiosk: 30 * MINUTE, cab: 30 * MINUTE }, rotateAfterEntries: 1000 });
     const { core } = device;
     const first = core.signIn(CLERK.badgeId, CLERK.pin);
     const firstSigner = activeSigner();
@@ -448,7 +529,7 @@ describe('the session secret', () => {
 
   it('never touches disk: no session seed appears in the database, WAL or any file of an unencrypted device', () => {
     const random = new RecordingRandomness('secret-scan');
-    open({ rotateAfterEntries: 2, idleLockMs: 5 * MINUTE }, random, false);
+    open({ rotateAfterEntries: 2, idleLockMs: { kiosk: 5 * MINUTE, cab: 5 * MINUTE } }, random, false);
     const { core } = device;
     random.recording = true;
     core.signIn(CLERK.badgeId, CLERK.pin);

@@ -189,9 +189,33 @@ describe('refused calls write nothing', () => {
     expect(!refused.ok && refused.error.field).toBe('containerNumber');
   });
 
+  it("ties a refused operation to the field it writes, in plain words, never zod's or the operation's path", async () => {
+    await signInClerk();
+    const inspection = await handle('records.perform', {
+      recordType: 'inspection',
+      action: 'create',
+      ops: [
+        { op: 'set', field: 'templateId', value: 'dvir-power-unit' },
+        { op: 'add', field: 'defects', member: 'x'.repeat(300) },
+      ],
+    });
+    expect(inspection).toEqual({ ok: false, error: { code: 'invalid-input', field: 'defects', message: 'defects: is too long: at most 256 characters' } });
+    const core = await handle('records.perform', {
+      recordType: 'inspection',
+      action: 'create',
+      ops: [
+        { op: 'set', field: 'templateId', value: 'dvir-power-unit' },
+        { op: 'set', field: 'equipmentNumber', value: 'TRK-1' },
+        { op: 'add', field: 'defects', member: 'x'.repeat(230) },
+      ],
+    });
+    expect(core).toEqual({ ok: false, error: { code: 'invalid-value', field: 'defects', message: 'defects: is too long: at most 200 characters' } });
+  });
+
   it('locks an idle session before serving the next call', async () => {
     await signInClerk();
-    device.clock.advance(6 * 60 * 1000);
+    // A device not enrolled yet locks as a kiosk: after 15 idle minutes.
+    device.clock.advance(15 * 60 * 1000);
     const refused = await handle('records.perform', gateEventCreate(VALID_CONTAINER));
     expect(refused).toEqual({ ok: false, error: expect.objectContaining({ code: 'not-signed-in' }) });
     expect(await expectValue(handle('session.current', {}))).toBeNull();

@@ -27,7 +27,10 @@ describe('on a device that does not sync', () => {
       expect(await expectValue(handle('sync.status', {}))).toMatchObject({ active: false, enrollment: null, pending: 0, failed: 0, unseenConflicts: 0, revision: 0 });
       expect(await handle('sync.now', {})).toEqual({ ok: false, error: expect.objectContaining({ code: 'not-signed-in' }) });
       await expectValue(handle('session.signIn', { badgeId: CLERK.badgeId, pin: CLERK.pin }));
-      expect(await expectValue(handle('sync.status', {}))).toMatchObject({ active: false, pending: 1 });
+      // The sign-in's session entry waits to go up, but it is nobody's change.
+      expect(await expectValue(handle('sync.status', {}))).toMatchObject({ active: false, pending: 1, changesWaiting: 0 });
+      await expectValue(handle('records.perform', noteCreate('gate 3 camera down')));
+      expect(await expectValue(handle('sync.status', {}))).toMatchObject({ pending: 2, changesWaiting: 1 });
       expect(await handle('sync.now', {})).toEqual({
         ok: false,
         error: { code: 'sync-unavailable', message: expect.stringMatching(/not enrolled with an office/) },
@@ -42,7 +45,7 @@ describe('on a device that does not sync', () => {
     const handle = createIpcHandler(device.core, { unenrolledSiteId: 'site-oak' });
     try {
       await expectValue(handle('session.signIn', { badgeId: CLERK.badgeId, pin: CLERK.pin }));
-      for (let minute = 0; minute < 6; minute++) {
+      for (let minute = 0; minute < 16; minute++) {
         device.clock.advance(60_000);
         await expectValue(handle('sync.status', {}));
         await expectValue(handle('session.current', {}));
@@ -52,7 +55,7 @@ describe('on a device that does not sync', () => {
 
       // Reading records is the operator at work: that keeps the session open.
       await expectValue(handle('session.signIn', { badgeId: CLERK.badgeId, pin: CLERK.pin }));
-      for (let minute = 0; minute < 6; minute++) {
+      for (let minute = 0; minute < 16; minute++) {
         device.clock.advance(60_000);
         await expectValue(handle('records.list', { recordType: 'gateEvent' }));
       }
@@ -116,14 +119,18 @@ describe('on an enrolled device', () => {
       recordType: 'workOrder',
       recordLabel: 'Work order',
       recordId: order.id,
+      recordTitle: 'Work order “Reefer check”',
       outcome: 'merged',
-      whatHappened: expect.stringMatching(/statusNote: superseded/),
+      fieldOutcomes: [{ field: 'statusNote', outcome: 'superseded' }],
+      yours: true,
       local: { action: 'update', ops: [{ op: 'set', field: 'statusNote', value: 'brakes checked' }] },
       serverKept: { fields: { statusNote: 'waiting for parts' }, deleted: false },
       seenAt: null,
     });
-    // The office's reason is said once, not again after the field's outcome.
-    expect(conflict.whatHappened.split('later concurrent change')).toHaveLength(2);
+    // The office's reason, kept on the device for the record, is said once, not again after the field's outcome.
+    const [stored] = kiosk.core.conflicts();
+    expect(stored?.whatHappened).toMatch(/statusNote: superseded/);
+    expect(stored?.whatHappened.split('later concurrent change')).toHaveLength(2);
     expect(await expectValue(handle('conflicts.markSeen', { id: conflict.id }))).toEqual({ marked: true });
     expect(await expectValue(handle('conflicts.markSeen', { id: conflict.id }))).toEqual({ marked: false });
     expect(await expectValue(handle('conflicts.list', { unseenOnly: true }))).toEqual([]);
@@ -168,19 +175,19 @@ describe('on an enrolled device', () => {
 
   it('refuses malformed calls with the field named, and entries or items that are not there, writing nothing', async () => {
     for (const input of [{}, { id: 0 }, { id: -3 }, { id: 1.5 }, { id: '1' }, { id: null }, { id: 1, extra: true }, { id: Number.MAX_SAFE_INTEGER + 2 }]) {
-      await expectRefused('conflicts.markSeen', input, 'invalid-input', /invalid input/);
+      await expectRefused('conflicts.markSeen', input, 'invalid-input', /^(id|the input): /);
     }
-    await expectRefused('conflicts.markSeen', { id: 999_999 }, 'invalid-input', /there is no conflict 999999/);
+    await expectRefused('conflicts.markSeen', { id: 999_999 }, 'invalid-input', /there is no conflict 999999 in your inbox/);
     await expectRefused('conflicts.list', { unseenOnly: 'yes' }, 'invalid-input', /unseenOnly/);
     for (const method of ['failed.retry', 'failed.discard']) {
       for (const input of [{}, { seq: 0 }, { seq: 2.5 }, { seq: '7' }, { seq: 1, again: true }, [], null]) {
-        await expectRefused(method, input, 'invalid-input', /invalid input/);
+        await expectRefused(method, input, 'invalid-input', /^(seq|the input): /);
       }
       // Entry 1 exists but the office never rejected it.
       await expectRefused(method, { seq: 1 }, 'invalid-input', /entry 1 is not in the failed list/);
     }
     for (const method of ['sync.status', 'sync.now', 'failed.list']) {
-      await expectRefused(method, { now: true }, 'invalid-input', /invalid input/);
+      await expectRefused(method, { now: true }, 'invalid-input', /^the input: has unexpected now$/);
     }
 
     await expectValue(handle('session.signOut', {}));

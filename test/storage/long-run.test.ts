@@ -39,7 +39,7 @@ it(
     const kiosk = await enrolledDevice(world, 'kiosk-long-run', {
       kind: 'kiosk',
       transport: new InjectTransport(world.server.app),
-      sessionPolicy: { idleLockMs: DAY },
+      sessionPolicy: { idleLockMs: { kiosk: DAY, cab: DAY } },
     });
     const { core } = kiosk;
     const sync = new DeviceSync(core, { transport: kiosk.transport, clock: world.clock, random: new SeededRandomness('long-run'), timers: new FakeTimers(world.clock) });

@@ -1,4 +1,8 @@
 import type { FieldOperation, RecordType } from '../../protocol/index.js';
+import { checklistTemplate } from '../../protocol/checklists.js';
+
+/** The items of the driver vehicle inspection the valid inspection below follows. */
+const DVIR_ITEMS = checklistTemplate('dvir-power-unit')!.items.map((item) => item.id);
 
 /**
  * Realistic user actions, as the renderer sends them to DeviceCore.perform. Records are at the
@@ -101,6 +105,8 @@ export const VALID_CREATES: Record<RecordType, FieldOperation[]> = {
     { op: 'set', field: 'equipmentNumber', value: 'TRK-104' },
     { op: 'set', field: 'items', key: 'parking-brake', value: { result: 'fail', note: 'does not hold on grade' } },
     { op: 'add', field: 'defects', member: 'parking brake' },
+    // Every other item of the checklist, so that a signature is all it takes to submit it.
+    ...DVIR_ITEMS.filter((item) => item !== 'parking-brake').map((key): FieldOperation => ({ op: 'set', field: 'items', key, value: { result: 'pass' } })),
   ],
   gateEvent: [
     { op: 'set', field: 'siteId', value: 'site-oak' },

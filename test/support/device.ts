@@ -49,6 +49,14 @@ export class Dice {
   percent(chance: number): boolean {
     return this.below(100) < chance;
   }
+  /** True with probability `rate` (0 to 1). */
+  chance(rate: number): boolean {
+    return this.fraction() < rate;
+  }
+  /** A whole number from `min` to `max`, both included. */
+  between(min: number, max: number): number {
+    return min + this.below(max - min + 1);
+  }
   pick<T>(items: readonly T[]): T | undefined {
     return items.length === 0 ? undefined : items[this.below(items.length)];
   }

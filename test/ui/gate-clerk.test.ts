@@ -46,7 +46,7 @@ describe.skipIf(skipBrowserTests)('gate clerk in the browser', () => {
     await field('Badge ID').fill(CLERK.badgeId);
     await field('PIN').fill('9999');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').filter({ hasText: 'Wrong badge or PIN. Check it and try again.' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Wrong badge or PIN. 4 more tries before sign-in with this badge pauses.' }).waitFor();
     expect(await field('PIN').inputValue()).toBe('');
     await screenshot(page, '01-wrong-pin');
 

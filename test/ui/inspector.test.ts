@@ -125,6 +125,14 @@ describe.skipIf(skipBrowserTests)('inspector in the browser', () => {
     expect(await page.getByRole('list', { name: 'Defect photos' }).getByRole('listitem').count()).toBe(1);
   });
 
+  it('keeps the submit closed until every checklist item is answered', async () => {
+    await page.getByText('9 of 11 checklist items are not answered yet').waitFor();
+    const unanswered = ['Service brakes including trailer brake connections', 'Steering mechanism', 'Lighting devices and reflectors', 'Tires', 'Windshield wipers', 'Rear vision mirrors', 'Coupling devices', 'Wheels and rims', 'Emergency equipment'];
+    for (const label of unanswered) await answer(label, 'Pass').click();
+    await page.getByText('11 of 11 items answered · 1 failed', { exact: false }).waitFor();
+    expect(await page.getByText(/checklist items? (is|are) not answered/).count()).toBe(0);
+  });
+
   it('signs on the pad with the pointer, which makes the submit possible', async () => {
     const pad = page.getByRole('img', { name: 'Inspector signature: sign here' });
     const accept = page.getByRole('button', { name: 'Accept signature' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConflictView, SyncStatusView } from '../../main/ipc/contract.js';
-import { compareConflict, describeOperation, fieldLabel, formatValue } from '../../renderer/sync/changes.js';
+import { compareConflict, describeChange, describeOperation, fieldLabel, formatValue, summarizeConflict } from '../../renderer/sync/changes.js';
 import { summarizeSync } from '../../renderer/sync/sync-summary.js';
 import { formatDateTime, formatTime } from '../../renderer/format.js';
 
@@ -21,6 +21,7 @@ function status(overrides: Partial<SyncStatusView> = {}): SyncStatusView {
     lastError: null,
     nextAttemptAt: NOW + 60_000,
     pending: 0,
+    changesWaiting: 0,
     failed: 0,
     unseenConflicts: 0,
     updateRequired: null,
@@ -56,9 +57,11 @@ describe('the sync badge', () => {
     });
   });
 
-  it('counts what waits and what was rejected, in words', () => {
-    expect(summarizeSync(status({ pending: 1 }), NOW).facts[0]).toBe('1 change waiting to send');
-    expect(summarizeSync(status({ pending: 1200, failed: 2 }), NOW).facts).toEqual([
+  it('counts the changes that wait and what was rejected, in words', () => {
+    expect(summarizeSync(status({ pending: 1, changesWaiting: 1 }), NOW).facts[0]).toBe('1 change waiting to send');
+    // A bare sign-in leaves its session entry waiting: nobody's change.
+    expect(summarizeSync(status({ pending: 1, changesWaiting: 0 }), NOW).facts[0]).toBe('nothing waiting to send');
+    expect(summarizeSync(status({ pending: 1201, changesWaiting: 1200, failed: 2 }), NOW).facts).toEqual([
       `${(1200).toLocaleString()} changes waiting to send`,
       `last synced ${formatTime(NOW - 60_000)}`,
       '2 changes rejected',
@@ -100,7 +103,7 @@ describe('the sync badge', () => {
   });
 
   it('tells a device without an office apart from an enrolled one whose sync is off', () => {
-    expect(summarizeSync(status({ active: false, enrollment: null, pending: 3 }), NOW)).toEqual({
+    expect(summarizeSync(status({ active: false, enrollment: null, pending: 4, changesWaiting: 3 }), NOW)).toEqual({
       tone: 'off',
       label: 'Not connected to an office',
       facts: ['3 changes waiting to send'],
@@ -118,8 +121,11 @@ function conflict(overrides: Partial<ConflictView>): ConflictView {
     recordType: 'workOrder',
     recordLabel: 'Work order',
     recordId: 'wo-1',
+    recordTitle: 'Work order “Reefer check”',
     outcome: 'merged',
-    whatHappened: 'Your change to Work order wo-1 was combined with other changes.',
+    fieldOutcomes: [{ field: 'statusNote', outcome: 'merged' }],
+    yours: true,
+    keyLabels: {},
     local: null,
     serverKept: null,
     createdAt: NOW,
@@ -142,14 +148,15 @@ describe('the conflict inbox', () => {
     ]);
   });
 
-  it('shows the answer to the checklist item the change was about, not the whole checklist', () => {
+  it('shows the answer to the checklist item the change was about, by its label, not the whole checklist', () => {
     const rows = compareConflict(
       conflict({
+        keyLabels: { brakes: 'Brakes', lights: 'Lighting devices' },
         local: { action: 'update', ops: [{ op: 'set', field: 'items', key: 'brakes', value: { result: 'fail', note: 'soft pedal' } }] },
         serverKept: { version: 2, deleted: false, fields: { items: { brakes: { result: 'pass', note: '' }, lights: { result: 'pass', note: '' } } } },
       }),
     );
-    expect(rows).toEqual([{ field: 'Items › brakes', sent: 'result: fail; note: soft pedal', kept: 'result: pass; note: (empty)' }]);
+    expect(rows).toEqual([{ field: 'Brakes', sent: 'Fail: soft pedal', kept: 'Pass' }]);
   });
 
   it('says when the office kept no record, or deleted it', () => {
@@ -166,8 +173,41 @@ describe('the conflict inbox', () => {
     expect(formatValue(null)).toBe('(empty)');
     expect(formatValue([])).toBe('(none)');
     expect(formatValue(true)).toBe('yes');
-    expect(formatValue('a'.repeat(64))).toBe('file aaaaaaaa…aaaa');
+    expect(formatValue('a'.repeat(64))).toBe('an image');
+    expect(formatValue({ result: 'na' })).toBe('N/A');
     expect(describeOperation({ op: 'increment', field: 'tally', by: -3 })).toEqual({ field: 'Tally', change: 'subtract 3' });
-    expect(describeOperation({ op: 'remove', field: 'photos', member: 'b'.repeat(64) })).toEqual({ field: 'Photos', change: 'remove file bbbbbbbb…bbbb' });
+    expect(describeOperation({ op: 'remove', field: 'photos', member: 'b'.repeat(64) })).toEqual({ field: 'Photos', change: 'remove an image' });
+    expect(describeChange('update', [{ op: 'set', field: 'items', key: 'horn', value: { result: 'pass' } }], { horn: 'Horn' })).toBe('Changed: Horn → Pass');
+  });
+});
+
+describe('an inbox item in words', () => {
+  it('calls a merged change whose every field lost to a later one "Not kept", naming the record by its title', () => {
+    const lost = summarizeConflict(conflict({ fieldOutcomes: [{ field: 'statusNote', outcome: 'superseded' }] }));
+    expect(lost).toMatchObject({ tag: 'Not kept', tone: 'warn' });
+    expect(lost.sentence).toBe('Your change to Work order “Reefer check” was not kept: a later change made elsewhere at the same time was kept instead. Yours stays in the record\'s history.');
+  });
+
+  it('tells combined, partly kept, waiting for review and not accepted apart', () => {
+    expect(summarizeConflict(conflict({})).tag).toBe('Combined');
+    const partly = [
+      { field: 'statusNote', outcome: 'superseded' as const },
+      { field: 'location', outcome: 'applied' as const },
+    ];
+    expect(summarizeConflict(conflict({ fieldOutcomes: partly })).tag).toBe('Partly kept');
+    expect(summarizeConflict(conflict({ outcome: 'conflict' })).tag).toBe('Waiting for review');
+    expect(summarizeConflict(conflict({ outcome: 'rejected' })).tag).toBe('Not accepted');
+  });
+
+  it('never says "your change" of an item whose author is not known', () => {
+    expect(summarizeConflict(conflict({ yours: false })).sentence).toMatch(/^A change made on this device to Work order “Reefer check”/);
+  });
+
+  it('holds no ids, internal field names or timestamps in any wording', () => {
+    const outcomes = ['merged', 'conflict', 'rejected'] as const;
+    for (const outcome of outcomes) {
+      const { sentence } = summarizeConflict(conflict({ outcome, fieldOutcomes: [{ field: 'statusNote', outcome: 'superseded' }] }));
+      expect(sentence).not.toMatch(/wo-1|statusNote|\d{4}-\d{2}-\d{2}T/);
+    }
   });
 });

@@ -253,9 +253,11 @@ function describeConflict(body: RecordEntryBody, result: Noteworthy, canonical: 
   const fieldsWritten = new Set(body.ops.flatMap((op) => ('field' in op ? [op.field] : [])));
   return {
     seq: body.seq,
+    operatorId: body.operatorId,
     recordType: body.recordType,
     recordId: body.recordId,
     outcome: result.outcome,
+    fieldOutcomes: result.fields ?? null,
     whatHappened: why ? `${lead} ${why}` : lead,
     localValue: { action: body.action, ops: body.ops },
     serverKept: canonical

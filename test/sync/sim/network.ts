@@ -1,6 +1,6 @@
 import { networkError } from '../../../main/core/sync/errors.js';
 import type { BinaryTransport, EventStream, EventStreamHandlers, SyncTransport, TransportResponse } from '../../../main/core/sync/transport.js';
-import type { Dice } from './dice.js';
+import type { Dice } from '../../support/device.js';
 import type { SimOffice } from './office.js';
 
 /**

@@ -1,11 +1,10 @@
 import { rmSync } from 'node:fs';
 import type { OfficeFaults } from '../../../server/context.js';
 import type { DaemonFaults } from '../../../main/core/sync/daemon.js';
-import { CLERK, INSPECTOR, tempDir } from '../../support/device.js';
+import { CLERK, Dice, INSPECTOR, tempDir } from '../../support/device.js';
 import { NORTH } from '../../support/server.js';
 import { FakeTimers } from '../support/timers.js';
 import { type Operator, DriftingClock, SimDevice } from './device.js';
-import { Dice } from './dice.js';
 import { checkAfterHealing, checkDuringRun, InvariantViolation, type OfficeWriteLog } from './invariants.js';
 import { type LinkRates, NO_FAULTS, SimLink } from './network.js';
 import type { SimOffice } from './office.js';
