@@ -32,7 +32,7 @@ const summary = await runSeeds(office, seeds, {
   bugs,
   onStep: values.trace ? (line) => console.log(line) : undefined,
   onResult: (result) => {
-        if (!result.failure) return;
+    if (!result.failure) return;
     failed++;
     const { seed, step, invariant, message, trace } = result.failure;
     console.log(`\nFAILED seed ${seed} at step ${step}\n  invariant: ${invariant}\n  ${message}\n${values.trace ? '' : `--- trace ---\n${trace.slice(-80).join('\n')}\n`}`);
