@@ -4,7 +4,7 @@ import type { DaemonFaults } from '../../../main/core/sync/daemon.js';
 import { CLERK, INSPECTOR, tempDir } from '../../support/device.js';
 import { NORTH } from '../../support/server.js';
 import { FakeTimers } from '../support/timers.js';
-import { type Operator, DriftingClock, SimDevice } from './device.js';
+import { type Operator, DriftingClock, MEMORY_DISK, SimDevice } from './device.js';
 import { Dice } from './dice.js';
 import { checkAfterHealing, checkDuringRun, InvariantViolation, type OfficeWriteLog } from './invariants.js';
 import { type LinkRates, NO_FAULTS, SimLink } from './network.js';
@@ -104,8 +104,8 @@ export async function runSeed(office: SimOffice, seed: string, options: RunOptio
     counts: {},
     changed: false,
   };
-  const dir = tempDir('waypost-sim-');
-  const steps = options.steps ?? dice.between(10, 18);
+  const dir = tempDir('waypost-sim-', MEMORY_DISK);
+  const steps = options.steps ?? dice.between(8, 16);
   const phases: Record<string, number> = {};
   let mark = performance.now();
   const phase = (name: string) => {
@@ -128,7 +128,7 @@ export async function runSeed(office: SimOffice, seed: string, options: RunOptio
     phase('steps');
     step = 'healing';
     world.trace(`healing @${clockLabel(office.clock.now())}`);
-    await checkAfterHealing(world, () => heal(world), (until) => advanceTimers(world, until));
+    await checkAfterHealing(world, () => heal(world), (until, done) => advanceTimers(world, until, done));
     phase('healing');
     return { seed, failure: null, steps, edits: world.counts.edits ?? 0, faults: world.counts, trace, phases };
   } catch (error) {
@@ -176,8 +176,8 @@ async function setUpFleet(world: World, seed: string, dir: string, daemonFaults:
     const record = (answer.body as { record: { id: string } }).record;
     world.officeLog.push({ recordType: 'workOrder', recordId: record.id, action: 'create', ops: opsOf({ status: 'open', priority: 'normal', ...values }) });
   }
+  for (const device of world.devices) await device.client.pull();
   for (const device of world.devices) {
-    await device.client.pull();
     device.link.rates = faultRates(dice);
     device.daemon.start();
   }
@@ -227,7 +227,7 @@ async function runStep(world: World): Promise<void> {
   } else if (roll < 74) {
     for (const d of devices) d.link.flushEvents();
   } else if (roll < 78) {
-    world.trace(`${device.name}: upload pass: ${await device.uploadPass()}`);
+    world.trace(`${device.name}: upload pass: ${(await device.uploadPass()).said}`);
   } else if (roll < 80) {
     const hours = dice.between(1, 3);
     world.trace(`time: ${hours} h pass`);
@@ -262,9 +262,12 @@ export async function settle(world: World): Promise<void> {
   }
 }
 
-/** Time passes to `until`: each timer fires at its moment, and what it started runs before the next. */
-export async function advanceTimers(world: World, until: number): Promise<void> {
-  for (let fired = 0; fired < 500; fired++) {
+/**
+ * Time passes to `until` (or until `done` says so): each timer fires at its moment, and what it
+ * started runs before the next.
+ */
+export async function advanceTimers(world: World, until: number, done: () => boolean = () => false): Promise<void> {
+  for (let fired = 0; fired < 500 && !done(); fired++) {
     const due = world.timers.nextDueAt();
     if (due === null || due > until) break;
     world.timers.fireNext();
