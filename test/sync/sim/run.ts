@@ -117,6 +117,7 @@ export async function runSeed(office: SimOffice, seed: string, options: RunOptio
     await office.reset(seed, START + dice.below(12) * HOUR, options.bugs?.office ?? {});
     phase('reset');
     await setUpFleet(world, seed, dir, options.bugs?.daemon ?? {});
+    await settle(world);
     phase('fleet');
     for (step = 0; step < steps; step++) {
       world.trace(`step ${step} @${clockLabel(office.clock.now())}`);
@@ -221,6 +222,8 @@ async function runStep(world: World): Promise<void> {
     const link = dice.pick(devices.filter((d) => d.link.held.length > 0))?.link;
     if (link) await link.deliverHeld(dice.below(link.held.length));
   } else if (roll < 72) {
+    // Code runs to its next wait before the power goes: a process frozen mid-code cannot be had in JS.
+    await device.idle();
     world.trace(`${device.name}: power lost`);
     device.kill();
     count(world, 'deviceKills');
