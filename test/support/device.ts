@@ -62,8 +62,8 @@ export class Dice {
   }
 }
 
-export function tempDir(prefix = 'waypost-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+export function tempDir(prefix = 'waypost-', parent = tmpdir()): string {
+  return mkdtempSync(join(parent, prefix));
 }
 
 export const INSPECTOR = { operatorId: 'op-ines', badgeId: 'B100', pin: '4821', displayName: 'Ines Inspector', role: 'inspector' as const };

@@ -1,4 +1,5 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDeviceDatabase } from '../../../db/open.js';
 import { DeviceCore } from '../../../main/core/device-core.js';
@@ -27,6 +28,12 @@ export class DriftingClock implements Clock {
   }
 }
 
+/**
+ * Device files on a memory disk where there is one: a seed's devices make hundreds of durable
+ * commits, and what the simulation tests is their order, not the disk's fsync.
+ */
+export const MEMORY_DISK = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+
 let template: string | null = null;
 
 /**
@@ -36,7 +43,7 @@ let template: string | null = null;
  */
 function emptyDatabase(): string {
   if (!template) {
-    template = join(tempDir('waypost-sim-template-'), 'device.db');
+    template = join(tempDir('waypost-sim-template-', MEMORY_DISK), 'device.db');
     openDeviceDatabase({ path: template, key: null }).sqlite.close();
   }
   return template;
@@ -136,13 +143,13 @@ export class SimDevice {
     await this.client.pull();
   }
 
-  /** One upload pass of the attachments, as DeviceSync runs it after a sync; what it did, in words. */
-  async uploadPass(): Promise<string> {
-    if (!this.alive) return 'not running';
-    const death = this.#death!.promise.then(() => 'the process died during the pass');
+  /** One upload pass of the attachments, as DeviceSync runs it after a sync: what it did, in words, and whether work is left. */
+  async uploadPass(): Promise<{ said: string; more: boolean }> {
+    if (!this.alive) return { said: 'not running', more: false };
+    const death = this.#death!.promise.then(() => ({ said: 'the process died during the pass', more: false }));
     const pass = this.core.uploadAttachments(this.link, { chunkBytes: 16 * 1024 }).then(
-      (summary) => `${summary.stored.length} stored, ${summary.deferred.length} deferred`,
-      (error: unknown) => `failed: ${error instanceof Error ? error.message : String(error)}`,
+      (summary) => ({ said: `${summary.stored.length} stored, ${summary.deferred.length} deferred`, more: summary.stored.length + summary.deferred.length > 0 }),
+      (error: unknown) => ({ said: `failed: ${error instanceof Error ? error.message : String(error)}`, more: true }),
     );
     return Promise.race([pass, death]);
   }

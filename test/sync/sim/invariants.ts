@@ -88,12 +88,16 @@ interface EntryRow {
 }
 
 /** Heals the world, lets time pass for the outboxes to drain, then checks everything against the office and the oracle. */
-export async function checkAfterHealing(world: World, heal: () => Promise<void>, advanceTo: (until: number) => Promise<void>): Promise<void> {
+export async function checkAfterHealing(
+  world: World,
+  heal: () => Promise<void>,
+  advanceTo: (until: number, done: () => boolean) => Promise<void>,
+): Promise<void> {
   const { office, devices } = world;
   const healedAt = office.clock.now();
   await heal();
   const bound = DAEMON_TIMING.intervalMs + DAEMON_TIMING.backoff.maxMs + 60_000;
-  await advanceTo(healedAt + bound);
+  await advanceTo(healedAt + bound, () => devices.every((device) => device.daemon.status().pending === 0));
   for (const device of devices) {
     const status = device.daemon.status();
     if (status.pending > 0) {
@@ -101,12 +105,10 @@ export async function checkAfterHealing(world: World, heal: () => Promise<void>,
       fail('drains', `${device.name}: ${status.pending} entries still pending ${Math.round(bound / 60_000)} min after healing (${error})`);
     }
   }
-  // Each device pulls once more after every other one pushed: the whole fleet has caught up.
-  for (let round = 0; round < 2; round++) {
-    for (const device of devices) {
-      const { lastError } = await device.daemon.syncNow();
-      if (lastError) fail('converged', `${device.name}: a sync over the healed network failed: ${lastError.code}: ${lastError.message}`);
-    }
+  // Every outbox is empty: one more sync of each device pulls what all the others pushed.
+  for (const device of devices) {
+    const { lastError } = await device.daemon.syncNow();
+    if (lastError) fail('converged', `${device.name}: a sync over the healed network failed: ${lastError.code}: ${lastError.message}`);
   }
   for (const device of devices) device.daemon.stop();
 
@@ -135,7 +137,13 @@ export async function checkAfterHealing(world: World, heal: () => Promise<void>,
 
 /** Upload passes over the healed network (a few, as the app makes after syncs) leave every photo a record names stored at the office. */
 async function checkAttachments(world: World, canonical: readonly OracleRecord[]): Promise<void> {
-  for (let pass = 0; pass < 3; pass++) for (const device of world.devices) world.trace(`${device.name}: upload pass: ${await device.uploadPass()}`);
+  for (const device of world.devices) {
+    for (let pass = 0, more = true; pass < 3 && more; pass++) {
+      const outcome = await device.uploadPass();
+      world.trace(`${device.name}: upload pass: ${outcome.said}`);
+      more = outcome.more;
+    }
+  }
   const stored = new Set(
     rowsOf<{ sha256: string }>(await world.office.database.db.execute(sql`SELECT sha256 FROM attachments WHERE stored_at IS NOT NULL`)).map((row) => row.sha256),
   );

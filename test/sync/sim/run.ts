@@ -4,7 +4,7 @@ import type { DaemonFaults } from '../../../main/core/sync/daemon.js';
 import { CLERK, Dice, INSPECTOR, tempDir } from '../../support/device.js';
 import { NORTH } from '../../support/server.js';
 import { FakeTimers } from '../support/timers.js';
-import { type Operator, DriftingClock, SimDevice } from './device.js';
+import { type Operator, DriftingClock, MEMORY_DISK, SimDevice } from './device.js';
 import { checkAfterHealing, checkDuringRun, InvariantViolation, type OfficeWriteLog } from './invariants.js';
 import { type LinkRates, NO_FAULTS, SimLink } from './network.js';
 import type { SimOffice } from './office.js';
@@ -103,8 +103,8 @@ export async function runSeed(office: SimOffice, seed: string, options: RunOptio
     counts: {},
     changed: false,
   };
-  const dir = tempDir('waypost-sim-');
-  const steps = options.steps ?? dice.between(10, 18);
+  const dir = tempDir('waypost-sim-', MEMORY_DISK);
+  const steps = options.steps ?? dice.between(8, 16);
   const phases: Record<string, number> = {};
   let mark = performance.now();
   const phase = (name: string) => {
@@ -116,6 +116,7 @@ export async function runSeed(office: SimOffice, seed: string, options: RunOptio
     await office.reset(seed, START + dice.below(12) * HOUR, options.bugs?.office ?? {});
     phase('reset');
     await setUpFleet(world, seed, dir, options.bugs?.daemon ?? {});
+    await settle(world);
     phase('fleet');
     for (step = 0; step < steps; step++) {
       world.trace(`step ${step} @${clockLabel(office.clock.now())}`);
@@ -127,7 +128,7 @@ export async function runSeed(office: SimOffice, seed: string, options: RunOptio
     phase('steps');
     step = 'healing';
     world.trace(`healing @${clockLabel(office.clock.now())}`);
-    await checkAfterHealing(world, () => heal(world), (until) => advanceTimers(world, until));
+    await checkAfterHealing(world, () => heal(world), (until, done) => advanceTimers(world, until, done));
     phase('healing');
     return { seed, failure: null, steps, edits: world.counts.edits ?? 0, faults: world.counts, trace, phases };
   } catch (error) {
@@ -175,8 +176,8 @@ async function setUpFleet(world: World, seed: string, dir: string, daemonFaults:
     const record = (answer.body as { record: { id: string } }).record;
     world.officeLog.push({ recordType: 'workOrder', recordId: record.id, action: 'create', ops: opsOf({ status: 'open', priority: 'normal', ...values }) });
   }
+  for (const device of world.devices) await device.client.pull();
   for (const device of world.devices) {
-    await device.client.pull();
     device.link.rates = faultRates(dice);
     device.daemon.start();
   }
@@ -220,13 +221,15 @@ async function runStep(world: World): Promise<void> {
     const link = dice.pick(devices.filter((d) => d.link.held.length > 0))?.link;
     if (link) await link.deliverHeld(dice.below(link.held.length));
   } else if (roll < 72) {
+    // Code runs to its next wait before the power goes: a process frozen mid-code cannot be had in JS.
+    await device.idle();
     world.trace(`${device.name}: power lost`);
     device.kill();
     count(world, 'deviceKills');
   } else if (roll < 74) {
     for (const d of devices) d.link.flushEvents();
   } else if (roll < 78) {
-    world.trace(`${device.name}: upload pass: ${await device.uploadPass()}`);
+    world.trace(`${device.name}: upload pass: ${(await device.uploadPass()).said}`);
   } else if (roll < 80) {
     const hours = dice.between(1, 3);
     world.trace(`time: ${hours} h pass`);
@@ -261,9 +264,12 @@ export async function settle(world: World): Promise<void> {
   }
 }
 
-/** Time passes to `until`: each timer fires at its moment, and what it started runs before the next. */
-export async function advanceTimers(world: World, until: number): Promise<void> {
-  for (let fired = 0; fired < 500; fired++) {
+/**
+ * Time passes to `until` (or until `done` says so): each timer fires at its moment, and what it
+ * started runs before the next.
+ */
+export async function advanceTimers(world: World, until: number, done: () => boolean = () => false): Promise<void> {
+  for (let fired = 0; fired < 500 && !done(); fired++) {
     const due = world.timers.nextDueAt();
     if (due === null || due > until) break;
     world.timers.fireNext();

@@ -26,6 +26,7 @@ function randomEdit(world: World, device: SimDevice, step: string): Input | unde
       const gate = dice.pick(core.listRecords('gateEvent').filter((record) => record.fields.status !== 'submitted'));
       if (!gate) return gateEventCreate({ truckPlate: `TX-${step}` });
       const photo = new SeededRandomness(`${device.options.seed}:photo:${step}:${device.name}`).bytes(dice.between(70, 120) * 1024);
+      photo.set([0xff, 0xd8, 0xff, 0xe0]);
       const { sha256 } = core.putAttachment('image/jpeg', photo);
       return { recordType: 'gateEvent', recordId: gate.id, action: 'update', ops: [{ op: 'add', field: 'photos', member: sha256 }] };
     }
@@ -120,8 +121,11 @@ export async function deviceAction(world: World, device: SimDevice, options: { b
       return;
     }
   }
-  const input = randomEdit(world, device, step);
-  if (input) perform(world, device, input);
+  // Operators work in bursts: a few actions between two syncs.
+  for (let action = world.dice.between(1, 3); action > 0; action--) {
+    const input = randomEdit(world, device, `${step}.${action}`);
+    if (input) perform(world, device, input);
+  }
 }
 
 interface OfficeRecord {
