@@ -151,12 +151,13 @@ export function Badge({ tone, children }: { tone: 'draft' | 'final' | 'in' | 'ou
 
 /** Date.now(), moving every second while `running`, for a countdown. */
 export function useTicking(running: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
+  // The time is read at each render, not kept in state, so the first render after `running`
+  // turns on already shows the right countdown instead of one from when the screen mounted.
+  const [, setTicks] = useState(0);
   useEffect(() => {
     if (!running) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 1000);
+    const timer = setInterval(() => setTicks((ticks) => ticks + 1), 1000);
     return () => clearInterval(timer);
   }, [running]);
-  return now;
+  return Date.now();
 }
