@@ -8,7 +8,7 @@ import { type Operator, DriftingClock, MEMORY_DISK, SimDevice } from './device.j
 import { checkAfterHealing, checkDuringRun, InvariantViolation, type OfficeWriteLog } from './invariants.js';
 import { type LinkRates, NO_FAULTS, SimLink } from './network.js';
 import type { SimOffice } from './office.js';
-import { deviceAction, officeAction } from './workload.js';
+import { cancelWhileEdited, deviceAction, officeAction } from './workload.js';
 
 /**
  * One simulation run, deterministic from its seed: a small fleet (cab laptops, a kiosk whose
@@ -234,6 +234,8 @@ async function runStep(world: World): Promise<void> {
     const hours = dice.between(1, 3);
     world.trace(`time: ${hours} h pass`);
     await advanceTimers(world, office.clock.now() + hours * HOUR);
+  } else if (roll < 82) {
+    if (device.alive) await cancelWhileEdited(world, device);
   } else {
     const ms = dice.between(200, 120_000);
     world.trace(`time: ${Math.round(ms / 1000)} s pass`);

@@ -172,6 +172,22 @@ export async function officeAction(world: World): Promise<void> {
   if (answer.status < 300) log(world, { recordType: 'workOrder', recordId: order.id, action: 'update', ops: opsOf(set), baseVersion });
 }
 
+/**
+ * The dispatcher cancels a work order that a device, not yet told, goes on editing: the device's
+ * update arrives on top of the office's tombstone.
+ */
+export async function cancelWhileEdited(world: World, device: SimDevice): Promise<void> {
+  const { dice, office } = world;
+  const live = new Set((await officeRecords(world, 'workOrder')).filter((record) => !record.deleted).map((record) => record.id));
+  const order = dice.pick(device.core.listRecords('workOrder').filter((record) => live.has(record.id)));
+  if (!order) return;
+  const answer = await office.office('DELETE', `/v1/office/work-orders/${order.id}`, {});
+  world.trace(`office: cancel work order ${order.id} while ${device.name} edits it → ${answer.status}`);
+  if (answer.status >= 300) return;
+  log(world, { recordType: 'workOrder', recordId: order.id, action: 'delete', ops: [{ op: 'tombstone' }] });
+  perform(world, device, update('workOrder', order.id, { statusNote: `${device.name} after cancel` }) as Input);
+}
+
 async function decideReview(world: World): Promise<void> {
   const { dice, office } = world;
   const page = await office.inject('GET', '/v1/office/review-items?status=open', undefined, { authorization: `Bearer ${office.adminToken}` });
