@@ -5,7 +5,7 @@ import { type ExportVerdict, verifyAuditExport } from '../audit/verify-export.js
 /**
  * The auditor's offline check of an audit export (GET /v1/audit/export):
  *
- *   npx tsx server/cli/verify-audit.ts <export.jsonl> [--server-key <hex>]
+ *   npm run verify-audit -- <export.jsonl> [--server-key <hex>]
  *
  * Verifies every device's signed chain in the file and the server's receipt for it, prints one
  * verdict per device (naming the first entry that fails and its line), and exits 0 when everything

@@ -37,7 +37,7 @@ async function exportText(query: string, token = reviewerToken): Promise<{ statu
 function runCli(text: string, ...args: string[]): { status: number | null; stdout: string } {
   const file = join(tempDir('waypost-audit-'), 'export.jsonl');
   writeFileSync(file, text);
-  const result = spawnSync(join('node_modules', '.bin', 'tsx'), ['server/cli/verify-audit.ts', file, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync('npm', ['run', '--silent', 'verify-audit', '--', file, ...args], { encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, stdout: result.stdout };
 }
 
