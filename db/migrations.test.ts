@@ -17,11 +17,13 @@ import {
 import { type DeviceDatabase, openDeviceDatabase } from './open.js';
 import { countJournalEntries, listJournalEntries } from './queries/journal.js';
 import { countOutbox } from './queries/outbox.js';
-import { allRecords } from './queries/records.js';
+import { listRecords } from './queries/records.js';
+import type { RecordType } from '../protocol/records/index.js';
 import * as schema from './schema.js';
 
+/** Today's app opening the upgraded database, as after an update: it applies the migrations that follow, if any. */
 function openDevice(stage: MigrationStage) {
-  return openTestDevice({ path: stage.path, keyStore: stage.keyStore, clock: stage.clock, random: stage.random, migrationsFolder: stage.migrationsFolder });
+  return openTestDevice({ path: stage.path, keyStore: stage.keyStore, clock: stage.clock, random: stage.random });
 }
 
 function tableNames(database: DeviceDatabase): string[] {
@@ -37,8 +39,12 @@ function tablesWithColumns(database: DeviceDatabase): Record<string, string[]> {
   return Object.fromEntries(tables.map((table) => [table, (database.sqlite.pragma(`table_info(${table})`) as { name: string }[]).map((column) => column.name).sort()]));
 }
 
+/** Journal, records and outbox; records only of the types whose table the database has at its stage. */
 function contents(database: DeviceDatabase) {
-  return { entries: listJournalEntries(database.db), records: allRecords(database.db), outbox: countOutbox(database.db) };
+  const tables = new Set(tableNames(database));
+  const types = (Object.keys(schema.recordTables) as RecordType[]).filter((type) => tables.has(getTableName(schema.recordTables[type])));
+  const records = types.flatMap((type) => listRecords(database.db, type, { includeDeleted: true }));
+  return { entries: listJournalEntries(database.db), records, outbox: countOutbox(database.db) };
 }
 
 /** Every migration gets a case here; the last test fails when one is missing. */
@@ -252,6 +258,33 @@ const UPGRADE_CASES = [
         expect(core.draft('gate-event.new')).toBeNull();
         core.signIn(CLERK.badgeId, CLERK.pin);
         expect(core.draft('gate-event.new')).toBe('{"truckPlate":"7ABC1"}');
+        expect(core.verifyJournal()).toMatchObject({ ok: true });
+      } finally {
+        core.close();
+      }
+    },
+  }),  defineUpgradeCase({
+    tag: '0006_repair_certifications',
+    expectation: "adds the table for the office's signed repair certifications, keeping every record, entry and queued change",
+    seed: (stage) => {
+      seedWithTodaysApp(stage, ({ core }) => {
+        core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+        core.perform(noteCreate('left mirror cracked on TRK-1042'));
+        core.perform(gateEventCreate({ truckPlate: '7ABC123' }));
+        core.acknowledge([1, 2]);
+      });
+      return null;
+    },
+    check: (upgraded, stage) => {
+      expect(tablesWithColumns(upgraded).rec_repair_certification).toEqual(snapshotTables('0006_repair_certifications').rec_repair_certification);
+      expect(upgraded.sqlite.prepare('SELECT count(*) FROM rec_repair_certification').pluck().get()).toBe(0);
+      const before = contents(upgraded);
+      expect(before.records.map((record) => record.type).sort()).toEqual(['gateEvent', 'note']);
+      upgraded.sqlite.close();
+
+      const { core } = openDevice(stage);
+      try {
+        expect(contents(core.database)).toEqual(before);
         expect(core.verifyJournal()).toMatchObject({ ok: true });
       } finally {
         core.close();

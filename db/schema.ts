@@ -62,6 +62,7 @@ export const recEquipmentInterchange = recordTable('equipmentInterchange');
 export const recYardCount = recordTable('yardCount');
 export const recBillingLine = recordTable('billingLine');
 export const recNote = recordTable('note');
+export const recRepairCertification = recordTable('repairCertification');
 
 export const recordTables = {
   workOrder: recWorkOrder,
@@ -71,6 +72,7 @@ export const recordTables = {
   yardCount: recYardCount,
   billingLine: recBillingLine,
   note: recNote,
+  repairCertification: recRepairCertification,
 } satisfies Record<RecordType, unknown>;
 
 /** Append-only: triggers (migration 0001) refuse UPDATE, and DELETE outside compaction. */

@@ -3,8 +3,8 @@
  * console reads the same table only to hide what the service would refuse.
  *
  * dispatcher: work orders. reviewer: the review queue and the history it needs. auditor: reading
- * records, history and journal exports. maintenance: reading records and their attachments (defects
- * and repairs). admin: everything, including the organisation, its people and its devices.
+ * records, history and journal exports. maintenance: reading records and their attachments, the
+ * maintenance queue, and certifying repairs of reported defects. admin: everything, including the organisation, its people and its devices.
  */
 export const OFFICE_ROLES = ['dispatcher', 'reviewer', 'auditor', 'maintenance', 'admin'] as const;
 export type OfficeRole = (typeof OFFICE_ROLES)[number];
@@ -18,6 +18,8 @@ export const OFFICE_ACCESS = {
   readReviewQueue: ['dispatcher', 'reviewer', 'auditor', 'admin'],
   resolveReviews: ['reviewer', 'admin'],
   readAudit: ['reviewer', 'auditor', 'admin'],
+  readMaintenance: ['dispatcher', 'maintenance', 'admin'],
+  certifyRepairs: ['maintenance', 'admin'],
   administer: ['admin'],
 } as const satisfies Record<string, readonly OfficeRole[]>;
 export type OfficeCapability = keyof typeof OFFICE_ACCESS;

@@ -25,6 +25,7 @@ export * from './wire/events.js';
 export * from './wire/office.js';
 export * from './wire/dispatch.js';
 export * from './wire/review.js';
+export * from './wire/maintenance.js';
 export * from './wire/audit.js';
 export * from './wire/attachments.js';
 export * from './wire/state.js';

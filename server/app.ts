@@ -11,6 +11,7 @@ import { registerConsoleRoutes } from './routes/console.js';
 import { registerConsoleSessionRoutes } from './routes/console-session.js';
 import { registerEnrollmentRoutes } from './routes/enroll.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerMaintenanceRoutes } from './routes/maintenance.js';
 import { registerOfficeRoutes } from './routes/office.js';
 import { registerReviewRoutes } from './routes/review.js';
 import { registerStateRoutes } from './routes/state.js';
@@ -101,6 +102,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerAdminRoutes(app, context);
   registerOfficeRoutes(app, context);
   registerReviewRoutes(app, context);
+  registerMaintenanceRoutes(app, context);
   registerAuditRoutes(app, context);
   registerAttachmentRoutes(app, context);
   await registerConsoleRoutes(app, context);

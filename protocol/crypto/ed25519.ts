@@ -170,6 +170,7 @@ export const SIGNATURE_DOMAINS = {
   checkpoint: 'waypost/v1/checkpoint',
   anchorReceipt: 'waypost/v1/anchor-receipt',
   enrollment: 'waypost/v1/enrollment',
+  repairCertification: 'waypost/v1/repair-certification',
 } as const;
 export type SignatureDomain = (typeof SIGNATURE_DOMAINS)[keyof typeof SIGNATURE_DOMAINS];
 

@@ -4,11 +4,13 @@ import { gateEvent } from './gate-event.js';
 import { inspection } from './inspection.js';
 import { equipmentInterchange } from './interchange.js';
 import { note } from './note.js';
+import { repairCertification } from './repair-certification.js';
 import { workOrder } from './work-order.js';
 import { yardCount } from './yard-count.js';
 
 export * from './define.js';
 export * from './attachments.js';
+export * from './repair-certification.js';
 export { billingLine, equipmentInterchange, gateEvent, inspection, note, workOrder, yardCount };
 
 /** Every record type both sides know, by name. Adding a type here is a protocol change. */
@@ -20,6 +22,7 @@ export const RECORD_TYPES = {
   yardCount,
   billingLine,
   note,
+  repairCertification,
 } as const satisfies Record<string, RecordTypeSpec>;
 
 export type RecordType = keyof typeof RECORD_TYPES;

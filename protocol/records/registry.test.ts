@@ -8,7 +8,7 @@ const everyField = specs.flatMap(([type, spec]) => Object.entries(spec.fields).m
 describe('record type registry', () => {
   it('knows the record types of the design brief, each under its own name', () => {
     expect([...RECORD_TYPE_NAMES].sort()).toEqual(
-      ['billingLine', 'equipmentInterchange', 'gateEvent', 'inspection', 'note', 'workOrder', 'yardCount'].sort(),
+      ['billingLine', 'equipmentInterchange', 'gateEvent', 'inspection', 'note', 'repairCertification', 'workOrder', 'yardCount'].sort(),
     );
     for (const type of RECORD_TYPE_NAMES) {
       expect(RECORD_TYPES[type].type).toBe(type);

@@ -32,8 +32,17 @@ export const fieldActivitySchema = z.strictObject({
 });
 export type FieldActivity = z.infer<typeof fieldActivitySchema>;
 
+/** A unit named by a shown work order that has an out-of-service defect no mechanic has certified (protocol/maintenance.ts). */
+export const unitOutOfServiceSchema = z.strictObject({
+  equipmentNumber: z.string(),
+  inspectionId: identifier,
+  defects: z.array(z.string()),
+});
+export type UnitOutOfService = z.infer<typeof unitOutOfServiceSchema>;
+
 export const workOrderBoardSchema = z.strictObject({
   orders: z.array(z.strictObject({ record: canonicalRecordSchema, updatedAt: z.number().int(), field: fieldActivitySchema.nullable() })),
+  unitsOutOfService: z.array(unitOutOfServiceSchema),
   /** True when more orders matched than the board shows. */
   truncated: z.boolean(),
 });

@@ -249,6 +249,12 @@ export const journalEntries = pgTable(
  * maps with per-member stamps; stored with each stamp once, see field-states.ts); `tombstone` is
  * the delete that won, if any.
  */
+/**
+ * A submitted inspection that reports a defect (a written-in one, or a failed checklist item), as
+ * SQL over `records`: the maintenance queue's filter and its partial index say it the same way.
+ */
+export const REPORTS_DEFECTS = sql.raw(`type = 'inspection' AND fields->>'status' = 'submitted' AND (fields @? '$.defects[*]' OR fields @? '$.items.* ? (@.result == "fail")')`);
+
 export const records = pgTable(
   'records',
   {
@@ -267,8 +273,14 @@ export const records = pgTable(
     createdAt: epoch('created_at').notNull(),
     updatedAt: epoch('updated_at').notNull(),
   },
-  // The state check reads a site's records by audience; without it Postgres reads them all.
-  (table) => [primaryKey({ columns: [table.type, table.id] }), index('records_audience_idx').using('gin', table.audience)],
+  // The state check reads a site's records by audience; without it Postgres reads them all. The
+  // maintenance queue reads submitted inspections that report defects, less those certified.
+  (table) => [
+    primaryKey({ columns: [table.type, table.id] }),
+    index('records_audience_idx').using('gin', table.audience),
+    index('records_reported_defects_idx').on(table.siteId).where(sql`${REPORTS_DEFECTS}`),
+    index('records_certified_inspection_idx').on(sql`(${table.fields}->>'inspectionId')`).where(sql`type = 'repairCertification'`),
+  ],
 );
 
 export type ServerRecord = typeof records.$inferSelect;

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { FieldOperation } from '../../protocol/journal.js';
 import { identifier } from '../../protocol/journal.js';
 import { randomId } from '../../protocol/runtime.js';
 import { recordTypeSpec } from '../../protocol/records/index.js';
@@ -23,9 +22,10 @@ import { latestFieldWrites, listWorkOrders, organisationDirectory } from '../db/
 import { findSite } from '../db/queries/identity.js';
 import { findRecord } from '../db/queries/records.js';
 import { notFound } from '../errors.js';
+import { unitsOutOfService } from '../maintenance/service.js';
 import { canonicalFor } from '../sync/canonical.js';
 import { openEventStream } from '../sync/event-stream.js';
-import { writeAsOffice } from '../sync/office-writes.js';
+import { setOperations, writeAsOffice } from '../sync/office-writes.js';
 
 const idParams = z.strictObject({ id: identifier });
 const recordParams = z.strictObject({ type: identifier, id: identifier });
@@ -61,8 +61,10 @@ export function registerOfficeRoutes(app: FastifyInstance, context: ServiceConte
     const query = parseWith(workOrderBoardQuerySchema, request.query, 'query');
     const found = await listWorkOrders(db, { organisationId: user.organisationId, ...query, limit: MAX_BOARD_ORDERS + 1 });
     const shown = found.slice(0, MAX_BOARD_ORDERS);
-    const field = await latestFieldWrites(db, shown.map((record) => record.id));
+    const field = await latestFieldWrites(db, 'workOrder', shown.map((record) => record.id));
+    const units = shown.flatMap((record) => (typeof record.fields.equipmentNumber === 'string' ? [record.fields.equipmentNumber] : []));
     return {
+      unitsOutOfService: await unitsOutOfService(db, user.organisationId, units),
       orders: shown.map((record) => ({ record: canonicalFor(record, CURRENT_SCHEMA_VERSION), updatedAt: record.updatedAt, field: field.get(record.id) ?? null })),
       truncated: found.length > MAX_BOARD_ORDERS,
     };
@@ -104,10 +106,4 @@ export function registerOfficeRoutes(app: FastifyInstance, context: ServiceConte
     assertOrganisationAccess(user, site.organisationId);
     return canonicalFor(record, CURRENT_SCHEMA_VERSION);
   });
-}
-
-function setOperations(values: Record<string, unknown>): FieldOperation[] {
-  return Object.entries(values)
-    .filter(([, value]) => value !== undefined)
-    .map(([field, value]) => ({ op: 'set', field, value }) as FieldOperation);
 }

@@ -105,3 +105,10 @@ function refusalOf(resolution: WriteResolution): ApiFailure {
   if (resolution.reason === 'unknown-record') return new ApiFailure(404, 'not-found', message);
   return new ApiFailure(400, 'invalid-request', message, { reason: resolution.reason });
 }
+
+/** A `set` of each given field (undefined ones left out), as a form's values become an office write. */
+export function setOperations(values: Record<string, unknown>): FieldOperation[] {
+  return Object.entries(values)
+    .filter(([, value]) => value !== undefined)
+    .map(([field, value]) => ({ op: 'set', field, value }) as FieldOperation);
+}

@@ -36,6 +36,7 @@ const EXPECTED_FIELDS: Record<RecordType, Record<string, unknown>> = {
   yardCount: { itemCode: 'chassis-40ft', tally: 3, onHand: null },
   billingLine: { workOrderId: 'wo-1', quantity: 2, unitPriceCents: 4250, partsUsed: null },
   note: { subjectId: 'wo-1', body: 'Gate 3 camera is down' },
+  repairCertification: { equipmentNumber: 'TRK-104', repairs: [{ defect: 'item:parking-brake', label: 'Parking brake', disposition: 'repaired' }] },
 };
 
 let device: TestDevice;

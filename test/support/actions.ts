@@ -137,6 +137,16 @@ export const VALID_CREATES: Record<RecordType, FieldOperation[]> = {
     { op: 'set', field: 'quantity', value: 2 },
     { op: 'set', field: 'unitPriceCents', value: 4250 },
   ],
+  repairCertification: [
+    { op: 'set', field: 'siteId', value: 'site-oak' },
+    { op: 'set', field: 'equipmentNumber', value: 'TRK-104' },
+    { op: 'set', field: 'inspectionId', value: 'inspection-1' },
+    { op: 'set', field: 'repairs', value: [{ defect: 'item:parking-brake', label: 'Parking brake', disposition: 'repaired' }] },
+    { op: 'set', field: 'mechanicName', value: 'Max Mechanic' },
+    { op: 'set', field: 'certifiedBy', value: 'user-max' },
+    { op: 'set', field: 'certifiedAt', value: Date.UTC(2026, 10, 22, 10) },
+    { op: 'set', field: 'officeSignature', value: `${'A'.repeat(86)}==` },
+  ],
   note: [
     { op: 'set', field: 'subjectType', value: 'workOrder' },
     { op: 'set', field: 'subjectId', value: 'wo-1' },

@@ -3,7 +3,7 @@ import type { FieldActivity } from '../../../protocol/wire.js';
 import type { OfficeDb } from '../connect.js';
 import { devices, operators, recordWrites, records, sites } from '../schema.js';
 
-/** What the dispatch board reads: an organisation's work orders, and the field's latest hand on each. */
+/** What the dispatch board reads: an organisation's work orders, and the field's latest hand on each (or on any record). */
 
 export interface BoardFilter {
   /** null only for the bootstrap admin, who sees every organisation. */
@@ -28,9 +28,9 @@ export async function listWorkOrders(db: OfficeDb, filter: BoardFilter) {
   return rows.map((row) => row.record);
 }
 
-/** Per work order, the latest write a device made to it (one index range per order: record_writes_record_idx). */
-export async function latestFieldWrites(db: OfficeDb, workOrderIds: readonly string[]): Promise<Map<string, FieldActivity>> {
-  if (workOrderIds.length === 0) return new Map();
+/** Per record, the latest write a device made to it (one index range per record: record_writes_record_idx). */
+export async function latestFieldWrites(db: OfficeDb, recordType: string, recordIds: readonly string[]): Promise<Map<string, FieldActivity>> {
+  if (recordIds.length === 0) return new Map();
   const rows = await db
     .selectDistinctOn([recordWrites.recordId], {
       recordId: recordWrites.recordId,
@@ -45,7 +45,7 @@ export async function latestFieldWrites(db: OfficeDb, workOrderIds: readonly str
     .from(recordWrites)
     .leftJoin(operators, eq(operators.id, recordWrites.operatorId))
     .leftJoin(devices, eq(devices.id, recordWrites.deviceId))
-    .where(and(eq(recordWrites.recordType, 'workOrder'), inArray(recordWrites.recordId, [...workOrderIds]), eq(recordWrites.origin, 'field')))
+    .where(and(eq(recordWrites.recordType, recordType), inArray(recordWrites.recordId, [...recordIds]), eq(recordWrites.origin, 'field')))
     .orderBy(recordWrites.recordId, desc(recordWrites.id));
   const latest = new Map<string, FieldActivity>();
   for (const { recordId, operatorId, deviceId, ...rest } of rows) {

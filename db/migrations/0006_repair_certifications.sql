@@ -1,0 +1,23 @@
+CREATE TABLE `rec_repair_certification` (
+	`id` text PRIMARY KEY NOT NULL,
+	`deleted` integer DEFAULT false NOT NULL,
+	`server_version` integer,
+	`last_seq` integer NOT NULL,
+	`sync_state` text NOT NULL,
+	`pending_review` integer DEFAULT false NOT NULL,
+	`created_at` integer NOT NULL,
+	`created_by` text NOT NULL,
+	`updated_at` integer NOT NULL,
+	`updated_by` text NOT NULL,
+	`site_id` text,
+	`equipment_number` text,
+	`inspection_id` text,
+	`repairs` text,
+	`mechanic_name` text,
+	`certified_by` text,
+	`certified_at` real,
+	`office_signature` text,
+	`reviewed_by` text,
+	`reviewed_at` real,
+	`review_signature` text
+);
