@@ -160,6 +160,8 @@ const ENDPOINTS: { method: string; path: string; body?: unknown; roles: string[]
   { method: 'GET', path: '/v1/office/review-items', roles: ['dispatcher', 'reviewer', 'auditor', 'admin'] },
   { method: 'POST', path: '/v1/office/review-items/999999/resolve', body: { choice: 'current', reason: 'x' }, roles: ['reviewer', 'admin'] },
   { method: 'GET', path: '/v1/audit/records/workOrder/wo-roles-missing/history', roles: ['reviewer', 'auditor', 'admin'] },
+  { method: 'GET', path: '/v1/office/maintenance', roles: ['dispatcher', 'maintenance', 'admin'] },
+  { method: 'POST', path: '/v1/office/maintenance/certifications', body: { inspectionId: 'insp-roles-missing', repairs: [{ defect: 'item:horn', disposition: 'repaired' }] }, roles: ['maintenance', 'admin'] },
   { method: 'GET', path: '/v1/audit/export?deviceId=dev-missing', roles: ['reviewer', 'auditor', 'admin'] },
   { method: 'GET', path: `/v1/attachments/${'ab'.repeat(32)}`, roles: ['dispatcher', 'reviewer', 'auditor', 'maintenance', 'admin'] },
   { method: 'POST', path: '/v1/admin/users', body: { organisationId: 'org-1', name: 'Escalated', role: 'admin', email: 'escalated@example.com', password: 'let me in please' }, roles: ['admin'] },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_MIGRATIONS_FOLDER, type OfficeDatabase, openDatabase } from '../../server/db/connect.js';
+import { uncertifiedDefectiveInspections } from '../../server/db/queries/maintenance.js';
 import { tempDir } from '../support/device.js';
 import { dropSchema } from '../support/server.js';
 
@@ -54,7 +55,7 @@ async function rows<T>(database: OfficeDatabase, query: string): Promise<T[]> {
 }
 
 /** Which test covers each migration: a new migration without a case here fails the guard below. */
-const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health'];
+const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health', '0008_reported_defects_indexes'];
 
 describe('office migrations', () => {
   it('each migration after the first three has an upgrade test with real rows', () => {
@@ -177,5 +178,38 @@ describe('office migrations', () => {
     expect(await rows(database, 'SELECT app_version, pending_entries, failed_entries, oldest_pending_age_ms::int AS age, clock_offset_ms::int AS offset FROM devices')).toEqual([
       { app_version: '0.4.2', pending_entries: 3, failed_entries: 1, age: 7_200_000, offset: -4000 },
     ]);
+  });
+
+  it('0008 indexes the inspections that report defects and the certifications by inspection, keeping every record, and the maintenance queue reads them', async () => {
+    const database = await openFresh();
+    await database.migrate(migrationsThrough('0007_device_health'));
+    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
+    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+    const record = (type: string, id: string, fields: object) =>
+      sql`INSERT INTO records (type, id, site_id, audience, version, fields, field_states, deleted, pending_review, created_at, updated_at)
+          VALUES (${type}, ${id}, 'site-north', '{site-north}'::text[], 1, ${JSON.stringify(fields)}::jsonb, '{}', false, false, 1, 1)`;
+    const brakesFailed = { 'service-brakes': { result: 'fail', note: 'chamber leaks' }, horn: { result: 'pass' } };
+    await database.db.execute(record('inspection', 'insp-brakes', { templateId: 'dvir-power-unit', equipmentNumber: 'TRK-104', status: 'submitted', submittedAt: 10, items: brakesFailed, defects: [] }));
+    await database.db.execute(record('inspection', 'insp-wiper', { templateId: 'dvir-power-unit', equipmentNumber: 'trk-200', status: 'submitted', submittedAt: 20, items: {}, defects: ['wiper torn'] }));
+    await database.db.execute(record('inspection', 'insp-clean', { templateId: 'dvir-power-unit', equipmentNumber: 'TRK-300', status: 'submitted', submittedAt: 30, items: { horn: { result: 'pass' } }, defects: [] }));
+    await database.db.execute(record('inspection', 'insp-draft', { templateId: 'dvir-power-unit', equipmentNumber: 'TRK-400', status: 'draft', items: brakesFailed, defects: [] }));
+    await database.db.execute(record('repairCertification', 'repairs-1', { inspectionId: 'insp-wiper', equipmentNumber: 'TRK-200', mechanicName: 'Max', certifiedAt: 40 }));
+
+    await database.migrate();
+
+    expect(await rows(database, 'SELECT type, id FROM records ORDER BY id')).toEqual([
+      { type: 'inspection', id: 'insp-brakes' },
+      { type: 'inspection', id: 'insp-clean' },
+      { type: 'inspection', id: 'insp-draft' },
+      { type: 'inspection', id: 'insp-wiper' },
+      { type: 'repairCertification', id: 'repairs-1' },
+    ]);
+    expect(await rows(database, "SELECT indexname FROM pg_indexes WHERE indexname IN ('records_reported_defects_idx', 'records_certified_inspection_idx') AND schemaname = current_schema() ORDER BY 1")).toEqual([
+      { indexname: 'records_certified_inspection_idx' },
+      { indexname: 'records_reported_defects_idx' },
+    ]);
+    const open = await uncertifiedDefectiveInspections(database.db, { organisationId: 'org-1', limit: 10 });
+    expect(open.map((inspection) => inspection.id)).toEqual(['insp-brakes']);
+    expect((await uncertifiedDefectiveInspections(database.db, { organisationId: 'org-1', units: ['trk-104 '], limit: 10 })).map((inspection) => inspection.id)).toEqual(['insp-brakes']);
   });
 });
