@@ -74,6 +74,11 @@ export function Shell() {
               Review{waiting ? <span className="count" aria-label={`${waiting} waiting`}>{waiting}</span> : null}
             </Link>
           ) : null}
+          {allowed(me.role, 'readMaintenance') ? (
+            <Link to="/maintenance" activeProps={{ 'aria-current': 'page' }}>
+              Maintenance
+            </Link>
+          ) : null}
           {allowed(me.role, 'readAudit') ? (
             <Link to="/audit" activeProps={{ 'aria-current': 'page' }}>
               Audit

@@ -2,6 +2,7 @@ import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { canonicalRecordSchema } from '../protocol/wire/records.js';
 import { officeDirectorySchema, workOrderBoardSchema } from '../protocol/wire/dispatch.js';
 import { reviewItemPageSchema } from '../protocol/wire/review.js';
+import { maintenanceQueueSchema } from '../protocol/wire/maintenance.js';
 import { auditSearchResultSchema, recordHistorySchema, type AuditSearchQuery } from '../protocol/wire/audit.js';
 import { request } from './api.js';
 
@@ -47,6 +48,13 @@ export const reviewQueueQuery = (filter: ReviewFilter) =>
   queryOptions({
     queryKey: [OFFICE, 'review-items', 'open', filter],
     queryFn: ({ signal }) => request('GET', path('/v1/office/review-items', { status: 'open', limit: 200, ...filter }), reviewItemPageSchema, { signal }),
+    placeholderData: keepPreviousData,
+  });
+
+export const maintenanceQuery = (siteId: string | undefined) =>
+  queryOptions({
+    queryKey: [OFFICE, 'maintenance', siteId ?? null],
+    queryFn: ({ signal }) => request('GET', path('/v1/office/maintenance', { siteId }), maintenanceQueueSchema, { signal }),
     placeholderData: keepPreviousData,
   });
 

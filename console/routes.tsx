@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { identifier } from '../protocol/field-operations.js';
 import { AuditScreen } from './audit/AuditScreen.js';
 import { DispatchScreen } from './dispatch/DispatchScreen.js';
+import { MaintenanceScreen } from './maintenance/MaintenanceScreen.js';
 import { Shell, useMe } from './Shell.js';
 import { ReviewScreen } from './review/ReviewScreen.js';
 import { REVIEW_AGES } from './review/review.js';
@@ -10,7 +11,7 @@ import { REVIEW_AGES } from './review/review.js';
 /** The console's screens, under /console/ where the office serves it. */
 const rootRoute = createRootRoute({ component: Shell });
 
-const HOME_BY_ROLE: Record<string, '/dispatch' | '/review' | '/audit'> = { dispatcher: '/dispatch', reviewer: '/review', auditor: '/audit' };
+const HOME_BY_ROLE: Record<string, '/dispatch' | '/review' | '/audit' | '/maintenance'> = { dispatcher: '/dispatch', reviewer: '/review', auditor: '/audit', maintenance: '/maintenance' };
 
 const indexRoute = createRoute({
   getParentRoute: () => rootRoute,
@@ -57,8 +58,15 @@ const auditRoute = createRoute({
   component: AuditScreen,
 });
 
+const maintenanceRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/maintenance',
+  validateSearch: z.object({ siteId: optionalId, unit: z.string().max(200).optional().catch(undefined) }),
+  component: MaintenanceScreen,
+});
+
 export const router = createRouter({
-  routeTree: rootRoute.addChildren([indexRoute, dispatchRoute, reviewRoute, auditRoute]),
+  routeTree: rootRoute.addChildren([indexRoute, dispatchRoute, reviewRoute, auditRoute, maintenanceRoute]),
   basepath: '/console',
 });
 

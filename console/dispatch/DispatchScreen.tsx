@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { useState, type FormEvent } from 'react';
-import type { OfficeDirectory, WorkOrderBoard } from '../../protocol/wire/dispatch.js';
+import type { OfficeDirectory, UnitOutOfService, WorkOrderBoard } from '../../protocol/wire/dispatch.js';
 import { officeWriteResponseSchema } from '../../protocol/wire/office.js';
 import { errorMessage, request } from '../api.js';
 import { formatDateTime, formatValue } from '../format.js';
@@ -36,6 +36,8 @@ export function DispatchScreen() {
   const canWrite = allowed(me.role, 'editWorkOrders');
   const selected = board.data?.orders.find((order) => order.record.id === search.order);
   const names = nameLookup(directory.data);
+  const outOfService = (equipmentNumber: unknown) =>
+    typeof equipmentNumber === 'string' ? board.data?.unitsOutOfService.find((unit) => unit.equipmentNumber === equipmentNumber.trim().toUpperCase()) : undefined;
 
   return (
     <div className="screen">
@@ -94,6 +96,7 @@ export function DispatchScreen() {
                       <div className="muted small">
                         {formatValue(order.record.fields.equipmentNumber)} · {names.site(order.record.fields.siteId)} · {formatValue(order.record.fields.priority)}
                       </div>
+                      <OutOfService unit={outOfService(order.record.fields.equipmentNumber)} />
                     </td>
                     <td>
                       <span className={`status status-${String(order.record.fields.status)}`}>{formatValue(order.record.fields.status)}</span>
@@ -309,5 +312,15 @@ function WriteOutcome({ write }: { write: ReturnType<typeof useWrite> }) {
       {answer.outcome === 'conflict' ? 'Saved; a reviewer must decide between competing values. ' : 'Saved. '}
       {kept.map((field) => `${FIELD_LABELS[field.field] ?? field.field}: ${field.outcome}${field.reason ? ` (${field.reason})` : ''}`).join('; ')}
     </p>
+  );
+}
+
+/** A unit with an out-of-service defect no mechanic has certified: it should not be dispatched. */
+function OutOfService({ unit }: { unit: UnitOutOfService | undefined }) {
+  if (!unit) return null;
+  return (
+    <div className="out-of-service-note">
+      <span className="badge out-of-service">Out of service</span> <span className="small">{unit.defects.join('; ')} — waiting for a mechanic</span>
+    </div>
   );
 }

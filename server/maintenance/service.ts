@@ -1,4 +1,5 @@
-import { certificationProblems, certifiedRepairs, repairCertificationId, reportedDefects, signRepairCertification } from '../../protocol/maintenance.js';
+import { certificationProblems, certifiedRepairs, reportedDefects } from '../../protocol/maintenance.js';
+import { repairCertificationId, signRepairCertification } from '../../protocol/maintenance-signature.js';
 import type { CertificationSummary, CertifyRepairs, MaintenanceQueue, MaintenanceUnit, OfficeWriteResponse, UnitOutOfService } from '../../protocol/wire.js';
 import { MAX_MAINTENANCE_INSPECTIONS, RECENT_CERTIFICATIONS } from '../../protocol/wire.js';
 import type { DefectRepair } from '../../protocol/records/repair-certification.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repairCertificationVerifies } from '../../protocol/maintenance.js';
+import { repairCertificationVerifies } from '../../protocol/maintenance-signature.js';
 import { maintenanceQueueSchema, workOrderBoardSchema } from '../../protocol/wire.js';
 import { INSPECTOR } from '../support/device.js';
 import { ACTIONS_PER_INSPECTION, performInspection, submitInspection } from '../support/inspection.js';
