@@ -5,7 +5,9 @@ import { auditExportLineSchema } from '../../protocol/wire.js';
 import { billingLineCreate, update } from '../support/actions.js';
 import { CLERK, INSPECTOR } from '../support/device.js';
 import { type ConsoleAccount, consoleAccount } from '../support/console.js';
-import { SOUTH_INSPECTOR } from '../support/server.js';
+import { NORTH, SOUTH_INSPECTOR } from '../support/server.js';
+import { performInspection } from '../support/inspection.js';
+import { repairCertificationVerifies } from '../../protocol/maintenance-signature.js';
 import { type FieldDevice, SyncWorld, syncAll } from '../sync/support/world.js';
 import { buildConsole, launchBrowser, openPage, pageProblems, screenshot, skipBrowserTests, VIEWPORTS } from './browser.js';
 
@@ -23,6 +25,7 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
   let dispatcher: ConsoleAccount;
   let reviewer: ConsoleAccount;
   let auditor: ConsoleAccount;
+  let mechanic: ConsoleAccount;
   /** The billing line the reviewer decided, which the auditor then traces. */
   let decidedLine: string;
   const pages: Page[] = [];
@@ -36,6 +39,7 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     dispatcher = await consoleAccount(world.server, 'dana', 'dispatcher');
     reviewer = await consoleAccount(world.server, 'rita', 'reviewer');
     auditor = await consoleAccount(world.server, 'aldo', 'auditor');
+    mechanic = await consoleAccount(world.server, 'max', 'maintenance');
     browser = await launchBrowser();
     // Two builds-worth of work (the console, a PGlite office) on a shared 2-core machine: a hang guard only.
   }, 180_000);
@@ -210,6 +214,49 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     const tablet = await signedIn(auditor, `/console/audit?type=billingLine&id=${decidedLine}`, VIEWPORTS.tablet);
     await tablet.getByRole('article', { name: /Review decision/ }).waitFor();
     await screenshot(tablet, 'console-08-audit-tablet');
+  });
+
+  it('mechanic: a defect a driver reports marks the unit out of service in dispatch; the mechanic certifies the repair, the mark goes, and the signed certification reaches the device', async () => {
+    performInspection(cab.core, 0, { signatureSeed: 'console-mechanic', now: () => world.clock.now() });
+    await syncAll(cab);
+    await world.office.createWorkOrder({ id: 'wo-yard-move-1000', siteId: NORTH, title: 'Yard move, TRK-1000', equipmentNumber: 'TRK-1000' });
+    const dispatch = await signedIn(dispatcher, '/console/dispatch');
+    const orderRow = dispatch.getByRole('region', { name: 'Work orders' }).getByRole('row').filter({ hasText: 'Yard move, TRK-1000' });
+    await orderRow.getByText('Out of service').waitFor();
+
+    // The mechanic's home is the maintenance queue.
+    const page = await signedIn(mechanic, '/console/');
+    await page.getByRole('heading', { name: 'Maintenance' }).waitFor();
+    const units = page.getByRole('region', { name: 'Units with reported defects' });
+    await units.getByRole('button', { name: /TRK-1000.*Out of service/ }).click();
+    const unit = page.getByRole('region', { name: 'Unit TRK-1000' });
+    const brakes = unit.getByRole('group', { name: /Service brakes including trailer brake connections/ });
+    await brakes.getByText(/Driver: “Right rear chamber leaks/).waitFor();
+    expect(await brakes.getByRole('radio', { name: 'Deferred' }).isDisabled()).toBe(true);
+    // Certifying with nothing decided says what is missing, and sends nothing.
+    await unit.getByRole('button', { name: `Certify as maintenance max` }).click();
+    await unit.getByRole('alert').getByText('“Service brakes including trailer brake connections” has no decision yet').waitFor();
+    await brakes.getByRole('radio', { name: 'Repaired' }).check();
+    await brakes.getByLabel('Repair notes (optional)').fill('Replaced the right rear brake chamber; pushrod stroke 1 3/4 in');
+    await screenshot(page, 'console-09-maintenance');
+    await unit.getByRole('button', { name: 'Certify as maintenance max' }).click();
+    await page.getByRole('status').getByText(/Certified TRK-1000 \(1 repaired\) as maintenance max/).waitFor();
+    const recent = page.getByRole('region', { name: 'Recently certified' });
+    await recent.getByRole('row').filter({ hasText: 'TRK-1000' }).getByText('Not yet reviewed').waitFor();
+    await units.getByText('No reported defect waits for a mechanic.').waitFor();
+    await screenshot(page, 'console-10-maintenance-certified');
+
+    // The dispatcher's board drops the mark without a reload; the device gets the signed certification.
+    await orderRow.getByText('Out of service').waitFor({ state: 'detached' });
+    await syncAll(cab);
+    const [certification] = cab.core.listRecords('repairCertification');
+    expect(certification?.fields).toMatchObject({ equipmentNumber: 'TRK-1000', mechanicName: 'maintenance max', repairs: [{ defect: 'item:service-brakes', disposition: 'repaired' }] });
+    const officeKey = Uint8Array.from(Buffer.from(cab.core.enrollment()!.serverPublicKey, 'hex'));
+    expect(repairCertificationVerifies(certification!.id, certification!.fields, officeKey)).toBe(true);
+
+    const tablet = await signedIn(mechanic, '/console/maintenance', VIEWPORTS.tablet);
+    await tablet.getByRole('region', { name: 'Recently certified' }).waitFor();
+    await screenshot(tablet, 'console-11-maintenance-tablet');
   });
 });
 
