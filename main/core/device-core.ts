@@ -8,6 +8,7 @@ import {
   type Signer,
   bytesToHex,
   createSigner,
+  hexToBytes,
   verifyChain,
 } from '../../protocol/index.js';
 import { type DeviceDatabase, openDeviceDatabase } from '../../db/open.js';
@@ -32,6 +33,7 @@ import type { RecordRef } from './record-state.js';
 import { type Clock, type KeyStore, type Randomness, randomId, systemClock, systemRandomness } from './ports.js';
 import { DEFAULT_SESSION_POLICY, type SessionInfo, SessionManager, type SessionPolicy, storeOfficeOperator } from './sessions.js';
 import { type ActionResult, performAction } from './write-path.js';
+import { type RepairToReview, repairsToReview, reviewAction } from './repair-review.js';
 import { SyncClient, type SyncClientOptions } from './sync/client.js';
 import { type EnrollOptions, enrollDevice } from './sync/enroll.js';
 import { discardFailedEntry, type FailedEntry, listFailedEntries, retryFailedEntry } from './sync/failed.js';
@@ -200,6 +202,25 @@ export class DeviceCore {
   /** Deletes attachment files the office has held for the grace window and nothing pending refers to. */
   collectAttachmentGarbage(): GarbageCollection {
     return this.attachments.collectGarbage();
+  }
+
+  /** Repair certifications from the office no driver has reviewed yet, each with its office signature checked. */
+  repairsToReview(): RepairToReview[] {
+    return repairsToReview(this.listRecords('repairCertification'), this.#officePublicKey());
+  }
+
+  /** The signed-in driver reviews a mechanic's certification: their own signed entry, sent to the office like any other. */
+  reviewRepairs(recordId: string): ActionResult {
+    const session = this.sessions.current;
+    if (!session) throw new CoreError('not-signed-in', 'sign in to review repairs');
+    const certification = this.getRecord('repairCertification', recordId);
+    const verified = this.repairsToReview().some((repair) => repair.recordId === recordId && repair.verified);
+    return this.perform(reviewAction(certification, verified, session.operatorId, this.#clock.now()));
+  }
+
+  #officePublicKey(): Uint8Array | null {
+    const enrollment = readEnrollment(this.database.db);
+    return enrollment ? hexToBytes(enrollment.serverPublicKey) : null;
   }
 
   getRecord(type: RecordType, id: string): StoredRecord | null {

@@ -34,6 +34,18 @@ export interface SessionView {
   lock: { inMs: number; reason: 'idle' | 'limit'; warnMs: number };
 }
 
+/** A mechanic's certification of repairs, for the next driver to review (main/core/repair-review.ts). */
+export interface RepairToReviewView {
+  recordId: string;
+  equipmentNumber: string;
+  inspectionId: string;
+  repairs: { defect: string; label: string; disposition: 'repaired' | 'deferred' | 'no-repair-needed'; reason?: string }[];
+  mechanicName: string;
+  certifiedAt: number;
+  /** The office's signature holds under the key this device was enrolled with. */
+  verified: boolean;
+}
+
 export interface RecordView {
   type: RecordType;
   id: string;
@@ -217,6 +229,10 @@ export const ipcContract = {
   'records.list': { input: z.strictObject({ recordType: recordTypeSchema }), output: answers<RecordView[]>() },
   'records.get': { input: recordRef, output: answers<RecordView | null>() },
   'records.history': { input: recordRef, output: answers<HistoryEntryView[]>() },
+  /** Repair certifications no driver has reviewed yet, newest first. */
+  'repairs.toReview': { input: noInput, output: answers<RepairToReviewView[]>() },
+  /** The signed-in driver has reviewed a certification (refused if its office signature does not hold). */
+  'repairs.review': { input: z.strictObject({ recordId: identifier }), output: answers<PerformedAction>() },
   'device.status': { input: noInput, output: answers<DeviceStatusView>() },
   'journal.verify': { input: noInput, output: answers<JournalVerification>() },
   'templates.list': { input: noInput, output: answers<ChecklistTemplate[]>() },

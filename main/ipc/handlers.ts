@@ -137,6 +137,11 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
           : [],
       );
     },
+    'repairs.toReview': () => {
+      requireSignedIn();
+      return core.repairsToReview();
+    },
+    'repairs.review': ({ recordId }) => core.reviewRepairs(recordId),
     'device.status': () => {
       const status = core.status();
       const enrollment = core.enrollment();

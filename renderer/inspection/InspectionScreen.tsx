@@ -7,6 +7,7 @@ import { formatDateTime, startOfToday } from '../format.js';
 import { useSyncRevision } from '../sync/SyncStatus.js';
 import { checklistProgress, readInspection, type Inspection } from './inspection.js';
 import { InspectionForm } from './InspectionForm.js';
+import { RepairsToReview } from './RepairsToReview.js';
 import { StartInspection } from './StartInspection.js';
 
 /**
@@ -62,6 +63,7 @@ export function InspectionScreen() {
 
   return (
     <div className="inspection-screen">
+      <RepairsToReview />
       <StartInspection
         templates={templates}
         onAttempt={() => setNotice(null)}

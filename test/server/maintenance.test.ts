@@ -134,4 +134,31 @@ describe('maintenance sign-off', () => {
     const officeKey = Uint8Array.from(Buffer.from(cab.core.enrollment()!.serverPublicKey, 'hex'));
     expect(repairCertificationVerifies(onDevice!.id, onDevice!.fields, officeKey)).toBe(true);
   });
+
+  it('shows the next driver the certification to review; the review is their own signed entry, which the office records once', async () => {
+    const [toReview] = cab.core.repairsToReview();
+    expect(toReview).toMatchObject({ equipmentNumber: 'TRK-1000', mechanicName: 'maintenance user-max', verified: true, repairs: [{ label: 'Service brakes including trailer brake connections', disposition: 'repaired' }] });
+
+    cab.core.signOut();
+    expect(() => cab.core.reviewRepairs(toReview!.recordId)).toThrow(/sign in to review repairs/);
+    cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    world.server.clock.advance(60_000);
+    const { seq } = cab.core.reviewRepairs(toReview!.recordId);
+    expect(cab.core.journal({ fromSeq: seq, toSeq: seq })[0]?.body).toMatchObject({ operatorId: INSPECTOR.operatorId, recordType: 'repairCertification', action: 'update' });
+    expect(cab.core.repairsToReview()).toEqual([]);
+    expect(() => cab.core.reviewRepairs(toReview!.recordId)).toThrow(/already reviewed/);
+
+    await syncAll(cab);
+    const { certified } = await queue();
+    expect(certified[0]).toMatchObject({ reviewedBy: INSPECTOR.operatorId, reviewedByName: INSPECTOR.displayName, reviewedAt: world.server.clock.now() });
+  });
+
+  it('does not let a driver review a certification whose office signature does not hold (a copy altered on the device)', async () => {
+    const answer = await certify({ inspectionId: wipersInspection, repairs: [{ defect: 'item:wipers', disposition: 'repaired' }, { defect: 'defect:Mud flap torn off', disposition: 'deferred', reason: 'Part on order, not a safety item' }] });
+    expect(answer.status).toBe(201);
+    await syncAll(cab);
+    cab.core.database.sqlite.prepare(`UPDATE rec_repair_certification SET mechanic_name = 'Not the mechanic' WHERE id = ?`).run(answer.body.record.id);
+    expect(cab.core.repairsToReview()).toEqual([expect.objectContaining({ recordId: answer.body.record.id, verified: false })]);
+    expect(() => cab.core.reviewRepairs(answer.body.record.id)).toThrow(/signature on this certification does not check out/);
+  });
 });
