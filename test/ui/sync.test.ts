@@ -5,6 +5,7 @@ import { bootstrapDemoOffice, DEMO_SITE, DEMO_WORK_ORDER, issueEnrollmentToken, 
 import { DEMO_OPERATORS } from '../../scripts/demo-operators.js';
 import { startDevHost, type DevHost } from '../../scripts/dev-host-server.js';
 import { tempDir } from '../support/device.js';
+import { performInspection } from '../support/inspection.js';
 import { buildRenderer, launchBrowser, openPage, pageProblems, screenshot, skipBrowserTests } from './browser.js';
 
 /**
@@ -192,6 +193,37 @@ describe.skipIf(skipBrowserTests)('sync in the browser', () => {
     await badge().getByRole('button', { name: 'Sync now' }).click();
     await badge().getByText('nothing waiting to send').waitFor();
     await screenshot(page, '25-sync-discarded');
+    expect(pageProblems(page)).toEqual([]);
+  });
+
+  it("shows the inspector a repair the mechanic certified, checked against the office's signature, and sends their review", async () => {
+    // The inspector reports a failed service brake on TRK-1000 (an out-of-service item) and sends it.
+    performInspection(host.core, 0, { signatureSeed: 'ui-sync-repairs', now: () => Date.now() });
+    await badge().getByRole('button', { name: 'Sync now' }).click();
+    await badge().getByText('nothing waiting to send').waitFor();
+    const queue = await api.request('GET', '/v1/office/maintenance');
+    const unit = queue.body.units.find((candidate: { equipmentNumber: string }) => candidate.equipmentNumber === 'TRK-1000');
+    expect(unit).toMatchObject({ outOfService: true });
+
+    await tab(/^Inspections$/).click();
+    const certified = await api.request('POST', '/v1/office/maintenance/certifications', {
+      inspectionId: unit.inspections[0].inspectionId,
+      repairs: [{ defect: 'item:service-brakes', disposition: 'repaired', reason: 'Replaced the right rear brake chamber' }],
+    });
+    expect(certified.status).toBe(201);
+    // It arrives by the office's live notification.
+    const card = page.getByRole('list', { name: 'Repairs to review' }).getByRole('listitem').filter({ hasText: 'TRK-1000' });
+    await card.waitFor({ timeout: LIVE_WAIT_MS });
+    await card.getByText('Certified', { exact: true }).waitFor();
+    expect(await card.textContent()).toContain('Service brakes including trailer brake connections: Repaired — Replaced the right rear brake chamber');
+    await screenshot(page, '27-repairs-to-review');
+
+    await card.getByRole('button', { name: 'I have reviewed these repairs' }).click();
+    await page.getByText('You reviewed the repairs on TRK-1000.').waitFor();
+    await badge().getByRole('button', { name: 'Sync now' }).click();
+    await badge().getByText('nothing waiting to send').waitFor();
+    const record = await officeRecord('repairCertification', certified.body.record.id);
+    expect(record.body.fields).toMatchObject({ reviewedBy: INSPECTOR.operatorId, reviewedAt: expect.any(Number) });
     expect(pageProblems(page)).toEqual([]);
   });
 
