@@ -84,6 +84,11 @@ export function Shell() {
               Audit
             </Link>
           ) : null}
+          {allowed(me.role, 'administer') ? (
+            <Link to="/fleet" activeProps={{ 'aria-current': 'page' }}>
+              Fleet
+            </Link>
+          ) : null}
         </nav>
         <span className={`live live-${live}`} role="status" aria-label={`Live updates: ${LIVE_LABEL[live]}`}>
           {LIVE_LABEL[live]}

@@ -3,6 +3,7 @@ import { canonicalRecordSchema } from '../protocol/wire/records.js';
 import { officeDirectorySchema, workOrderBoardSchema } from '../protocol/wire/dispatch.js';
 import { reviewItemPageSchema } from '../protocol/wire/review.js';
 import { maintenanceQueueSchema } from '../protocol/wire/maintenance.js';
+import { deviceListSchema } from '../protocol/wire/office.js';
 import { auditSearchResultSchema, recordHistorySchema, type AuditSearchQuery } from '../protocol/wire/audit.js';
 import { request } from './api.js';
 
@@ -56,6 +57,15 @@ export const maintenanceQuery = (siteId: string | undefined) =>
     queryKey: [OFFICE, 'maintenance', siteId ?? null],
     queryFn: ({ signal }) => request('GET', path('/v1/office/maintenance', { siteId }), maintenanceQueueSchema, { signal }),
     placeholderData: keepPreviousData,
+  });
+
+export const devicesQuery = (siteId: string | undefined) =>
+  queryOptions({
+    queryKey: [OFFICE, 'devices', siteId ?? null],
+    queryFn: ({ signal }) => request('GET', path('/v1/admin/devices', { siteId }), deviceListSchema, { signal }),
+    placeholderData: keepPreviousData,
+    // A device's sync (a pull) commits nothing the live channel tells of: look again now and then.
+    refetchInterval: 30_000,
   });
 
 export const recordQuery = (type: string, id: string) =>

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { identifier } from '../protocol/field-operations.js';
 import { AuditScreen } from './audit/AuditScreen.js';
 import { DispatchScreen } from './dispatch/DispatchScreen.js';
+import { FleetScreen } from './fleet/FleetScreen.js';
 import { MaintenanceScreen } from './maintenance/MaintenanceScreen.js';
 import { Shell, useMe } from './Shell.js';
 import { ReviewScreen } from './review/ReviewScreen.js';
@@ -65,8 +66,15 @@ const maintenanceRoute = createRoute({
   component: MaintenanceScreen,
 });
 
+const fleetRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/fleet',
+  validateSearch: z.object({ siteId: optionalId }),
+  component: FleetScreen,
+});
+
 export const router = createRouter({
-  routeTree: rootRoute.addChildren([indexRoute, dispatchRoute, reviewRoute, auditRoute, maintenanceRoute]),
+  routeTree: rootRoute.addChildren([indexRoute, dispatchRoute, reviewRoute, auditRoute, maintenanceRoute, fleetRoute]),
   basepath: '/console',
 });
 

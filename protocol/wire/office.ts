@@ -98,6 +98,9 @@ export const deviceSummarySchema = z.strictObject({
   attention: z.array(deviceAttentionSchema),
 });
 export type DeviceSummary = z.infer<typeof deviceSummarySchema>;
+/** GET /v1/admin/devices?siteId=: the devices, and the office's time they were read at (ages are measured against it, not a browser's clock). */
+export const deviceListSchema = z.strictObject({ at: z.number().int(), devices: z.array(deviceSummarySchema) });
+export type DeviceList = z.infer<typeof deviceListSchema>;
 
 const workOrderFieldValues = z.strictObject({
   title: text().optional(),

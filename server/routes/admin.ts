@@ -13,6 +13,7 @@ import {
   setPasswordSchema,
   updateOperatorSchema,
   updateSiteSchema,
+  type DeviceList,
   type DeviceSummary,
 } from '../../protocol/wire.js';
 import type { ServiceContext } from '../context.js';
@@ -212,13 +213,13 @@ export function registerAdminRoutes(app: FastifyInstance, context: ServiceContex
     return reply.status(201).send({ token, siteId: input.siteId, kind: input.kind, expiresAt });
   });
 
-  app.get('/v1/admin/devices', async (request) => {
+  app.get('/v1/admin/devices', async (request): Promise<DeviceList> => {
     const user = await admin(request);
     const { siteId } = parseWith(z.strictObject({ siteId: identifier.optional() }), request.query, 'query');
     if (siteId) await siteInReach(db, user, siteId);
     const found = await listDevices(db, { siteId, organisationId: user.organisationId });
     const now = context.clock.now();
-    return { devices: found.map((device) => summary(device, now)) };
+    return { at: now, devices: found.map((device) => summary(device, now)) };
   });
 
   app.post('/v1/admin/devices/:id/revoke', async (request) => {

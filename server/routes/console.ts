@@ -34,7 +34,7 @@ const PAGE_HEADERS = {
 };
 
 /** Addresses a person tries for the office's face, each taken to its screen. */
-const ENTRY_POINTS: Record<string, string> = { '/': '', '/console': '', '/dispatch': 'dispatch', '/review': 'review', '/audit': 'audit', '/maintenance': 'maintenance' };
+const ENTRY_POINTS: Record<string, string> = { '/': '', '/console': '', '/dispatch': 'dispatch', '/review': 'review', '/audit': 'audit', '/maintenance': 'maintenance', '/fleet': 'fleet' };
 
 /**
  * The office console: a single-page app built to `config.consoleDir`, its files under /console/

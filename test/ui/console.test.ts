@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditExportLineSchema } from '../../protocol/wire.js';
-import { billingLineCreate, update } from '../support/actions.js';
+import { billingLineCreate, noteCreate, update } from '../support/actions.js';
 import { CLERK, INSPECTOR } from '../support/device.js';
 import { type ConsoleAccount, consoleAccount } from '../support/console.js';
 import { NORTH, SOUTH_INSPECTOR } from '../support/server.js';
@@ -26,6 +26,7 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
   let reviewer: ConsoleAccount;
   let auditor: ConsoleAccount;
   let mechanic: ConsoleAccount;
+  let admin: ConsoleAccount;
   /** The billing line the reviewer decided, which the auditor then traces. */
   let decidedLine: string;
   const pages: Page[] = [];
@@ -40,6 +41,7 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     reviewer = await consoleAccount(world.server, 'rita', 'reviewer');
     auditor = await consoleAccount(world.server, 'aldo', 'auditor');
     mechanic = await consoleAccount(world.server, 'max', 'maintenance');
+    admin = await consoleAccount(world.server, 'ada', 'admin');
     browser = await launchBrowser();
     // Two builds-worth of work (the console, a PGlite office) on a shared 2-core machine: a hang guard only.
   }, 180_000);
@@ -257,6 +259,46 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     const tablet = await signedIn(mechanic, '/console/maintenance', VIEWPORTS.tablet);
     await tablet.getByRole('region', { name: 'Recently certified' }).waitFor();
     await screenshot(tablet, 'console-11-maintenance-tablet');
+  });
+
+  it("admin: sees every device's last sync, queue and clock, who needs attention and why, enrolls a new device with a one-time token shown as text and QR, and revokes one", async () => {
+    // A device that queued work and then went quiet for half a day.
+    const quiet = await world.addDevice('cab-quiet');
+    quiet.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    quiet.core.perform(noteCreate('Gate 3 camera down'));
+    world.clock.advance(12 * 60 * 60_000);
+
+    const page = await signedIn(admin, '/console/fleet');
+    const attention = page.getByRole('region', { name: 'Needs attention' });
+    await attention.getByText('cab-quiet').waitFor();
+    expect(await attention.textContent()).toMatch(/Last synced 12 h ago/);
+    const devices = page.getByRole('region', { name: 'Devices' });
+    await devices.getByRole('row').filter({ hasText: 'cab-1' }).waitFor();
+    await screenshot(page, 'console-12-fleet');
+
+    const enroll = page.getByRole('region', { name: 'Enroll a device' });
+    await enroll.getByLabel('Site').selectOption({ label: 'North yard' });
+    await enroll.getByLabel('Kind').selectOption('kiosk');
+    await enroll.getByRole('button', { name: 'Make a one-time token' }).click();
+    const token = (await enroll.getByLabel('One-time token').textContent())!.trim();
+    await enroll.getByRole('img', { name: 'Enrollment QR code for a kiosk' }).waitFor();
+    await screenshot(page, 'console-13-fleet-enroll');
+    // The token enrolls a real device once.
+    const fresh = world.openDevice('kiosk-fresh');
+    await fresh.core.enroll({ transport: world.http(), token, kind: 'kiosk', label: 'kiosk-fresh' });
+    expect(fresh.core.enrollment()).toMatchObject({ siteId: NORTH, kind: 'kiosk' });
+    const again = world.openDevice('kiosk-again');
+    await expect(again.core.enroll({ transport: world.http(), token, kind: 'kiosk', label: 'kiosk-again' })).rejects.toThrow(/used/);
+    fresh.core.close();
+    again.core.close();
+
+    await page.reload();
+    const quietRow = devices.getByRole('row').filter({ hasText: 'cab-quiet' });
+    await quietRow.getByRole('button', { name: 'Revoke cab-quiet…' }).click();
+    await quietRow.getByRole('group', { name: 'Confirm revoking cab-quiet' }).getByRole('button', { name: 'Yes, revoke' }).click();
+    await quietRow.getByText(/Revoked/).waitFor();
+    await expect(quiet.client.sync()).rejects.toThrow(/revoked/);
+    await screenshot(page, 'console-14-fleet-revoked');
   });
 });
 

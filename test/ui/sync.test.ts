@@ -4,6 +4,7 @@ import { startService } from '../../server/main.js';
 import { bootstrapDemoOffice, DEMO_SITE, DEMO_WORK_ORDER, issueEnrollmentToken, OfficeApi } from '../../scripts/demo-office.js';
 import { DEMO_OPERATORS } from '../../scripts/demo-operators.js';
 import { startDevHost, type DevHost } from '../../scripts/dev-host-server.js';
+import { maintenanceQueueSchema, officeWriteResponseSchema } from '../../protocol/wire.js';
 import { tempDir } from '../support/device.js';
 import { performInspection } from '../support/inspection.js';
 import { buildRenderer, launchBrowser, openPage, pageProblems, screenshot, skipBrowserTests } from './browser.js';
@@ -201,13 +202,13 @@ describe.skipIf(skipBrowserTests)('sync in the browser', () => {
     performInspection(host.core, 0, { signatureSeed: 'ui-sync-repairs', now: () => Date.now() });
     await badge().getByRole('button', { name: 'Sync now' }).click();
     await badge().getByText('nothing waiting to send').waitFor();
-    const queue = await api.request('GET', '/v1/office/maintenance');
-    const unit = queue.body.units.find((candidate: { equipmentNumber: string }) => candidate.equipmentNumber === 'TRK-1000');
+    const queue = maintenanceQueueSchema.parse((await api.request('GET', '/v1/office/maintenance')).body);
+    const unit = queue.units.find((candidate) => candidate.equipmentNumber === 'TRK-1000')!;
     expect(unit).toMatchObject({ outOfService: true });
 
     await tab(/^Inspections$/).click();
     const certified = await api.request('POST', '/v1/office/maintenance/certifications', {
-      inspectionId: unit.inspections[0].inspectionId,
+      inspectionId: unit.inspections[0]!.inspectionId,
       repairs: [{ defect: 'item:service-brakes', disposition: 'repaired', reason: 'Replaced the right rear brake chamber' }],
     });
     expect(certified.status).toBe(201);
@@ -222,7 +223,7 @@ describe.skipIf(skipBrowserTests)('sync in the browser', () => {
     await page.getByText('You reviewed the repairs on TRK-1000.').waitFor();
     await badge().getByRole('button', { name: 'Sync now' }).click();
     await badge().getByText('nothing waiting to send').waitFor();
-    const record = await officeRecord('repairCertification', certified.body.record.id);
+    const record = await officeRecord('repairCertification', officeWriteResponseSchema.parse(certified.body).record!.id);
     expect(record.body.fields).toMatchObject({ reviewedBy: INSPECTOR.operatorId, reviewedAt: expect.any(Number) });
     expect(pageProblems(page)).toEqual([]);
   });
