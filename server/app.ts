@@ -11,6 +11,7 @@ import { registerConsoleRoutes } from './routes/console.js';
 import { registerConsoleSessionRoutes } from './routes/console-session.js';
 import { registerEnrollmentRoutes } from './routes/enroll.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerKpiRoutes } from './routes/kpis.js';
 import { registerMaintenanceRoutes } from './routes/maintenance.js';
 import { registerOfficeRoutes } from './routes/office.js';
 import { registerReviewRoutes } from './routes/review.js';
@@ -103,6 +104,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerOfficeRoutes(app, context);
   registerReviewRoutes(app, context);
   registerMaintenanceRoutes(app, context);
+  registerKpiRoutes(app, context);
   registerAuditRoutes(app, context);
   registerAttachmentRoutes(app, context);
   await registerConsoleRoutes(app, context);

@@ -1,13 +1,12 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { useState, type FormEvent } from 'react';
-import { RECORD_TYPES, RECORD_TYPE_NAMES, recordTypeSpec } from '../../protocol/records/index.js';
+import { policyOf, RECORD_TYPES, RECORD_TYPE_NAMES, recordTypeSpec } from '../../protocol/records/index.js';
 import type { HistoryWrite, RecordHistory } from '../../protocol/wire/audit.js';
 import { authHeaders, errorMessage, OfficeError } from '../api.js';
 import { formatDateTime, formatValue, fromLocalInput, shortHash, toLocalInput } from '../format.js';
 import { auditSearchQuery, directoryQuery, historyQuery } from '../queries.js';
 import { Authorship } from '../review/ReviewScreen.js';
-import { policyOf } from '../review/review.js';
 
 const KIND_LABEL = { 'device-entry': 'Device entry', 'office-edit': 'Office edit', 'review-decision': 'Review decision' } as const;
 

@@ -6,6 +6,7 @@ import { type DeviceSummary, createdEnrollmentTokenSchema, deviceSummarySchema }
 import { errorMessage, request } from '../api.js';
 import { formatDateTime, formatDuration } from '../format.js';
 import { devicesQuery, directoryQuery, OFFICE } from '../queries.js';
+import { FleetCharts } from './FleetCharts.js';
 import { QrCode } from './QrCode.js';
 
 type CreatedToken = z.infer<typeof createdEnrollmentTokenSchema>;
@@ -99,6 +100,7 @@ export function FleetScreen() {
           </table>
         ) : null}
       </section>
+      {devices.data ? <FleetCharts devices={all} now={now} siteId={search.siteId} /> : null}
       <EnrollDevice sites={directory.data?.sites ?? []} />
     </div>
   );

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { useState, type FormEvent } from 'react';
-import { RECORD_TYPES, RECORD_TYPE_NAMES, recordTypeSpec } from '../../protocol/records/index.js';
+import { policyOf, RECORD_TYPES, RECORD_TYPE_NAMES, recordTypeSpec } from '../../protocol/records/index.js';
 import type { HistoryWrite } from '../../protocol/wire/audit.js';
 import { type ReviewChoice, type ReviewItem, resolvedReviewItemSchema } from '../../protocol/wire/review.js';
 import { errorMessage, request } from '../api.js';
@@ -9,7 +9,7 @@ import { RecordPhotos } from '../photos.js';
 import { formatDateTime, formatDuration, formatValue } from '../format.js';
 import { directoryQuery, historyQuery, OFFICE, recordQuery, reviewQueueQuery } from '../queries.js';
 import { allowed, useMe } from '../Shell.js';
-import { competingVersions, differingFields, parseMergedValue, policyOf, REVIEW_AGES, type Side, waitingAtLeast } from './review.js';
+import { competingVersions, differingFields, parseMergedValue, REVIEW_AGES, type Side, waitingAtLeast } from './review.js';
 
 const AGE_LABEL = { '1h': 'Waiting over 1 hour', '24h': 'Waiting over 24 hours', '7d': 'Waiting over 7 days' } as const;
 

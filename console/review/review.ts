@@ -66,9 +66,3 @@ export function parseMergedValue(recordType: string, field: string, typed: strin
   return { ok: false, message: `The merged value is not valid for ${field}: ${problem}` };
 }
 
-/** The policy a field is settled by, in a reviewer's words. */
-export function policyOf(recordType: string, field: string): string {
-  const policy = recordTypeSpec(recordType)?.fields[field]?.policy;
-  if (!policy) return field === '*' ? 'tombstone: deletes win, later edits are kept for review' : 'unknown';
-  return policy.kind === 'owner' ? `owner: ${policy.owner}` : policy.kind;
-}

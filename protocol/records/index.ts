@@ -31,3 +31,10 @@ export const RECORD_TYPE_NAMES = Object.keys(RECORD_TYPES) as RecordType[];
 export function recordTypeSpec(type: string): RecordTypeSpec | undefined {
   return Object.hasOwn(RECORD_TYPES, type) ? (RECORD_TYPES[type as RecordType] as RecordTypeSpec) : undefined;
 }
+
+/** The policy a field is settled by, in the words the console shows ('lww', 'owner: office', 'set'...). */
+export function policyOf(recordType: string, field: string): string {
+  const policy = recordTypeSpec(recordType)?.fields[field]?.policy;
+  if (!policy) return field === '*' ? 'tombstone: deletes win, later edits are kept for review' : 'unknown';
+  return policy.kind === 'owner' ? `owner: ${policy.owner}` : policy.kind;
+}

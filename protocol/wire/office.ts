@@ -6,6 +6,7 @@ import { text } from '../text.js';
 import { entryOutcomeSchema, entryReasonSchema, fieldOutcomeSchema } from './outcomes.js';
 import { deviceKindSchema, operatorRoleSchema, pinLengthSchema } from './shapes.js';
 import { canonicalRecordSchema } from './records.js';
+import { wholeNumberText } from './review.js';
 
 /**
  * Office API (console and admin tools; an office API token as bearer, or a console session: see
@@ -14,7 +15,7 @@ import { canonicalRecordSchema } from './records.js';
  * administer:     POST /v1/admin/organisations, /v1/admin/sites, PATCH /v1/admin/sites/:id, POST /v1/admin/operators,
  *                 PATCH /v1/admin/operators/:id, POST /v1/admin/users, /v1/admin/users/:id/password,
  *                 /v1/admin/enrollment-tokens, GET /v1/admin/devices, POST /v1/admin/devices/:id/revoke,
- *                 GET /v1/admin/devices/:id/flags, GET /v1/admin/console/sign-in-attempts
+ *                 GET /v1/admin/devices/:id/flags, GET /v1/admin/console/sign-in-attempts, GET /v1/admin/kpis/conflicts
  * editWorkOrders: POST /v1/office/work-orders, PATCH /v1/office/work-orders/:id, DELETE /v1/office/work-orders/:id
  * readRecords:    GET /v1/office/records/:type/:id
  * Ids are optional on create (the server makes one); given ids must be unused.
@@ -101,6 +102,24 @@ export type DeviceSummary = z.infer<typeof deviceSummarySchema>;
 /** GET /v1/admin/devices?siteId=: the devices, and the office's time they were read at (ages are measured against it, not a browser's clock). */
 export const deviceListSchema = z.strictObject({ at: z.number().int(), devices: z.array(deviceSummarySchema) });
 export type DeviceList = z.infer<typeof deviceListSchema>;
+
+/** GET /v1/admin/kpis/conflicts?siteId=&days= (default 7, at most 90): conflicts per 1,000 field edits, by record type and policy. */
+export const DEFAULT_KPI_DAYS = 7;
+export const conflictRatesQuerySchema = z.strictObject({ siteId: identifier.optional(), days: wholeNumberText(90).pipe(z.number().positive()).optional() });
+const count = z.number().int().nonnegative();
+/** How the office settled the field edits that met a concurrent one (protocol/policies). */
+export const CONFLICT_OUTCOMES = ['merged', 'superseded', 'review', 'rejected'] as const;
+export const conflictRateSchema = z.strictObject({
+  recordType: identifier,
+  policy: z.string(),
+  edits: count,
+  conflicts: count,
+  perThousand: z.number().nonnegative(),
+  outcomes: z.strictObject({ merged: count, superseded: count, review: count, rejected: count }),
+});
+export type ConflictRate = z.infer<typeof conflictRateSchema>;
+export const conflictRatesSchema = z.strictObject({ since: z.number().int(), until: z.number().int(), rates: z.array(conflictRateSchema) });
+export type ConflictRates = z.infer<typeof conflictRatesSchema>;
 
 const workOrderFieldValues = z.strictObject({
   title: text().optional(),

@@ -274,6 +274,9 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     expect(await attention.textContent()).toMatch(/Last synced 12 h ago/);
     const devices = page.getByRole('region', { name: 'Devices' });
     await devices.getByRole('row').filter({ hasText: 'cab-1' }).waitFor();
+    const kpis = page.getByRole('region', { name: 'Field KPIs' });
+    await kpis.getByRole('figure', { name: 'Conflicts per 1,000 edits by record type and policy' }).getByText(/since/).waitFor();
+    for (const chart of ['Clock offset of devices', 'Time since last sync']) await kpis.getByRole('figure', { name: chart }).locator('.recharts-wrapper').waitFor();
     await screenshot(page, 'console-12-fleet');
 
     const enroll = page.getByRole('region', { name: 'Enroll a device' });
