@@ -7,6 +7,7 @@ import { DeviceCore } from '../main/core/device-core.js';
 import type { SessionPolicy } from '../main/core/sessions.js';
 import { DeviceSync, enrollOnFirstStart } from '../main/core/sync/device-sync.js';
 import { FetchTransport } from '../main/core/sync/transport.js';
+import { SwitchableLink } from './office-link.js';
 import type { DeviceKind } from '../protocol/wire.js';
 import { MAX_ATTACHMENT_BYTES } from '../protocol/records/attachments.js';
 import { InsecureDevFileKeyStore } from '../main/core/keystore-dev.js';
@@ -51,6 +52,8 @@ export interface DevHost {
   core: DeviceCore;
   /** The device's sync, when it has an office. */
   sync: DeviceSync | null;
+  /** The link to the office, which /dev can cut (null without an office). */
+  link: SwitchableLink | null;
   close(): Promise<void>;
 }
 
@@ -58,6 +61,8 @@ const HOST = '127.0.0.1';
 /** Room for the largest call, a photo at the attachment limit in base64 (4 characters per 3 bytes). */
 const MAX_BODY_BYTES = Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4 + 64 * 1024;
 const PRELOAD_PATH = '/waypost-preload.js';
+const DEV_PAGE_PATH = '/dev';
+const OFFICE_LINK_PATH = '/dev/office-link';
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -80,8 +85,9 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     sessionPolicy: options.sessionPolicy,
   });
   let sync: DeviceSync | null = null;
+  let link: SwitchableLink | null = null;
   try {
-    if (options.office) sync = await startOfficeSync(core, options.office);
+    if (options.office) ({ sync, link } = await startOfficeSync(core, options.office));
     else provisionDemoOperators(core, systemRandomness);
   } catch (error) {
     core.close();
@@ -120,10 +126,27 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
       if (typeof call !== 'object' || call === null) return sendResult(response, 400, refusal('invalid-input', 'request body is not an object'));
       return sendResult(response, 200, await handle(call.method, call.input));
     }
+    if (path === DEV_PAGE_PATH || path === OFFICE_LINK_PATH) return serveDevPage(request, response, path, origin);
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain; charset=utf-8', 'GET only');
     if (path === PRELOAD_PATH) return send(response, 200, CONTENT_TYPES['.js']!, preload);
     if (path === '/' || path === '/index.html') return send(response, 200, CONTENT_TYPES['.html']!, indexWithPreload(rendererDir));
     return sendFile(response, rendererDir, path);
+  }
+
+  /** The developer's page: whether the office can be reached, and a button to cut or restore the link (no script: a form). */
+  async function serveDevPage(request: IncomingMessage, response: ServerResponse, path: string, origin: string): Promise<void> {
+    if (path === OFFICE_LINK_PATH) {
+      if (request.method !== 'POST') return send(response, 405, 'text/plain; charset=utf-8', 'POST only');
+      if (request.headers.origin !== origin) return send(response, 403, 'text/plain; charset=utf-8', 'cross-origin call refused');
+      const form = new URLSearchParams((await readBody(request)) ?? '');
+      if (!link) return send(response, 409, 'text/plain; charset=utf-8', 'this dev host has no office');
+      link.setReachable(form.get('reachable') === 'true');
+      response.writeHead(303, { ...SAFE_HEADERS, location: DEV_PAGE_PATH });
+      return void response.end();
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain; charset=utf-8', 'GET only');
+    response.writeHead(200, { ...SAFE_HEADERS, 'content-type': CONTENT_TYPES['.html']!, 'content-security-policy': "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'" });
+    response.end(devPage(link, sync, core));
   }
 
   await new Promise<void>((listening) => server.listen(options.port, HOST, listening));
@@ -132,6 +155,7 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
     url: `http://${HOST}:${port()}/`,
     core,
     sync,
+    link,
     close: async () => {
       await new Promise<void>((closed) => {
         server.close(() => closed());
@@ -145,11 +169,13 @@ export async function startDevHost(options: DevHostOptions): Promise<DevHost> {
 }
 
 /** Enrolls the device on its first start, then syncs once (so the office's operators can sign in) and keeps syncing. */
-async function startOfficeSync(core: DeviceCore, office: DevHostOffice): Promise<DeviceSync> {
+async function startOfficeSync(core: DeviceCore, office: DevHostOffice): Promise<{ sync: DeviceSync; link: SwitchableLink }> {
   const transport = new FetchTransport(office.url);
   await enrollOnFirstStart(core, { transport, token: office.enrollmentToken, kind: office.kind ?? 'kiosk', label: office.label ?? 'Waypost dev host' });
+  // When the link comes back the daemon hears it as the OS's "online" and syncs at once.
+  const link = new SwitchableLink(transport, () => sync.networkChanged(true));
   const sync = new DeviceSync(core, {
-    transport,
+    transport: link,
     clock: systemClock,
     random: systemRandomness,
     intervalMs: office.syncIntervalMs,
@@ -158,7 +184,18 @@ async function startOfficeSync(core: DeviceCore, office: DevHostOffice): Promise
   });
   sync.start();
   await sync.whenIdle();
-  return sync;
+  return { sync, link };
+}
+
+function devPage(link: SwitchableLink | null, sync: DeviceSync | null, core: DeviceCore): string {
+  const status = sync?.status();
+  const pending = core.status().outbox.pending;
+  const state = !link ? 'This dev host runs without an office.' : link.reachable ? 'The office can be reached.' : 'The office is unreachable: the device works offline and queues what it records.';
+  const queue = status ? `<p>Waiting to send: ${pending}. Last synced: ${status.lastSuccessAt ? new Date(status.lastSuccessAt).toLocaleTimeString() : 'never'}.</p>` : '';
+  const toggle = link
+    ? `<form method="post" action="${OFFICE_LINK_PATH}"><input type="hidden" name="reachable" value="${String(!link.reachable)}"><button type="submit">${link.reachable ? 'Cut the office link' : 'Restore the office link'}</button></form>`
+    : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Waypost dev host</title></head><body><h1>Waypost dev host</h1><p>${state}</p>${queue}${toggle}<p><a href="/">Back to the app</a> (reload this page to see the queue now)</p></body></html>`;
 }
 
 async function bundleBrowserPreload(): Promise<string> {

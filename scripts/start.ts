@@ -67,6 +67,7 @@ const trouble =
 console.log(`
 Waypost is running: an office and one device, data in ${dataDir}
   App (the device UI):  ${device.url}
+  Try it offline:       ${device.url}dev   (cut and restore the device's link to the office)
   Office console:       ${office.url}/console/   (sign in with the admin token: "Sign in with an office API token")
   Office API:           ${office.url}   (GET /health)
   Admin token:          ${adminToken}
@@ -75,7 +76,7 @@ Waypost is running: an office and one device, data in ${dataDir}
   Sign in with (operators the device took from the office):
 ${DEMO_OPERATORS.map((operator) => `    ${operator.displayName.padEnd(15)} ${operator.role.padEnd(11)} badge ${operator.badgeId}   PIN ${operator.pin}`).join('\n')}
 
-  Office console:       sign in with POST ${office.url}/v1/console/sign-in {"email", "password"} (its screens come later)
+  Console users, one per role (sign in at ${office.url}/console/ with the email and password):
 ${consoleUsers.map((user) => `    ${user.role.padEnd(12)} ${user.email.padEnd(30)} password ${user.password}`).join('\n')}
 ${trouble}
   Record a gate event, press "Sync now", then see what the office holds from this device:

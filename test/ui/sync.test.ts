@@ -228,6 +228,46 @@ describe.skipIf(skipBrowserTests)('sync in the browser', () => {
     expect(pageProblems(page)).toEqual([]);
   });
 
+  it('works offline when the dev host cuts the office link: the queue grows, and drains by itself when the link is back', async () => {
+    const dev = await openPage(browser);
+    await dev.goto(`${host.url}dev`);
+    await dev.getByText('The office can be reached.').waitFor();
+    await dev.getByRole('button', { name: 'Cut the office link' }).click();
+    await dev.getByText(/The office is unreachable/).waitFor();
+    expect(host.link!.reachable).toBe(false);
+
+    const written = await page.evaluate(() =>
+      (globalThis as any).waypost.invoke('records.perform', {
+        recordType: 'note',
+        action: 'create',
+        ops: [
+          { op: 'set', field: 'subjectType', value: 'workOrder' },
+          { op: 'set', field: 'subjectId', value: 'wo-demo-4127' },
+          { op: 'set', field: 'body', value: 'Written in the dead zone' },
+        ],
+      }),
+    );
+    const noteId: string = written.value.record.id;
+    await badge().getByRole('button', { name: 'Sync now' }).click();
+    await badge().getByText('Offline').waitFor();
+    await page.getByText(/The office cannot be reached.*Keep working: everything is saved on this device/).waitFor();
+    await badge().getByText(/1 change waiting to send/).waitFor();
+    await screenshot(page, '28-offline-by-dev-host');
+    expect((await officeRecord('note', noteId)).status).toBe(404);
+
+    await dev.reload();
+    await dev.getByText('Waiting to send: 1.').waitFor();
+    await dev.getByRole('button', { name: 'Restore the office link' }).click();
+    await dev.getByText('The office can be reached.').waitFor();
+    await badge().getByText('nothing waiting to send').waitFor({ timeout: LIVE_WAIT_MS });
+    expect((await officeRecord('note', noteId)).body.fields.body).toBe('Written in the dead zone');
+    // Another site's page cannot work the switch (a form posted from elsewhere carries its own Origin).
+    const forged = await fetch(`${host.url}dev/office-link`, { method: 'POST', headers: { origin: 'http://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'reachable=false' });
+    expect([forged.status, host.link!.reachable]).toEqual([403, true]);
+    expect(pageProblems(dev)).toEqual([]);
+    await dev.close();
+  });
+
   it('stops an app the office no longer accepts at the forced-update screen', async () => {
     outdated = await startDevHost({
       port: 0,
