@@ -6,6 +6,7 @@ import { Alert, useTicking } from './components.js';
 import { DevicePanel } from './device/DevicePanel.js';
 import { GateScreen } from './gate/GateScreen.js';
 import { InspectionScreen } from './inspection/InspectionScreen.js';
+import type { InspectionFor } from './inspection/StartInspection.js';
 import { SignIn } from './SignIn.js';
 import { ForcedUpdate } from './sync/ForcedUpdate.js';
 import { SyncBadge } from './sync/SyncBadge.js';
@@ -137,6 +138,8 @@ function Screens() {
 function Workspace({ session, onSession, onSignedOut }: { session: SessionView; onSession: (session: SessionView) => void; onSignedOut: () => void }) {
   const tabs = TABS[session.role];
   const [tab, setTab] = useState<Tab>(tabs[0]!.id);
+  // The work order an inspection is being started from (Work orders → "Inspect"), until it is started.
+  const [inspectFor, setInspectFor] = useState<InspectionFor | null>(null);
   const { status } = useSync();
   // What waits for the operator on the sync screen.
   const syncAttention = status ? status.failed + status.unseenConflicts : 0;
@@ -201,9 +204,17 @@ function Workspace({ session, onSession, onSignedOut }: { session: SessionView; 
       </header>
       <main className="content">
         {error ? <Alert tone="error">{error}</Alert> : null}
-        {tab === 'work-orders' ? <WorkOrdersScreen operatorId={session.operatorId} /> : null}
+        {tab === 'work-orders' ? (
+          <WorkOrdersScreen
+            operatorId={session.operatorId}
+            onInspect={(order) => {
+              setInspectFor(order);
+              setTab('inspection');
+            }}
+          />
+        ) : null}
         {tab === 'gate' && siteId ? <GateScreen siteId={siteId} /> : null}
-        {tab === 'inspection' ? <InspectionScreen /> : null}
+        {tab === 'inspection' ? <InspectionScreen startFor={inspectFor} onStartedFor={() => setInspectFor(null)} /> : null}
         {tab === 'sync' ? <SyncScreen /> : null}
         {tab === 'device' ? <DevicePanel /> : null}
       </main>

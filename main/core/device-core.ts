@@ -32,7 +32,8 @@ import {
 import type { RecordRef } from './record-state.js';
 import { type Clock, type KeyStore, type Randomness, randomId, systemClock, systemRandomness } from './ports.js';
 import { DEFAULT_SESSION_POLICY, type SessionInfo, SessionManager, type SessionPolicy, storeOfficeOperator } from './sessions.js';
-import { type ActionResult, performAction } from './write-path.js';
+import { type ActionResult, performAction, performActions } from './write-path.js';
+import { inspectionSubmitActions } from './inspection-submit.js';
 import { type RepairToReview, repairsToReview, reviewAction } from './repair-review.js';
 import { SyncClient, type SyncClientOptions } from './sync/client.js';
 import { type EnrollOptions, enrollDevice } from './sync/enroll.js';
@@ -186,8 +187,21 @@ export class DeviceCore {
   }
 
   perform(input: unknown): ActionResult {
+    return performAction(this.#writePath(), input);
+  }
+
+  #writePath() {
     const { db, sqlite } = this.database;
-    return performAction({ db, sqlite, deviceId: this.deviceId, clock: this.#clock, random: this.#random, sessions: this.sessions }, input);
+    return { db, sqlite, deviceId: this.deviceId, clock: this.#clock, random: this.#random, sessions: this.sessions };
+  }
+
+  /** Submits an inspection, completing the work order it was started from in the same transaction (inspection-submit.ts). */
+  submitInspection(recordId: string, submittedAt: number): ActionResult[] {
+    const inspection = this.getRecord('inspection', recordId);
+    if (!inspection) throw new CoreError('unknown-record', 'no such inspection', 'recordId');
+    const workOrderId = inspection.fields.workOrderId;
+    const workOrder = typeof workOrderId === 'string' ? this.getRecord('workOrder', workOrderId) : null;
+    return performActions(this.#writePath(), inspectionSubmitActions(inspection, workOrder, submittedAt));
   }
 
   /** Keeps a photo or signature, encrypted, under the SHA-256 of its bytes; actions then refer to it by that hash. */

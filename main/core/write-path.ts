@@ -40,24 +40,35 @@ interface WritePathDeps {
  * writes nothing at all.
  */
 export function performAction(deps: WritePathDeps, input: unknown): ActionResult {
+  return performActions(deps, [input])[0]!;
+}
+
+/**
+ * Several actions that belong together (an inspection's submit and its work order's completion) in
+ * one transaction: each gets its own signed entry, and if any is refused none is kept.
+ */
+export function performActions(deps: WritePathDeps, inputs: readonly unknown[]): ActionResult[] {
+  const actions = inputs.map(parseAction);
+  const session = deps.sessions.requireActive();
+  const ids = actions.map((action) => action.recordId ?? randomId(deps.random, action.recordType));
+  let results: ActionResult[];
+  try {
+    results = inTransaction(deps.sqlite, () => actions.map((action, index) => applyInTransaction(deps, action.recordType, ids[index]!, action.action, action.ops, session)));
+  } catch (error) {
+    throw storageError(error);
+  }
+  deps.sessions.noteEntry();
+  return results;
+}
+
+function parseAction(input: unknown): ActionInput {
   const parsed = actionInputSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new CoreError('invalid-input', `invalid action: ${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'malformed'}`);
   }
-  const action = parsed.data;
-  if (action.action !== 'create' && !action.recordId) throw new CoreError('invalid-input', 'invalid action: recordId is required');
-  const session = deps.sessions.requireActive();
-  const recordId = action.recordId ?? randomId(deps.random, action.recordType);
-
-  let result: ActionResult;
-  try {
-    result = inTransaction(deps.sqlite, () => applyInTransaction(deps, action.recordType, recordId, action.action, action.ops, session));
-  } catch (error) {
-    throw storageError(error);
-  }
-  deps.sessions.noteEntry();
-  return result;
+  if (parsed.data.action !== 'create' && !parsed.data.recordId) throw new CoreError('invalid-input', 'invalid action: recordId is required');
+  return parsed.data;
 }
 
 function applyInTransaction(

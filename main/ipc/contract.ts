@@ -229,6 +229,8 @@ export const ipcContract = {
   'records.list': { input: z.strictObject({ recordType: recordTypeSchema }), output: answers<RecordView[]>() },
   'records.get': { input: recordRef, output: answers<RecordView | null>() },
   'records.history': { input: recordRef, output: answers<HistoryEntryView[]>() },
+  /** Submits an inspection; the work order it was started from, if still open, is marked done in the same transaction. */
+  'inspections.submit': { input: z.strictObject({ recordId: identifier, submittedAt: z.number().int().nonnegative() }), output: answers<PerformedAction[]>() },
   /** Repair certifications no driver has reviewed yet, newest first. */
   'repairs.toReview': { input: noInput, output: answers<RepairToReviewView[]>() },
   /** The signed-in driver has reviewed a certification (refused if its office signature does not hold). */

@@ -137,6 +137,7 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
           : [],
       );
     },
+    'inspections.submit': ({ recordId, submittedAt }) => core.submitInspection(recordId, submittedAt),
     'repairs.toReview': () => {
       requireSignedIn();
       return core.repairsToReview();

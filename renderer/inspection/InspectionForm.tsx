@@ -55,7 +55,7 @@ export function InspectionForm({ initial, template, onClose }: Props) {
   // Actions go to the core one at a time, in the order the inspector made them.
   const queue = useRef<Promise<unknown>>(Promise.resolve());
 
-  function perform(place: Place, action: 'update' | 'submit', ops: FieldOperation[]): Promise<number | null> {
+  function perform(place: Place, action: 'update', ops: FieldOperation[]): Promise<number | null> {
     const run = async () => {
       setErrors({});
       try {
@@ -98,10 +98,16 @@ export function InspectionForm({ initial, template, onClose }: Props) {
   }
 
   async function submit() {
-    const seq = await perform('submit', 'submit', [{ op: 'set', field: 'submittedAt', value: Date.now() }]);
-    if (seq === null) return;
-    typed.clear();
-    onClose(`Submitted the inspection of ${inspection.equipmentNumber} (journal entry ${seq}).`);
+    await queue.current;
+    setErrors({});
+    try {
+      const [submitted, workOrder] = await call('inspections.submit', { recordId: inspection.id, submittedAt: Date.now() });
+      typed.clear();
+      const completed = workOrder ? ` Its work order “${String(workOrder.record.fields.title)}” is marked done.` : '';
+      onClose(`Submitted the inspection of ${inspection.equipmentNumber} (journal entry ${submitted!.seq}).${completed}`);
+    } catch (failure) {
+      setErrors({ submit: explain(failure).message });
+    }
   }
 
   const progress = checklistProgress(inspection, template);

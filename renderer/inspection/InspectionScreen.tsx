@@ -8,13 +8,13 @@ import { useSyncRevision } from '../sync/SyncStatus.js';
 import { checklistProgress, readInspection, type Inspection } from './inspection.js';
 import { InspectionForm } from './InspectionForm.js';
 import { RepairsToReview } from './RepairsToReview.js';
-import { StartInspection } from './StartInspection.js';
+import { type InspectionFor, StartInspection } from './StartInspection.js';
 
 /**
  * The inspector's screen. Every answer is saved as its own action, so drafts listed here are
  * exactly where the inspector left off, even after the app was killed.
  */
-export function InspectionScreen() {
+export function InspectionScreen({ startFor, onStartedFor }: { startFor: InspectionFor | null; onStartedFor: () => void }) {
   const [templates, setTemplates] = useState<ChecklistTemplate[]>([]);
   const [inspections, setInspections] = useState<Inspection[]>([]);
   const [activeId, setActiveId] = useState<string | null>(null);
@@ -65,10 +65,13 @@ export function InspectionScreen() {
     <div className="inspection-screen">
       <RepairsToReview />
       <StartInspection
+        key={startFor?.workOrderId ?? 'any'}
         templates={templates}
+        startFor={startFor}
         onAttempt={() => setNotice(null)}
         onStarted={(id) => {
           setNotice(null);
+          onStartedFor();
           void refresh().then(() => setActiveId(id));
         }}
       />

@@ -6,16 +6,24 @@ import { explain } from '../messages.js';
 import { Alert, Choice, TextField } from '../components.js';
 import { SHORT_TEXT_MAX } from '../../protocol/records/define.js';
 
+/** The work order an inspection is started from: it names the unit, and submitting the inspection completes it. */
+export interface InspectionFor {
+  workOrderId: string;
+  title: string;
+  equipmentNumber: string;
+}
+
 interface Props {
   templates: ChecklistTemplate[];
+  startFor: InspectionFor | null;
   /** The inspector is starting one: an earlier success message no longer applies. */
   onAttempt: () => void;
   onStarted: (inspectionId: string) => void;
 }
 
-export function StartInspection({ templates, onAttempt, onStarted }: Props) {
+export function StartInspection({ templates, startFor, onAttempt, onStarted }: Props) {
   const [templateId, setTemplateId] = useState<string | null>(null);
-  const [equipmentNumber, setEquipmentNumber] = useState('');
+  const [equipmentNumber, setEquipmentNumber] = useState(startFor?.equipmentNumber ?? '');
   const [odometer, setOdometer] = useState('');
   const [errors, setErrors] = useState<{ templateId?: string; equipmentNumber?: string; odometer?: string }>({});
   const [formError, setFormError] = useState<string | null>(null);
@@ -34,6 +42,7 @@ export function StartInspection({ templates, onAttempt, onStarted }: Props) {
     if (!templateId || Object.values(problems).some(Boolean)) return;
     const ops: FieldOperation[] = [
       { op: 'set', field: 'templateId', value: templateId },
+      ...(startFor ? [{ op: 'set', field: 'workOrderId', value: startFor.workOrderId } as const] : []),
       { op: 'set', field: 'equipmentNumber', value: equipmentNumber.trim().toUpperCase() },
       ...(odometer.trim() ? [{ op: 'set', field: 'odometer', value: Number(odometer.trim()) } as const] : []),
     ];
@@ -53,6 +62,7 @@ export function StartInspection({ templates, onAttempt, onStarted }: Props) {
   return (
     <form className="card" onSubmit={start} noValidate aria-label="Start an inspection">
       <h2>Start an inspection</h2>
+      {startFor ? <Alert tone="info">For the work order “{startFor.title}”: submitting the inspection marks it done.</Alert> : null}
       <div className={`field${errors.templateId ? ' field--error' : ''}`}>
         <span className="field__label">
           Checklist<span className="required" aria-hidden="true"> *</span>

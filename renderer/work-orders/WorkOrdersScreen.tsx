@@ -6,6 +6,7 @@ import { Alert, Badge } from '../components.js';
 import { formatDateTime } from '../format.js';
 import { useSyncRevision } from '../sync/SyncStatus.js';
 import { assignedWorkOrders, type WorkOrder, type WorkOrderStatus } from './work-order.js';
+import type { InspectionFor } from '../inspection/StartInspection.js';
 
 const STATUS_LABELS: Record<WorkOrderStatus, string> = { open: 'Open', 'in-progress': 'In progress', done: 'Done', cancelled: 'Cancelled' };
 
@@ -13,7 +14,7 @@ const STATUS_LABELS: Record<WorkOrderStatus, string> = { open: 'Open', 'in-progr
  * The inspector's work orders, as the office assigned them. Office edits arrive by sync and show
  * here on their own; the inspector moves an order along and leaves status notes.
  */
-export function WorkOrdersScreen({ operatorId }: { operatorId: string }) {
+export function WorkOrdersScreen({ operatorId, onInspect }: { operatorId: string; onInspect: (order: InspectionFor) => void }) {
   const revision = useSyncRevision();
   const [orders, setOrders] = useState<WorkOrder[]>([]);
   const [loaded, setLoaded] = useState(false);
@@ -53,14 +54,14 @@ export function WorkOrdersScreen({ operatorId }: { operatorId: string }) {
       {loaded && orders.length === 0 ? <p className="empty">No work orders assigned to you.</p> : null}
       <ul className="event-list" aria-label="Your work orders">
         {orders.map((order) => (
-          <WorkOrderItem key={order.id} order={order} onUpdate={(ops, done) => update(order, ops, done)} />
+          <WorkOrderItem key={order.id} order={order} onUpdate={(ops, done) => update(order, ops, done)} onInspect={onInspect} />
         ))}
       </ul>
     </section>
   );
 }
 
-function WorkOrderItem({ order, onUpdate }: { order: WorkOrder; onUpdate: (ops: FieldOperation[], done: string) => Promise<void> }) {
+function WorkOrderItem({ order, onUpdate, onInspect }: { order: WorkOrder; onUpdate: (ops: FieldOperation[], done: string) => Promise<void>; onInspect: (order: InspectionFor) => void }) {
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
 
@@ -123,6 +124,11 @@ function WorkOrderItem({ order, onUpdate }: { order: WorkOrder; onUpdate: (ops: 
         <button type="submit" className="button" disabled={busy || !note.trim()}>
           Save note
         </button>
+        {order.equipmentNumber && (order.status === 'open' || order.status === 'in-progress') ? (
+          <button type="button" className="button" disabled={busy} onClick={() => onInspect({ workOrderId: order.id, title: order.title, equipmentNumber: order.equipmentNumber! })}>
+            Inspect {order.equipmentNumber}
+          </button>
+        ) : null}
         {next ? (
           <button
             type="button"

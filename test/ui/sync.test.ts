@@ -6,7 +6,7 @@ import { DEMO_OPERATORS } from '../../scripts/demo-operators.js';
 import { startDevHost, type DevHost } from '../../scripts/dev-host-server.js';
 import { maintenanceQueueSchema, officeWriteResponseSchema } from '../../protocol/wire.js';
 import { tempDir } from '../support/device.js';
-import { performInspection } from '../support/inspection.js';
+import { INSPECTION_TEMPLATE, performInspection, signaturePng } from '../support/inspection.js';
 import { buildRenderer, launchBrowser, openPage, pageProblems, screenshot, skipBrowserTests } from './browser.js';
 
 /**
@@ -226,6 +226,42 @@ describe.skipIf(skipBrowserTests)('sync in the browser', () => {
     const record = await officeRecord('repairCertification', officeWriteResponseSchema.parse(certified.body).record!.id);
     expect(record.body.fields).toMatchObject({ reviewedBy: INSPECTOR.operatorId, reviewedAt: expect.any(Number) });
     expect(pageProblems(page)).toEqual([]);
+  });
+
+  it('starts an inspection from its work order and, on submit, marks the order done with what it found', async () => {
+    await tab(/^Work orders$/).click();
+    const order = page.getByRole('list', { name: 'Your work orders' }).getByRole('listitem').filter({ hasText: '4127' });
+    await order.getByRole('button', { name: 'Inspect 4127' }).click();
+    const start = page.getByRole('form', { name: 'Start an inspection' });
+    await start.getByText(/For the work order “Pre-trip inspection.*”: submitting the inspection marks it done/).waitFor();
+    expect(await start.getByLabel(/Unit \/ trailer number/).inputValue()).toBe('4127');
+    await start.getByRole('radio', { name: 'Driver vehicle inspection — power unit' }).click();
+    await start.getByRole('button', { name: 'Start inspection' }).click();
+    await page.getByRole('button', { name: 'Submit inspection' }).waitFor();
+    const [started] = host.core.listRecords('inspection').filter((record) => record.fields.workOrderId === DEMO_WORK_ORDER.id);
+    expect(started?.fields).toMatchObject({ equipmentNumber: '4127', workOrderId: DEMO_WORK_ORDER.id });
+
+    // The checklist and the signature as the form would send them (the inspector test drives those taps).
+    for (const item of INSPECTION_TEMPLATE.items) {
+      const value = item.id === 'service-brakes' ? { result: 'fail', note: 'Soft pedal: air leak at the right rear chamber' } : { result: 'pass' };
+      host.core.perform({ recordType: 'inspection', recordId: started!.id, action: 'update', ops: [{ op: 'set', field: 'items', key: item.id, value }] });
+    }
+    const { sha256 } = host.core.putAttachment('image/png', signaturePng('ui-sync-work-order'));
+    host.core.perform({ recordType: 'inspection', recordId: started!.id, action: 'update', ops: [{ op: 'set', field: 'signature', value: sha256 }] });
+    await page.reload();
+    await tab(/^Inspections$/).click();
+    await page.getByRole('list', { name: 'Inspections in progress' }).getByRole('listitem').filter({ hasText: '4127' }).getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('button', { name: 'Submit inspection' }).click();
+    await page.getByText(/Submitted the inspection of 4127 \(journal entry \d+\)\. Its work order “Pre-trip inspection.*” is marked done\./).waitFor();
+    await screenshot(page, '29-inspection-from-work-order');
+    await tab(/^Work orders$/).click();
+    await order.getByText('Done').waitFor();
+    await badge().getByRole('button', { name: 'Sync now' }).click();
+    await badge().getByText('nothing waiting to send').waitFor();
+    expect((await officeRecord('workOrder', DEMO_WORK_ORDER.id)).body.fields).toMatchObject({
+      status: 'done',
+      completionNote: 'Inspection of 4127 submitted, 1 defect: Service brakes including trailer brake connections.',
+    });
   });
 
   it('works offline when the dev host cuts the office link: the queue grows, and drains by itself when the link is back', async () => {
