@@ -6,6 +6,7 @@ import { actionBenchmark } from './action.js';
 import type { Benchmark, BenchmarkResult } from './benchmark.js';
 import { bigQueueBenchmark } from './big-queue.js';
 import { coldOpenBenchmark } from './cold-open.js';
+import { consoleScaleBenchmark } from './console-scale.js';
 import { deadZoneBenchmark } from './dead-zone.js';
 import { formatTable } from './report.js';
 import { serverIngestBenchmark } from './server-ingest.js';
@@ -26,6 +27,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   serverIngestBenchmark,
   bigQueueBenchmark,
   deadZoneBenchmark,
+  consoleScaleBenchmark,
 ];
 
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
