@@ -22,16 +22,21 @@ const { values } = parseArgs({
 const bugs = values.bug === undefined ? undefined : PLANTED_BUGS[values.bug];
 if (values.bug !== undefined && !bugs) throw new Error(`no planted bug ${values.bug}; there are ${Object.keys(PLANTED_BUGS).join(', ')}`);
 
+const PROGRESS_EVERY = 250;
+
 const opening = performance.now();
 const office = await SimOffice.open();
 const started = performance.now();
 console.log(`office ready in ${((started - opening) / 1000).toFixed(1)} s`);
 const seeds = values.seed !== undefined ? [values.seed] : Array.from({ length: Number(values.seeds) }, (_, i) => String(Number(values.from) + i));
 let failed = 0;
+let done = 0;
 const summary = await runSeeds(office, seeds, {
   bugs,
   onStep: values.trace ? (line) => console.log(line) : undefined,
   onResult: (result) => {
+    // A long run says how far it got, so a slow machine is not mistaken for a hung one.
+    if (++done % PROGRESS_EVERY === 0 && done < seeds.length) console.log(`${done} of ${seeds.length} seeds, ${failed} failed, ${((performance.now() - started) / 1000).toFixed(0)} s`);
     if (!result.failure) return;
     failed++;
     const { seed, step, invariant, message, trace } = result.failure;
