@@ -3,7 +3,7 @@ import { canonicalRecordSchema } from '../protocol/wire/records.js';
 import { officeDirectorySchema, workOrderBoardSchema } from '../protocol/wire/dispatch.js';
 import { reviewItemPageSchema } from '../protocol/wire/review.js';
 import { maintenanceQueueSchema } from '../protocol/wire/maintenance.js';
-import { conflictRatesSchema, deviceListSchema } from '../protocol/wire/office.js';
+import { conflictRatesSchema, deviceListSchema, syncHealthSchema } from '../protocol/wire/office.js';
 import { auditSearchResultSchema, recordHistorySchema, type AuditSearchQuery } from '../protocol/wire/audit.js';
 import { request } from './api.js';
 
@@ -74,6 +74,14 @@ export const conflictRatesQuery = (siteId: string | undefined) =>
     queryFn: ({ signal }) => request('GET', path('/v1/admin/kpis/conflicts', { siteId }), conflictRatesSchema, { signal }),
     placeholderData: keepPreviousData,
     // Counts over days: a commit changes them little, so the live channel's every change need not reread at once.
+    staleTime: 30_000,
+  });
+
+export const syncHealthQuery = (siteId: string | undefined) =>
+  queryOptions({
+    queryKey: [OFFICE, 'kpis', 'sync', siteId ?? null],
+    queryFn: ({ signal }) => request('GET', path('/v1/admin/kpis/sync', { siteId }), syncHealthSchema, { signal }),
+    placeholderData: keepPreviousData,
     staleTime: 30_000,
   });
 

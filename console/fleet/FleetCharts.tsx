@@ -1,10 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { RECORD_TYPES, type RecordType } from '../../protocol/records/index.js';
 import type { DeviceSummary } from '../../protocol/wire/office.js';
 import { errorMessage } from '../api.js';
 import { formatDateTime } from '../format.js';
-import { conflictRatesQuery } from '../queries.js';
+import { conflictRatesQuery, syncHealthQuery } from '../queries.js';
 import { clockOffsetDistribution, deepestQueues, lastSyncDistribution } from './kpis.js';
 
 const INK = '#17212b';
@@ -21,6 +21,8 @@ export function FleetCharts({ devices, now, siteId }: { devices: readonly Device
     name: `${RECORD_TYPES[rate.recordType as RecordType]?.label ?? rate.recordType} · ${rate.policy}`,
   }));
   const queues = deepestQueues(devices, 15);
+  const history = useQuery(syncHealthQuery(siteId));
+  const steps = (history.data?.buckets ?? []).map((bucket) => ({ ...bucket, time: timeOfDay(bucket.at) }));
   return (
     <section className="panel" aria-label="Field KPIs">
       <h2>Field KPIs</h2>
@@ -43,6 +45,42 @@ export function FleetCharts({ devices, now, siteId }: { devices: readonly Device
               </BarChart>
             </ResponsiveContainer>
           ) : null}
+        </figure>
+        <figure className="chart" aria-label="Queue depth over time">
+          <figcaption>Queue depth over time, as devices told it with their pulls</figcaption>
+          {history.isError ? <p role="alert" className="error">{errorMessage(history.error)}</p> : null}
+          {history.data && steps.length === 0 ? <p className="muted">No device has reported in this window.</p> : null}
+          {steps.length > 0 ? (
+            <ResponsiveContainer width="100%" height={220}>
+              <LineChart data={steps}>
+                <CartesianGrid strokeDasharray="3 3" vertical={false} />
+                <XAxis dataKey="time" stroke={INK} tick={{ fontSize: 12 }} />
+                <YAxis allowDecimals={false} stroke={INK} />
+                <Tooltip />
+                <Legend />
+                <Line type="monotone" dataKey="pendingMean" name="Mean waiting per device" stroke={PRIMARY} dot={false} isAnimationActive={false} />
+                <Line type="monotone" dataKey="pendingMax" name="Deepest queue" stroke={ERROR} dot={false} isAnimationActive={false} />
+              </LineChart>
+            </ResponsiveContainer>
+          ) : null}
+        </figure>
+        <figure className="chart" aria-label="Pull latency over time">
+          <figcaption>Office time to answer a pull (ms)</figcaption>
+          {steps.length > 0 ? (
+            <ResponsiveContainer width="100%" height={220}>
+              <LineChart data={steps}>
+                <CartesianGrid strokeDasharray="3 3" vertical={false} />
+                <XAxis dataKey="time" stroke={INK} tick={{ fontSize: 12 }} />
+                <YAxis stroke={INK} />
+                <Tooltip />
+                <Legend />
+                <Line type="monotone" dataKey="pullMsP50" name="p50" stroke={TEAL} dot={false} isAnimationActive={false} />
+                <Line type="monotone" dataKey="pullMsP95" name="p95" stroke={WARN} dot={false} isAnimationActive={false} />
+              </LineChart>
+            </ResponsiveContainer>
+          ) : (
+            <p className="muted">No pulls in this window.</p>
+          )}
         </figure>
         <figure className="chart" aria-label="Clock offset of devices">
           <figcaption>Clock offset the office found, devices in service</figcaption>
@@ -91,4 +129,9 @@ export function FleetCharts({ devices, now, siteId }: { devices: readonly Device
       </div>
     </section>
   );
+}
+
+/** A time step's start as the chart's axis shows it: day and hour, in the browser's zone. */
+function timeOfDay(epochMs: number): string {
+  return new Date(epochMs).toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' });
 }

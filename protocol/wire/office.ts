@@ -15,7 +15,7 @@ import { wholeNumberText } from './review.js';
  * administer:     POST /v1/admin/organisations, /v1/admin/sites, PATCH /v1/admin/sites/:id, POST /v1/admin/operators,
  *                 PATCH /v1/admin/operators/:id, POST /v1/admin/users, /v1/admin/users/:id/password,
  *                 /v1/admin/enrollment-tokens, GET /v1/admin/devices, POST /v1/admin/devices/:id/revoke,
- *                 GET /v1/admin/devices/:id/flags, GET /v1/admin/console/sign-in-attempts, GET /v1/admin/kpis/conflicts
+ *                 GET /v1/admin/devices/:id/flags, GET /v1/admin/console/sign-in-attempts, GET /v1/admin/kpis/conflicts, GET /v1/admin/kpis/sync
  * editWorkOrders: POST /v1/office/work-orders, PATCH /v1/office/work-orders/:id, DELETE /v1/office/work-orders/:id
  * readRecords:    GET /v1/office/records/:type/:id
  * Ids are optional on create (the server makes one); given ids must be unused.
@@ -103,7 +103,7 @@ export type DeviceSummary = z.infer<typeof deviceSummarySchema>;
 export const deviceListSchema = z.strictObject({ at: z.number().int(), devices: z.array(deviceSummarySchema) });
 export type DeviceList = z.infer<typeof deviceListSchema>;
 
-/** GET /v1/admin/kpis/conflicts?siteId=&days= (default 7, at most 90): conflicts per 1,000 field edits, by record type and policy. */
+/** GET /v1/admin/kpis/conflicts, GET /v1/admin/kpis/sync?siteId=&days= (default 7, at most 90): conflicts per 1,000 field edits, by record type and policy. */
 export const DEFAULT_KPI_DAYS = 7;
 export const conflictRatesQuerySchema = z.strictObject({ siteId: identifier.optional(), days: wholeNumberText(90).pipe(z.number().positive()).optional() });
 const count = z.number().int().nonnegative();
@@ -120,6 +120,20 @@ export const conflictRateSchema = z.strictObject({
 export type ConflictRate = z.infer<typeof conflictRateSchema>;
 export const conflictRatesSchema = z.strictObject({ since: z.number().int(), until: z.number().int(), rates: z.array(conflictRateSchema) });
 export type ConflictRates = z.infer<typeof conflictRatesSchema>;
+
+/**
+ * GET /v1/admin/kpis/sync?siteId=&days= (same window): per time step, the devices that reported, their
+ * queue depth (mean and deepest) and how long the office took to answer their pulls (p50, p95).
+ */
+export const syncHealthSchema = z.strictObject({
+  since: z.number().int(),
+  until: z.number().int(),
+  bucketMs: z.number().int().positive(),
+  buckets: z.array(
+    z.strictObject({ at: z.number().int(), devices: count, pendingMean: z.number().nonnegative(), pendingMax: count, pullMsP50: z.number().nonnegative(), pullMsP95: z.number().nonnegative() }),
+  ),
+});
+export type SyncHealth = z.infer<typeof syncHealthSchema>;
 
 const workOrderFieldValues = z.strictObject({
   title: text().optional(),

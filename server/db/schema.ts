@@ -85,6 +85,28 @@ export const devices = pgTable(
   (table) => [uniqueIndex('devices_credential_idx').on(table.credentialHash), index('devices_site_idx').on(table.siteId)],
 );
 
+/**
+ * What devices told of their queue over time, and how long the office took to answer the pull that
+ * carried it: at most one row per device per `DEVICE_REPORT_EVERY_MS` (server/fleet/reports.ts), for
+ * the fleet page's charts of queue depth and pull latency.
+ */
+export const deviceReports = pgTable(
+  'device_reports',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deviceId: text('device_id')
+      .notNull()
+      .references(() => devices.id),
+    reportedAt: epoch('reported_at').notNull(),
+    pendingEntries: integer('pending_entries').notNull(),
+    failedEntries: integer('failed_entries').notNull(),
+    oldestPendingAgeMs: bigint('oldest_pending_age_ms', { mode: 'number' }),
+    /** From the pull's arrival to its answer, on the office's clock. */
+    pullMs: integer('pull_ms').notNull(),
+  },
+  (table) => [index('device_reports_time_idx').on(table.reportedAt)],
+);
+
 export const deviceFlags = pgTable(
   'device_flags',
   {

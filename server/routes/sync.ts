@@ -13,6 +13,8 @@ import { authenticateDevice } from '../auth.js';
 import { DEFAULT_DB_POOL_SIZE } from '../config.js';
 import { openEventStream } from '../sync/event-stream.js';
 import { type Device, findDevice, touchDevice } from '../db/queries/identity.js';
+import { insertDeviceReport } from '../db/queries/kpis.js';
+import { reportDue } from '../fleet/reports.js';
 import { admitSyncWork, defaultAdmission, SyncAdmission } from '../sync/admission.js';
 import { pullChanges } from '../sync/pull.js';
 import { pushEntries } from '../sync/push.js';
@@ -41,6 +43,10 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
     const page = await pullChanges(db, device, pull, clientVersion);
     const repliedAt = Math.max(request.receivedAt, context.clock.now());
     await touchDevice(db, device.id, repliedAt, pull.health);
+    if (pull.health && reportDue(device.healthReportedAt, repliedAt)) {
+      const { pending, failed, oldestPendingAgeMs } = pull.health;
+      await insertDeviceReport(db, { deviceId: device.id, reportedAt: repliedAt, pendingEntries: pending, failedEntries: failed, oldestPendingAgeMs, pullMs: repliedAt - request.receivedAt });
+    }
     return { ...page, time: { receivedAt: request.receivedAt, repliedAt } };
   });
 

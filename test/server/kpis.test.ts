@@ -1,6 +1,8 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conflictRatesSchema } from '../../protocol/wire.js';
+import { conflictRatesSchema, syncHealthSchema } from '../../protocol/wire.js';
 import { conflictRates } from '../../server/fleet/conflict-rates.js';
+import { DEVICE_REPORT_EVERY_MS, bucketMsFor, reportDue } from '../../server/fleet/reports.js';
 import { update } from '../support/actions.js';
 import { CLERK, INSPECTOR } from '../support/device.js';
 import { call, SOUTH } from '../support/server.js';
@@ -63,5 +65,42 @@ describe('the conflict-rate KPI on a real office', () => {
       expect([query, answer.status]).toEqual([query, 400]);
     }
     expect((await call(world.server, 'GET', '/v1/admin/kpis/conflicts', { token: world.office.token })).status).toBe(403);
+  });
+
+  it('keeps what devices tell of their queue at most every 5 minutes, and charts queue depth and pull time per time step', async () => {
+    const sync = async (query = '') => syncHealthSchema.parse((await call(world.server, 'GET', `/v1/admin/kpis/sync${query}`, { token: world.server.adminToken })).body);
+    const kept = async () => ((await world.server.database.db.execute(sql`SELECT count(*)::int AS n FROM device_reports`)) as unknown as { rows: { n: number }[] }).rows[0]!.n;
+    world.clock.advance(DEVICE_REPORT_EVERY_MS);
+    cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    kiosk.core.signIn(CLERK.badgeId, CLERK.pin);
+    await syncAll(cab, kiosk);
+    const before = await kept();
+    // Three notes queued on the cab, told with its next pull (in a later time step); a second pull a minute later is not kept.
+    for (const body of ['one', 'two', 'three']) cab.core.perform({ recordType: 'note', action: 'create', ops: [{ op: 'set', field: 'subjectType', value: 'workOrder' }, { op: 'set', field: 'subjectId', value: 'wo-1' }, { op: 'set', field: 'body', value: body }] });
+    world.clock.advance(30 * 60_000);
+    await cab.client.pull();
+    world.clock.advance(60_000);
+    await cab.client.pull();
+    expect(await kept()).toBe(before + 1);
+    const health = await sync('?days=1');
+    expect(health.bucketMs).toBe(15 * 60_000);
+    const last = health.buckets.at(-1)!;
+    expect(last).toMatchObject({ devices: 1, pendingMax: 3, pendingMean: 3 });
+    expect(last.pullMsP95).toBeGreaterThanOrEqual(last.pullMsP50);
+    expect(last.at % health.bucketMs).toBe(0);
+    expect(health.buckets.at(-2)).toMatchObject({ devices: 2, pendingMax: 0 });
+    expect((await sync(`?siteId=${SOUTH}`)).buckets).toEqual([]);
+  });
+});
+
+describe('the history of device reports', () => {
+  it('keeps the first report and then one per 5 minutes', () => {
+    expect(reportDue(null, 1_000)).toBe(true);
+    expect(reportDue(1_000, 1_000 + DEVICE_REPORT_EVERY_MS - 1)).toBe(false);
+    expect(reportDue(1_000, 1_000 + DEVICE_REPORT_EVERY_MS)).toBe(true);
+  });
+
+  it('charts at most about a hundred and twenty steps whatever the window', () => {
+    for (const days of [1, 7, 30, 90]) expect((days * 24 * 60 * 60_000) / bucketMsFor(days)).toBeLessThanOrEqual(120);
   });
 });

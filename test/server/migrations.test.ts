@@ -55,7 +55,7 @@ async function rows<T>(database: OfficeDatabase, query: string): Promise<T[]> {
 }
 
 /** Which test covers each migration: a new migration without a case here fails the guard below. */
-const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health', '0008_reported_defects_indexes'];
+const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health', '0008_reported_defects_indexes', '0009_device_reports'];
 
 describe('office migrations', () => {
   it('each migration after the first three has an upgrade test with real rows', () => {
@@ -211,5 +211,24 @@ describe('office migrations', () => {
     const open = await uncertifiedDefectiveInspections(database.db, { organisationId: 'org-1', limit: 10 });
     expect(open.map((inspection) => inspection.id)).toEqual(['insp-brakes']);
     expect((await uncertifiedDefectiveInspections(database.db, { organisationId: 'org-1', units: ['trk-104 '], limit: 10 })).map((inspection) => inspection.id)).toEqual(['insp-brakes']);
+  });
+
+  it('0009 keeps every device and what it last told, with no history yet, and then keeps reports of the devices it has', async () => {
+    const database = await openFresh();
+    await database.migrate(migrationsThrough('0008_reported_defects_indexes'));
+    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
+    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+    await database.db.execute(sql`
+      INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head, last_seen_at, health_reported_at, pending_entries, failed_entries)
+      VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)}, 40, 40, 3, 0)`);
+
+    await database.migrate();
+
+    expect(await rows(database, 'SELECT id, pending_entries, failed_entries, health_reported_at::int AS reported FROM devices')).toEqual([{ id: 'cab-7', pending_entries: 3, failed_entries: 0, reported: 40 }]);
+    expect(await rows(database, 'SELECT count(*)::int AS n FROM device_reports')).toEqual([{ n: 0 }]);
+    await database.db.execute(sql`INSERT INTO device_reports (device_id, reported_at, pending_entries, failed_entries, oldest_pending_age_ms, pull_ms) VALUES ('cab-7', 50, 3, 0, 600000, 12)`);
+    expect(await rows(database, 'SELECT device_id, pending_entries, pull_ms FROM device_reports')).toEqual([{ device_id: 'cab-7', pending_entries: 3, pull_ms: 12 }]);
+    // A report names a device the office has.
+    await expect(database.db.execute(sql`INSERT INTO device_reports (device_id, reported_at, pending_entries, failed_entries, pull_ms) VALUES ('cab-unknown', 60, 0, 0, 5)`)).rejects.toThrow();
   });
 });

@@ -276,7 +276,7 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     await devices.getByRole('row').filter({ hasText: 'cab-1' }).waitFor();
     const kpis = page.getByRole('region', { name: 'Field KPIs' });
     await kpis.getByRole('figure', { name: 'Conflicts per 1,000 edits by record type and policy' }).getByText(/since/).waitFor();
-    for (const chart of ['Clock offset of devices', 'Time since last sync']) await kpis.getByRole('figure', { name: chart }).locator('.recharts-wrapper').waitFor();
+    for (const chart of ['Queue depth over time', 'Pull latency over time', 'Clock offset of devices', 'Time since last sync']) await kpis.getByRole('figure', { name: chart }).locator('.recharts-wrapper').waitFor();
     await screenshot(page, 'console-12-fleet');
 
     const enroll = page.getByRole('region', { name: 'Enroll a device' });
