@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditExportLineSchema } from '../../protocol/wire.js';
@@ -186,7 +188,7 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     await screenshot(tablet, 'console-06-review-tablet');
   });
 
-  it("auditor: finds a record by operator, reads its whole timeline, and exports a range that parses line by line", async () => {
+  it("auditor: finds a record by operator, reads its whole timeline, exports a range that parses line by line, which npm run verify-audit verifies and in which it finds a changed byte", async () => {
     const page = await signedIn(auditor, '/console/audit');
     const search = page.getByRole('search', { name: 'Search the audit trail' });
     await search.getByLabel('Operator').selectOption({ label: CLERK.displayName });
@@ -212,6 +214,19 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     expect(new Set(entries.map((line) => line.deviceId))).toEqual(new Set([cab.core.deviceId, kiosk.core.deviceId]));
     expect(lines.filter((line) => line.type === 'receipt')).toHaveLength(2);
     await page.getByRole('status').filter({ hasText: 'Exported' }).waitFor();
+
+    // The auditor's offline check, as the README tells it: the export verifies, and one changed byte is found.
+    const exported = (await download.path())!;
+    const verified = verifyAuditCli(exported);
+    expect([verified.status, verified.stdout]).toEqual([0, expect.stringContaining('verdict: OK')]);
+    const text = readFileSync(exported, 'utf8');
+    const tamperedAt = text.split('\n').findIndex((line) => line.includes('"type":"entry"'));
+    const tampered = text.split('\n').map((line, index) => (index === tamperedAt ? line.replace(/"deviceTime":(\d)/, (_, digit: string) => `"deviceTime":${(Number(digit) + 1) % 10}`) : line));
+    expect(tampered.join('\n')).not.toBe(text);
+    const tamperedFile = join(dirname(exported), 'tampered.jsonl');
+    writeFileSync(tamperedFile, tampered.join('\n'));
+    const failed = verifyAuditCli(tamperedFile);
+    expect([failed.status, failed.stdout]).toEqual([1, expect.stringMatching(new RegExp(`FAILED at entry \\d+ \\(line ${tamperedAt + 1}\\)`))]);
 
     const tablet = await signedIn(auditor, `/console/audit?type=billingLine&id=${decidedLine}`, VIEWPORTS.tablet);
     await tablet.getByRole('article', { name: /Review decision/ }).waitFor();
@@ -310,4 +325,10 @@ function countLoads(page: Page): () => number {
   let loads = 0;
   page.on('load', () => loads++);
   return () => loads;
+}
+
+/** `npm run verify-audit -- FILE`, as an auditor runs it on an export. */
+function verifyAuditCli(file: string): { status: number | null; stdout: string } {
+  const result = spawnSync('npm', ['run', '--silent', 'verify-audit', '--', file], { encoding: 'utf8', timeout: 120_000 });
+  return { status: result.status, stdout: result.stdout };
 }
