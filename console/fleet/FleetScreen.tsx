@@ -18,6 +18,7 @@ export function FleetScreen() {
   const directory = useQuery(directoryQuery);
   const devices = useQuery(devicesQuery(search.siteId));
   const siteName = (id: string) => directory.data?.sites.find((site) => site.id === id)?.name ?? id;
+  const operatorName = (id: string) => directory.data?.operators.find((operator) => operator.id === id)?.displayName ?? id;
   const all = devices.data?.devices ?? [];
   const now = devices.data?.at ?? 0;
   const needing = all.filter((device) => device.attention.length > 0);
@@ -85,6 +86,7 @@ export function FleetScreen() {
               <tr>
                 <th scope="col">Device</th>
                 <th scope="col">Site</th>
+                <th scope="col">Operator</th>
                 <th scope="col">Last sync</th>
                 <th scope="col">Queue</th>
                 <th scope="col">Clock</th>
@@ -94,7 +96,7 @@ export function FleetScreen() {
             </thead>
             <tbody>
               {all.map((device) => (
-                <DeviceRow key={device.id} device={device} site={siteName(device.siteId)} now={now} />
+                <DeviceRow key={device.id} device={device} site={siteName(device.siteId)} operatorName={operatorName} now={now} />
               ))}
             </tbody>
           </table>
@@ -106,7 +108,7 @@ export function FleetScreen() {
   );
 }
 
-function DeviceRow({ device, site, now }: { device: DeviceSummary; site: string; now: number }) {
+function DeviceRow({ device, site, operatorName, now }: { device: DeviceSummary; site: string; operatorName: (id: string) => string; now: number }) {
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
   const revoke = useMutation({
@@ -124,6 +126,18 @@ function DeviceRow({ device, site, now }: { device: DeviceSummary; site: string;
         </div>
       </td>
       <td>{site}</td>
+      <td>
+        {device.operator ? (
+          <>
+            {operatorName(device.operator.operatorId)}
+            <div className="muted small">
+              {device.operator.signedIn ? 'signed in' : 'signed out'} · since {formatDateTime(device.operator.since)}
+            </div>
+          </>
+        ) : (
+          <span className="muted">nobody yet</span>
+        )}
+      </td>
       <td>
         {device.lastSeenAt === null ? (
           <span className="muted">never</span>

@@ -95,6 +95,8 @@ export const deviceSummarySchema = z.strictObject({
     .nullable(),
   /** The clock correction the office last proved for its entries, in ms (positive: its clock is behind). */
   clockOffsetMs: z.number().int().nullable(),
+  /** The operator of the last session the office saw from it, since when, and whether it is still open. */
+  operator: z.strictObject({ operatorId: identifier, since: z.number().int(), signedIn: z.boolean() }).nullable(),
   /** Why someone should look at it, most urgent first; empty when all is well. */
   attention: z.array(deviceAttentionSchema),
 });

@@ -312,5 +312,7 @@ function summary(device: Device, now: number): DeviceSummary {
           failed: device.failedEntries ?? 0,
           oldestPendingAgeMs: device.oldestPendingAgeMs,
         };
-  return { id, siteId, kind, label, enrolledAt, revokedAt, flagged, chainSeq, lastSeenAt, health, clockOffsetMs, attention: deviceAttention(device, now) };
+  const session = device.chainSession;
+  const operator = session && { operatorId: session.certificate.certificate.operatorId, since: session.certificate.certificate.startedAt, signedIn: !session.closed };
+  return { id, siteId, kind, label, enrolledAt, revokedAt, flagged, chainSeq, lastSeenAt, health, clockOffsetMs, operator, attention: deviceAttention(device, now) };
 }

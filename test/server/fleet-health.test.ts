@@ -57,8 +57,8 @@ describe('the fleet page', () => {
     const quiet = await world.addDevice('kiosk-quiet', { kind: 'kiosk' });
     const ofCab = async () => (await fleet()).find((device) => device.id === cab.core.deviceId)!;
 
-    // Enrolled and pulled once: told of itself, nothing waiting.
-    expect(await ofCab()).toMatchObject({ health: { appVersion: '0.4.2', pending: 0, failed: 0, oldestPendingAgeMs: null, reportedAt: world.clock.now() }, attention: [] });
+    // Enrolled and pulled once: told of itself, nothing waiting, nobody has signed in on it yet.
+    expect(await ofCab()).toMatchObject({ health: { appVersion: '0.4.2', pending: 0, failed: 0, oldestPendingAgeMs: null, reportedAt: world.clock.now() }, operator: null, attention: [] });
 
     // Two hours of work the device could only pull for (its pushes never got through).
     cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
@@ -74,6 +74,11 @@ describe('the fleet page', () => {
     // The sync goes through: the office proved no clock correction, and nothing needs looking at.
     await cab.client.sync();
     expect(await ofCab()).toMatchObject({ health: { pending: 0, oldestPendingAgeMs: null }, clockOffsetMs: 0, attention: [] });
+    // The session its pushes carried: who is on the device, since when.
+    expect((await ofCab()).operator).toEqual({ operatorId: INSPECTOR.operatorId, since: expect.any(Number), signedIn: true });
+    cab.core.signOut();
+    await cab.client.sync();
+    expect((await ofCab()).operator).toMatchObject({ operatorId: INSPECTOR.operatorId, signedIn: false });
 
     // The kiosk was not heard from since it enrolled, ten hours ago now.
     world.clock.advance(8 * HOUR);

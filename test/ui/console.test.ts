@@ -288,7 +288,7 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     await attention.getByText('cab-quiet').waitFor();
     expect(await attention.textContent()).toMatch(/Last synced 12 h ago/);
     const devices = page.getByRole('region', { name: 'Devices' });
-    await devices.getByRole('row').filter({ hasText: 'cab-1' }).waitFor();
+    await devices.getByRole('row').filter({ hasText: 'cab-1' }).getByText(INSPECTOR.displayName).waitFor();
     const kpis = page.getByRole('region', { name: 'Field KPIs' });
     await kpis.getByRole('figure', { name: 'Conflicts per 1,000 edits by record type and policy' }).getByText(/since/).waitFor();
     for (const chart of ['Queue depth over time', 'Pull latency over time', 'Clock offset of devices', 'Time since last sync']) await kpis.getByRole('figure', { name: chart }).locator('.recharts-wrapper').waitFor();
