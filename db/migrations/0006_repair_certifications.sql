@@ -18,6 +18,5 @@ CREATE TABLE `rec_repair_certification` (
 	`certified_at` real,
 	`office_signature` text,
 	`reviewed_by` text,
-	`reviewed_at` real,
-	`review_signature` text
+	`reviewed_at` real
 );

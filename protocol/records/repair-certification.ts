@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRecordType, epochMs, field, id, longText, sha256, shortText } from './define.js';
+import { defineRecordType, epochMs, field, id, longText, shortText } from './define.js';
 import { text } from '../text.js';
 
 /** What a mechanic decided about one reported defect (49 CFR 396.11(a)(3)). */
@@ -26,7 +26,8 @@ const signatureBase64 = z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'a signature i
 /**
  * A mechanic's certification of the defects one inspection reported on a unit: made in the office,
  * signed by the office key (its public key is on every enrolled device), never edited afterwards.
- * The next driver of the unit reviews it and signs on the device (the field-owned review fields).
+ * The next driver of the unit reviews it on the device: the field-owned review fields, set by the
+ * driver's own signed journal entry, which is their signature.
  */
 export const repairCertification = defineRecordType({
   type: 'repairCertification',
@@ -44,6 +45,5 @@ export const repairCertification = defineRecordType({
     officeSignature: field.officeOwned(signatureBase64, { required: true, immutable: true }),
     reviewedBy: field.fieldOwned(id.nullable()),
     reviewedAt: field.fieldOwned(epochMs.nullable()),
-    reviewSignature: field.fieldOwned(sha256.nullable()),
   },
 });
