@@ -9,6 +9,11 @@ import type { DefectRepair, RepairDisposition } from './records/repair-certifica
  * certification, which devices check: maintenance-signature.ts.
  */
 
+/** A unit number as the maintenance queue and dispatch compare it: people type it in either case. */
+export function unitKey(equipmentNumber: string): string {
+  return equipmentNumber.trim().toUpperCase();
+}
+
 /** A defect an inspection reported: a failed checklist item, or a defect written in. */
 export interface ReportedDefect {
   /** `item:<checklist item id>` or `defect:<text>`: how a certification names it. */

@@ -7,6 +7,8 @@ import { errorMessage, request } from '../api.js';
 import { formatDateTime, formatValue } from '../format.js';
 import { boardQuery, directoryQuery, OFFICE } from '../queries.js';
 import { allowed, useMe } from '../Shell.js';
+import { SiteFilter } from '../SiteFilter.js';
+import { unitKey } from '../../protocol/maintenance.js';
 import { changedFields, createdFields, type Draft, draftOf, FIELD_OWNED, OWNERSHIP_LABEL, ownershipOf, PRIORITIES, STATUSES } from './work-order.js';
 
 type Order = WorkOrderBoard['orders'][number];
@@ -37,24 +39,14 @@ export function DispatchScreen() {
   const selected = board.data?.orders.find((order) => order.record.id === search.order);
   const names = nameLookup(directory.data);
   const outOfService = (equipmentNumber: unknown) =>
-    typeof equipmentNumber === 'string' ? board.data?.unitsOutOfService.find((unit) => unit.equipmentNumber === equipmentNumber.trim().toUpperCase()) : undefined;
+    typeof equipmentNumber === 'string' ? board.data?.unitsOutOfService.find((unit) => unit.equipmentNumber === unitKey(equipmentNumber)) : undefined;
 
   return (
     <div className="screen">
       <div className="screen-head">
         <h1>Dispatch</h1>
         <div className="filters" role="search" aria-label="Filter work orders">
-          <label>
-            Site
-            <select value={search.siteId ?? ''} onChange={(event) => void navigate({ search: (prev) => ({ ...prev, siteId: event.target.value || undefined }) })}>
-              <option value="">All sites</option>
-              {directory.data?.sites.map((site) => (
-                <option key={site.id} value={site.id}>
-                  {site.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SiteFilter value={search.siteId} onChange={(siteId) => void navigate({ search: (prev) => ({ ...prev, siteId }) })} />
           <label>
             Status
             <select value={search.status ?? ''} onChange={(event) => void navigate({ search: (prev) => ({ ...prev, status: event.target.value || undefined }) })}>

@@ -8,6 +8,7 @@ import { formatDateTime, formatDuration } from '../format.js';
 import { devicesQuery, directoryQuery, OFFICE } from '../queries.js';
 import { FleetCharts } from './FleetCharts.js';
 import { QrCode } from './QrCode.js';
+import { SiteFilter } from '../SiteFilter.js';
 
 type CreatedToken = z.infer<typeof createdEnrollmentTokenSchema>;
 
@@ -30,17 +31,7 @@ export function FleetScreen() {
       <div className="screen-head">
         <h1>Fleet</h1>
         <div className="filters" role="search" aria-label="Filter the fleet">
-          <label>
-            Site
-            <select value={search.siteId ?? ''} onChange={(event) => void navigate({ search: (prev) => ({ ...prev, siteId: event.target.value || undefined }) })}>
-              <option value="">All sites</option>
-              {directory.data?.sites.map((site) => (
-                <option key={site.id} value={site.id}>
-                  {site.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SiteFilter value={search.siteId} onChange={(siteId) => void navigate({ search: (prev) => ({ ...prev, siteId }) })} />
         </div>
       </div>
       {devices.isError ? <p role="alert" className="error">{errorMessage(devices.error)}</p> : null}

@@ -11,6 +11,7 @@ import { formatDateTime, formatDuration } from '../format.js';
 import { RecordPhotos } from '../photos.js';
 import { directoryQuery, maintenanceQuery, OFFICE, recordQuery } from '../queries.js';
 import { allowed, useMe } from '../Shell.js';
+import { SiteFilter } from '../SiteFilter.js';
 
 const DISPOSITION_LABEL: Record<RepairDisposition, string> = { repaired: 'Repaired', deferred: 'Deferred', 'no-repair-needed': 'No repair needed' };
 
@@ -34,17 +35,7 @@ export function MaintenanceScreen() {
       <div className="screen-head">
         <h1>Maintenance</h1>
         <div className="filters" role="search" aria-label="Filter the maintenance queue">
-          <label>
-            Site
-            <select value={search.siteId ?? ''} onChange={(event) => void navigate({ search: (prev) => ({ ...prev, siteId: event.target.value || undefined, unit: undefined }) })}>
-              <option value="">All sites</option>
-              {directory.data?.sites.map((site) => (
-                <option key={site.id} value={site.id}>
-                  {site.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SiteFilter value={search.siteId} onChange={(siteId) => void navigate({ search: (prev) => ({ ...prev, siteId, unit: undefined }) })} />
         </div>
       </div>
       {certified ? (

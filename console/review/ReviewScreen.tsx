@@ -9,6 +9,7 @@ import { RecordPhotos } from '../photos.js';
 import { formatDateTime, formatDuration, formatValue } from '../format.js';
 import { directoryQuery, historyQuery, OFFICE, recordQuery, reviewQueueQuery } from '../queries.js';
 import { allowed, useMe } from '../Shell.js';
+import { SiteFilter } from '../SiteFilter.js';
 import { competingVersions, differingFields, parseMergedValue, REVIEW_AGES, type Side, waitingAtLeast } from './review.js';
 
 const AGE_LABEL = { '1h': 'Waiting over 1 hour', '24h': 'Waiting over 24 hours', '7d': 'Waiting over 7 days' } as const;
@@ -29,17 +30,7 @@ export function ReviewScreen() {
       <div className="screen-head">
         <h1>Review queue</h1>
         <div className="filters" role="search" aria-label="Filter the review queue">
-          <label>
-            Site
-            <select value={search.siteId ?? ''} onChange={(event) => void navigate({ search: (prev) => ({ ...prev, siteId: event.target.value || undefined }) })}>
-              <option value="">All sites</option>
-              {directory.data?.sites.map((site) => (
-                <option key={site.id} value={site.id}>
-                  {site.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <SiteFilter value={search.siteId} onChange={(siteId) => void navigate({ search: (prev) => ({ ...prev, siteId }) })} />
           <label>
             Record type
             <select value={search.recordType ?? ''} onChange={(event) => void navigate({ search: (prev) => ({ ...prev, recordType: event.target.value || undefined }) })}>

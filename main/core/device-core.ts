@@ -228,8 +228,7 @@ export class DeviceCore {
     const session = this.sessions.current;
     if (!session) throw new CoreError('not-signed-in', 'sign in to review repairs');
     const certification = this.getRecord('repairCertification', recordId);
-    const verified = this.repairsToReview().some((repair) => repair.recordId === recordId && repair.verified);
-    return this.perform(reviewAction(certification, verified, session.operatorId, this.#clock.now()));
+    return this.perform(reviewAction(certification, this.#officePublicKey(), session.operatorId, this.#clock.now()));
   }
 
   #officePublicKey(): Uint8Array | null {

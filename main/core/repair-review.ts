@@ -31,16 +31,16 @@ export function repairsToReview(certifications: readonly StoredRecord[], officeP
       repairs: Array.isArray(record.fields.repairs) ? (record.fields.repairs as DefectRepair[]) : [],
       mechanicName: String(record.fields.mechanicName ?? ''),
       certifiedAt: typeof record.fields.certifiedAt === 'number' ? record.fields.certifiedAt : 0,
-      verified: officePublicKey !== null && repairCertificationVerifies(record.id, record.fields, officePublicKey),
+      verified: officeSigned(record, officePublicKey),
     }))
     .sort((a, b) => b.certifiedAt - a.certifiedAt);
 }
 
 /** The action that records `operatorId`'s review of a certification, refused when it cannot be trusted or is done. */
-export function reviewAction(certification: StoredRecord | null, verified: boolean, operatorId: string, now: number): ActionInput {
+export function reviewAction(certification: StoredRecord | null, officePublicKey: Uint8Array | null, operatorId: string, now: number): ActionInput {
   if (!certification || certification.deleted) throw new CoreError('invalid-input', 'this repair certification is not on the device', 'recordId');
   if (typeof certification.fields.reviewedAt === 'number') throw new CoreError('invalid-input', 'these repairs were already reviewed by a driver', 'recordId');
-  if (!verified) throw new CoreError('invalid-input', "the office's signature on this certification does not check out: do not drive the unit, and call the office", 'recordId');
+  if (!officeSigned(certification, officePublicKey)) throw new CoreError('invalid-input', "the office's signature on this certification does not check out: do not drive the unit, and call the office", 'recordId');
   return {
     recordType: 'repairCertification',
     recordId: certification.id,
@@ -50,4 +50,9 @@ export function reviewAction(certification: StoredRecord | null, verified: boole
       { op: 'set', field: 'reviewedAt', value: now },
     ],
   };
+}
+
+/** Whether the office's signature on the certification holds; none does before enrollment (no office key). */
+function officeSigned(certification: StoredRecord, officePublicKey: Uint8Array | null): boolean {
+  return officePublicKey !== null && repairCertificationVerifies(certification.id, certification.fields, officePublicKey);
 }

@@ -107,7 +107,8 @@ export type DeviceList = z.infer<typeof deviceListSchema>;
 
 /** GET /v1/admin/kpis/conflicts, GET /v1/admin/kpis/sync?siteId=&days= (default 7, at most 90): conflicts per 1,000 field edits, by record type and policy. */
 export const DEFAULT_KPI_DAYS = 7;
-export const conflictRatesQuerySchema = z.strictObject({ siteId: identifier.optional(), days: wholeNumberText(90).pipe(z.number().positive()).optional() });
+/** The KPI endpoints' window: a site (all by default) and a number of days up to now. */
+export const kpiQuerySchema = z.strictObject({ siteId: identifier.optional(), days: wholeNumberText(90).pipe(z.number().positive()).optional() });
 const count = z.number().int().nonnegative();
 /** How the office settled the field edits that met a concurrent one (protocol/policies). */
 export const CONFLICT_OUTCOMES = ['merged', 'superseded', 'review', 'rejected'] as const;

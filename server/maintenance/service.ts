@@ -1,4 +1,4 @@
-import { certificationProblems, certifiedRepairs, reportedDefects } from '../../protocol/maintenance.js';
+import { certificationProblems, certifiedRepairs, reportedDefects, unitKey } from '../../protocol/maintenance.js';
 import { repairCertificationId, signRepairCertification } from '../../protocol/maintenance-signature.js';
 import type { CertificationSummary, CertifyRepairs, MaintenanceQueue, MaintenanceUnit, OfficeWriteResponse, UnitOutOfService } from '../../protocol/wire.js';
 import { MAX_MAINTENANCE_INSPECTIONS, RECENT_CERTIFICATIONS } from '../../protocol/wire.js';
@@ -53,8 +53,7 @@ export async function maintenanceQueue(db: OfficeDb, user: OfficeUser, siteId?: 
 
 /** Of `units` (equipment numbers on the dispatch board), those with an out-of-service defect not yet certified. */
 export async function unitsOutOfService(db: OfficeDb, organisationId: string | null, units: readonly string[]): Promise<UnitOutOfService[]> {
-  const named = [...new Set(units.map((unit) => unit.trim().toUpperCase()).filter(Boolean))];
-  const inspections = await uncertifiedDefectiveInspections(db, { organisationId, units: named, limit: MAX_MAINTENANCE_INSPECTIONS });
+  const inspections = await uncertifiedDefectiveInspections(db, { organisationId, units, limit: MAX_MAINTENANCE_INSPECTIONS });
   const out = new Map<string, UnitOutOfService>();
   for (const record of inspections) {
     const defects = reportedDefects(record.fields).filter((defect) => defect.outOfService);
@@ -98,7 +97,7 @@ export async function certifyRepairs(context: ServiceContext, user: OfficeUser, 
 }
 
 function unitOf(record: ServerRecord): string {
-  return typeof record.fields.equipmentNumber === 'string' ? record.fields.equipmentNumber.trim().toUpperCase() : '(no unit)';
+  return typeof record.fields.equipmentNumber === 'string' ? unitKey(record.fields.equipmentNumber) : '(no unit)';
 }
 
 function certificationSummary(record: ServerRecord, reviewedByName: string | null): CertificationSummary {

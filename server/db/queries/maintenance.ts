@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { unitKey } from '../../../protocol/maintenance.js';
 import type { OfficeDb } from '../connect.js';
 import { REPORTS_DEFECTS, operators, records, sites } from '../schema.js';
 
@@ -28,8 +29,9 @@ export async function uncertifiedDefectiveInspections(db: OfficeDb, filter: Main
     ...scope(filter),
   ];
   if (filter.units) {
-    if (filter.units.length === 0) return [];
-    conditions.push(inArray(sql`upper(${records.fields}->>'equipmentNumber')`, filter.units.map((unit) => unit.trim().toUpperCase())));
+    const named = [...new Set(filter.units.map(unitKey))];
+    if (named.length === 0) return [];
+    conditions.push(inArray(sql`upper(${records.fields}->>'equipmentNumber')`, named));
   }
   const rows = await db
     .select({ record: records })
