@@ -141,6 +141,10 @@ export function closedAt(type: string, fields: Readonly<Record<string, unknown>>
  * out of the state hash, so that what a device evicted never reads as lost.
  */
 export function outsideWindow(type: string, fields: Readonly<Record<string, unknown>>, closedBefore: number): boolean {
-  const closed = closedAt(type, fields);
+  return closedOutsideWindow(closedAt(type, fields), closedBefore);
+}
+
+/** outsideWindow for a record known to have closed at `closed` (null: not closed). */
+export function closedOutsideWindow(closed: number | null, closedBefore: number): boolean {
   return closed !== null && closed < closedBefore;
 }

@@ -112,12 +112,51 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
   );
 
   // Verification, in order from the acknowledged chain state. Signatures are checked together on
-  // the thread pool; should any fail, the batch is verified again one signature at a time, so the
-  // first failing entry and the reasons of those after it are exactly those of an in-order check.
+  // the thread pool while the batch is settled against the locked records (nothing is written
+  // before both are done); should any fail, the batch is verified again one signature at a time, so
+  // the first failing entry and the reasons of those after it are exactly those of an in-order
+  // check, and settled again from the records as they are.
   const signatures: DeferredSignature[] = [];
   let verification = verifyBatch(device, batch, acknowledged, signatures);
-  if (!(await allSignaturesValid(signatures))) verification = verifyBatch(device, batch, acknowledged, null);
-  const { chain, slots, verified, canonicalBodies, flags } = verification;
+  const signaturesChecked = allSignaturesValid(signatures);
+  let settlement = await settleVerified(tx, context, batch, device, verification);
+  if (!(await signaturesChecked)) {
+    verification = verifyBatch(device, batch, acknowledged, null);
+    settlement = await settleVerified(tx, context, batch, device, verification);
+  }
+  const { chain, slots, verified, flags } = verification;
+  const { current, writes, journalRows, timeFlags, anchoredTime } = settlement;
+
+  if (verified.length > 0) {
+    flags.push(...timeFlagsOf(device.id, batch, timeFlags));
+    await insertJournalEntries(tx, journalRows);
+  }
+  const changes = await persistResolvedWrites(tx, writes);
+  await saveDeviceChain(tx, device.id, { seq: chain.lastSeq, head: chain.head, session: storedSessionOf(chain.session), anchoredTime }, { at: batch.receivedAt, clockOffsetMs: batch.clock.correctionMs });
+  await insertDeviceFlags(tx, flags);
+  await appendChanges(tx, changes);
+  await notifySites(tx, context.notifier.channel, changes.map((change) => change.siteId), batch.receivedAt, device.id);
+
+  const results = slots.map((slot) => resolveSlot(slots, slot));
+  return { results, records: await touchedRecords(tx, recordKeysOf(batch.entries), current, device.siteId), chain, forks: flags.filter((flag) => flag.kind === 'fork').length };
+}
+
+interface Settlement {
+  /** The locked records as the batch leaves them. */
+  current: Map<string, ServerRecord>;
+  writes: ResolvedWrite[];
+  journalRows: JournalEntryRow[];
+  timeFlags: { seq: number; flag: EntryTimeFlag }[];
+  anchoredTime: Device['anchoredTime'];
+}
+
+/**
+ * Settles the verified entries of a batch against their locked records, in order: each entry's
+ * place in time, the conflict policies' decision for record entries, the journal row to store.
+ * Fills the verification's result slots; writes nothing.
+ */
+async function settleVerified(tx: OfficeDb, context: ServiceContext, batch: Batch, device: Device, verification: Verification): Promise<Settlement> {
+  const { slots, verified, canonicalBodies } = verification;
   const settling = [...verified, ...settledAgain(context.faults, verification.resent)];
 
   // Settlement: the conflict policies against the locked records, for entries whose content is valid.
@@ -211,19 +250,7 @@ async function settleBatch(tx: OfficeDb, context: ServiceContext, batch: Batch):
       result,
     });
   }
-
-  if (verified.length > 0) {
-    flags.push(...timeFlagsOf(device.id, batch, timeFlags));
-    await insertJournalEntries(tx, journalRows);
-  }
-  const changes = await persistResolvedWrites(tx, writes);
-  await saveDeviceChain(tx, device.id, { seq: chain.lastSeq, head: chain.head, session: storedSessionOf(chain.session), anchoredTime }, { at: batch.receivedAt, clockOffsetMs: batch.clock.correctionMs });
-  await insertDeviceFlags(tx, flags);
-  await appendChanges(tx, changes);
-  await notifySites(tx, context.notifier.channel, changes.map((change) => change.siteId), batch.receivedAt, device.id);
-
-  const results = slots.map((slot) => resolveSlot(slots, slot));
-  return { results, records: await touchedRecords(tx, recordKeysOf(batch.entries), current, device.siteId), chain, forks: flags.filter((flag) => flag.kind === 'fork').length };
+  return { current, writes, journalRows, timeFlags, anchoredTime };
 }
 
 /**

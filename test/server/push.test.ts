@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../protocol/crypto/hash.js';
 import { signEntry, type JournalEntry } from '../../protocol/journal.js';
-import { CURRENT_SCHEMA_VERSION, pushResponseSchema, verifyAnchorReceipt } from '../../protocol/wire.js';
+import { CURRENT_SCHEMA_VERSION, MAX_PUSH_ENTRIES, pushResponseSchema, verifyAnchorReceipt } from '../../protocol/wire.js';
 import { journalEntries, records, reviewItems } from '../../server/db/schema.js';
 import { TestChain } from '../support/chain-fixtures.js';
 import { call, countRows, enrollDevice, NORTH, seedOrganisation, SOUTH_INSPECTOR, startTestServer, type TestServer } from '../support/server.js';
@@ -256,7 +256,7 @@ describe('push', () => {
       ['sentAt as text', { schemaVersion: 1, deviceId: chain.deviceId, sentAt: 'now', entries: chain.entries }],
       ['an extra key', { schemaVersion: 1, deviceId: chain.deviceId, sentAt: 0, entries: chain.entries, admin: true }],
       ['an entry without a sequence number to answer it by', { schemaVersion: 1, deviceId: chain.deviceId, sentAt: 0, entries: [{ hash: chain.entries[0]!.hash }] }],
-      ['501 entries', { schemaVersion: 1, deviceId: chain.deviceId, sentAt: 0, entries: Array(501).fill(chain.entries[0]) }],
+      [`${MAX_PUSH_ENTRIES + 1} entries`, { schemaVersion: 1, deviceId: chain.deviceId, sentAt: 0, entries: Array(MAX_PUSH_ENTRIES + 1).fill(chain.entries[0]) }],
     ];
     for (const [what, body] of cases) {
       const answer = await call(server, 'POST', '/v1/sync/push', { token: credential, body });

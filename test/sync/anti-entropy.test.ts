@@ -164,6 +164,28 @@ describe('state check (anti-entropy)', () => {
     expect(kiosk.core.status().storage.stateCheck.incidents).toBe(0);
   });
 
+  it('follows every new version of a record the office holds: leaves remembered from earlier checks never stand for a later state', async () => {
+    const first = await world.addDevice('kiosk-leaves-a');
+    const second = await world.addDevice('kiosk-leaves-b');
+    const workOrder = await world.office.createWorkOrder({ id: 'wo-anti-entropy-versions', title: 'Reseal reefer door', status: 'open' });
+    for (const device of [first, second]) {
+      await device.client.sync();
+      expect(await checkState(device)).toMatchObject({ outcome: 'matched' });
+    }
+    for (const note of ['gasket ordered', 'gasket fitted']) {
+      await world.office.updateWorkOrder(workOrder.id, { statusNote: note });
+      for (const device of [first, second]) {
+        expect(await checkState(device)).toMatchObject({ outcome: 'matched' });
+        expect(device.core.getRecord('workOrder', workOrder.id)?.fields.statusNote).toBe(note);
+      }
+    }
+    // A row changed behind the first device's back still reads as different from the office's remembered leaf.
+    first.core.database.sqlite.prepare(`UPDATE rec_work_order SET status_note = 'edited behind the app' WHERE id = ?`).run(workOrder.id);
+    expect(await checkState(first)).toMatchObject({ outcome: 'repaired', incident: { refetched: 1, converged: true } });
+    expect(first.core.getRecord('workOrder', workOrder.id)?.fields.statusNote).toBe('gasket fitted');
+    expect(first.core.status().storage.stateCheck.incidents).toBe(1);
+  });
+
   it('drops a record the office no longer shares with the site (a south work order taken from a north inspector)', async () => {
     const cab = await world.addDevice('cab-reassigned');
     const workOrder = await world.office.createWorkOrder({ id: 'wo-anti-entropy-moved', siteId: SOUTH, title: 'Inspect flatbed', status: 'open', assignee: INSPECTOR.operatorId });

@@ -11,7 +11,7 @@ import type { OfficeDb } from '../connect.js';
  * holds a whole push batch (MAX_PUSH_ENTRIES) per table, so a push writes each table in one
  * statement; fewer, larger statements cost the server less than many round trips.
  */
-export const ROWS_PER_STATEMENT = 1_000;
+export const ROWS_PER_STATEMENT = 2_000;
 
 export async function inSlices<T>(rows: readonly T[], write: (slice: T[]) => Promise<unknown>): Promise<void> {
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {

@@ -5,6 +5,8 @@ import { records } from '../schema.js';
 
 /** What the state check needs of a canonical record. */
 export type ScopeRecord = Pick<typeof records.$inferSelect, 'type' | 'id' | 'version' | 'fields' | 'deleted' | 'pendingReview'>;
+/** A record of the scope without its fields: what names one state of it. */
+export type ScopeRecordVersion = Omit<ScopeRecord, 'fields'>;
 
 /** Containment, which the audience index serves (`= ANY` would read every record). */
 const inScope = (siteId: string) => sql`${records.audience} @> ARRAY[${siteId}]::text[]`;
@@ -13,9 +15,9 @@ const inScope = (siteId: string) => sql`${records.audience} @> ARRAY[${siteId}]:
  * One page of the records a site's devices see, in key order after `after`. Paging by the primary
  * key keeps each statement's cost to one page, however many records the office holds.
  */
-export async function readScopePage(db: OfficeDb, siteId: string, after: RecordKey | null, limit: number): Promise<ScopeRecord[]> {
+export async function readScopePage(db: OfficeDb, siteId: string, after: RecordKey | null, limit: number): Promise<ScopeRecordVersion[]> {
   return db
-    .select({ type: records.type, id: records.id, version: records.version, fields: records.fields, deleted: records.deleted, pendingReview: records.pendingReview })
+    .select({ type: records.type, id: records.id, version: records.version, deleted: records.deleted, pendingReview: records.pendingReview })
     .from(records)
     .where(and(inScope(siteId), after ? sql`(${records.type}, ${records.id}) > (${after.type}, ${after.id})` : undefined))
     .orderBy(asc(records.type), asc(records.id))
