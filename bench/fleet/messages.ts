@@ -41,6 +41,7 @@ export interface Observation {
   /** Epoch ms (performance.timeOrigin + performance.now(): comparable between processes). */
   at: number;
   pending: number;
+  failed: number;
   /** The change-feed id the device has pulled up to. */
   cursorId: number;
   /** The shared work orders' values as this device holds them; null while entries are pending. */

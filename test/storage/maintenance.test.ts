@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callOffice, deviceHeaders } from '../../main/core/sync/api.js';
+import { DeviceSync, MAINTENANCE_DEFERRAL_MS } from '../../main/core/sync/device-sync.js';
 import { readAnchor, readEnrollment } from '../../main/core/sync/state.js';
 import { localState } from '../../main/core/record-state.js';
 import { RETENTION_WINDOW_MS } from '../../protocol/state-hash.js';
 import { CURRENT_SCHEMA_VERSION, stateSummarySchema } from '../../protocol/wire.js';
-import { CLERK } from '../support/device.js';
+import { CLERK, SeededRandomness } from '../support/device.js';
 import { gateEventCreate, noteCreate, submit, tally, yardCountCreate } from '../support/actions.js';
+import { FakeTimers } from '../sync/support/timers.js';
 import { SyncWorld } from '../sync/support/world.js';
 import { enrolledDevice, gateEventAt, recordGateIns } from './field-day.js';
 
@@ -134,5 +136,40 @@ describe('background maintenance', () => {
     expect(office).toEqual(local);
     expect(local.records).toBeGreaterThanOrEqual(5);
     expect(core.checkpoints().at(-1)!.manifest.stateHash).toBe(office.root);
+  });
+
+  it('waits for a quiet link: a sync that sent or brought anything leaves compaction and the state check to the next quiet sync, unless none came for ten minutes', async () => {
+    const policy = { entriesPerCheckpoint: 100, minEntriesToFold: 50 };
+    const kiosk = await enrolledDevice(world, 'kiosk-quiet-link', { kind: 'kiosk', policy });
+    const { core } = kiosk;
+    const sync = new DeviceSync(core, { transport: kiosk.transport, clock: world.clock, random: new SeededRandomness('quiet-link'), timers: new FakeTimers(world.clock) });
+    core.signIn(CLERK.badgeId, CLERK.pin);
+    const count = core.perform(yardCountCreate('row-4')).record.id;
+    const work = (actions: number) => {
+      for (let i = 0; i < actions; i++) core.perform(tally(count, 1));
+    };
+
+    // Tried: a reconnect's backlog. It is sent; nothing is folded or checked meanwhile.
+    work(120);
+    expect(await sync.syncNow()).toMatchObject({ pending: 0, lastError: null });
+    expect(core.status().journal.checkpoints).toBe(0);
+    expect(core.status().storage.stateCheck.checks).toBe(0);
+
+    // The next sync finds nothing to send or pull: the device folds and checks.
+    expect(await sync.syncNow()).toMatchObject({ pending: 0, lastError: null });
+    expect(core.status().journal.checkpoints).toBeGreaterThan(0);
+    expect(core.status().storage.stateCheck).toMatchObject({ checks: 1, incidents: 0 });
+
+    // Tried: a device never quiet. Busy syncs within ten minutes of the last maintenance wait; the first after it maintains.
+    const checkpoints = core.status().journal.checkpoints;
+    world.clock.advance(MAINTENANCE_DEFERRAL_MS / 2);
+    work(120);
+    await sync.syncNow();
+    expect(core.status().journal.checkpoints).toBe(checkpoints);
+    world.clock.advance(MAINTENANCE_DEFERRAL_MS / 2);
+    work(120);
+    await sync.syncNow();
+    expect(core.status().journal.checkpoints).toBeGreaterThan(checkpoints);
+    sync.stop();
   });
 });

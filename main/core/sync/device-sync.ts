@@ -28,6 +28,14 @@ export interface DeviceSyncOptions {
 }
 
 /**
+ * Background maintenance (compaction, eviction, the state check) runs after a sync that found the
+ * link quiet (nothing to send, nothing new to pull), so the syncs of a reconnect, which the
+ * device's and the office's CPU are busy with, go first; a device never quiet for this long
+ * maintains after its next sync anyway.
+ */
+export const MAINTENANCE_DEFERRAL_MS = 10 * 60 * 1000;
+
+/**
  * The sync of one enrolled device as the app runs it: the daemon over the core's sync client, and
  * the revision that tells the UI when sync changed the data under it. The Electron shell and the
  * dev host each run one and feed it their triggers (network, resume, the user's "sync now").
@@ -76,6 +84,9 @@ export class DeviceSync {
     });
     this.#clock = options.clock;
     this.#onStatus = options.onStatus;
+    // As if maintained at start: a backlog sent on starting does not wait behind the device's housekeeping.
+    let maintainedAt = options.clock.now();
+    const maintenanceDue = (report: SyncReport) => (report.pushed.sent === 0 && !changedAnything(report)) || options.clock.now() - maintainedAt >= MAINTENANCE_DEFERRAL_MS;
     const noteChanges = (changed: boolean) => {
       if (changed) this.#revision++;
     };
@@ -119,7 +130,10 @@ export class DeviceSync {
             noteChanges(changedAnything(report));
             // Nothing was sent, or entries are still pending: the attachments there are go up now.
             if (!uploadsAsked) askForUploads();
-            noteChanges(await maintainAfterSync());
+            if (maintenanceDue(report)) {
+              maintainedAt = options.clock.now();
+              noteChanges(await maintainAfterSync());
+            }
             return report;
           }),
         pull: () => stopIfRevoked(pull),
