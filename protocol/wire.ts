@@ -19,6 +19,7 @@ export * from './wire/errors.js';
 export * from './wire/enrollment.js';
 export * from './wire/records.js';
 export * from './wire/push.js';
+export * from './wire/linked-entries.js';
 export * from './wire/health.js';
 export * from './wire/pull.js';
 export * from './wire/events.js';

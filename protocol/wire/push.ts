@@ -34,7 +34,8 @@ export const pushRequestSchema = z.strictObject({
   /** The device's best recent exchange with the office, which bounds its clock offset (protocol/time.ts). */
   clockSample: clockSampleSchema.nullable().optional(),
   /**
-   * Consecutive journal entries (`journalEntrySchema`) in sequence order, oldest first. The office
+   * Consecutive journal entries (`journalEntrySchema`) in sequence order, oldest first, full or
+   * linked (hashes left out, see linked-entries.ts). The office
    * reads each on its own (server/sync/read-entries.ts): one it cannot take is answered in its
    * result, never by refusing the request.
    */

@@ -6,7 +6,7 @@ import type { FieldOperation, JournalEnvelope } from '../../protocol/journal.js'
 import { recordTypeSpec } from '../../protocol/records/index.js';
 import { type ChainState, type OpenSession, verifyParsedEntry } from '../../protocol/verify.js';
 import { type DeviceClockReading, type EntryTimeFlag, type TimePolicy, nextAnchoredTime, placeEntry, readDeviceClock } from '../../protocol/time.js';
-import { type EntryResult, type PushRequest, type PushResponse, signAnchorReceipt } from '../../protocol/wire.js';
+import { type EntryResult, type PushRequest, type PushResponse, signAnchorReceipt, unlinkEntries } from '../../protocol/wire.js';
 import type { OfficeFaults, ServiceContext } from '../context.js';
 import { assertNotRevoked } from '../auth.js';
 import type { OfficeDb } from '../db/connect.js';
@@ -50,7 +50,7 @@ export async function pushEntries(
   }
   const timePolicy = timePolicyOf(context);
   const clock = readDeviceClock({ sentAt: request.sentAt, receivedAt, sample: request.clockSample }, timePolicy);
-  const entries = readPushedEntries(request.entries);
+  const entries = readPushedEntries(unlinkEntries(request.entries));
   const settle = (tx: OfficeDb) => settleBatch(tx, context, { deviceId: device.id, entries, receivedAt, clock, timePolicy, clientVersion });
   const settled = context.faults?.acknowledgeBeforeCommit
     ? await settledBeforeCommit(context.database.db, settle)

@@ -16,6 +16,7 @@ import {
   type AnchorReceipt,
   type CanonicalRecord,
   type EntryResult,
+  linkEntries,
   MAX_PUSH_BODY_BYTES,
   MAX_PUSH_ENTRIES,
   PUSH_TIMEOUT,
@@ -138,7 +139,7 @@ export async function pushBatch(deps: PushDeps, pacer: PushPacer): Promise<PushB
   const entries = nextBatch(db, pacer.size);
   if (entries.length === 0) return null;
   const sentAt = clock.now();
-  const request = { schemaVersion, deviceId, sentAt, clockSample: readClockSample(db), entries };
+  const request = { schemaVersion, deviceId, sentAt, clockSample: readClockSample(db), entries: linkEntries(entries) };
   let response: PushResponse;
   try {
     response = await callOffice(transport, '/v1/sync/push', request, pushResponseSchema, deviceHeaders(enrollment.credential, schemaVersion), {
@@ -159,7 +160,10 @@ export async function pushBatch(deps: PushDeps, pacer: PushPacer): Promise<PushB
 
 function checkAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: PushResponse, enrollment: StoredEnrollment): void {
   const { results, receipt } = response;
-  const mismatch = results.length !== entries.length || results.some((result, i) => result.seq !== entries[i]!.body.seq || result.hash !== entries[i]!.hash);
+  // The office computes the hash of what reached it (linked entries carry none): an entry it took
+  // must hash as sent; one altered on the way is refused with the hash of what arrived.
+  const mismatch =
+    results.length !== entries.length || results.some((result, i) => result.seq !== entries[i]!.body.seq || (result.acknowledged && result.hash !== entries[i]!.hash));
   if (mismatch) throw new SyncError('bad-response', 'the office answered for other entries than the ones sent; nothing was applied', true);
   if (receipt.deviceId !== enrollment.deviceId || !verifyAnchorReceipt(receipt, hexToBytes(enrollment.serverPublicKey))) {
     throw new SyncError('bad-receipt', 'the anchor receipt is not signed by the office this device enrolled with; nothing was applied', false);
