@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -250,6 +250,8 @@ export async function runFleet(scenario: FleetScenario, log: (message: string) =
     await Promise.all(workers.map((worker) => worker.end()));
     const officeLog = logSize(office.logFile);
     await office.stop();
+    // WAYPOST_BENCH_KEEP_OFFICE_LOG=file keeps the office's log (with WAYPOST_BENCH_OFFICE_LOG_LEVEL=debug, every request and its time).
+    if (process.env.WAYPOST_BENCH_KEEP_OFFICE_LOG) copyFileSync(office.logFile, process.env.WAYPOST_BENCH_KEEP_OFFICE_LOG);
 
     say('baseline: the same entries verified alone');
     const verify = verifyJournals(journalFiles);

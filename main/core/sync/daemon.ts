@@ -136,7 +136,7 @@ export class SyncDaemon {
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    void this.#request('full');
+    this.#runInBackground('full');
     this.#openStream();
   }
 
@@ -165,7 +165,7 @@ export class SyncDaemon {
     this.#failures = 0;
     this.#pullFailures = 0;
     if (this.#started) {
-      void this.#request('full');
+      this.#runInBackground('full');
       this.#openStream();
     }
   }
@@ -173,7 +173,7 @@ export class SyncDaemon {
   /** The app came back to the foreground or the machine woke up. */
   resumed(): void {
     if (!this.#started) return;
-    void this.#request('full');
+    this.#runInBackground('full');
     this.#openStream();
   }
 
@@ -198,6 +198,15 @@ export class SyncDaemon {
       failed,
       updateRequired: this.#updateRequired,
     };
+  }
+
+  /**
+   * A run nobody waits for (timers, triggers). Its own failures are in the status it emits; what
+   * can still reject is reading that status once the device's files are closed (the app quit or
+   * the process is being torn down), which has no one left to tell.
+   */
+  #runInBackground(kind: RunKind): void {
+    this.#request(kind).catch(() => undefined);
   }
 
   /** Runs a sync after the current one, merging with a run already queued. */
@@ -304,7 +313,7 @@ export class SyncDaemon {
     this.#cancelTimer();
     const handle = this.#timers.setTimeout(() => {
       this.#timer = null;
-      void this.#request('full');
+      this.#runInBackground('full');
     }, ms);
     this.#timer = { handle, dueAt };
   }
@@ -327,7 +336,7 @@ export class SyncDaemon {
       // A failure since it was armed may have asked for a longer wait.
       const wait = this.#notBefore() - this.#clock.now();
       if (wait > 0) this.#armLivePull(wait);
-      else void this.#request('pull');
+      else this.#runInBackground('pull');
     }, ms);
   }
 
