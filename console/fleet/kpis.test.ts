@@ -6,7 +6,7 @@ const NOW = Date.UTC(2026, 11, 1, 12);
 const MINUTE = 60_000;
 
 function device(id: string, overrides: Partial<DeviceSummary> = {}): DeviceSummary {
-  return { id, siteId: 'site-north', kind: 'cab', label: id, enrolledAt: 0, revokedAt: null, flagged: false, chainSeq: 0, lastSeenAt: NOW, health: null, clockOffsetMs: null, operator: null, attention: [], ...overrides };
+  return { id, siteId: 'site-north', kind: 'cab', label: id, enrolledAt: 0, revokedAt: null, flagged: false, chainSeq: 0, lastSeenAt: NOW, health: null, clockOffsetMs: null, schemaVersion: 1, requiredAppVersion: null, operator: null, attention: [], ...overrides };
 }
 const health = (pending: number, failed = 0) => ({ reportedAt: NOW, appVersion: '0.1.0', pending, failed, oldestPendingAgeMs: null });
 

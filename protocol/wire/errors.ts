@@ -58,5 +58,7 @@ export const updateRequiredSchema = apiErrorSchema.extend({
   code: z.literal('update-required'),
   minimumVersion: z.number().int(),
   currentVersion: z.number().int(),
+  /** Set when an administrator required this device to run at least this app build. */
+  requiredAppVersion: z.string().optional(),
 });
 export type UpdateRequired = z.infer<typeof updateRequiredSchema>;

@@ -15,5 +15,12 @@ export const deviceHealthSchema = z.strictObject({
   failed: z.number().int().nonnegative().max(1_000_000_000),
   /** How long the oldest pending entry has waited, in ms; null when none waits. */
   oldestPendingAgeMs: z.number().int().nonnegative().max(10 * 365 * 24 * 60 * 60 * 1000).nullable(),
+  /** The round trip of the device's last push, in ms, as the device measured it (the link included). */
+  pushMs: z.number().int().nonnegative().max(24 * 60 * 60 * 1000).optional(),
+  /**
+   * The device's last reconnect: ms from its first sync attempt after being cut off (offline, or
+   * its syncs failing) to a sync that left nothing pending and pulled the feed to its head.
+   */
+  convergedMs: z.number().int().nonnegative().max(30 * 24 * 60 * 60 * 1000).optional(),
 });
 export type DeviceHealth = z.infer<typeof deviceHealthSchema>;

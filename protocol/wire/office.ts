@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isAppVersion } from '../app-version.js';
 import { identifier } from '../field-operations.js';
 import { OFFICE_ROLES } from '../office-access.js';
 import { emailSchema, passwordSchema } from './console.js';
@@ -95,6 +96,9 @@ export const deviceSummarySchema = z.strictObject({
     .nullable(),
   /** The clock correction the office last proved for its entries, in ms (positive: its clock is behind). */
   clockOffsetMs: z.number().int().nullable(),
+  /** The sync schema version it last spoke, and the app build an administrator requires of it. */
+  schemaVersion: z.number().int().nullable(),
+  requiredAppVersion: z.string().nullable(),
   /** The operator of the last session the office saw from it, since when, and whether it is still open. */
   operator: z.strictObject({ operatorId: identifier, since: z.number().int(), signedIn: z.boolean() }).nullable(),
   /** Why someone should look at it, most urgent first; empty when all is well. */
@@ -104,6 +108,8 @@ export type DeviceSummary = z.infer<typeof deviceSummarySchema>;
 /** GET /v1/admin/devices?siteId=: the devices, and the office's time they were read at (ages are measured against it, not a browser's clock). */
 export const deviceListSchema = z.strictObject({ at: z.number().int(), devices: z.array(deviceSummarySchema) });
 export type DeviceList = z.infer<typeof deviceListSchema>;
+/** PUT /v1/admin/devices/:id/required-app-version: the build this device must run to sync again (null: none). */
+export const requiredAppVersionSchema = z.strictObject({ version: z.string().refine(isAppVersion, 'not an app build such as 0.5.0 or 1.0.0-beta.2').nullable() });
 
 /** GET /v1/admin/kpis/conflicts, GET /v1/admin/kpis/sync?siteId=&days= (default 7, at most 90): conflicts per 1,000 field edits, by record type and policy. */
 export const DEFAULT_KPI_DAYS = 7;
@@ -126,14 +132,27 @@ export type ConflictRates = z.infer<typeof conflictRatesSchema>;
 
 /**
  * GET /v1/admin/kpis/sync?siteId=&days= (same window): per time step, the devices that reported, their
- * queue depth (mean and deepest) and how long the office took to answer their pulls (p50, p95).
+ * queue depth (mean and deepest), how long the office took to answer their pulls (p50, p95), and
+ * what the devices measured: their push round trips and the time from a reconnect to converged
+ * (p50, p95; null in a step where no device told them).
  */
 export const syncHealthSchema = z.strictObject({
   since: z.number().int(),
   until: z.number().int(),
   bucketMs: z.number().int().positive(),
   buckets: z.array(
-    z.strictObject({ at: z.number().int(), devices: count, pendingMean: z.number().nonnegative(), pendingMax: count, pullMsP50: z.number().nonnegative(), pullMsP95: z.number().nonnegative() }),
+    z.strictObject({
+      at: z.number().int(),
+      devices: count,
+      pendingMean: z.number().nonnegative(),
+      pendingMax: count,
+      pullMsP50: z.number().nonnegative(),
+      pullMsP95: z.number().nonnegative(),
+      pushMsP50: z.number().nonnegative().nullable(),
+      pushMsP95: z.number().nonnegative().nullable(),
+      convergedMsP50: z.number().nonnegative().nullable(),
+      convergedMsP95: z.number().nonnegative().nullable(),
+    }),
   ),
 });
 export type SyncHealth = z.infer<typeof syncHealthSchema>;

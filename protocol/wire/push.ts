@@ -3,6 +3,7 @@ import { canonicalBytes } from '../canonical.js';
 import { SIGNATURE_DOMAINS, type Signer, type SignerBackend, signInDomain, verifyInDomain } from '../crypto/ed25519.js';
 import { base64ToBytes, bytesToBase64 } from '../crypto/hash.js';
 import { identifier } from '../field-operations.js';
+import { text } from '../text.js';
 import { type AnchorReceipt, type AnchorReceiptPayload, anchorReceiptSchema, entryOutcomeSchema, entryReasonSchema, fieldOutcomeSchema } from './outcomes.js';
 import { hex32 } from './shapes.js';
 import { clockSampleSchema, officeStampsSchema } from '../time.js';
@@ -33,6 +34,8 @@ export const pushRequestSchema = z.strictObject({
   sentAt: z.number().int().nonnegative(),
   /** The device's best recent exchange with the office, which bounds its clock offset (protocol/time.ts). */
   clockSample: clockSampleSchema.nullable().optional(),
+  /** The app build sending it, when known: an administrator may require a build of a device. */
+  appVersion: text().min(1).max(40).optional(),
   /**
    * Consecutive journal entries (`journalEntrySchema`) in sequence order, oldest first, full or
    * linked (hashes left out, see linked-entries.ts). The office

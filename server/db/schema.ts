@@ -81,6 +81,13 @@ export const devices = pgTable(
     oldestPendingAgeMs: bigint('oldest_pending_age_ms', { mode: 'number' }),
     /** The clock correction the office last proved for the device's entries (protocol/time.ts), in ms. */
     clockOffsetMs: bigint('clock_offset_ms', { mode: 'number' }),
+    /** The sync schema version the device last spoke (its requests carry it). */
+    schemaVersion: integer('schema_version'),
+    /**
+     * An administrator's "require update": the device's syncs are answered 426 until it reports
+     * an app build at least this one (protocol/app-version.ts), its queue kept on the device.
+     */
+    requiredAppVersion: text('required_app_version'),
   },
   (table) => [uniqueIndex('devices_credential_idx').on(table.credentialHash), index('devices_site_idx').on(table.siteId)],
 );
@@ -103,6 +110,10 @@ export const deviceReports = pgTable(
     oldestPendingAgeMs: bigint('oldest_pending_age_ms', { mode: 'number' }),
     /** From the pull's arrival to its answer, on the office's clock. */
     pullMs: integer('pull_ms').notNull(),
+    /** The device's last push round trip as it measured it (older apps: null). */
+    pushMs: integer('push_ms'),
+    /** The device's last reconnect: from its first sync attempt after being cut off to its queue sent and the feed pulled. */
+    convergedMs: bigint('converged_ms', { mode: 'number' }),
   },
   (table) => [index('device_reports_time_idx').on(table.reportedAt)],
 );

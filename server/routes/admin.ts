@@ -10,6 +10,7 @@ import {
   createOrganisationSchema,
   createSiteSchema,
   listSignInAttemptsQuerySchema,
+  requiredAppVersionSchema,
   setPasswordSchema,
   updateOperatorSchema,
   updateSiteSchema,
@@ -47,6 +48,7 @@ import {
   insertSite,
   listDevices,
   revokeDevice,
+  setRequiredAppVersion,
   updateSite,
   upsertOperator,
 } from '../db/queries/identity.js';
@@ -238,6 +240,16 @@ export function registerAdminRoutes(app: FastifyInstance, context: ServiceContex
     return summary((await findDevice(db, id))!, context.clock.now());
   });
 
+  app.put('/v1/admin/devices/:id/required-app-version', async (request) => {
+    const user = await admin(request);
+    const { id } = parseWith(idParams, request.params, 'path');
+    const { version } = parseWith(requiredAppVersionSchema, request.body);
+    await deviceInReach(db, user, id);
+    await setRequiredAppVersion(db, id, version);
+    request.log.info({ deviceId: id, version, by: user.id }, version ? 'app update required of device' : 'app update requirement of device lifted');
+    return summary((await findDevice(db, id))!, context.clock.now());
+  });
+
   app.get('/v1/admin/devices/:id/flags', async (request) => {
     const user = await admin(request);
     const { id } = parseWith(idParams, request.params, 'path');
@@ -301,7 +313,7 @@ function publicOperator(operator: Operator) {
 }
 
 function summary(device: Device, now: number): DeviceSummary {
-  const { id, siteId, kind, label, enrolledAt, revokedAt, flagged, chainSeq, lastSeenAt, clockOffsetMs } = device;
+  const { id, siteId, kind, label, enrolledAt, revokedAt, flagged, chainSeq, lastSeenAt, clockOffsetMs, schemaVersion, requiredAppVersion } = device;
   const health =
     device.healthReportedAt === null
       ? null
@@ -314,5 +326,5 @@ function summary(device: Device, now: number): DeviceSummary {
         };
   const session = device.chainSession;
   const operator = session && { operatorId: session.certificate.certificate.operatorId, since: session.certificate.certificate.startedAt, signedIn: !session.closed };
-  return { id, siteId, kind, label, enrolledAt, revokedAt, flagged, chainSeq, lastSeenAt, health, clockOffsetMs, operator, attention: deviceAttention(device, now) };
+  return { id, siteId, kind, label, enrolledAt, revokedAt, flagged, chainSeq, lastSeenAt, health, clockOffsetMs, schemaVersion, requiredAppVersion, operator, attention: deviceAttention(device, now) };
 }

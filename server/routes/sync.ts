@@ -15,6 +15,7 @@ import { openEventStream } from '../sync/event-stream.js';
 import { type Device, findDevice, touchDevice } from '../db/queries/identity.js';
 import { insertDeviceReport } from '../db/queries/kpis.js';
 import { reportDue } from '../fleet/reports.js';
+import { checkRequiredAppVersion } from '../fleet/required-update.js';
 import { admitSyncWork, defaultAdmission, SyncAdmission } from '../sync/admission.js';
 import { pullChanges } from '../sync/pull.js';
 import { pushEntries } from '../sync/push.js';
@@ -33,6 +34,7 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
     const device = await authenticateDevice(db, request);
     const clientVersion = schemaVersionOfBody(request.body);
     const push = parseWith(pushRequestSchema, upgradeRequest('push', request.body, clientVersion));
+    checkRequiredAppVersion(device, push.appVersion, clientVersion);
     return pushEntries(context, device, push, clientVersion, request.receivedAt);
   });
 
@@ -40,12 +42,22 @@ export function registerSyncRoutes(app: FastifyInstance, context: ServiceContext
     const device = await authenticateDevice(db, request);
     const clientVersion = schemaVersionOfBody(request.body);
     const pull = parseWith(pullRequestSchema, upgradeRequest('pull', request.body, clientVersion));
+    checkRequiredAppVersion(device, pull.health?.appVersion, clientVersion);
     const page = await pullChanges(db, device, pull, clientVersion);
     const repliedAt = Math.max(request.receivedAt, context.clock.now());
-    await touchDevice(db, device.id, repliedAt, pull.health);
+    await touchDevice(db, device.id, repliedAt, clientVersion, pull.health);
     if (pull.health && reportDue(device.healthReportedAt, repliedAt)) {
-      const { pending, failed, oldestPendingAgeMs } = pull.health;
-      await insertDeviceReport(db, { deviceId: device.id, reportedAt: repliedAt, pendingEntries: pending, failedEntries: failed, oldestPendingAgeMs, pullMs: repliedAt - request.receivedAt });
+      const { pending, failed, oldestPendingAgeMs, pushMs, convergedMs } = pull.health;
+      await insertDeviceReport(db, {
+        deviceId: device.id,
+        reportedAt: repliedAt,
+        pendingEntries: pending,
+        failedEntries: failed,
+        oldestPendingAgeMs,
+        pullMs: repliedAt - request.receivedAt,
+        pushMs: pushMs ?? null,
+        convergedMs: convergedMs ?? null,
+      });
     }
     return { ...page, time: { receivedAt: request.receivedAt, repliedAt } };
   });

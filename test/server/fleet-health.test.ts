@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceSummary } from '../../protocol/wire.js';
+import { CURRENT_SCHEMA_VERSION, type DeviceSummary } from '../../protocol/wire.js';
 import { DEFAULT_ATTENTION, type DeviceStanding, deviceAttention } from '../../server/fleet/attention.js';
 import { INSPECTOR } from '../support/device.js';
 import { noteCreate } from '../support/actions.js';
 import { call } from '../support/server.js';
+import { SyncError } from '../../main/core/sync/errors.js';
 import { SyncWorld } from '../sync/support/world.js';
 
 const MINUTE = 60_000;
@@ -85,4 +86,39 @@ describe('the fleet page', () => {
     const kiosk = (await fleet()).find((device) => device.id === quiet.core.deviceId)!;
     expect(kiosk.attention).toEqual([{ code: 'not-synced', message: 'last synced 10 h ago' }]);
   });
+
+  it('lets an administrator require an app build of one device: its pushes and pulls are refused with update-required, its work kept, until it runs that build', async () => {
+    const old = await world.addDevice('cab-old-build', { client: { appVersion: '0.4.2' } });
+    const other = await world.addDevice('cab-other-build', { client: { appVersion: '0.4.2' } });
+    const require = (version: string | null, token = world.server.adminToken) =>
+      call<DeviceSummary>(world.server, 'PUT', `/v1/admin/devices/${old.core.deviceId}/required-app-version`, { token, body: { version } });
+    expect((await fleet()).find((device) => device.id === old.core.deviceId)).toMatchObject({ schemaVersion: CURRENT_SCHEMA_VERSION, requiredAppVersion: null });
+
+    // Tried: a dispatcher, a version that is no build name, an unknown device.
+    expect((await require('0.5.0', world.office.token)).status).toBe(403);
+    expect((await require('latest')).status).toBe(400);
+    expect((await call(world.server, 'PUT', '/v1/admin/devices/dev-unknown/required-app-version', { token: world.server.adminToken, body: { version: '0.5.0' } })).status).toBe(404);
+
+    expect(await require('0.5.0')).toMatchObject({ status: 200, body: { requiredAppVersion: '0.5.0' } });
+    old.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    old.core.perform(noteCreate('tyre pressure low on trailer 12'));
+    const refused = await old.client.sync().then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(SyncError);
+    expect(refused).toMatchObject({ code: 'update-required', status: 426, message: expect.stringContaining('requires app 0.5.0 or later on this device (it runs 0.4.2)') });
+    await expect(old.client.pull()).rejects.toMatchObject({ code: 'update-required' });
+    expect(old.core.status().outbox.pending).toBeGreaterThan(0);
+    // Another device on the same build syncs as before.
+    await other.client.sync();
+
+    // The updated app on the same files: it syncs, and what waited goes up.
+    const updated = old.core.syncClient(old.transport, { appVersion: '0.5.1' });
+    await updated.sync();
+    expect(old.core.status().outbox.pending).toBe(0);
+    expect((await fleet()).find((device) => device.id === old.core.deviceId)).toMatchObject({ health: { appVersion: '0.5.1' }, requiredAppVersion: '0.5.0' });
+    expect(await require(null)).toMatchObject({ status: 200, body: { requiredAppVersion: null } });
+  });
 });
+

@@ -6,6 +6,8 @@ import { DEVICE_REPORT_EVERY_MS, bucketMsFor, reportDue } from '../../server/fle
 import { update } from '../support/actions.js';
 import { CLERK, INSPECTOR } from '../support/device.js';
 import { call, SOUTH } from '../support/server.js';
+import { networkError } from '../../main/core/sync/errors.js';
+import type { PostOptions, SyncTransport, TransportResponse } from '../../main/core/sync/transport.js';
 import { type FieldDevice, SyncWorld, syncAll } from '../sync/support/world.js';
 
 describe('conflicts per 1,000 edits', () => {
@@ -90,6 +92,61 @@ describe('the conflict-rate KPI on a real office', () => {
     expect(last.at % health.bucketMs).toBe(0);
     expect(health.buckets.at(-2)).toMatchObject({ devices: 2, pendingMax: 0 });
     expect((await sync(`?siteId=${SOUTH}`)).buckets).toEqual([]);
+  });
+});
+
+/** A cab's link: down (every request fails at once) or up, each answer taking two seconds of the shared clock. */
+class CabLink implements SyncTransport {
+  down = false;
+  constructor(
+    private readonly inner: SyncTransport,
+    private readonly world: () => SyncWorld,
+  ) {}
+
+  async post(path: string, body: unknown, headers: Record<string, string>, options?: PostOptions): Promise<TransportResponse> {
+    if (this.down) throw networkError(new Error('no route to host'));
+    const answer = await this.inner.post(path, body, headers, options);
+    this.world().clock.advance(2_000);
+    return answer;
+  }
+
+  events: SyncTransport['events'] = (path, headers, handlers) => this.inner.events(path, headers, handlers);
+}
+
+describe('what devices measure of their link, on a real office', () => {
+  let world: SyncWorld;
+  beforeAll(async () => {
+    world = await SyncWorld.start();
+  });
+  afterAll(async () => world?.close());
+
+  it('charts the devices\' push round trips and the time from a reconnect to converged, per time step', async () => {
+    let link: CabLink | null = null;
+    const cab = await world.addDevice('cab-link-times', { transport: (http) => (link = new CabLink(http, () => world)) });
+    const sync = async () => syncHealthSchema.parse((await call(world.server, 'GET', '/v1/admin/kpis/sync?days=1', { token: world.server.adminToken })).body);
+    cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    world.clock.advance(DEVICE_REPORT_EVERY_MS);
+
+    // Tried: the cab drives into a dead zone; two syncs fail there, 10 minutes apart; work piles up.
+    link!.down = true;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      cab.core.perform({ recordType: 'note', action: 'create', ops: [{ op: 'set', field: 'subjectType', value: 'workOrder' }, { op: 'set', field: 'subjectId', value: 'wo-9' }, { op: 'set', field: 'body', value: `dead zone ${attempt}` }] });
+      await expect(cab.client.sync()).rejects.toMatchObject({ code: 'network' });
+      world.clock.advance(10 * 60_000);
+    }
+    // Signal returns: the first sync pushes (2 s), pulls (2 s) and converges; its pull tells the push time, the next the reconnect.
+    link!.down = false;
+    await cab.client.sync();
+    world.clock.advance(DEVICE_REPORT_EVERY_MS);
+    await cab.client.pull();
+
+    const last = (await sync()).buckets.at(-1)!;
+    expect(last).toMatchObject({ devices: 1, pushMsP50: 2_000, pushMsP95: 2_000 });
+    // Push, then pull of the same sync: 4 s from the first attempt after the cut-off to drained and pulled.
+    expect(last.convergedMsP50).toBe(4_000);
+    // A step where no device told them has no figure rather than a zero.
+    const kept = (await world.server.database.db.execute(sql`SELECT push_ms, converged_ms FROM device_reports ORDER BY id`)) as unknown as { rows: { push_ms: number | null; converged_ms: number | null }[] };
+    expect(kept.rows[0]).toEqual({ push_ms: null, converged_ms: null });
   });
 });
 

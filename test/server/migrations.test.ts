@@ -55,7 +55,7 @@ async function rows<T>(database: OfficeDatabase, query: string): Promise<T[]> {
 }
 
 /** Which test covers each migration: a new migration without a case here fails the guard below. */
-const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health', '0008_reported_defects_indexes', '0009_device_reports'];
+const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health', '0008_reported_defects_indexes', '0009_device_reports', '0010_device_versions_and_sync_times'];
 
 describe('office migrations', () => {
   it('each migration after the first three has an upgrade test with real rows', () => {
@@ -231,4 +231,27 @@ describe('office migrations', () => {
     // A report names a device the office has.
     await expect(database.db.execute(sql`INSERT INTO device_reports (device_id, reported_at, pending_entries, failed_entries, pull_ms) VALUES ('cab-unknown', 60, 0, 0, 5)`)).rejects.toThrow();
   });
+
+  it('0010 keeps every device and report, with no schema version or required build yet, and then keeps both and the devices\' link times', async () => {
+    const database = await openFresh();
+    await database.migrate(migrationsThrough('0009_device_reports'));
+    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
+    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+    await database.db.execute(sql`
+      INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head, health_reported_at, app_version, pending_entries, failed_entries)
+      VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)}, 40, '0.4.2', 3, 0)`);
+    await database.db.execute(sql`INSERT INTO device_reports (device_id, reported_at, pending_entries, failed_entries, oldest_pending_age_ms, pull_ms) VALUES ('cab-7', 50, 3, 0, 600000, 12)`);
+
+    await database.migrate();
+
+    expect(await rows(database, 'SELECT id, app_version, pending_entries, schema_version, required_app_version FROM devices')).toEqual([
+      { id: 'cab-7', app_version: '0.4.2', pending_entries: 3, schema_version: null, required_app_version: null },
+    ]);
+    expect(await rows(database, 'SELECT device_id, pull_ms, push_ms, converged_ms FROM device_reports')).toEqual([{ device_id: 'cab-7', pull_ms: 12, push_ms: null, converged_ms: null }]);
+    await database.db.execute(sql`UPDATE devices SET schema_version = 3, required_app_version = '0.5.0' WHERE id = 'cab-7'`);
+    await database.db.execute(sql`INSERT INTO device_reports (device_id, reported_at, pending_entries, failed_entries, pull_ms, push_ms, converged_ms) VALUES ('cab-7', 60, 0, 0, 9, 140, 4000)`);
+    expect(await rows(database, 'SELECT schema_version, required_app_version FROM devices')).toEqual([{ schema_version: 3, required_app_version: '0.5.0' }]);
+    expect(await rows(database, 'SELECT push_ms, converged_ms::int AS converged_ms FROM device_reports WHERE reported_at = 60')).toEqual([{ push_ms: 140, converged_ms: 4000 }]);
+  });
 });
+

@@ -60,7 +60,7 @@ class PushingClient extends ScriptedSyncClient {
 
   override async sync(): Promise<SyncReport> {
     this.pending = 0;
-    this.onBatch?.({ sent: 1, acknowledged: [1], failed: [], notAcknowledged: [], conflicts: 0, receipt: {} as PushBatchReport['receipt'] });
+    this.onBatch?.({ sent: 1, acknowledged: [1], failed: [], notAcknowledged: [], conflicts: 0, receipt: {} as PushBatchReport['receipt'], roundTripMs: 40 });
     return super.sync();
   }
 }

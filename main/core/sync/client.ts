@@ -78,6 +78,8 @@ export class SyncClient {
   /** Kept across syncs: what the office's last answers said about its load holds for the next push. */
   readonly #pacer: PushPacer;
   #queue: Promise<unknown> = Promise.resolve();
+  /** What the device measured of its link, told to the office with its health (the fleet page's charts). */
+  readonly #link = new LinkTimes();
 
   constructor(options: SyncClientOptions) {
     this.#options = options;
@@ -98,12 +100,25 @@ export class SyncClient {
   /** Push, then pull; records when it last went through. */
   sync(): Promise<SyncReport> {
     return this.#exclusive(async () => {
-      const pushed = await this.#pushAll();
-      const pulled = await this.#pullAll();
-      const at = this.#options.clock.now();
-      writeSyncValue(this.#options.database.db, 'sync.lastSuccessAt', at);
-      return { pushed, pulled, at };
+      const { clock } = this.#options;
+      const startedAt = this.#link.attempt(clock.now());
+      try {
+        const pushed = await this.#pushAll();
+        const pulled = await this.#pullAll();
+        const at = clock.now();
+        writeSyncValue(this.#options.database.db, 'sync.lastSuccessAt', at);
+        this.#link.wentThrough(startedAt, at, this.outbox().pending === 0);
+        return { pushed, pulled, at };
+      } catch (error) {
+        if (error instanceof SyncError && (error.code === 'network' || error.status === 503)) this.#link.cutOff();
+        throw error;
+      }
     });
+  }
+
+  /** The device lost its network: the next sync that converges is timed as a reconnect. */
+  networkLost(): void {
+    this.#link.cutOff();
   }
 
   outbox(): { pending: number; failed: number } {
@@ -150,7 +165,8 @@ export class SyncClient {
 
   #deps() {
     const { database, deviceId, clock, transport, pinPepper } = this.#options;
-    return { ...database, deviceId, clock, transport, pinPepper, enrollment: requireEnrollment(database.db), schemaVersion: this.#schemaVersion };
+    const { appVersion } = this.#options;
+    return { ...database, deviceId, clock, transport, pinPepper, appVersion, enrollment: requireEnrollment(database.db), schemaVersion: this.#schemaVersion };
   }
 
   async #pushAll(): Promise<PushSummary> {
@@ -162,6 +178,7 @@ export class SyncClient {
     for (let round = 0; round < rounds; round++) {
       const report = await pushBatch(deps, this.#pacer);
       if (!report) break;
+      this.#link.pushed(report.roundTripMs);
       this.#options.onBatch?.(report);
       summary.batches++;
       summary.sent += report.sent;
@@ -198,7 +215,13 @@ export class SyncClient {
     const { pending, failed } = countOutbox(db);
     const oldest = oldestPendingDeviceTime(db);
     const appVersion = this.#options.appVersion;
-    return { ...(appVersion ? { appVersion } : {}), pending, failed, oldestPendingAgeMs: oldest === null ? null : Math.max(0, this.#options.clock.now() - oldest) };
+    return {
+      ...(appVersion ? { appVersion } : {}),
+      pending,
+      failed,
+      oldestPendingAgeMs: oldest === null ? null : Math.max(0, this.#options.clock.now() - oldest),
+      ...this.#link.measured(),
+    };
   }
 
   #exclusive<T>(run: () => Promise<T>): Promise<T> {
@@ -215,3 +238,42 @@ function safeJson<T>(text: string, schema: { safeParse(value: unknown): { succes
     return null;
   }
 }
+
+/**
+ * The link as the device saw it: its last push round trip, and its last reconnect, from the first
+ * sync attempt after it was cut off (no network, or syncs failing to reach the office) to a sync
+ * that went through leaving nothing pending.
+ */
+class LinkTimes {
+  #lastPushMs: number | null = null;
+  #lastConvergedMs: number | null = null;
+  #cutOff = false;
+  /** When the reconnect being timed began: the first attempt since the cut-off. */
+  #reconnectFrom: number | null = null;
+
+  attempt(at: number): number {
+    if (this.#cutOff && this.#reconnectFrom === null) this.#reconnectFrom = at;
+    return at;
+  }
+
+  cutOff(): void {
+    this.#cutOff = true;
+    this.#reconnectFrom = null;
+  }
+
+  pushed(roundTripMs: number): void {
+    this.#lastPushMs = Math.max(0, Math.round(roundTripMs));
+  }
+
+  wentThrough(startedAt: number, at: number, drained: boolean): void {
+    if (!drained) return;
+    if (this.#cutOff) this.#lastConvergedMs = Math.max(0, at - (this.#reconnectFrom ?? startedAt));
+    this.#cutOff = false;
+    this.#reconnectFrom = null;
+  }
+
+  measured(): { pushMs?: number; convergedMs?: number } {
+    return { ...(this.#lastPushMs === null ? {} : { pushMs: this.#lastPushMs }), ...(this.#lastConvergedMs === null ? {} : { convergedMs: this.#lastConvergedMs }) };
+  }
+}
+

@@ -42,6 +42,7 @@ export const MAINTENANCE_DEFERRAL_MS = 10 * 60 * 1000;
  */
 export class DeviceSync {
   readonly #daemon: SyncDaemon;
+  readonly #networkLost: () => void;
   /** Null when the transport carries no files. */
   readonly #uploads: UploadPasses | null;
   readonly #clock: Clock;
@@ -83,6 +84,7 @@ export class DeviceSync {
       },
     });
     this.#clock = options.clock;
+    this.#networkLost = () => client.networkLost();
     this.#onStatus = options.onStatus;
     // As if maintained at start: a backlog sent on starting does not wait behind the device's housekeeping.
     let maintainedAt = options.clock.now();
@@ -177,6 +179,7 @@ export class DeviceSync {
   }
 
   networkChanged(online: boolean): void {
+    if (!online) this.#networkLost();
     this.#daemon.networkChanged(online);
   }
 

@@ -39,6 +39,8 @@ export interface PushDeps {
   transport: SyncTransport;
   enrollment: StoredEnrollment;
   schemaVersion: number;
+  /** The app build, told with each push (an administrator may require a build of the device). */
+  appVersion?: string;
 }
 
 /** What one push batch did. */
@@ -53,6 +55,8 @@ export interface PushBatchReport {
   /** Conflict inbox entries added (merged, conflict and rejected record entries). */
   conflicts: number;
   receipt: AnchorReceipt;
+  /** From sending the batch to its answer, on the device's clock. */
+  roundTripMs: number;
 }
 
 /** Half the body limit: JSON escaping and headers never push a batch over it. */
@@ -135,11 +139,11 @@ export function nextBatch(db: DeviceDb, maxEntries = MAX_PUSH_ENTRIES): JournalE
  * not verify, changes nothing (the entries stay pending; the office answers a resend identically).
  */
 export async function pushBatch(deps: PushDeps, pacer: PushPacer): Promise<PushBatchReport | null> {
-  const { db, sqlite, deviceId, clock, transport, enrollment, schemaVersion } = deps;
+  const { db, sqlite, deviceId, clock, transport, enrollment, schemaVersion, appVersion } = deps;
   const entries = nextBatch(db, pacer.size);
   if (entries.length === 0) return null;
   const sentAt = clock.now();
-  const request = { schemaVersion, deviceId, sentAt, clockSample: readClockSample(db), entries: linkEntries(entries) };
+  const request = { schemaVersion, deviceId, sentAt, clockSample: readClockSample(db), ...(appVersion ? { appVersion } : {}), entries: linkEntries(entries) };
   let response: PushResponse;
   try {
     response = await callOffice(transport, '/v1/sync/push', request, pushResponseSchema, deviceHeaders(enrollment.credential, schemaVersion), {
@@ -154,7 +158,7 @@ export async function pushBatch(deps: PushDeps, pacer: PushPacer): Promise<PushB
   checkAnswer(db, entries, response, enrollment);
   return sqlite.transaction(() => {
     recordClockSample(db, sentAt, response.time, answeredAt);
-    return applyAnswer(db, entries, response, answeredAt);
+    return { ...applyAnswer(db, entries, response, answeredAt), roundTripMs: answeredAt - sentAt };
   })();
 }
 
@@ -186,8 +190,8 @@ function checkAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: P
   }
 }
 
-function applyAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: PushResponse, now: number): PushBatchReport {
-  const report: PushBatchReport = { sent: entries.length, acknowledged: [], failed: [], notAcknowledged: [], conflicts: 0, receipt: response.receipt };
+function applyAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: PushResponse, now: number): Omit<PushBatchReport, 'roundTripMs'> {
+  const report: Omit<PushBatchReport, 'roundTripMs'> = { sent: entries.length, acknowledged: [], failed: [], notAcknowledged: [], conflicts: 0, receipt: response.receipt };
   const canonical = new Map(response.records.map((record) => [recordKey(record.type, record.id), record]));
   const touched = new Map<string, { type: string; id: string; acknowledged: boolean }>();
 

@@ -78,8 +78,12 @@ export async function revokeDevice(db: OfficeDb, id: string, at: number): Promis
   return rows.length > 0;
 }
 
+export async function setRequiredAppVersion(db: OfficeDb, id: string, version: string | null): Promise<void> {
+  await db.update(devices).set({ requiredAppVersion: version }).where(eq(devices.id, id));
+}
+
 /** The device was heard from at `at`, telling what it holds to send when it says so. */
-export async function touchDevice(db: OfficeDb, id: string, at: number, health?: DeviceHealth): Promise<void> {
+export async function touchDevice(db: OfficeDb, id: string, at: number, schemaVersion: number, health?: DeviceHealth): Promise<void> {
   const reported = health && {
     healthReportedAt: at,
     appVersion: health.appVersion ?? null,
@@ -89,7 +93,7 @@ export async function touchDevice(db: OfficeDb, id: string, at: number, health?:
   };
   await db
     .update(devices)
-    .set({ lastSeenAt: at, ...reported })
+    .set({ lastSeenAt: at, schemaVersion, ...reported })
     .where(eq(devices.id, id));
 }
 

@@ -33,13 +33,17 @@ export interface SyncHealthBucket {
   pendingMax: number;
   pullMsP50: number;
   pullMsP95: number;
+  pushMsP50: number | null;
+  pushMsP95: number | null;
+  convergedMsP50: number | null;
+  convergedMsP95: number | null;
 }
 
 export async function insertDeviceReport(db: OfficeDb, report: typeof deviceReports.$inferInsert): Promise<void> {
   await db.insert(deviceReports).values(report);
 }
 
-/** Per time step since `since`: how many devices reported, their queues (mean and deepest), and the office's pull answer time (p50, p95). */
+/** Per time step since `since`: how many devices reported, their queues (mean and deepest), the office's pull answer time and the devices' push round trips and reconnect-to-converged times (p50, p95). */
 export async function syncHealthOverTime(db: OfficeDb, filter: { organisationId: string | null; siteId?: string; since: number; bucketMs: number }): Promise<SyncHealthBucket[]> {
   const inOrganisation = filter.organisationId === null ? sql`` : sql`AND s.organisation_id = ${filter.organisationId}`;
   const atSite = filter.siteId ? sql`AND d.site_id = ${filter.siteId}` : sql``;
@@ -50,7 +54,11 @@ export async function syncHealthOverTime(db: OfficeDb, filter: { organisationId:
       avg(r.pending_entries)::float8 AS "pendingMean",
       max(r.pending_entries)::int AS "pendingMax",
       percentile_cont(0.5) WITHIN GROUP (ORDER BY r.pull_ms)::float8 AS "pullMsP50",
-      percentile_cont(0.95) WITHIN GROUP (ORDER BY r.pull_ms)::float8 AS "pullMsP95"
+      percentile_cont(0.95) WITHIN GROUP (ORDER BY r.pull_ms)::float8 AS "pullMsP95",
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY r.push_ms)::float8 AS "pushMsP50",
+      percentile_cont(0.95) WITHIN GROUP (ORDER BY r.push_ms)::float8 AS "pushMsP95",
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY r.converged_ms)::float8 AS "convergedMsP50",
+      percentile_cont(0.95) WITHIN GROUP (ORDER BY r.converged_ms)::float8 AS "convergedMsP95"
     FROM device_reports r
     JOIN devices d ON d.id = r.device_id
     JOIN sites s ON s.id = d.site_id
