@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { RECORD_TYPES, type RecordType } from '../../protocol/records/index.js';
-import type { DeviceSummary } from '../../protocol/wire/office.js';
+import type { DeviceSummary, SyncHealth } from '../../protocol/wire/office.js';
 import { errorMessage } from '../api.js';
 import { formatDateTime } from '../format.js';
 import { conflictRatesQuery, syncHealthQuery } from '../queries.js';
@@ -22,7 +22,12 @@ export function FleetCharts({ devices, now, siteId }: { devices: readonly Device
   }));
   const queues = deepestQueues(devices, 15);
   const history = useQuery(syncHealthQuery(siteId));
-  const steps = (history.data?.buckets ?? []).map((bucket) => ({ ...bucket, time: timeOfDay(bucket.at) }));
+  const steps = (history.data?.buckets ?? []).map((bucket) => ({
+    ...bucket,
+    time: timeOfDay(bucket.at),
+    convergedSP50: seconds(bucket.convergedMsP50),
+    convergedSP95: seconds(bucket.convergedMsP95),
+  }));
   return (
     <section className="panel" aria-label="Field KPIs">
       <h2>Field KPIs</h2>
@@ -64,24 +69,15 @@ export function FleetCharts({ devices, now, siteId }: { devices: readonly Device
             </ResponsiveContainer>
           ) : null}
         </figure>
-        <figure className="chart" aria-label="Pull latency over time">
-          <figcaption>Office time to answer a pull (ms)</figcaption>
-          {steps.length > 0 ? (
-            <ResponsiveContainer width="100%" height={220}>
-              <LineChart data={steps}>
-                <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                <XAxis dataKey="time" stroke={INK} tick={{ fontSize: 12 }} />
-                <YAxis stroke={INK} />
-                <Tooltip />
-                <Legend />
-                <Line type="monotone" dataKey="pullMsP50" name="p50" stroke={TEAL} dot={false} isAnimationActive={false} />
-                <Line type="monotone" dataKey="pullMsP95" name="p95" stroke={WARN} dot={false} isAnimationActive={false} />
-              </LineChart>
-            </ResponsiveContainer>
-          ) : (
-            <p className="muted">No pulls in this window.</p>
-          )}
-        </figure>
+        <PercentileChart label="Pull latency over time" caption="Office time to answer a pull (ms)" steps={steps} of="pull" empty="No pulls in this window." />
+        <PercentileChart label="Push latency over time" caption="Push round trip as devices measured it, link included (ms)" steps={steps} of="push" empty="No device told its push time in this window." />
+        <PercentileChart
+          label="Time from reconnect to converged"
+          caption="From a device's first sync after a dead zone to its queue sent and the feed pulled (s)"
+          steps={steps}
+          of="converged"
+          empty="No device reconnected in this window."
+        />
         <figure className="chart" aria-label="Clock offset of devices">
           <figcaption>Clock offset the office found, devices in service</figcaption>
           <ResponsiveContainer width="100%" height={220}>
@@ -135,3 +131,41 @@ export function FleetCharts({ devices, now, siteId }: { devices: readonly Device
 function timeOfDay(epochMs: number): string {
   return new Date(epochMs).toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' });
 }
+
+type Step = SyncHealth['buckets'][number] & { time: string; convergedSP50: number | null; convergedSP95: number | null };
+const PERCENTILES = {
+  pull: ['pullMsP50', 'pullMsP95'],
+  push: ['pushMsP50', 'pushMsP95'],
+  converged: ['convergedSP50', 'convergedSP95'],
+} as const satisfies Record<string, readonly [keyof Step, keyof Step]>;
+
+/** p50 and p95 of one of the sync times per time step; steps where no device told it are gaps, not zeros. */
+function PercentileChart({ label, caption, steps, of, empty }: { label: string; caption: string; steps: readonly Step[]; of: keyof typeof PERCENTILES; empty: string }) {
+  const [p50, p95] = PERCENTILES[of];
+  const told = steps.some((step) => step[p50] !== null);
+  return (
+    <figure className="chart" aria-label={label}>
+      <figcaption>{caption}</figcaption>
+      {told ? (
+        <ResponsiveContainer width="100%" height={220}>
+          <LineChart data={[...steps]}>
+            <CartesianGrid strokeDasharray="3 3" vertical={false} />
+            <XAxis dataKey="time" stroke={INK} tick={{ fontSize: 12 }} />
+            <YAxis stroke={INK} />
+            <Tooltip />
+            <Legend />
+            <Line type="monotone" dataKey={p50} name="p50" stroke={TEAL} dot={false} isAnimationActive={false} />
+            <Line type="monotone" dataKey={p95} name="p95" stroke={WARN} dot={false} isAnimationActive={false} />
+          </LineChart>
+        </ResponsiveContainer>
+      ) : (
+        <p className="muted">{empty}</p>
+      )}
+    </figure>
+  );
+}
+
+function seconds(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms / 100) / 10;
+}
+

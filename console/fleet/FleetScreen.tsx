@@ -150,7 +150,11 @@ function DeviceRow({ device, site, operatorName, now }: { device: DeviceSummary;
         )}
       </td>
       <td>{device.clockOffsetMs === null ? <span className="muted">—</span> : clockOffset(device.clockOffsetMs)}</td>
-      <td>{health?.appVersion ?? <span className="muted">—</span>}</td>
+      <td>
+        {health?.appVersion ?? <span className="muted">—</span>}
+        <div className="muted small">schema {device.schemaVersion ?? '—'}</div>
+        {device.revokedAt === null ? <RequireUpdate device={device} name={name} /> : null}
+      </td>
       <td>
         {device.revokedAt !== null ? (
           <span className="muted">Revoked {formatDateTime(device.revokedAt)}</span>
@@ -175,6 +179,63 @@ function DeviceRow({ device, site, operatorName, now }: { device: DeviceSummary;
         {revoke.isError ? <p role="alert" className="error">{errorMessage(revoke.error)}</p> : null}
       </td>
     </tr>
+  );
+}
+
+/**
+ * "Require update": the device's syncs are refused until it runs at least this build; its work
+ * stays on it. Lifting the requirement lets it sync again as it is.
+ */
+function RequireUpdate({ device, name }: { device: DeviceSummary; name: string }) {
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState(false);
+  const [version, setVersion] = useState(device.health?.appVersion ?? '');
+  const save = useMutation({
+    mutationFn: (required: string | null) =>
+      request('PUT', `/v1/admin/devices/${encodeURIComponent(device.id)}/required-app-version`, deviceSummarySchema, { body: { version: required } }),
+    onSuccess: () => {
+      setEditing(false);
+      void queryClient.invalidateQueries({ queryKey: [OFFICE] });
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    save.mutate(version.trim());
+  };
+  return (
+    <div className="require-update">
+      {device.requiredAppVersion !== null ? (
+        <p className="warn small">
+          Requires {device.requiredAppVersion} or later{' '}
+          <button type="button" className="secondary" disabled={save.isPending} aria-label={`Lift the update requirement of ${name}`} onClick={() => save.mutate(null)}>
+            Lift
+          </button>
+        </p>
+      ) : null}
+      {editing ? (
+        <form onSubmit={submit} aria-label={`Require an app update of ${name}`}>
+          <label className="small">
+            Lowest build it may run
+            <input value={version} onChange={(event) => setVersion(event.target.value)} placeholder="0.5.0" maxLength={40} required />
+          </label>{' '}
+          <button type="submit" disabled={save.isPending}>
+            Require
+          </button>{' '}
+          <button type="button" className="secondary" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <button type="button" className="secondary" aria-label={`Require an app update of ${name}…`} onClick={() => setEditing(true)}>
+          Require update…
+        </button>
+      )}
+      {save.isError ? (
+        <p role="alert" className="error">
+          {errorMessage(save.error)}
+        </p>
+      ) : null}
+    </div>
   );
 }
 
