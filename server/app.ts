@@ -78,6 +78,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error: FastifyError | ApiFailure, request, reply) => {
+    // A device that lost its link mid-upload: its request's body stream fails, which is no fault
+    // of the office's (no error logged). Nobody is left to read the answer.
+    if (!request.raw.complete && request.raw.destroyed) {
+      request.log.info({ method: request.method, url: request.url.split('?')[0], reason: error.message }, 'the client closed the request before sending all of it; nothing of it was kept');
+      return reply.status(400).send({ code: 'request-incomplete', message: 'the request ended before its body was complete; nothing of it was kept' } satisfies ApiError);
+    }
     const failure = error instanceof ApiFailure ? error : (clientErrorFor(error, request.headers['content-type']) ?? databaseFailure(error, request.log));
     if (!failure) {
       request.log.error({ err: error }, 'request failed');

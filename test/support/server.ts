@@ -47,6 +47,8 @@ export interface TestServerOptions {
   console?: Partial<ConsoleSettings>;
   /** How every instance makes and checks console passwords (to count the checks). */
   passwordHasher?: PasswordHasher;
+  /** Where the office logs (silent, or WAYPOST_TEST_LOG_LEVEL, by default). */
+  logger?: pino.Logger;
 }
 
 let schemaCounter = 0;
@@ -70,7 +72,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       clock,
       random: new SeededRandomness(`random:${schema}:${instances.length}`),
       serverSigner,
-      logger: pino({ level: process.env.WAYPOST_TEST_LOG_LEVEL ?? 'silent' }),
+      logger: options.logger ?? pino({ level: process.env.WAYPOST_TEST_LOG_LEVEL ?? 'silent' }),
       config: {
         maxClockSkewMs: options.maxClockSkewMs ?? 24 * 60 * 60 * 1000,
         eventKeepAliveMs: options.eventKeepAliveMs,
