@@ -55,7 +55,7 @@ describe('a request whose client hangs up before its body is complete', () => {
     const device = { authorization: `Bearer ${cab.credential}`, [SCHEMA_VERSION_HEADER]: String(CURRENT_SCHEMA_VERSION) };
     await cutHalfway(`/v1/attachments/${sha256}`, 'PATCH', { ...device, 'content-type': 'application/octet-stream', [UPLOAD_OFFSET_HEADER]: '0' }, bytes);
     cab.chain.record({ recordType: 'note', ops: [{ op: 'set', field: 'subjectType', value: 'workOrder' }, { op: 'set', field: 'subjectId', value: 'wo-1' }, { op: 'set', field: 'body', value: 'x'.repeat(2000) }] });
-    const push = new TextEncoder().encode(JSON.stringify({ schemaVersion: CURRENT_SCHEMA_VERSION, deviceId: cab.deviceId, sentAt: 0, entries: cab.chain.entries }));
+    const push = new TextEncoder().encode(JSON.stringify({ schemaVersion: CURRENT_SCHEMA_VERSION, deviceId: cab.chain.deviceId, sentAt: 0, entries: cab.chain.entries }));
     await cutHalfway('/v1/sync/push', 'POST', { ...device, 'content-type': 'application/json' }, push);
 
     expect(await loggedWithin((line) => line.msg.startsWith('the client closed the request') && line.url === '/v1/sync/push')).toBe(true);
