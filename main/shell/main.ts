@@ -24,6 +24,7 @@ import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, resolveAppRequest } f
 import { APP_RESPONSE_HEADERS } from './csp.js';
 import { FORBIDDEN_SENDER, type IpcSender, senderMayCall } from './ipc-sender.js';
 import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.js';
+import { setAsideUnreadableData, unlockFailureNotice } from './key-recovery.js';
 import { SafeStorageKeyStore } from './safe-storage-keystore.js';
 import { watchSyncTriggers } from './sync.js';
 import { startUpdater } from './updater.js';
@@ -128,6 +129,37 @@ function fail(title: string, message: string): void {
   app.exit(1);
 }
 
+/**
+ * The device keys cannot be opened: stop, touching nothing. Where the sealed keys belong to
+ * another Windows user or are damaged, the operator may set the data aside (moved, untouched, with
+ * a note) and start again empty, to enroll anew; that takes a second, explicit confirmation.
+ */
+function cannotUnlock(error: Error): void {
+  const dataDir = app.getPath('userData');
+  const notice = unlockFailureNotice(error, dataDir);
+  if (!notice.canSetAside) return fail(notice.title, `${notice.message}\n\n${notice.detail}`);
+  const choice = dialog.showMessageBoxSync({ type: 'error', title: notice.title, message: notice.message, detail: notice.detail, buttons: ['Quit', 'Set the data aside…'], defaultId: 0, cancelId: 0 });
+  const confirmed =
+    choice === 1 &&
+    dialog.showMessageBoxSync({
+      type: 'warning',
+      title: 'Set the data aside?',
+      message: 'The device will start empty and must be enrolled again. The old files are kept, untouched, for your administrator.',
+      buttons: ['Cancel', 'Set aside and restart'],
+      defaultId: 0,
+      cancelId: 0,
+    }) === 1;
+  if (!confirmed) return void app.exit(1);
+  try {
+    const { folder } = setAsideUnreadableData(dataDir, new Date());
+    console.warn(`device data set aside in ${folder}`);
+  } catch (moveError) {
+    return fail('Waypost could not set the data aside', `${(moveError as Error).message}\n\nNothing was deleted.`);
+  }
+  app.relaunch();
+  app.exit(0);
+}
+
 async function start(): Promise<void> {
   await app.whenReady();
   lockDownContents();
@@ -136,7 +168,7 @@ async function start(): Promise<void> {
   try {
     secrets = unsealSecrets();
   } catch (error) {
-    return fail('Waypost cannot unlock its data', (error as Error).message);
+    return cannotUnlock(error as Error);
   }
   const log = (message: string, error?: unknown) => (error === undefined ? console.warn(message) : console.error(message, error));
   const updater = startUpdater(process.env.WAYPOST_UPDATE_URL, log);

@@ -14,6 +14,25 @@ interface DeviceSecrets {
 
 const FORMAT = 'waypost-device-secrets-v1';
 
+/** The OS offers no keystore that protects anything: no keys are made, nothing is written. */
+export class KeystoreUnavailableError extends Error {
+  override readonly name = 'KeystoreUnavailableError';
+}
+
+/**
+ * The sealed keys exist but this user's keystore cannot open them (another Windows user, a disk
+ * restored on another machine) or they are damaged: the database they unlock cannot be read.
+ */
+export class SealedKeysUnreadableError extends Error {
+  override readonly name = 'SealedKeysUnreadableError';
+  constructor(
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * The device's long-lived secrets (identity key seed, database key, PIN pepper), sealed by the OS
  * keystore (DPAPI on Windows, Keychain on macOS, libsecret/kwallet on Linux) in one file under
@@ -52,11 +71,11 @@ export class SafeStorageKeyStore implements KeyStore {
 
   #requireRealSealing(): void {
     if (!this.sealer.isEncryptionAvailable()) {
-      throw new Error('the OS keystore is not available, so the device keys cannot be protected; Waypost will not store them in the clear');
+      throw new KeystoreUnavailableError('the OS keystore is not available, so the device keys cannot be protected; Waypost will not store them in the clear');
     }
     // On Linux without a keyring, Electron falls back to a hard-coded key: that is no protection.
     if (this.platform === 'linux' && this.sealer.getSelectedStorageBackend() === 'basic_text') {
-      throw new Error('no desktop keyring (libsecret or kwallet) is running, so the device keys cannot be protected');
+      throw new KeystoreUnavailableError('no desktop keyring (libsecret or kwallet) is running, so the device keys cannot be protected');
     }
   }
 
@@ -65,12 +84,12 @@ export class SafeStorageKeyStore implements KeyStore {
     try {
       parsed = JSON.parse(this.sealer.decryptString(readFileSync(this.path))) as typeof parsed;
     } catch (error) {
-      throw new Error(`the sealed device keys in ${this.path} cannot be opened by this user's OS keystore (${(error as Error).message})`);
+      throw new SealedKeysUnreadableError(`the sealed device keys in ${this.path} cannot be opened by this user's OS keystore (${(error as Error).message})`, this.path);
     }
     const deviceSeed = hexKey(parsed.deviceSeed);
     const databaseKey = hexKey(parsed.databaseKey);
     if (parsed.format !== FORMAT || !deviceSeed || !databaseKey || (parsed.pinPepper !== undefined && !hexKey(parsed.pinPepper))) {
-      throw new Error(`the sealed device keys in ${this.path} are not in a format this version knows`);
+      throw new SealedKeysUnreadableError(`the sealed device keys in ${this.path} are not in a format this version knows`, this.path);
     }
     const pinPepper = hexKey(parsed.pinPepper);
     return pinPepper ? { deviceSeed, databaseKey, pinPepper } : this.#seal({ deviceSeed, databaseKey, pinPepper: this.random.bytes(32) });

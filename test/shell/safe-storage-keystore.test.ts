@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeviceCore } from '../../main/core/device-core.js';
-import { SafeStorageKeyStore, type SecretSealer } from '../../main/shell/safe-storage-keystore.js';
+import { SafeStorageKeyStore, SealedKeysUnreadableError, type SecretSealer } from '../../main/shell/safe-storage-keystore.js';
 import { SeededRandomness, tempDir } from '../support/device.js';
 
 /**
@@ -106,6 +106,7 @@ describe('SafeStorageKeyStore', () => {
     new SafeStorageKeyStore(path, new FakeSealer(), new SeededRandomness('keys')).deviceSeed();
     const sealed = readFileSync(path);
     expect(() => new SafeStorageKeyStore(path, new FakeSealer(), new SeededRandomness('keys')).deviceSeed()).toThrow(/cannot be opened by this user's OS keystore/);
+    expect(() => new SafeStorageKeyStore(path, new FakeSealer(), new SeededRandomness('keys')).deviceSeed()).toThrow(SealedKeysUnreadableError);
     expect(readFileSync(path)).toEqual(sealed);
 
     const sealer = new FakeSealer();
