@@ -8,6 +8,7 @@ import { GateScreen } from './gate/GateScreen.js';
 import { InspectionScreen } from './inspection/InspectionScreen.js';
 import type { InspectionFor } from './inspection/StartInspection.js';
 import { SignIn } from './SignIn.js';
+import { DisplayMenu } from './ThemeControls.js';
 import { ForcedUpdate } from './sync/ForcedUpdate.js';
 import { SyncBadge } from './sync/SyncBadge.js';
 import { SyncScreen } from './sync/SyncScreen.js';
@@ -195,6 +196,7 @@ function Workspace({ session, onSession, onSignedOut }: { session: SessionView; 
                 {siteId ? ` · ${siteId}` : ''}
               </span>
             </span>
+            <DisplayMenu />
             <button type="button" className="button" onClick={() => void signOut()}>
               Sign out
             </button>

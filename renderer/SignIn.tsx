@@ -3,6 +3,7 @@ import type { SessionView } from '../main/ipc/contract.js';
 import { call } from './api.js';
 import { Alert, TextField, useTicking } from './components.js';
 import { countdown, signInRefusal, type SignInRefusal } from './messages.js';
+import { ThemeChoice } from './ThemeControls.js';
 
 interface Props {
   /** Why the sign-in screen is showing, e.g. the session locked when idle. */
@@ -59,6 +60,8 @@ export function SignIn({ notice, onSignedIn }: Props) {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      {/* Outside the form: choosing a theme is no part of signing in, and Enter on it must not submit. */}
+      <ThemeChoice className="card sign-in__display" />
     </main>
   );
 }

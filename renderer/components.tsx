@@ -97,6 +97,8 @@ export function Alert({ tone, children }: { tone: 'error' | 'success' | 'info'; 
 
 interface ChoiceProps<T extends string> {
   label: string;
+  /** The id of a visible label that names the group instead of `label`. */
+  labelledBy?: string;
   options: readonly { value: T; label: string }[];
   value: T | null;
   onChange: (value: T) => void;
@@ -113,7 +115,7 @@ const NEXT_KEYS: Record<string, 1 | -1> = { ArrowRight: 1, ArrowDown: 1, ArrowLe
  * A row of large toggle buttons: one tap per answer on a touch screen. On the keyboard it is one
  * radio group: Tab reaches the chosen option (or the first), the arrow keys move the choice.
  */
-export function Choice<T extends string>({ label, options, value, onChange, disabled, toneOf, stacked }: ChoiceProps<T>) {
+export function Choice<T extends string>({ label, labelledBy, options, value, onChange, disabled, toneOf, stacked }: ChoiceProps<T>) {
   const focusable = options.some((option) => option.value === value) ? value : options[0]?.value;
   function onKeyDown(event: KeyboardEvent<HTMLButtonElement>, index: number) {
     const step = NEXT_KEYS[event.key];
@@ -125,7 +127,7 @@ export function Choice<T extends string>({ label, options, value, onChange, disa
     group?.querySelectorAll<HTMLButtonElement>('[role="radio"]')[options.indexOf(next)]?.focus();
   }
   return (
-    <div className={`choice${stacked ? ' choice--stacked' : ''}`} role="radiogroup" aria-label={label}>
+    <div className={`choice${stacked ? ' choice--stacked' : ''}`} role="radiogroup" aria-label={labelledBy ? undefined : label} aria-labelledby={labelledBy}>
       {options.map((option, index) => (
         <button
           key={option.value}

@@ -1,5 +1,6 @@
 import type { SyncStatusView } from '../../main/ipc/contract.js';
 import { plural } from '../format.js';
+import { ThemeChoice } from '../ThemeControls.js';
 
 /**
  * Shown instead of the app once the office refuses this version: syncing has stopped, and working
@@ -27,6 +28,7 @@ export function ForcedUpdate({ status }: { status: SyncStatusView }) {
           administrator to update this device.
         </p>
       </section>
+      <ThemeChoice className="card sign-in__display" />
     </main>
   );
 }
