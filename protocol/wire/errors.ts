@@ -42,6 +42,10 @@ export const API_ERROR_CODES = [
   'csrf-refused',
   /** 429: console sign-in is paused after failed attempts (on the account or from the address); see Retry-After. */
   'sign-in-paused',
+  /** 400: the client closed the request before its body was complete (nobody reads this answer). */
+  'request-incomplete',
+  /** 429: the device has as many unfinished uploads (or declared bytes) as the office holds for one device; finish them first. */
+  'upload-quota',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 

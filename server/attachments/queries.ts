@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { OfficeDb } from '../db/connect.js';
 import { attachments } from '../db/schema.js';
 
@@ -39,6 +39,15 @@ export async function lockAttachments(db: OfficeDb, organisationId: string, sha2
     .where(and(eq(attachments.organisationId, organisationId), inArray(attachments.sha256, [...sha256s])))
     .orderBy(asc(attachments.sha256))
     .for('update');
+}
+
+/** How many uploads the device has declared and not finished, and their declared bytes. */
+export async function unfinishedUploadsOf(db: OfficeDb, deviceId: string): Promise<{ uploads: number; bytes: number }> {
+  const [row] = await db
+    .select({ uploads: sql<number>`count(*)::int`, bytes: sql<number>`coalesce(sum(${attachments.size}), 0)::float8` })
+    .from(attachments)
+    .where(and(eq(attachments.uploaderDeviceId, deviceId), isNull(attachments.storedAt)));
+  return row ?? { uploads: 0, bytes: 0 };
 }
 
 export async function insertAttachments(db: OfficeDb, rows: readonly AttachmentRow[]): Promise<void> {

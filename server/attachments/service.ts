@@ -19,6 +19,7 @@ import {
   lockAttachments,
   markAttachmentStored,
   restartUpload,
+  unfinishedUploadsOf,
 } from './queries.js';
 import type { AttachmentStorage } from './storage.js';
 
@@ -46,6 +47,25 @@ export function uploadIdOf(organisationId: string, sha256: string): string {
   return sha256Hex(`${organisationId}\u0000${sha256}`);
 }
 
+/**
+ * What one device may have declared and not finished: enough for a long dead zone's photos, bounded
+ * so that uploads begun and never finished cannot fill the office's storage.
+ */
+export const UPLOAD_QUOTA = { uploads: 1_000, bytes: 4 * 1024 * 1024 * 1024 } as const;
+const QUOTA_RETRY_AFTER_SECONDS = 60;
+
+async function checkUploadQuota(db: OfficeDb, device: Device, size: number): Promise<void> {
+  const { uploads, bytes } = await unfinishedUploadsOf(db, device.id);
+  if (uploads < UPLOAD_QUOTA.uploads && bytes + size <= UPLOAD_QUOTA.bytes) return;
+  throw new ApiFailure(
+    429,
+    'upload-quota',
+    `this device has ${uploads} unfinished uploads declaring ${bytes} bytes, as many as the office holds for one device (${UPLOAD_QUOTA.uploads} uploads, ${UPLOAD_QUOTA.bytes} bytes); finish them before declaring another`,
+    { uploads, bytes, limit: UPLOAD_QUOTA },
+    QUOTA_RETRY_AFTER_SECONDS,
+  );
+}
+
 export async function startUpload(deps: AttachmentDeps, uploader: Uploader, request: AttachmentDeclaration): Promise<{ status: AttachmentStatus; created: boolean }> {
   if (request.size > MAX_ATTACHMENT_BYTES) {
     throw new ApiFailure(413, 'payload-too-large', `an attachment may have at most ${MAX_ATTACHMENT_BYTES} bytes, not ${request.size}`, { limit: MAX_ATTACHMENT_BYTES });
@@ -56,6 +76,7 @@ export async function startUpload(deps: AttachmentDeps, uploader: Uploader, requ
   return transactionWithRetry(deps.db, async (tx) => {
     const existing = await lockAttachment(tx, organisationId, request.sha256);
     if (!existing) {
+      await checkUploadQuota(tx, device, request.size);
       await deps.storage.discard(uploadId, tx);
       await insertAttachments(tx, [{ ...declared, storedAt: null }]);
       return { status: statusOf(declared, 0, false), created: true };
@@ -71,6 +92,7 @@ export async function startUpload(deps: AttachmentDeps, uploader: Uploader, requ
     }
     if (existing.uploaderDeviceId !== device.id || existing.size !== request.size || existing.mimeType !== request.mimeType) {
       // Taken over from a revoked device, or declared anew: the bytes so far do not count.
+      if (existing.uploaderDeviceId !== device.id) await checkUploadQuota(tx, device, request.size);
       await deps.storage.discard(uploadId, tx);
       await restartUpload(tx, declared);
       return { status: statusOf(declared, 0, false), created: false };

@@ -464,7 +464,11 @@ export const attachments = pgTable(
     createdAt: epoch('created_at').notNull(),
     storedAt: epoch('stored_at'),
   },
-  (table) => [primaryKey({ columns: [table.organisationId, table.sha256] })],
+  (table) => [
+    primaryKey({ columns: [table.organisationId, table.sha256] }),
+    // A device's unfinished uploads, counted for its quota at each declaration.
+    index('attachments_unfinished_idx').on(table.uploaderDeviceId).where(sql`${table.storedAt} IS NULL`),
+  ],
 );
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });

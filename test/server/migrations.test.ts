@@ -55,7 +55,7 @@ async function rows<T>(database: OfficeDatabase, query: string): Promise<T[]> {
 }
 
 /** Which test covers each migration: a new migration without a case here fails the guard below. */
-const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health', '0008_reported_defects_indexes', '0009_device_reports', '0010_device_versions_and_sync_times'];
+const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health', '0008_reported_defects_indexes', '0009_device_reports', '0010_device_versions_and_sync_times', '0011_attachments_unfinished_index'];
 
 describe('office migrations', () => {
   it('each migration after the first three has an upgrade test with real rows', () => {
@@ -252,6 +252,29 @@ describe('office migrations', () => {
     await database.db.execute(sql`INSERT INTO device_reports (device_id, reported_at, pending_entries, failed_entries, pull_ms, push_ms, converged_ms) VALUES ('cab-7', 60, 0, 0, 9, 140, 4000)`);
     expect(await rows(database, 'SELECT schema_version, required_app_version FROM devices')).toEqual([{ schema_version: 3, required_app_version: '0.5.0' }]);
     expect(await rows(database, 'SELECT push_ms, converged_ms::int AS converged_ms FROM device_reports WHERE reported_at = 60')).toEqual([{ push_ms: 140, converged_ms: 4000 }]);
+  });
+
+  it('0011 keeps every attachment, finished or not, and indexes only the unfinished ones by their device', async () => {
+    const database = await openFresh();
+    await database.migrate(migrationsThrough('0010_device_versions_and_sync_times'));
+    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
+    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+    await database.db.execute(sql`
+      INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head)
+      VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)})`);
+    await database.db.execute(sql`
+      INSERT INTO attachments (organisation_id, sha256, size, mime_type, uploader_device_id, created_at, stored_at)
+      VALUES ('org-1', ${'01'.repeat(32)}, 1000, 'image/jpeg', 'cab-7', 5, 6), ('org-1', ${'02'.repeat(32)}, 2000, 'image/jpeg', 'cab-7', 7, NULL)`);
+
+    await database.migrate();
+
+    expect(await rows(database, 'SELECT sha256, size::int AS size, stored_at::int AS stored_at FROM attachments ORDER BY sha256')).toEqual([
+      { sha256: '01'.repeat(32), size: 1000, stored_at: 6 },
+      { sha256: '02'.repeat(32), size: 2000, stored_at: null },
+    ]);
+    expect(await rows(database, "SELECT indexdef FROM pg_indexes WHERE indexname = 'attachments_unfinished_idx' AND schemaname = current_schema()")).toEqual([
+      { indexdef: expect.stringMatching(/\(uploader_device_id\) WHERE \(stored_at IS NULL\)/) },
+    ]);
   });
 });
 

@@ -1,0 +1,2 @@
+-- Each device's unfinished uploads, counted against its quota whenever it declares another one.
+CREATE INDEX "attachments_unfinished_idx" ON "attachments" USING btree ("uploader_device_id") WHERE "attachments"."stored_at" IS NULL;
