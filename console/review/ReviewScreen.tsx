@@ -1,16 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { policyOf, RECORD_TYPES, RECORD_TYPE_NAMES, recordTypeSpec } from '../../protocol/records/index.js';
 import type { HistoryWrite } from '../../protocol/wire/audit.js';
 import { type ReviewChoice, type ReviewItem, resolvedReviewItemSchema } from '../../protocol/wire/review.js';
 import { errorMessage, request } from '../api.js';
-import { RecordPhotos } from '../photos.js';
 import { formatDateTime, formatDuration, formatValue } from '../format.js';
 import { directoryQuery, historyQuery, OFFICE, recordQuery, reviewQueueQuery } from '../queries.js';
 import { allowed, useMe } from '../Shell.js';
 import { SiteFilter } from '../SiteFilter.js';
-import { competingVersions, differingFields, parseMergedValue, REVIEW_AGES, type Side, waitingAtLeast } from './review.js';
+import { PhotoList } from './ReviewPhotos.js';
+import { attachmentValue, competingVersions, differingFields, parseMergedValue, recordAttachments, REVIEW_AGES, type Side, versionAttachments, waitingAtLeast } from './review.js';
 
 const AGE_LABEL = { '1h': 'Waiting over 1 hour', '24h': 'Waiting over 24 hours', '7d': 'Waiting over 7 days' } as const;
 
@@ -116,6 +116,12 @@ function ReviewDetail({ item, onDecided }: { item: ReviewItem; onDecided: (messa
     },
   });
   const versions = history.data ? competingVersions(item, history.data) : null;
+  const current = versions?.current ?? { value: item.current, write: null };
+  const proposed = versions?.proposed ?? { value: item.proposed, write: null };
+  const currentPhotos = versionAttachments(item, current, history.data);
+  const proposedPhotos = versionAttachments(item, proposed, history.data);
+  const shown = new Set([...currentPhotos, ...proposedPhotos].map((photo) => photo.sha256));
+  const otherPhotos = record.data ? recordAttachments(item.recordType, record.data.fields).filter((photo) => !shown.has(photo.sha256)) : [];
   const different = differingFields(item.field, item.current, item.proposed);
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -138,10 +144,19 @@ function ReviewDetail({ item, onDecided }: { item: ReviewItem; onDecided: (messa
       </p>
       <p>Differs in: {different.join(', ') || 'nothing (the same value)'}</p>
       <div className="versions">
-        <Version title="In place (current)" side={versions?.current ?? { value: item.current, write: null }} loading={history.isPending && canReadHistory} />
-        <Version title="Proposed" side={versions?.proposed ?? { value: item.proposed, write: null }} loading={history.isPending && canReadHistory} />
+        <Version title="In place (current)" recordType={item.recordType} field={item.field} side={current} loading={history.isPending && canReadHistory}>
+          <PhotoList itemId={item.id} owner="In place" attachments={currentPhotos} />
+        </Version>
+        <Version title="Proposed" recordType={item.recordType} field={item.field} side={proposed} loading={history.isPending && canReadHistory}>
+          <PhotoList itemId={item.id} owner="Proposed" attachments={proposedPhotos} />
+        </Version>
       </div>
-      <RecordPhotos fields={record.data?.fields} recordType={item.recordType} />
+      {otherPhotos.length > 0 ? (
+        <section aria-label="Other photos on the record">
+          <h3>Other photos on the record</h3>
+          <PhotoList itemId={item.id} owner="On the record" attachments={otherPhotos} />
+        </section>
+      ) : null}
       {canDecide ? (
         <form onSubmit={submit} aria-label="Decision">
           <fieldset>
@@ -182,13 +197,18 @@ function ReviewDetail({ item, onDecided }: { item: ReviewItem; onDecided: (messa
   );
 }
 
-function Version({ title, side, loading }: { title: string; side: Side; loading: boolean }) {
+function Version({ title, recordType, field, side, loading, children }: { title: string; recordType: string; field: string; side: Side; loading: boolean; children: ReactNode }) {
   const write = side.write;
+  // A signature's value is its file's hash: the image below says more; the hash's start tells the two apart in the history.
+  const image = attachmentValue(recordType, field, side.value);
   return (
     <article className="version" aria-label={title}>
       <h3>{title}</h3>
-      <pre className="value">{formatValue(side.value)}</pre>
+      <pre className="value" title={image ?? undefined}>
+        {image ? `Image ${image.slice(0, 8)}… (below)` : formatValue(side.value)}
+      </pre>
       {write ? <Authorship write={write} /> : <p className="muted small">{loading ? 'Loading who wrote it…' : 'No write of this value on record.'}</p>}
+      {children}
     </article>
   );
 }

@@ -1,6 +1,9 @@
+import { operationListSchema } from '../../protocol/field-operations.js';
+import { type AttachmentReference, attachmentFields, attachmentsNamedBy } from '../../protocol/records/attachments.js';
+import type { RecordTypeSpec } from '../../protocol/records/define.js';
+import { recordTypeSpec } from '../../protocol/records/index.js';
 import type { HistoryWrite, RecordHistory } from '../../protocol/wire/audit.js';
 import type { ReviewItem } from '../../protocol/wire/review.js';
-import { recordTypeSpec } from '../../protocol/records/index.js';
 
 /** The queue's age filter: items waiting at least this long. */
 export const REVIEW_AGES = ['1h', '24h', '7d'] as const;
@@ -30,6 +33,68 @@ export function competingVersions(item: ReviewItem, history: RecordHistory): { c
     write.fields.some((decision) => (item.field === '*' || decision.field === item.field) && (decision.outcome === 'applied' || decision.outcome === 'merged')),
   );
   return { current: { value: item.current, write: settling ?? null }, proposed: { value: item.proposed, write: proposing } };
+}
+
+/**
+ * What a version puts before the reviewer as images: the competing value itself when it is an
+ * attachment (two signatures), then the photos its author had added to the record by that write
+ * (the evidence each side brought). Without the write (history not readable) only the value can be shown.
+ */
+export function versionAttachments(item: ReviewItem, side: Side, history: RecordHistory | undefined): AttachmentReference[] {
+  const spec = recordTypeSpec(item.recordType);
+  if (!spec) return [];
+  const value = valueAttachments(spec, item.field, side.value);
+  const photos = side.write && history ? photosAddedBy(spec, side.write, history) : [];
+  return [...value, ...photos.filter((photo) => !value.some((shown) => shown.sha256 === photo.sha256))];
+}
+
+/** The photos the author of `write` added to the record by then (on that device, or as that office user) and had not seen removed. */
+function photosAddedBy(spec: RecordTypeSpec, write: HistoryWrite, history: RecordHistory): AttachmentReference[] {
+  const sets = new Set(attachmentFields(spec).filter((field) => field.kind === 'set').map((field) => field.name));
+  const photos = new Map<string, AttachmentReference>();
+  for (const earlier of history.writes) {
+    if (earlier.writeId > write.writeId || !sameAuthor(earlier, write)) continue;
+    for (const decision of earlier.fields) {
+      if (!sets.has(decision.field) || typeof decision.written !== 'string') continue;
+      // A set decision keeps whether the record holds the member afterwards: a remove the office let stand takes it away.
+      if (decision.after === true) photos.set(decision.written, { field: decision.field, sha256: decision.written });
+      else photos.delete(decision.written);
+    }
+  }
+  return [...photos.values()];
+}
+
+/** The attachments a competing value names: an attachment field's value, or those an update that came after a delete would have added. */
+function valueAttachments(spec: RecordTypeSpec, field: string, value: unknown): AttachmentReference[] {
+  if (field === '*') {
+    const ops = operationListSchema.safeParse(value);
+    return ops.success ? attachmentsNamedBy(spec, ops.data) : [];
+  }
+  const sha256 = attachmentValue(spec.type, field, value);
+  return sha256 ? [{ field, sha256 }] : [];
+}
+
+/** The attachment a competing value is, when its field holds one (a signature); else null. */
+export function attachmentValue(recordType: string, field: string, value: unknown): string | null {
+  const spec = recordTypeSpec(recordType);
+  const named = spec ? attachmentFields(spec).find((candidate) => candidate.name === field) : undefined;
+  return named?.kind === 'scalar' && typeof value === 'string' ? value : null;
+}
+
+function sameAuthor(a: HistoryWrite, b: HistoryWrite): boolean {
+  if (a.author.origin !== b.author.origin) return false;
+  return a.author.origin === 'field' ? a.author.deviceId === b.author.deviceId && a.author.operatorId === b.author.operatorId : a.author.userId === b.author.userId;
+}
+
+/** The attachments a record's fields hold, each with its field. */
+export function recordAttachments(recordType: string, fields: Record<string, unknown>): AttachmentReference[] {
+  const spec = recordTypeSpec(recordType);
+  if (!spec) return [];
+  return attachmentFields(spec).flatMap(({ name, kind }) => {
+    const value = fields[name];
+    const hashes = kind === 'set' ? (Array.isArray(value) ? value : []) : [value];
+    return hashes.filter((sha256): sha256 is string => typeof sha256 === 'string').map((sha256) => ({ field: name, sha256 }));
+  });
 }
 
 /**

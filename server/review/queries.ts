@@ -1,7 +1,11 @@
 import { and, asc, eq, gt, ne, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
+import { operationListSchema } from '../../protocol/field-operations.js';
+import { attachmentFields, attachmentsNamedBy } from '../../protocol/records/attachments.js';
+import { recordTypeSpec } from '../../protocol/records/index.js';
 import type { OfficeDb } from '../db/connect.js';
 import { officeUsers, recordWrites, records, reviewDecisions, reviewItems, sites } from '../db/schema.js';
+import { WHOLE_RECORD } from './decide.js';
 
 /** The review queue: items with the write that proposed them and the decision, if any. */
 
@@ -109,4 +113,28 @@ export async function countOtherOpenItems(db: OfficeDb, item: Pick<ReviewItemRow
 export async function recordReviewDecision(db: OfficeDb, decision: ReviewDecisionRow): Promise<void> {
   await db.insert(reviewDecisions).values(decision);
   await db.update(reviewItems).set({ status: 'resolved' }).where(eq(reviewItems.id, decision.reviewItemId));
+}
+
+/**
+ * Every attachment a record was ever written with, as its writes' field decisions keep it: values
+ * and members of its attachment fields (the competing values of its review items among them) and
+ * those in updates refused for coming after its delete. What its reviewers may be shown.
+ */
+export async function attachmentsWrittenTo(db: OfficeDb, recordType: string, recordId: string): Promise<Set<string>> {
+  const spec = recordTypeSpec(recordType);
+  if (!spec) return new Set();
+  const fields = new Set(attachmentFields(spec).map((field) => field.name));
+  const rows = await db
+    .select({ decisions: recordWrites.decisions })
+    .from(recordWrites)
+    .where(and(eq(recordWrites.recordType, recordType), eq(recordWrites.recordId, recordId)));
+  const named = new Set<string>();
+  for (const { decisions } of rows) {
+    for (const decision of decisions) {
+      if (fields.has(decision.field) && typeof decision.written === 'string') named.add(decision.written);
+      const refused = decision.field === WHOLE_RECORD ? operationListSchema.safeParse(decision.written) : null;
+      if (refused?.success) for (const { sha256 } of attachmentsNamedBy(spec, refused.data)) named.add(sha256);
+    }
+  }
+  return named;
 }

@@ -4,20 +4,24 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { hex32 } from '../../protocol/journal.js';
+import { ATTACHMENT_MIME_TYPES } from '../../protocol/records/attachments.js';
 import { MAX_ATTACHMENT_CHUNK_BYTES, UPLOAD_OFFSET_HEADER, attachmentBatchSchema, startAttachmentUploadSchema } from '../../protocol/wire.js';
 import type { ServiceContext } from '../context.js';
 import { checkSchemaVersion, parseWith, schemaVersionOfBody } from '../requests.js';
 import { DatabaseAttachmentStorage } from '../attachments/database-storage.js';
 import { type AttachmentDeps, type Uploader, attachmentStatus, putChunk, settleBatch, startUpload } from '../attachments/service.js';
 import { type AttachmentStorage, DiskAttachmentStorage } from '../attachments/storage.js';
-import { authenticateDevice, authenticateOfficeUser, bearerToken } from '../auth.js';
+import { findAttachment } from '../attachments/queries.js';
+import { assertOrganisationAccess, authenticateDevice, authenticateOfficeUser, bearerToken } from '../auth.js';
 import { sessionSecretOf } from '../console/browser.js';
 import { findSite } from '../db/queries/identity.js';
 import { ApiFailure, notFound } from '../errors.js';
+import { attachmentsWrittenTo, findReviewItem } from '../review/queries.js';
 import { upgradeRequest } from '../sync/upgrade.js';
 import { schemaVersionHeader } from './sync.js';
 
 const hashParams = z.strictObject({ sha256: hex32 });
+const reviewAttachmentParams = z.strictObject({ id: z.string().regex(/^[1-9]\d{0,15}$/, 'a review item id').transform(Number), sha256: hex32 });
 const OCTET_STREAM = 'application/octet-stream';
 
 /**
@@ -88,6 +92,30 @@ export function registerAttachmentRoutes(app: FastifyInstance, context: ServiceC
       if (!status.stored) throw notFound(`stored attachment ${sha256} (its upload is not complete)`);
       return reply.type(status.mimeType).header('content-length', status.size).send(deps.storage.read(sha256));
     });
+  });
+
+  /**
+   * The photos and signatures of a review item's record, for those who see the review queue: 200
+   * with the bytes, or 204 while the office does not hold them yet (the device has not uploaded
+   * them), which the console shows as such rather than as a failure. 404 for an attachment the
+   * record was never written with.
+   */
+  app.get('/v1/office/review-items/:id/attachments/:sha256', async (request, reply) => {
+    const user = await authenticateOfficeUser(context, request, 'readReviewQueue');
+    const { id, sha256 } = parseWith(reviewAttachmentParams, request.params, 'path');
+    const view = await findReviewItem(db, id);
+    if (!view) throw notFound(`review item ${id}`);
+    assertOrganisationAccess(user, view.organisationId);
+    if (!(await attachmentsWrittenTo(db, view.item.recordType, view.item.recordId)).has(sha256)) {
+      throw notFound(`attachment ${sha256} of ${view.item.recordType} ${view.item.recordId}`);
+    }
+    const stored = await findAttachment(db, view.organisationId, sha256);
+    // Kept out of the browser's cache: a cached copy would be served without asking who is signed in.
+    reply.header('cache-control', 'no-store');
+    if (!stored || stored.storedAt === null) return reply.status(204).send();
+    // Devices declare the type; only the image types attachments are meant to be are served as such.
+    const type = (ATTACHMENT_MIME_TYPES as readonly string[]).includes(stored.mimeType) ? stored.mimeType : OCTET_STREAM;
+    return reply.type(type).header('content-length', stored.size).header('x-content-type-options', 'nosniff').send(deps.storage.read(sha256));
   });
 }
 

@@ -1,23 +1,26 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditExportLineSchema } from '../../protocol/wire.js';
 import { billingLineCreate, noteCreate, update } from '../support/actions.js';
 import { CLERK, INSPECTOR } from '../support/device.js';
 import { type ConsoleAccount, consoleAccount } from '../support/console.js';
 import { NORTH, SOUTH_INSPECTOR } from '../support/server.js';
-import { performInspection } from '../support/inspection.js';
+import { performInspection, signaturePng } from '../support/inspection.js';
+import { makePng } from '../support/png.js';
 import { repairCertificationVerifies } from '../../protocol/maintenance-signature.js';
+import { FetchTransport } from '../../main/core/sync/transport.js';
 import { type FieldDevice, SyncWorld, syncAll } from '../sync/support/world.js';
 import { buildConsole, launchBrowser, openPage, pageProblems, screenshot, skipBrowserTests, VIEWPORTS } from './browser.js';
 
 /**
  * The office console in Chromium, served by a real office (PGlite, or Postgres with DATABASE_URL)
  * with real device cores syncing to it: the dispatcher's main path, a conflict from two devices
- * decided by a reviewer and reaching both devices, and an auditor reading a record's timeline and
- * exporting a range. Screenshots in test-results/ui/console-*.png.
+ * decided by a reviewer and reaching both devices, an auditor reading a record's timeline and
+ * exporting a range, and two signatures compared with the photos each device took. Screenshots in
+ * test-results/ui/console-*.png.
  */
 describe.skipIf(skipBrowserTests)('office console in the browser', () => {
   let world: SyncWorld;
@@ -317,6 +320,91 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     await quietRow.getByText(/Revoked/).waitFor();
     await expect(quiet.client.sync()).rejects.toThrow(/revoked/);
     await screenshot(page, 'console-14-fleet-revoked');
+  });
+
+  it("reviewer: two signatures of one interchange wait side by side with each version's photos, a photo not yet uploaded says so until its device sends it, and each opens full size", async () => {
+    // The fleet test left both devices idle for half a day: their sessions locked.
+    cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    kiosk.core.signIn(CLERK.badgeId, CLERK.pin);
+    const created = cab.core.perform({
+      recordType: 'equipmentInterchange',
+      action: 'create',
+      ops: [
+        { op: 'set', field: 'equipmentType', value: 'trailer' },
+        { op: 'set', field: 'equipmentNumber', value: 'TRL-7731' },
+        { op: 'set', field: 'fromCarrier', value: 'Northline Freight' },
+        { op: 'set', field: 'toCarrier', value: 'Harbor Drayage' },
+        { op: 'set', field: 'condition', value: 'damaged' },
+        { op: 'set', field: 'conditionNote', value: 'Left rear corner post bent' },
+        { op: 'set', field: 'interchangedAt', value: world.clock.now() },
+      ],
+    });
+    const interchange = created.record.id;
+    await syncAll(cab, kiosk);
+
+    // The driver signs for Harbor Drayage on the cab, and so does the yard's copy on the kiosk, each with their own photo of the damage.
+    const signOff = (device: FieldDevice, seed: string, photos: [number, number, number][]) => {
+      const signature = device.core.putAttachment('image/png', signaturePng(seed)).sha256;
+      const taken = photos.map((rgb) => device.core.putAttachment('image/png', makePng({ width: 320, height: 240, rgb })).sha256);
+      device.core.perform({
+        recordType: 'equipmentInterchange',
+        recordId: interchange,
+        action: 'update',
+        ops: [...taken.map((member) => ({ op: 'add' as const, field: 'photos', member })), { op: 'set', field: 'toSignature', value: signature }],
+      });
+    };
+    world.clock.advance(60_000);
+    signOff(cab, 'harbor-driver-cab', [[150, 96, 52]]);
+    world.clock.advance(20_000);
+    signOff(kiosk, 'harbor-driver-kiosk', [
+      [52, 110, 150],
+      [96, 130, 70],
+    ]);
+    await syncAll(cab, kiosk);
+    await cab.core.uploadAttachments(new FetchTransport(world.server.url));
+
+    const page = await signedIn(reviewer, `/console/review?recordType=equipmentInterchange`);
+    await page.getByRole('region', { name: 'Waiting for review' }).getByRole('button', { name: new RegExp(`Equipment interchange ${interchange}`) }).click();
+    const current = page.getByRole('article', { name: 'In place (current)' });
+    const proposed = page.getByRole('article', { name: 'Proposed' });
+    await current.getByText(INSPECTOR.displayName).waitFor();
+    await proposed.getByText(CLERK.displayName).waitFor();
+    /** The width of the image once the browser has decoded it: a broken image fails to decode. */
+    const drawn = (image: Locator) =>
+      image.evaluate((element) => {
+        const decodable = element as unknown as { decode(): Promise<void>; naturalWidth: number };
+        return decodable.decode().then(() => decodable.naturalWidth);
+      });
+    const inPlace = ['In place: toSignature', 'In place: photos'];
+    for (const name of inPlace) await expect.poll(() => drawn(current.getByRole('img', { name, exact: true })), { message: name }).toBeGreaterThan(0);
+    // The kiosk has pushed its entries but not yet its files.
+    await expect.poll(() => proposed.getByText('Photo not yet uploaded').count()).toBe(3);
+    expect(await proposed.getByRole('img').count()).toBe(0);
+    await screenshot(page, 'console-15-review-photos-not-yet-uploaded');
+
+    await kiosk.core.uploadAttachments(new FetchTransport(world.server.url));
+    const bringing = ['Proposed: toSignature', 'Proposed: photos 1 of 2', 'Proposed: photos 2 of 2'];
+    for (const name of bringing) await expect.poll(() => drawn(proposed.getByRole('img', { name, exact: true })), { message: name, timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await proposed.getByText('Photo not yet uploaded').count()).toBe(0);
+    expect(await proposed.locator('pre').textContent()).toMatch(/^Image [0-9a-f]{8}… \(below\)$/);
+    expect(await page.getByRole('region', { name: 'Other photos on the record' }).count()).toBe(0);
+    await screenshot(page, 'console-16-review-photos');
+
+    await proposed.getByRole('button', { name: 'Proposed: toSignature' }).click();
+    const viewer = page.getByRole('dialog', { name: 'Proposed: toSignature' });
+    expect(await drawn(viewer.getByRole('img'))).toBe(360);
+    await screenshot(page, 'console-17-review-photo-full-size');
+    await viewer.getByRole('button', { name: 'Close' }).click();
+    await viewer.waitFor({ state: 'hidden' });
+
+    const decision = page.getByRole('form', { name: 'Decision' });
+    await decision.getByLabel('The value in place').check();
+    await decision.getByLabel('Reason').fill('The driver signed on the cab; the kiosk copy was signed again at the gate');
+    await decision.getByRole('button', { name: 'Decide' }).click();
+    await page.getByRole('status').filter({ hasText: 'Decided' }).waitFor();
+    await syncAll(cab, kiosk);
+    expect(kiosk.core.getRecord('equipmentInterchange', interchange)).toMatchObject({ pendingReview: false, fields: { toSignature: cab.core.getRecord('equipmentInterchange', interchange)!.fields.toSignature } });
+    expect(kiosk.core.getRecord('equipmentInterchange', interchange)!.fields.photos).toHaveLength(3);
   });
 });
 
