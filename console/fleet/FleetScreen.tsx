@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
 import { useState, type FormEvent } from 'react';
 import type { z } from 'zod';
+import { isAppVersion } from '../../protocol/app-version.js';
 import { type DeviceSummary, createdEnrollmentTokenSchema, deviceSummarySchema } from '../../protocol/wire/office.js';
 import { errorMessage, request } from '../api.js';
 import { formatDateTime, formatDuration } from '../format.js';
@@ -198,9 +199,14 @@ function RequireUpdate({ device, name }: { device: DeviceSummary; name: string }
       void queryClient.invalidateQueries({ queryKey: [OFFICE] });
     },
   });
+  const [problem, setProblem] = useState<string | null>(null);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    save.mutate(version.trim());
+    const wanted = version.trim();
+    // The office's own rule, so a mistyped build is explained here instead of being sent.
+    if (!isAppVersion(wanted)) return setProblem(`“${wanted}” is not an app build such as 0.5.0 or 1.0.0-beta.2`);
+    setProblem(null);
+    save.mutate(wanted);
   };
   return (
     <div className="require-update">
@@ -230,9 +236,9 @@ function RequireUpdate({ device, name }: { device: DeviceSummary; name: string }
           Require update…
         </button>
       )}
-      {save.isError ? (
+      {problem !== null || save.isError ? (
         <p role="alert" className="error">
-          {errorMessage(save.error)}
+          {problem ?? errorMessage(save.error)}
         </p>
       ) : null}
     </div>

@@ -285,6 +285,8 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     quiet.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
     quiet.core.perform(noteCreate('Gate 3 camera down'));
     world.clock.advance(12 * 60 * 60_000);
+    // The cab syncs meanwhile: its pull tells the office the round trip of its last push.
+    await cab.client.sync();
 
     const page = await signedIn(admin, '/console/fleet');
     const attention = page.getByRole('region', { name: 'Needs attention' });
@@ -294,8 +296,31 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     await devices.getByRole('row').filter({ hasText: 'cab-1' }).getByText(INSPECTOR.displayName).waitFor();
     const kpis = page.getByRole('region', { name: 'Field KPIs' });
     await kpis.getByRole('figure', { name: 'Conflicts per 1,000 edits by record type and policy' }).getByText(/since/).waitFor();
-    for (const chart of ['Queue depth over time', 'Pull latency over time', 'Clock offset of devices', 'Time since last sync']) await kpis.getByRole('figure', { name: chart }).locator('.recharts-wrapper').waitFor();
+    for (const chart of ['Queue depth over time', 'Pull latency over time', 'Push latency over time', 'Clock offset of devices', 'Time since last sync']) await kpis.getByRole('figure', { name: chart }).locator('.recharts-wrapper').waitFor();
+    // No device came back from a dead zone in this window: the chart says so rather than drawing zeros.
+    await kpis.getByRole('figure', { name: 'Time from reconnect to converged' }).getByText('No device reconnected in this window.').waitFor();
     await screenshot(page, 'console-12-fleet');
+
+    // Require update: the cab's syncs are refused until it runs the build, its work kept; lifting it lets it sync.
+    const cabRow = devices.getByRole('row').filter({ hasText: 'cab-1' });
+    await cabRow.getByText(/schema \d+/).waitFor();
+    await cabRow.getByRole('button', { name: 'Require an app update of cab-1…' }).click();
+    const requireForm = cabRow.getByRole('form', { name: 'Require an app update of cab-1' });
+    await requireForm.getByLabel('Lowest build it may run').fill('latest');
+    await requireForm.getByRole('button', { name: 'Require' }).click();
+    await cabRow.getByRole('alert').getByText(/not an app build/).waitFor();
+    await requireForm.getByLabel('Lowest build it may run').fill('0.9.0');
+    await requireForm.getByRole('button', { name: 'Require' }).click();
+    await cabRow.getByText('Requires 0.9.0 or later').waitFor();
+    cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    cab.core.perform(noteCreate('Spare tyre fitted'));
+    await expect(cab.client.sync()).rejects.toMatchObject({ code: 'update-required' });
+    expect(cab.core.status().outbox.pending).toBeGreaterThan(0);
+    await screenshot(page, 'console-12b-fleet-require-update');
+    await cabRow.getByRole('button', { name: 'Lift the update requirement of cab-1' }).click();
+    await cabRow.getByRole('button', { name: 'Require an app update of cab-1…' }).waitFor();
+    await cab.client.sync();
+    expect(cab.core.status().outbox.pending).toBe(0);
 
     const enroll = page.getByRole('region', { name: 'Enroll a device' });
     await enroll.getByLabel('Site').selectOption({ label: 'North yard' });
