@@ -137,6 +137,8 @@ function DeviceRow({ device, site, operatorName, now }: { device: DeviceSummary;
           <>
             {formatDuration(Math.max(0, now - device.lastSeenAt))} ago
             <div className="muted small">{formatDateTime(device.lastSeenAt)}</div>
+            {health?.lastConvergedMs != null ? <div className="muted small">last reconnect: converged in {formatDuration(health.lastConvergedMs)}</div> : null}
+            {health?.lastPushMs != null ? <div className="muted small">last push: {health.lastPushMs < 10_000 ? `${health.lastPushMs} ms` : formatDuration(health.lastPushMs)}</div> : null}
           </>
         )}
       </td>

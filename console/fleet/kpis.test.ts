@@ -8,7 +8,7 @@ const MINUTE = 60_000;
 function device(id: string, overrides: Partial<DeviceSummary> = {}): DeviceSummary {
   return { id, siteId: 'site-north', kind: 'cab', label: id, enrolledAt: 0, revokedAt: null, flagged: false, chainSeq: 0, lastSeenAt: NOW, health: null, clockOffsetMs: null, schemaVersion: 1, requiredAppVersion: null, operator: null, attention: [], ...overrides };
 }
-const health = (pending: number, failed = 0) => ({ reportedAt: NOW, appVersion: '0.1.0', pending, failed, oldestPendingAgeMs: null });
+const health = (pending: number, failed = 0) => ({ reportedAt: NOW, appVersion: '0.1.0', pending, failed, oldestPendingAgeMs: null, lastPushMs: null, lastConvergedMs: null });
 
 describe('fleet charts', () => {
   it('puts each device in service in one clock-offset bucket, ahead and behind apart, leaving out revoked devices and unknown offsets', () => {

@@ -92,6 +92,9 @@ export const deviceSummarySchema = z.strictObject({
       pending: z.number().int(),
       failed: z.number().int(),
       oldestPendingAgeMs: z.number().int().nullable(),
+      /** What the device last measured: its last push round trip and its last reconnect to converged, in ms. */
+      lastPushMs: z.number().int().nullable(),
+      lastConvergedMs: z.number().int().nullable(),
     })
     .nullable(),
   /** The clock correction the office last proved for its entries, in ms (positive: its clock is behind). */

@@ -79,6 +79,9 @@ export const devices = pgTable(
     pendingEntries: integer('pending_entries'),
     failedEntries: integer('failed_entries'),
     oldestPendingAgeMs: bigint('oldest_pending_age_ms', { mode: 'number' }),
+    /** What the device last measured of its link (protocol/wire/health.ts): its last push round trip, its last reconnect to converged. */
+    lastPushMs: integer('last_push_ms'),
+    lastConvergedMs: bigint('last_converged_ms', { mode: 'number' }),
     /** The clock correction the office last proved for the device's entries (protocol/time.ts), in ms. */
     clockOffsetMs: bigint('clock_offset_ms', { mode: 'number' }),
     /** The sync schema version the device last spoke (its requests carry it). */

@@ -323,6 +323,8 @@ function summary(device: Device, now: number): DeviceSummary {
           pending: device.pendingEntries ?? 0,
           failed: device.failedEntries ?? 0,
           oldestPendingAgeMs: device.oldestPendingAgeMs,
+          lastPushMs: device.lastPushMs,
+          lastConvergedMs: device.lastConvergedMs,
         };
   const session = device.chainSession;
   const operator = session && { operatorId: session.certificate.certificate.operatorId, since: session.certificate.certificate.startedAt, signedIn: !session.closed };

@@ -140,6 +140,8 @@ describe('what devices measure of their link, on a real office', () => {
     world.clock.advance(DEVICE_REPORT_EVERY_MS);
     await cab.client.pull();
 
+    const fleet = await call<{ devices: { id: string; health: { lastPushMs: number | null; lastConvergedMs: number | null } | null }[] }>(world.server, 'GET', '/v1/admin/devices', { token: world.server.adminToken });
+    expect(fleet.body.devices.find((device) => device.id === cab.core.deviceId)?.health).toMatchObject({ lastPushMs: 2_000, lastConvergedMs: 4_000 });
     const last = (await sync()).buckets.at(-1)!;
     expect(last).toMatchObject({ devices: 1, pushMsP50: 2_000, pushMsP95: 2_000 });
     // Push, then pull of the same sync: 4 s from the first attempt after the cut-off to drained and pulled.

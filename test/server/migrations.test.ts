@@ -244,8 +244,8 @@ describe('office migrations', () => {
 
     await database.migrate();
 
-    expect(await rows(database, 'SELECT id, app_version, pending_entries, schema_version, required_app_version FROM devices')).toEqual([
-      { id: 'cab-7', app_version: '0.4.2', pending_entries: 3, schema_version: null, required_app_version: null },
+    expect(await rows(database, 'SELECT id, app_version, pending_entries, schema_version, required_app_version, last_push_ms, last_converged_ms FROM devices')).toEqual([
+      { id: 'cab-7', app_version: '0.4.2', pending_entries: 3, schema_version: null, required_app_version: null, last_push_ms: null, last_converged_ms: null },
     ]);
     expect(await rows(database, 'SELECT device_id, pull_ms, push_ms, converged_ms FROM device_reports')).toEqual([{ device_id: 'cab-7', pull_ms: 12, push_ms: null, converged_ms: null }]);
     await database.db.execute(sql`UPDATE devices SET schema_version = 3, required_app_version = '0.5.0' WHERE id = 'cab-7'`);

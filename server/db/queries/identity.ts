@@ -90,6 +90,9 @@ export async function touchDevice(db: OfficeDb, id: string, at: number, schemaVe
     pendingEntries: health.pending,
     failedEntries: health.failed,
     oldestPendingAgeMs: health.oldestPendingAgeMs,
+    // What it measured stays until it measures again (a pull before its first push tells no push time).
+    ...(health.pushMs === undefined ? {} : { lastPushMs: health.pushMs }),
+    ...(health.convergedMs === undefined ? {} : { lastConvergedMs: health.convergedMs }),
   };
   await db
     .update(devices)
