@@ -8,6 +8,7 @@ import { canonicalRecordSchema } from './records.js';
  *
  * GET  /v1/office/review-items?status=&siteId=&recordType=&after=&limit=  → `reviewItemPageSchema`
  * POST /v1/office/review-items/:id/resolve  (`resolveReviewItemSchema`)   → `resolvedReviewItemSchema`
+ * GET  /v1/office/review-items/:id/attachments/:sha256  → the bytes of a photo or signature the item's record was written with (204 until uploaded)
  * The decision becomes an office write on the record (a new version when anything devices see
  * changed: the field's value, or the record no longer pending review), so it reaches devices on pull.
  */
