@@ -8,17 +8,15 @@ import { verifyAuditExport } from '../../server/audit/verify-export.js';
 import { seedFrom } from '../support/chain-fixtures.js';
 import { forgedSessionChain, IDENTITY_POINT } from '../support/weak-keys.js';
 import { tempDir } from '../support/device.js';
-import { type FieldDevice, enrolledDevice, officeUser } from '../support/field-devices.js';
-import { NORTH, call, seedOrganisation, startTestServer, type TestServer } from '../support/server.js';
+import { type FieldDevice, enrolledDevice, officeUser, officeWithReviewer } from '../support/field-devices.js';
+import { NORTH, call, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let dispatcherToken: string;
 let reviewerToken: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  ({ dispatcherToken } = await seedOrganisation(server));
-  reviewerToken = await officeUser(server, 'user-audra', 'reviewer');
+  ({ server, dispatcherToken, reviewerToken } = await officeWithReviewer('user-audra'));
 });
 afterAll(async () => server?.close());
 

@@ -2,19 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../protocol/crypto/hash.js';
 import { CURRENT_SCHEMA_VERSION, reviewItemPageSchema } from '../../protocol/wire.js';
 import { consoleAccount, signIn } from '../support/console.js';
-import { type FieldDevice, enrolledDevice, officeUser } from '../support/field-devices.js';
+import { type FieldDevice, enrolledDevice, officeUser, officeWithReviewer } from '../support/field-devices.js';
 import { signaturePng } from '../support/inspection.js';
 import { makePng } from '../support/png.js';
-import { call, seedOrganisation, startTestServer, type TestServer } from '../support/server.js';
+import { call, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let dispatcherToken: string;
 let reviewerToken: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  ({ dispatcherToken } = await seedOrganisation(server));
-  reviewerToken = await officeUser(server, 'user-rita', 'reviewer');
+  ({ server, dispatcherToken, reviewerToken } = await officeWithReviewer('user-rita'));
 });
 afterAll(async () => server?.close());
 

@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reviewItemPageSchema, resolvedReviewItemSchema, type ReviewItem } from '../../protocol/wire.js';
-import { type FieldDevice, enrolledDevice, latestRecords, officeUser } from '../support/field-devices.js';
-import { SOUTH, call, countRows, seedOrganisation, startTestServer, type TestServer } from '../support/server.js';
+import { type FieldDevice, enrolledDevice, latestRecords, officeUser, officeWithReviewer } from '../support/field-devices.js';
+import { SOUTH, call, countRows, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let dispatcherToken: string;
 let reviewerToken: string;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  ({ dispatcherToken } = await seedOrganisation(server));
-  reviewerToken = await officeUser(server, 'user-rita', 'reviewer');
+  ({ server, dispatcherToken, reviewerToken } = await officeWithReviewer('user-rita'));
 });
 afterAll(async () => server?.close());
 

@@ -1,7 +1,7 @@
 import { CURRENT_SCHEMA_VERSION, type Change, type PullResponse, type PushResponse } from '../../protocol/wire.js';
 import { TestChain } from './chain-fixtures.js';
 import { INSPECTOR } from './device.js';
-import { NORTH, call, enrollDevice, type TestServer } from './server.js';
+import { NORTH, call, enrollDevice, seedOrganisation, startTestServer, type TestServer } from './server.js';
 
 /**
  * Enrolled test devices (in-memory signed chains) that push what they have not pushed yet and pull
@@ -66,3 +66,11 @@ export function latestRecords(changes: readonly Change[]): Map<string, Extract<C
   for (const change of changes) if (change.kind === 'record') latest.set(change.record.id, change.record);
   return latest;
 }
+
+/** A test office with the seeded organisation, its dispatcher and a reviewer: where the review and audit tests start. */
+export async function officeWithReviewer(reviewerId: string): Promise<{ server: TestServer; dispatcherToken: string; reviewerToken: string }> {
+  const server = await startTestServer();
+  const { dispatcherToken } = await seedOrganisation(server);
+  return { server, dispatcherToken, reviewerToken: await officeUser(server, reviewerId, 'reviewer') };
+}
+
