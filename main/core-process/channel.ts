@@ -51,6 +51,8 @@ export type ToCore =
   | { type: 'call'; id: number; method: unknown; input: unknown }
   | { type: 'network'; online: boolean }
   | { type: 'resumed' }
+  /** The machine's screen locked or it is going to sleep: whoever is signed in is signed out, as an idle lock would. */
+  | { type: 'screen-locked' }
   | { type: 'stop' };
 
 export type FromCore =

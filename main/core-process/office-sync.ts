@@ -7,7 +7,7 @@ import type { CoreOfficeConfig } from './channel.js';
 /**
  * The core process's half of sync: enrollment on the first start with an administrator's token,
  * then the daemon (interval, backoff, live notifications). The triggers only Electron knows about
- * (network, wake, window to the front) arrive from the shell as messages (main/shell/sync.ts).
+ * (network, wake, window to the front) arrive from the shell as messages (main/shell/machine-events.ts).
  */
 export interface OfficeSync {
   /** The running sync, once the device is enrolled. */

@@ -102,6 +102,10 @@ export class CoreRelay {
     this.#post({ type: 'resumed' });
   }
 
+  screenLocked(): void {
+    this.#post({ type: 'screen-locked' });
+  }
+
   /** Asks the core to close its database and exit; kills it if it has not within the grace time. */
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return this.#exited;

@@ -90,6 +90,13 @@ export function serveCore(port: CorePort, options: CoreServerOptions): () => voi
       case 'resumed':
         running?.sync.resumed();
         return;
+      case 'screen-locked':
+        try {
+          running?.core.sessions.end('idle-lock');
+        } catch (error) {
+          log('the lock on the screen could not close the session', error);
+        }
+        return;
       case 'stop':
         stopNow();
         return;

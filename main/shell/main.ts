@@ -26,7 +26,7 @@ import { FORBIDDEN_SENDER, type IpcSender, senderMayCall } from './ipc-sender.js
 import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.js';
 import { setAsideUnreadableData, unlockFailureNotice } from './key-recovery.js';
 import { SafeStorageKeyStore } from './safe-storage-keystore.js';
-import { watchSyncTriggers } from './sync.js';
+import { watchMachineEvents } from './machine-events.js';
 import { startUpdater } from './updater.js';
 import { windowOptions } from './window-options.js';
 
@@ -189,7 +189,7 @@ async function start(): Promise<void> {
     onFailed: (message) => fail('Waypost cannot open its data', message),
     onUpdateRequired: () => updater.updateRequired(),
   });
-  const stopTriggers = watchSyncTriggers(relay);
+  const stopTriggers = watchMachineEvents(relay);
   ipcMain.handle(IPC_CHANNEL, (event, method: unknown, input: unknown) => (senderMayCall(describeSender(event)) ? relay.invoke(method, input) : FORBIDDEN_SENDER));
 
   app.on('window-all-closed', () => app.quit());

@@ -143,6 +143,30 @@ describe('the core process behind the relay', () => {
     expect(relay.starts).toBe(2);
   });
 
+  it('signs the operator out when the machine\'s screen locks or it goes to sleep, with a signed close as an idle lock makes, and keeps what was done', async () => {
+    const keys = secrets();
+    const dataDir = provisionedDataDir(keys);
+    const { relay } = startRelay(dataDir, keys);
+    await ready(relay);
+    await value(relay.invoke('session.signIn', { badgeId: CLERK.badgeId, pin: CLERK.pin }));
+    await value(relay.invoke('records.perform', gateEventCreate({ truckPlate: 'TX-before-lock' })));
+
+    relay.screenLocked();
+
+    // The message is one-way: the next call, ordered after it on the same channel, finds nobody signed in.
+    expect(await value(relay.invoke('session.current', {}))).toBeNull();
+    await relay.stop();
+    const { core } = openTestDevice({ dir: dataDir, keyStore: new HandedKeyStore(keys) });
+    try {
+      const closing = core.journal().at(-1)!;
+      expect(closing.body).toMatchObject({ kind: 'session.close', reason: 'idle-lock', operatorId: CLERK.operatorId });
+      expect(core.verifyJournal()).toMatchObject({ ok: true });
+      expect(core.listRecords('gateEvent').map((record) => record.fields.truckPlate)).toEqual(['TX-before-lock']);
+    } finally {
+      core.close();
+    }
+  });
+
   it('does not start again over data it cannot open, and says why', async () => {
     const dataDir = provisionedDataDir(secrets());
     const { relay, launched, failures } = startRelay(dataDir, secrets());

@@ -1,13 +1,15 @@
 import { app, net, powerMonitor } from 'electron';
 
 /**
- * The sync triggers only Electron knows about: the network coming and going, the machine waking,
- * the window coming to the front. Sync itself runs in the core process (core-process/office-sync.ts);
- * these only tell it, through the relay.
+ * What only Electron knows of the machine: the network coming and going, the machine waking, the
+ * window coming to the front (sync triggers), and the screen locking or the machine going to sleep
+ * (the operator walked away: the session locks at once rather than after the idle time). Sync and
+ * sessions run in the core process (core-process/office-sync.ts); these only tell it, through the relay.
  */
-export interface SyncTriggerTarget {
+export interface MachineEventTarget {
   networkChanged(online: boolean): void;
   resumed(): void;
+  screenLocked(): void;
 }
 
 /** Electron has no network-change event in the main process; asking this often notices within seconds. */
@@ -16,7 +18,7 @@ const NETWORK_CHECK_MS = 5_000;
 const FOREGROUND_SYNC_GAP_MS = 60_000;
 
 /** Starts watching; the returned function stops. */
-export function watchSyncTriggers(target: SyncTriggerTarget): () => void {
+export function watchMachineEvents(target: MachineEventTarget): () => void {
   let online = net.isOnline();
   const networkCheck = setInterval(() => {
     const now = net.isOnline();
@@ -31,11 +33,18 @@ export function watchSyncTriggers(target: SyncTriggerTarget): () => void {
     lastForegroundSync = Date.now();
     target.resumed();
   };
+  const locked = () => target.screenLocked();
   powerMonitor.on('resume', resumed);
+  powerMonitor.on('unlock-screen', resumed);
+  powerMonitor.on('lock-screen', locked);
+  powerMonitor.on('suspend', locked);
   app.on('browser-window-focus', foreground);
   return () => {
     clearInterval(networkCheck);
     powerMonitor.off('resume', resumed);
+    powerMonitor.off('unlock-screen', resumed);
+    powerMonitor.off('lock-screen', locked);
+    powerMonitor.off('suspend', locked);
     app.off('browser-window-focus', foreground);
   };
 }
