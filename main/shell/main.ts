@@ -15,7 +15,7 @@ import {
   utilityProcess,
   type IpcMainInvokeEvent,
 } from 'electron';
-import { deviceKindSchema } from '../../protocol/wire.js';
+import { type DeviceKind, deviceKindSchema } from '../../protocol/wire.js';
 import { type CoreOfficeConfig, type CoreSecrets, messagePortAsCorePort } from '../core-process/channel.js';
 import { type CoreProcessHandle, CoreRelay } from '../core-process/relay.js';
 import { systemRandomness } from '../core/ports.js';
@@ -52,13 +52,18 @@ function unsealSecrets(): CoreSecrets {
   return { deviceSeed: keyStore.deviceSeed(), databaseKey: keyStore.databaseKey(), pinPepper: keyStore.pinPepper() };
 }
 
+/** What this install is, from its configuration: a gate kiosk or a cab laptop (the default). */
+function deviceKind(env: NodeJS.ProcessEnv): DeviceKind {
+  const kind = deviceKindSchema.safeParse(env.WAYPOST_DEVICE_KIND ?? 'cab');
+  return kind.success ? kind.data : 'cab';
+}
+
 function officeConfig(env: NodeJS.ProcessEnv): CoreOfficeConfig | null {
   if (!env.WAYPOST_OFFICE_URL) return null;
-  const kind = deviceKindSchema.safeParse(env.WAYPOST_DEVICE_KIND ?? 'cab');
   return {
     url: env.WAYPOST_OFFICE_URL,
     enrollmentToken: env.WAYPOST_ENROLLMENT_TOKEN ?? null,
-    kind: kind.success ? kind.data : 'cab',
+    kind: deviceKind(env),
     label: hostname(),
     appVersion: app.getVersion(),
   };
@@ -117,7 +122,10 @@ function describeSender(event: IpcMainInvokeEvent): IpcSender {
 }
 
 function createWindow(): BrowserWindow {
-  const window = new BrowserWindow(windowOptions({ preload: PRELOAD, devTools: !app.isPackaged }));
+  const kind = deviceKind(process.env);
+  const window = new BrowserWindow(windowOptions({ preload: PRELOAD, devTools: !app.isPackaged, kind }));
+  // A kiosk comes back by itself after a power cut or a reboot; a development run registers nothing.
+  if (app.isPackaged) app.setLoginItemSettings({ openAtLogin: kind === 'kiosk' });
   window.removeMenu();
   window.once('ready-to-show', () => window.show());
   void window.loadURL(APP_INDEX_URL);

@@ -1,3 +1,5 @@
+import type { DeviceKind } from '../../protocol/wire.js';
+
 /**
  * The one window's options. Its page is untrusted as far as the main process goes: isolated from
  * the preload, sandboxed, no Node, web security on, no webviews; it reaches the core only through
@@ -8,14 +10,27 @@ export interface WindowOptionsInput {
   preload: string;
   /** Packaged builds have no devtools. */
   devTools: boolean;
+  /**
+   * A gate kiosk shows the app alone, full screen, with no window frame to close, move or shrink
+   * (Electron's kiosk mode); a cab laptop gets an ordinary window.
+   */
+  kind: DeviceKind;
 }
 
-export function windowOptions({ preload, devTools }: WindowOptionsInput) {
+export function windowOptions({ preload, devTools, kind }: WindowOptionsInput) {
+  const kiosk = kind === 'kiosk';
   return {
     width: 1280,
     height: 800,
     minWidth: 1024,
     minHeight: 700,
+    kiosk,
+    fullscreen: kiosk,
+    frame: !kiosk,
+    resizable: !kiosk,
+    movable: !kiosk,
+    minimizable: !kiosk,
+    autoHideMenuBar: true,
     show: false,
     backgroundColor: '#eef1f5',
     title: 'Waypost',

@@ -155,7 +155,7 @@ describe('who may call the core', () => {
 
 describe('the window', () => {
   it('isolates, sandboxes and keeps Node out of the page', () => {
-    const { webPreferences } = windowOptions({ preload: '/app/dist/preload/index.cjs', devTools: false });
+    const { webPreferences } = windowOptions({ preload: '/app/dist/preload/index.cjs', devTools: false, kind: 'cab' });
     expect(webPreferences).toMatchObject({
       preload: '/app/dist/preload/index.cjs',
       contextIsolation: true,
@@ -168,6 +168,14 @@ describe('the window', () => {
       webviewTag: false,
       devTools: false,
     });
+  });
+
+  it('is an ordinary window on a cab laptop and the whole screen, with no frame to close or move, on a gate kiosk', () => {
+    expect(windowOptions({ preload: 'p', devTools: false, kind: 'cab' })).toMatchObject({ kiosk: false, fullscreen: false, frame: true, resizable: true, movable: true, minimizable: true });
+    const kiosk = windowOptions({ preload: 'p', devTools: false, kind: 'kiosk' });
+    expect(kiosk).toMatchObject({ kiosk: true, fullscreen: true, frame: false, resizable: false, movable: false, minimizable: false, autoHideMenuBar: true });
+    // The same locked-down page either way.
+    expect(kiosk.webPreferences).toEqual(windowOptions({ preload: 'p', devTools: false, kind: 'cab' }).webPreferences);
   });
 });
 
