@@ -1,4 +1,4 @@
-import { asc, type Column, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, asc, type Column, desc, eq, getTableColumns, gte, lt, or, type SQL, sql } from 'drizzle-orm';
 import { RECORD_TYPES, type RecordType, type RecordState } from '../../protocol/index.js';
 import type { DeviceDb } from '../open.js';
 import { recordTables } from '../schema.js';
@@ -109,4 +109,78 @@ export function allRecords(db: DeviceDb): StoredRecord[] {
 export function forgetServerVersion(db: DeviceDb, type: RecordType, id: string): void {
   const table = recordTables[type];
   db.update(table).set({ serverVersion: null }).where(eq(table.id, id)).run();
+}
+
+/**
+ * The record types people look up on the Records screens: the numbers each is found by (unit,
+ * plate, container, chassis) and the time it is listed at (a gate event when the truck passed, an
+ * inspection when submitted, an interchange when the equipment changed hands). Until that time is
+ * set (a draft inspection) a record is listed at its creation.
+ */
+const SEARCHABLE = {
+  inspection: { numbers: ['equipmentNumber'], time: 'submittedAt' },
+  gateEvent: { numbers: ['truckPlate', 'containerNumber', 'chassisNumber'], time: 'recordedAt' },
+  equipmentInterchange: { numbers: ['equipmentNumber'], time: 'interchangedAt' },
+} as const satisfies Partial<Record<RecordType, { numbers: readonly string[]; time: string }>>;
+
+export type SearchableType = keyof typeof SEARCHABLE;
+
+/** A record with the time it is listed at. */
+export interface TimedRecord {
+  record: StoredRecord;
+  at: number;
+}
+
+export interface RecordQuery {
+  /** Part of a unit, plate, container or chassis number; empty finds every record of the range. */
+  text: string;
+  /** From this time (included) to that one (excluded). */
+  from: number;
+  to: number;
+  limit: number;
+}
+
+/**
+ * Records of `type` whose numbers hold `text` and whose time is in the range, newest first, at most
+ * `limit` of them; `more` when others match too. Numbers are compared without case, spaces or
+ * hyphens, as they are read out and typed in the yard: "csqu 305438" finds CSQU3054383, "trk104" TRK-104.
+ */
+export function searchRecords(db: DeviceDb, type: SearchableType, query: RecordQuery): { records: TimedRecord[]; more: boolean } {
+  const { columns, at } = searchColumns(type);
+  const needle = query.text.replace(/[\s-]/g, '');
+  const matches = needle === '' ? undefined : or(...SEARCHABLE[type].numbers.map((name) => sql`instr(upper(${compact(columns[name]!)}), upper(${needle})) > 0`));
+  const found = selectTimed(db, type, and(gte(at, query.from), lt(at, query.to), matches), query.limit + 1);
+  return { records: found.slice(0, query.limit), more: found.length > query.limit };
+}
+
+/** One record with the time it is listed at, or null when the device does not hold it. */
+export function readTimedRecord(db: DeviceDb, type: SearchableType, id: string): TimedRecord | null {
+  return selectTimed(db, type, eq(searchColumns(type).columns.id!, id), 1)[0] ?? null;
+}
+
+/** The records that correct record `id` (new records naming it in their correctsId), newest first. */
+export function listCorrections(db: DeviceDb, type: SearchableType, id: string): TimedRecord[] {
+  return selectTimed(db, type, eq(searchColumns(type).columns.correctsId!, id), -1);
+}
+
+function searchColumns(type: SearchableType): { columns: Record<string, Column>; at: SQL<number> } {
+  const columns = getTableColumns(recordTables[type]) as Record<string, Column>;
+  return { columns, at: sql<number>`coalesce(${columns[SEARCHABLE[type].time]!}, ${columns.createdAt!})` };
+}
+
+function compact(column: Column): SQL {
+  return sql`replace(replace(${column}, ' ', ''), '-', '')`;
+}
+
+function selectTimed(db: DeviceDb, type: SearchableType, where: SQL | undefined, limit: number): TimedRecord[] {
+  const table = recordTables[type];
+  const { columns, at } = searchColumns(type);
+  const rows = db
+    .select({ ...columns, at })
+    .from(table)
+    .where(and(eq(table.deleted, false), where))
+    .orderBy(desc(at), desc(table.createdAt))
+    .limit(limit)
+    .all() as (Row & { at: number })[];
+  return rows.map((row) => ({ record: toStored(type, row), at: row.at }));
 }

@@ -15,7 +15,17 @@ import { type DeviceDatabase, openDeviceDatabase } from '../../db/open.js';
 import { countUnstoredAttachments } from '../../db/queries/attachments.js';
 import { countJournalEntries, listCheckpoints, listJournalEntries, listRecordHistory, readChainTip } from '../../db/queries/journal.js';
 import { countOutbox, markAcknowledged } from '../../db/queries/outbox.js';
-import { listRecords, readRecord, type StoredRecord } from '../../db/queries/records.js';
+import {
+  listCorrections,
+  listRecords,
+  readRecord,
+  readTimedRecord,
+  type RecordQuery,
+  searchRecords,
+  type SearchableType,
+  type StoredRecord,
+  type TimedRecord,
+} from '../../db/queries/records.js';
 import { findOperatorById, type OperatorRow } from '../../db/queries/sessions.js';
 import { device } from '../../db/schema.js';
 import { type AttachmentContent, AttachmentStore, type GarbageCollection, type StoredAttachment } from './attachments.js';
@@ -242,6 +252,21 @@ export class DeviceCore {
 
   listRecords(type: RecordType): StoredRecord[] {
     return listRecords(this.database.db, type);
+  }
+
+  /**
+   * Records found by a unit, plate or container number within a time range, newest first and at
+   * most `query.limit` of them (the Records screens). `keptSince`: records closed before it may have
+   * left the device for the office (null while not enrolled: nothing leaves).
+   */
+  searchRecords(type: SearchableType, query: RecordQuery): { records: TimedRecord[]; more: boolean; keptSince: number | null } {
+    return { ...searchRecords(this.database.db, type, query), keptSince: readEnrollment(this.database.db) ? this.#retentionStart() : null };
+  }
+
+  /** A record as the Records screens open it, with the records that correct it; null when the device does not hold it. */
+  openRecord(type: SearchableType, id: string): { found: TimedRecord; corrections: TimedRecord[] } | null {
+    const found = readTimedRecord(this.database.db, type, id);
+    return found && { found, corrections: listCorrections(this.database.db, type, id) };
   }
 
   recordHistory(type: RecordType, id: string): JournalEntry[] {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { actionInputSchema, identifier, recordTypeSchema, type FieldOperation, type RecordAction } from '../../protocol/actions.js';
 import type { ChecklistTemplate } from '../../protocol/checklists.js';
 import { ATTACHMENT_MIME_TYPES, MAX_ATTACHMENT_BYTES, sha256, type AttachmentMimeType, type RecordType } from '../../protocol/records/index.js';
+import { text } from '../../protocol/text.js';
 
 /**
  * The whole API between the renderer and the main-process core, in one map: method name → the zod
@@ -46,6 +47,11 @@ export interface RepairToReviewView {
   verified: boolean;
 }
 
+/** Why an inspector should look again before marking a work order done by hand (main/core/work-order-done.ts). */
+export type DoneCautionView =
+  | { kind: 'inspection-in-progress'; inspectionId: string; equipmentNumber: string }
+  | { kind: 'unresolved-defects'; inspectionId: string; equipmentNumber: string; defects: string[] };
+
 export interface RecordView {
   type: RecordType;
   id: string;
@@ -72,9 +78,84 @@ export interface HistoryEntryView {
   action: RecordAction;
   ops: FieldOperation[];
   operatorId: string;
+  /** Who made the change, while the device still knows them. */
+  operatorName: string | null;
   sessionId: string;
   deviceTime: number;
   hash: string;
+  /** The operations in words: each field by its label, each value shaped as the opened record shows it. */
+  changes: { label: string; change: 'set' | 'add' | 'remove' | 'increment' | 'delete'; value: RecordValueView }[];
+  /** What the office made of the change, as far as this device knows; `message` says why it was not accepted. */
+  office: { outcome: 'not-sent' | 'accepted' | 'merged' | 'conflict' | 'rejected'; message: string | null };
+}
+
+/** The record types the Records screens list, search and open. */
+export const SEARCHABLE_RECORD_TYPES = ['inspection', 'gateEvent', 'equipmentInterchange'] as const;
+export type SearchableRecordType = (typeof SEARCHABLE_RECORD_TYPES)[number];
+
+/** Where a record stands with the office: only on this device so far, sent, or waiting for someone to look at it. */
+export type RecordSyncView = 'on-device' | 'sent' | 'needs-review';
+
+/** One record of a Records list. */
+export interface RecordRowView {
+  recordType: SearchableRecordType;
+  recordId: string;
+  /** As people name it (unit, plate), never its id. */
+  title: string;
+  /** When it happened: the truck passed the gate, the inspection was submitted (started, for a draft), the equipment changed hands. */
+  at: number;
+  /** Who recorded it; null when it came from the office or another device. */
+  who: string | null;
+  sync: RecordSyncView;
+  status: 'draft' | 'submitted';
+  /** It corrects an earlier record. */
+  correction: boolean;
+}
+
+export interface RecordSearchView {
+  rows: RecordRowView[];
+  /** More records match than were answered. */
+  more: boolean;
+  /** Records closed before this time may have left the device and are kept at the office; null while nothing leaves. */
+  keptSince: number | null;
+}
+
+/** Another record a field names; `openable` when the Records screens can open it here. */
+export interface RecordLinkView {
+  recordType: RecordType;
+  recordId: string;
+  title: string;
+  openable: boolean;
+}
+
+export interface ChecklistAnswerView {
+  label: string;
+  /** Null: the item is not answered. */
+  result: 'pass' | 'fail' | 'na' | null;
+  note: string | null;
+}
+
+/** A value as an opened record shows it: the screen puts times in local time and shows images. Empty values are null or []. */
+export type RecordValueView =
+  | { kind: 'text'; text: string | null }
+  | { kind: 'number'; value: number | null }
+  | { kind: 'list'; items: string[] }
+  | { kind: 'time'; at: number | null }
+  | { kind: 'photos'; sha256: string[] }
+  | { kind: 'signature'; sha256: string | null }
+  | { kind: 'record'; record: RecordLinkView | null }
+  | { kind: 'checklist'; answers: ChecklistAnswerView[] };
+
+/** A whole record, read-only: every field by its label, in the record type's order. */
+export interface RecordDetailView {
+  row: RecordRowView;
+  /** What kind of record it is ("Gate event"). */
+  kind: string;
+  fields: { field: string; label: string; value: RecordValueView }[];
+  /** Later records that correct this one. */
+  correctedBy: RecordLinkView[];
+  /** Submitted and not corrected yet: a correction may be made. */
+  correctable: boolean;
 }
 
 export interface DeviceStatusView {
@@ -141,7 +222,7 @@ export interface SyncStatusView {
   failed: number;
   unseenConflicts: number;
   /** The office refuses this version of the app: sync has stopped until it is updated (versions are the office's sync formats). */
-  updateRequired: { minimumVersion: number; currentVersion: number; message: string } | null;
+  updateRequired: { minimumVersion: number; currentVersion: number; requiredAppVersion?: string; message: string } | null;
   /** Goes up whenever sync changed the data on this device: screens load again what they show. */
   revision: number;
   /** Photos and signatures the office has yet to confirm, and, while some wait, why in plain words when a try failed. */
@@ -202,6 +283,15 @@ const noInput = z.strictObject({});
 const draftForm = z.string().regex(/^[a-z][a-z0-9._:-]{0,127}$/i, 'a form name is letters, digits and . _ : - only');
 const MAX_DRAFT_LENGTH = 64 * 1024;
 const recordRef = z.strictObject({ recordType: recordTypeSchema, recordId: identifier });
+/** The longest text the Records search takes: longer than any unit, plate or container number. */
+export const SEARCH_TEXT_MAX = 64;
+/** The most records one search answers; the screen asks to narrow the search past it. */
+export const SEARCH_LIMIT_MAX = 100;
+const epochMs = z.number('must be a time').int('must be a whole number of milliseconds').nonnegative('cannot be before 1970');
+const searchableRef = z.strictObject({
+  recordType: z.enum(SEARCHABLE_RECORD_TYPES, 'must be an inspection, a gate event or an equipment interchange'),
+  recordId: identifier,
+});
 /** A journal sequence number or an inbox item's number. */
 const entryNumber = z.number('must be a number').int('must be a whole number').min(1, 'must be 1 or more').max(Number.MAX_SAFE_INTEGER, 'is too large');
 
@@ -229,8 +319,25 @@ export const ipcContract = {
   'records.list': { input: z.strictObject({ recordType: recordTypeSchema }), output: answers<RecordView[]>() },
   'records.get': { input: recordRef, output: answers<RecordView | null>() },
   'records.history': { input: recordRef, output: answers<HistoryEntryView[]>() },
+  /** Records of one type found by a unit, plate or container number within a time range, newest first. */
+  'records.search': {
+    input: z
+      .strictObject({
+        recordType: searchableRef.shape.recordType,
+        text: z.string('must be text').pipe(text().max(SEARCH_TEXT_MAX, `a search is at most ${SEARCH_TEXT_MAX} characters`)).default(''),
+        from: epochMs,
+        to: epochMs,
+        limit: z.number('must be a number').int('must be a whole number').min(1, 'must be 1 or more').max(SEARCH_LIMIT_MAX, `is at most ${SEARCH_LIMIT_MAX}`).default(50),
+      })
+      .refine(({ from, to }) => from < to, { message: 'the range must end after it starts', path: ['to'] }),
+    output: answers<RecordSearchView>(),
+  },
+  /** A whole record, labelled, for reading; null when the device no longer holds it. */
+  'records.open': { input: searchableRef, output: answers<RecordDetailView | null>() },
   /** Submits an inspection; the work order it was started from, if still open, is marked done in the same transaction. */
   'inspections.submit': { input: z.strictObject({ recordId: identifier, submittedAt: z.number().int().nonnegative() }), output: answers<PerformedAction[]>() },
+  /** What the order's inspections still leave open (one in progress, defects not repaired); empty when marking it done needs no confirmation. */
+  'workOrders.doneCautions': { input: z.strictObject({ recordId: identifier }), output: answers<DoneCautionView[]>() },
   /** Repair certifications no driver has reviewed yet, newest first. */
   'repairs.toReview': { input: noInput, output: answers<RepairToReviewView[]>() },
   /** The signed-in driver has reviewed a certification (refused if its office signature does not hold). */

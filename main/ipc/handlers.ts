@@ -4,6 +4,7 @@ import type { DeviceCore } from '../core/device-core.js';
 import type { DeviceSync } from '../core/sync/device-sync.js';
 import { CoreError } from '../core/errors.js';
 import { type SessionInfo, SignInRefused } from '../core/sessions.js';
+import { workOrderDoneCautions } from '../core/work-order-done.js';
 import { plainIssue } from '../../protocol/text.js';
 import {
   ipcContract,
@@ -15,6 +16,7 @@ import {
   type SessionView,
 } from './contract.js';
 import { conflictView, failedEntryView, type NamingContext, syncStatusView } from './sync-views.js';
+import { recordDetailView, recordHistoryView, recordRowView, type RecordViewContext } from './record-views.js';
 import { type RecordType, recordTypeSpec } from '../../protocol/records/index.js';
 
 export interface IpcHandlerOptions {
@@ -100,6 +102,13 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
       return templates();
     },
   };
+  /** Made for each call: what it knows of operators, checklists and rejected changes is as of that call. */
+  const recordViews = (): RecordViewContext => ({
+    record: naming.record,
+    templates: templates(),
+    operatorName: (operatorId) => core.operator(operatorId)?.displayName ?? null,
+    rejected: new Set(core.failedEntries().map((entry) => entry.recordId)),
+  });
 
   return {
     'session.signIn': ({ badgeId, pin }) => sessionView(core.signIn(badgeId, pin)),
@@ -131,13 +140,24 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
     },
     'records.history': ({ recordType, recordId }) => {
       requireSignedIn();
-      return core.recordHistory(recordType, recordId).flatMap(({ body, hash }) =>
-        body.kind === 'record'
-          ? [{ seq: body.seq, action: body.action, ops: body.ops, operatorId: body.operatorId, sessionId: body.sessionId, deviceTime: body.deviceTime, hash }]
-          : [],
-      );
+      return recordHistoryView(core, recordType, recordId, recordViews());
+    },
+    'records.search': ({ recordType, text, from, to, limit }) => {
+      requireSignedIn();
+      const { records, more, keptSince } = core.searchRecords(recordType, { text, from, to, limit });
+      const context = recordViews();
+      return { rows: records.map((found) => recordRowView(recordType, found, context)), more, keptSince };
+    },
+    'records.open': ({ recordType, recordId }) => {
+      requireSignedIn();
+      const opened = core.openRecord(recordType, recordId);
+      return opened && recordDetailView(recordType, opened, recordViews());
     },
     'inspections.submit': ({ recordId, submittedAt }) => core.submitInspection(recordId, submittedAt),
+    'workOrders.doneCautions': ({ recordId }) => {
+      requireSignedIn();
+      return workOrderDoneCautions(recordId, core.listRecords('inspection'), core.listRecords('repairCertification'));
+    },
     'repairs.toReview': () => {
       requireSignedIn();
       return core.repairsToReview();

@@ -7,7 +7,7 @@ import { ThemeChoice } from '../ThemeControls.js';
  * on would pile up changes the office cannot take. Nothing already saved is lost.
  */
 export function ForcedUpdate({ status }: { status: SyncStatusView }) {
-  const { minimumVersion } = status.updateRequired!;
+  const { minimumVersion, requiredAppVersion } = status.updateRequired!;
   const unsent = status.changesWaiting + status.failed;
   return (
     <main className="sign-in">
@@ -17,7 +17,11 @@ export function ForcedUpdate({ status }: { status: SyncStatusView }) {
           Waypost
         </div>
         <h1 id="update-heading">Update required</h1>
-        <p>The office no longer accepts this version of Waypost: it needs one that syncs in format {minimumVersion} or later.</p>
+        <p>
+          {requiredAppVersion
+            ? `The office requires Waypost ${requiredAppVersion} or later on this device before it syncs again.`
+            : `The office no longer accepts this version of Waypost: it needs one that syncs in format ${minimumVersion} or later.`}
+        </p>
         <p>
           {unsent === 0
             ? 'Everything recorded on this device has reached the office.'

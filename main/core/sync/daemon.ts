@@ -32,7 +32,7 @@ export interface DaemonStatus {
   pending: number;
   failed: number;
   /** Set once the office refused this app's schema: sync has stopped until the app is updated. */
-  updateRequired: { minimumVersion: number; currentVersion: number; message: string } | null;
+  updateRequired: { minimumVersion: number; currentVersion: number; requiredAppVersion?: string; message: string } | null;
 }
 
 export interface SyncDaemonOptions {
@@ -266,7 +266,8 @@ export class SyncDaemon {
   #settleFailure(error: unknown, kind: RunKind): void {
     const at = this.#clock.now();
     if (error instanceof UpdateRequiredError) {
-      this.#updateRequired = { minimumVersion: error.minimumVersion, currentVersion: error.currentVersion, message: error.message };
+      const { minimumVersion, currentVersion, requiredAppVersion, message } = error;
+      this.#updateRequired = { minimumVersion, currentVersion, ...(requiredAppVersion ? { requiredAppVersion } : {}), message };
       this.#lastError = { code: error.code, message: error.message, transient: false, at };
       this.stop();
       return;

@@ -34,12 +34,16 @@ export class SyncError extends Error {
   }
 }
 
-/** The office no longer accepts this app's schema: sync stops until the app is updated. */
+/**
+ * The office no longer accepts this app's schema, or an administrator required a later app build
+ * of this device (`requiredAppVersion`): sync stops until the app is updated.
+ */
 export class UpdateRequiredError extends SyncError {
   constructor(
     message: string,
     readonly minimumVersion: number,
     readonly currentVersion: number,
+    readonly requiredAppVersion?: string,
   ) {
     super('update-required', message, false, 426);
     this.name = 'UpdateRequiredError';
@@ -59,7 +63,7 @@ export function networkError(cause: unknown): SyncError {
 export function responseError(status: number, body: unknown, retryAfterMs?: number): SyncError {
   if (status === 426) {
     const update = updateRequiredSchema.safeParse(body);
-    if (update.success) return new UpdateRequiredError(update.data.message, update.data.minimumVersion, update.data.currentVersion);
+    if (update.success) return new UpdateRequiredError(update.data.message, update.data.minimumVersion, update.data.currentVersion, update.data.requiredAppVersion);
   }
   const parsed = apiErrorSchema.safeParse(body);
   const transient = status >= 500 || status === 408 || status === 429;
