@@ -107,7 +107,7 @@ describe('the fleet page', () => {
       (error: unknown) => error,
     );
     expect(refused).toBeInstanceOf(SyncError);
-    expect(refused).toMatchObject({ code: 'update-required', status: 426, message: expect.stringContaining('requires app 0.5.0 or later on this device (it runs 0.4.2)') });
+    expect(refused).toMatchObject({ code: 'update-required', status: 426, requiredAppVersion: '0.5.0', message: expect.stringContaining('requires app 0.5.0 or later on this device (it runs 0.4.2)') });
     await expect(old.client.pull()).rejects.toMatchObject({ code: 'update-required' });
     expect(old.core.status().outbox.pending).toBeGreaterThan(0);
     // Another device on the same build syncs as before.
