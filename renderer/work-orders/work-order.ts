@@ -1,4 +1,4 @@
-import type { RecordView } from '../../main/ipc/contract.js';
+import type { DoneCautionView, RecordView } from '../../main/ipc/contract.js';
 
 export type WorkOrderStatus = 'open' | 'in-progress' | 'done' | 'cancelled';
 export type WorkOrderPriority = 'low' | 'normal' | 'high' | 'urgent';
@@ -55,4 +55,12 @@ export function assignedWorkOrders(records: RecordView[], operatorId: string): W
         (a.dueDate ?? Infinity) - (b.dueDate ?? Infinity) ||
         a.title.localeCompare(b.title),
     );
+}
+
+/** A reason to confirm before marking an order done, as the confirmation names it. */
+export function doneCautionText(caution: DoneCautionView): string {
+  const unit = caution.equipmentNumber || 'the unit';
+  if (caution.kind === 'inspection-in-progress') return `The inspection of ${unit} started from this work order is still in progress: it has not been submitted.`;
+  const what = caution.defects.length === 1 ? 'a defect' : `${caution.defects.length} defects`;
+  return `The inspection of ${unit} found ${what} no mechanic has certified as repaired: ${caution.defects.join('; ')}.`;
 }
