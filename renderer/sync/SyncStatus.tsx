@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { SyncStatusView } from '../../main/ipc/contract.js';
-import { call } from '../api.js';
+import { call, onLocalChange } from '../api.js';
 import { errorMessage } from '../messages.js';
 
 /**
@@ -40,6 +40,9 @@ export function SyncStatusProvider({ children }: { children: ReactNode }) {
       // The badge keeps the last status it had; the next poll tries again.
     }
   }, []);
+
+  // An action saved on the device shows in the waiting count at once.
+  useEffect(() => onLocalChange(() => void refresh()), [refresh]);
 
   useEffect(() => {
     let stopped = false;
