@@ -6,6 +6,7 @@ import { Alert, useTicking } from './components.js';
 import { DevicePanel } from './device/DevicePanel.js';
 import { GateScreen } from './gate/GateScreen.js';
 import { InspectionScreen } from './inspection/InspectionScreen.js';
+import { RecordsScreen } from './records/RecordsScreen.js';
 import type { InspectionFor } from './inspection/StartInspection.js';
 import { SignIn } from './SignIn.js';
 import { DisplayMenu } from './ThemeControls.js';
@@ -16,17 +17,19 @@ import { SyncStatusProvider, useSync } from './sync/SyncStatus.js';
 import './sync/sync.css';
 import { WorkOrdersScreen } from './work-orders/WorkOrdersScreen.js';
 
-type Tab = 'work-orders' | 'gate' | 'inspection' | 'sync' | 'device';
+type Tab = 'work-orders' | 'gate' | 'inspection' | 'records' | 'sync' | 'device';
 
 const TABS: Record<OperatorRole, { id: Tab; label: string }[]> = {
   'gate-clerk': [
     { id: 'gate', label: 'Gate' },
+    { id: 'records', label: 'Records' },
     { id: 'sync', label: 'Sync' },
     { id: 'device', label: 'Device' },
   ],
   inspector: [
     { id: 'inspection', label: 'Inspections' },
     { id: 'work-orders', label: 'Work orders' },
+    { id: 'records', label: 'Records' },
     { id: 'sync', label: 'Sync' },
     { id: 'device', label: 'Device' },
   ],
@@ -141,6 +144,8 @@ function Workspace({ session, onSession, onSignedOut }: { session: SessionView; 
   const [tab, setTab] = useState<Tab>(tabs[0]!.id);
   // The work order an inspection is being started from (Work orders → "Inspect"), until it is started.
   const [inspectFor, setInspectFor] = useState<InspectionFor | null>(null);
+  // The submitted gate event being corrected from Records → "Correct", until the correction is saved or given up.
+  const [correctGateEvent, setCorrectGateEvent] = useState<string | null>(null);
   const { status } = useSync();
   // What waits for the operator on the sync screen.
   const syncAttention = status ? status.failed + status.unseenConflicts : 0;
@@ -215,8 +220,24 @@ function Workspace({ session, onSession, onSignedOut }: { session: SessionView; 
             }}
           />
         ) : null}
-        {tab === 'gate' && siteId ? <GateScreen siteId={siteId} /> : null}
+        {tab === 'gate' && siteId ? <GateScreen siteId={siteId} correctId={correctGateEvent} onCorrectDone={() => setCorrectGateEvent(null)} /> : null}
         {tab === 'inspection' ? <InspectionScreen startFor={inspectFor} onStartedFor={() => setInspectFor(null)} /> : null}
+        {tab === 'records' ? (
+          <RecordsScreen
+            role={session.role}
+            // Only the gate screen corrects records today, and only gate clerks have it.
+            corrections={
+              session.role === 'gate-clerk'
+                ? {
+                    gateEvent: (recordId) => {
+                      setCorrectGateEvent(recordId);
+                      setTab('gate');
+                    },
+                  }
+                : {}
+            }
+          />
+        ) : null}
         {tab === 'sync' ? <SyncScreen /> : null}
         {tab === 'device' ? <DevicePanel /> : null}
       </main>

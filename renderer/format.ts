@@ -25,3 +25,8 @@ export function plural(count: number, one: string, many: string): string {
 export function sentence(message: string): string {
   return message.charAt(0).toUpperCase() + message.slice(1);
 }
+
+/** A day as people say it, e.g. "Tuesday 1 December". */
+export function formatDay(epochMs: number): string {
+  return new Date(epochMs).toLocaleDateString([], { weekday: 'long', day: 'numeric', month: 'long' });
+}

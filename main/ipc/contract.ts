@@ -121,12 +121,10 @@ export interface RecordSearchView {
 }
 
 /** Another record a field names; `openable` when the Records screens can open it here. */
-export interface RecordLinkView {
-  recordType: RecordType;
-  recordId: string;
-  title: string;
-  openable: boolean;
-}
+export type RecordLinkView = { recordId: string; title: string } & (
+  | { openable: true; recordType: SearchableRecordType }
+  | { openable: false; recordType: RecordType }
+);
 
 export interface ChecklistAnswerView {
   label: string;
@@ -324,7 +322,7 @@ export const ipcContract = {
     input: z
       .strictObject({
         recordType: searchableRef.shape.recordType,
-        text: z.string('must be text').pipe(text().max(SEARCH_TEXT_MAX, `a search is at most ${SEARCH_TEXT_MAX} characters`)).default(''),
+        text: z.string('must be text').pipe(text().max(SEARCH_TEXT_MAX, `is too long for a search: at most ${SEARCH_TEXT_MAX} characters`)).default(''),
         from: epochMs,
         to: epochMs,
         limit: z.number('must be a number').int('must be a whole number').min(1, 'must be 1 or more').max(SEARCH_LIMIT_MAX, `is at most ${SEARCH_LIMIT_MAX}`).default(50),

@@ -192,7 +192,8 @@ function answerView(label: string, answer: unknown): ChecklistAnswerView {
 
 function linkView(type: RecordType, id: string, context: NamingContext): RecordLinkView {
   const fields = context.record(type, id);
-  return { recordType: type, recordId: id, title: recordTitle(type, fields), openable: fields !== null && isSearchable(type) };
+  const title = recordTitle(type, fields);
+  return fields !== null && isSearchable(type) ? { recordType: type, recordId: id, title, openable: true } : { recordType: type, recordId: id, title, openable: false };
 }
 
 /**

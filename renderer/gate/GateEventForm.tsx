@@ -5,7 +5,7 @@ import { call } from '../api.js';
 import { explain } from '../messages.js';
 import { Alert, Choice, TextField } from '../components.js';
 import { PhotoPicker } from '../attachments/PhotoPicker.js';
-import { formatTime } from '../format.js';
+import { formatDateTime, formatTime, startOfToday } from '../format.js';
 import {
   checkContainerInput,
   createOperations,
@@ -100,7 +100,9 @@ export function GateEventForm({ mode, siteId, onAttempt, onSaved, onCancel }: Pr
       {restored ? <Alert tone="info">Your unsaved entries were kept while you were away: check them and save.</Alert> : null}
       {mode.kind === 'correct' ? (
         <Alert tone="info">
-          Correcting the gate-{mode.original.direction} of <strong>{mode.original.truckPlate}</strong> at {formatTime(mode.original.recordedAt)}. The
+          Correcting the gate-{mode.original.direction} of <strong>{mode.original.truckPlate}</strong> at{' '}
+          {/* An event of an earlier day (corrected from Records) is named with its date. */}
+          {mode.original.recordedAt < startOfToday(Date.now()) ? formatDateTime(mode.original.recordedAt) : formatTime(mode.original.recordedAt)}. The
           original stays on record; the correction refers to it.
         </Alert>
       ) : null}

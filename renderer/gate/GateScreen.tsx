@@ -10,10 +10,14 @@ import { GateEventList } from './GateEventList.js';
 
 interface Props {
   siteId: string;
+  /** A submitted event to correct, chosen elsewhere (Records); it may be of an earlier day. */
+  correctId: string | null;
+  /** The correction of `correctId` was saved or given up. */
+  onCorrectDone: () => void;
 }
 
 /** The gate clerk's screen: record an event on the left, today's events on the right. */
-export function GateScreen({ siteId }: Props) {
+export function GateScreen({ siteId, correctId, onCorrectDone }: Props) {
   const [events, setEvents] = useState<GateEvent[]>([]);
   const [mode, setMode] = useState<FormMode>({ kind: 'new' });
   const [notice, setNotice] = useState<string | null>(null);
@@ -43,8 +47,25 @@ export function GateScreen({ siteId }: Props) {
     void refresh();
   }, [refresh, revision]);
 
+  useEffect(() => {
+    if (!correctId) return;
+    let current = true;
+    call('records.get', { recordType: 'gateEvent', recordId: correctId }).then(
+      (record) => {
+        if (!current) return;
+        if (record) setMode({ kind: 'correct', original: readGateEvent(record) });
+        else setError('That gate event is no longer on this device, so it cannot be corrected here. The office keeps it.');
+      },
+      (failure: unknown) => current && setError(errorMessage(failure)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [correctId]);
+
   // The message shows once the list shows what it talks about.
   async function saved(message: string) {
+    if (mode.kind === 'correct') onCorrectDone();
     setMode({ kind: 'new' });
     setFormRound((round) => round + 1);
     setError(null);
@@ -81,7 +102,10 @@ export function GateScreen({ siteId }: Props) {
           setError(null);
         }}
         onSaved={(message) => void saved(message)}
-        onCancel={() => setMode({ kind: 'new' })}
+        onCancel={() => {
+          if (mode.kind === 'correct') onCorrectDone();
+          setMode({ kind: 'new' });
+        }}
       />
       <section className="card" aria-labelledby="today-heading">
         <div className="card__header">

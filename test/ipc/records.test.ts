@@ -74,6 +74,13 @@ describe('records.search', () => {
     expect(await search({ ...today, text: 'NOPE42' })).toEqual({ rows: [], more: false, keptSince: null });
   });
 
+  it('finds equipment interchanges by equipment number, at the time the equipment changed hands', async () => {
+    await signIn(CLERK);
+    device.core.perform({ recordType: 'equipmentInterchange', action: 'create', ops: VALID_CREATES.equipmentInterchange });
+    const found = await search({ recordType: 'equipmentInterchange', text: 'dclz402211', from: TODAY, to: TODAY + DAY });
+    expect(found.rows.map((row) => [row.title, row.at])).toEqual([['Interchange of DCLZ 402211', TODAY + 9 * HOUR]]);
+  });
+
   it('answers each row with its title, local time, who recorded it, its state and its sync state in a word', async () => {
     await signIn(CLERK);
     const id = gateEvent('7ABC123', TODAY + 8 * HOUR);
@@ -139,7 +146,7 @@ describe('records.search', () => {
     await signIn(CLERK);
     const valid = { recordType: 'gateEvent', text: '7ABC', from: TODAY, to: TODAY + DAY };
     const refusals: [Record<string, unknown>, RegExp][] = [
-      [{ ...valid, text: 'X'.repeat(65) }, /^text: a search is at most 64 characters$/],
+      [{ ...valid, text: 'X'.repeat(65) }, /^text: is too long for a search: at most 64 characters$/],
       [{ ...valid, text: 'AB\u0000C' }, /^text: text may not contain NUL/],
       [{ ...valid, text: 42 }, /^text: must be text$/],
       [{ ...valid, recordType: 'workOrder' }, /^recordType: must be an inspection, a gate event or an equipment interchange$/],
