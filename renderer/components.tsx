@@ -18,6 +18,27 @@ interface TextFieldProps {
   multiline?: boolean;
   /** The most characters the core takes: typing stops there, and the count shows as the limit nears. */
   maxLength?: number;
+  /**
+   * Filled by a barcode scanner, which types the code and presses Enter: Enter then ends the code,
+   * not the form ('next': on to the next field; 'list': a list of codes, the next one after a comma).
+   */
+  scanned?: 'next' | 'list';
+}
+
+/** A scanner's Enter in a scanned field: the code is done, the form is not. */
+function endOfScan(event: KeyboardEvent<HTMLInputElement>, scanned: 'next' | 'list', value: string, onChange: (value: string) => void): void {
+  if (event.key !== 'Enter') return;
+  event.preventDefault();
+  if (scanned === 'list') {
+    const codes = value.replace(/[\s,;]+$/, '');
+    if (codes !== '') onChange(`${codes}, `);
+    return;
+  }
+  const fields = [...(event.currentTarget.form?.elements ?? [])].filter(
+    (element): element is HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement =>
+      (element instanceof HTMLInputElement && !['hidden', 'file', 'radio', 'checkbox'].includes(element.type)) || element instanceof HTMLTextAreaElement || element instanceof HTMLSelectElement,
+  );
+  fields[fields.indexOf(event.currentTarget) + 1]?.focus();
 }
 
 /** The count shows once this much of the limit is used, so short entries stay uncluttered. */
@@ -58,6 +79,7 @@ export function TextField(props: TextFieldProps) {
           autoComplete="off"
           spellCheck={false}
           onChange={(event) => props.onChange(event.target.value)}
+          onKeyDown={props.scanned ? (event) => endOfScan(event, props.scanned!, props.value, props.onChange) : undefined}
         />
       )}
       {showCount ? (

@@ -114,6 +114,7 @@ export function GateEventForm({ mode, siteId, onAttempt, onSaved, onCancel }: Pr
         <TextField
           label="Container number"
           autoCapitalize
+          scanned="next"
           placeholder="e.g. CSQU 305438 3"
           value={form.containerNumber}
           error={errors.containerNumber ?? (container.state === 'invalid' ? container.message : undefined)}
@@ -121,11 +122,12 @@ export function GateEventForm({ mode, siteId, onAttempt, onSaved, onCancel }: Pr
           hintTone={container.state === 'valid' ? 'ok' : 'neutral'}
           onChange={(value) => update('containerNumber', value)}
         />
-        <TextField label="Chassis number" autoCapitalize value={form.chassisNumber} error={errors.chassisNumber} onChange={(value) => update('chassisNumber', value)} />
+        <TextField label="Chassis number" autoCapitalize scanned="next" value={form.chassisNumber} error={errors.chassisNumber} onChange={(value) => update('chassisNumber', value)} />
         <TextField
           label="Seal numbers"
           autoCapitalize
-          hint="Separate several seals with commas"
+          scanned="list"
+          hint="Separate several seals with commas, or scan them one after another"
           value={form.sealNumbers}
           error={errors.sealNumbers}
           onChange={(value) => update('sealNumbers', value)}

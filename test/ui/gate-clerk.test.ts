@@ -74,6 +74,29 @@ describe.skipIf(skipBrowserTests)('gate clerk in the browser', () => {
     expect(host.core.listRecords('gateEvent')).toEqual([]);
   });
 
+  it("takes a barcode scanner's Enter as the end of the code, not of the form: on to the next field, or the next seal", async () => {
+    const before = host.core.status().journal;
+    // Tried: a scanner typing a container number, a chassis number and two seals, each followed by Enter.
+    await field('Container number').fill('');
+    await field('Container number').pressSequentially('CSQU3054383');
+    await field('Container number').press('Enter');
+    await page.getByText('✓ Valid container number CSQU3054383').waitFor();
+    expect(await field('Chassis number').evaluate((input) => input === input.ownerDocument.activeElement)).toBe(true);
+    await field('Chassis number').pressSequentially('DCLZ402211');
+    await field('Chassis number').press('Enter');
+    expect(await field('Seal numbers').evaluate((input) => input === input.ownerDocument.activeElement)).toBe(true);
+    for (const seal of ['SEAL-0042', 'SEAL-0043']) {
+      await field('Seal numbers').pressSequentially(seal);
+      await field('Seal numbers').press('Enter');
+    }
+    expect(await field('Seal numbers').inputValue()).toBe('SEAL-0042, SEAL-0043, ');
+    // Nothing was submitted half filled.
+    expect(await page.getByText('No gate events recorded today.').count()).toBe(1);
+    expect(host.core.status().journal).toEqual(before);
+    await screenshot(page, '02b-scanned-codes');
+    await page.getByRole('button', { name: 'Clear form' }).click();
+  });
+
   it('records the event once the number is right: it is listed and the journal grew by one entry', async () => {
     const entriesBefore = await journalEntries();
     await field('Truck plate').fill('7abc123');
