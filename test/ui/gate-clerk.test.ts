@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OPERATORS } from '../../scripts/demo-operators.js';
 import { startDevHost, type DevHost } from '../../scripts/dev-host-server.js';
@@ -74,6 +74,9 @@ describe.skipIf(skipBrowserTests)('gate clerk in the browser', () => {
     expect(host.core.listRecords('gateEvent')).toEqual([]);
   });
 
+  /** Whether the element has the page's focus (focus moves with the key press; polled, bounded as a hang guard only). */
+  const hasFocus = (locator: Locator) => locator.evaluate((element) => (element as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement === element);
+
   it("takes a barcode scanner's Enter as the end of the code, not of the form: on to the next field, or the next seal", async () => {
     const before = host.core.status().journal;
     // Tried: a scanner typing a container number, a chassis number and two seals, each followed by Enter.
@@ -81,10 +84,10 @@ describe.skipIf(skipBrowserTests)('gate clerk in the browser', () => {
     await field('Container number').pressSequentially('CSQU3054383');
     await field('Container number').press('Enter');
     await page.getByText('✓ Valid container number CSQU3054383').waitFor();
-    expect(await field('Chassis number').evaluate((input) => input === input.ownerDocument.activeElement)).toBe(true);
+    await expect.poll(() => hasFocus(field('Chassis number')), { timeout: 15_000, interval: 50 }).toBe(true);
     await field('Chassis number').pressSequentially('DCLZ402211');
     await field('Chassis number').press('Enter');
-    expect(await field('Seal numbers').evaluate((input) => input === input.ownerDocument.activeElement)).toBe(true);
+    await expect.poll(() => hasFocus(field('Seal numbers')), { timeout: 15_000, interval: 50 }).toBe(true);
     for (const seal of ['SEAL-0042', 'SEAL-0043']) {
       await field('Seal numbers').pressSequentially(seal);
       await field('Seal numbers').press('Enter');
