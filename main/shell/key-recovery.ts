@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 
 /** Everything the sealed keys unlock, under the app's data folder: the keys, the encrypted database and its attachments. */
 export const SEALED_DEVICE_FILES = ['device-keys.sealed', 'device.db', 'device.db-wal', 'device.db-shm', 'attachments'] as const;
@@ -42,7 +42,7 @@ function readMe(at: Date, moved: readonly string[]): string {
     'into the Waypost data folder there, as that user, and start Waypost. Entries in them that never reached the office',
     'will then be sent. Ask your administrator before deleting this folder.',
     '',
-    `Files: ${moved.map((name) => basename(name)).join(', ') || '(none)'}`,
+    `Files: ${moved.join(', ') || '(none)'}`,
     '',
   ].join('\r\n');
 }

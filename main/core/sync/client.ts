@@ -89,7 +89,7 @@ export class SyncClient {
 
   /** Sends every pending entry, in bounded batches, oldest first. */
   push(): Promise<PushSummary> {
-    return this.#exclusive(() => this.#pushAll());
+    return this.#exclusive(async () => (await this.#pushAll()).summary);
   }
 
   /** Applies every change after the stored cursor. */
@@ -103,11 +103,11 @@ export class SyncClient {
       const { clock } = this.#options;
       const startedAt = this.#link.attempt(clock.now());
       try {
-        const pushed = await this.#pushAll();
+        const { summary: pushed, drained } = await this.#pushAll();
         const pulled = await this.#pullAll();
         const at = clock.now();
         writeSyncValue(this.#options.database.db, 'sync.lastSuccessAt', at);
-        this.#link.wentThrough(startedAt, at, this.outbox().pending === 0);
+        this.#link.wentThrough(startedAt, at, drained);
         return { pushed, pulled, at };
       } catch (error) {
         if (error instanceof SyncError && (error.code === 'network' || error.status === 503)) this.#link.cutOff();
@@ -164,12 +164,12 @@ export class SyncClient {
   }
 
   #deps() {
-    const { database, deviceId, clock, transport, pinPepper } = this.#options;
-    const { appVersion } = this.#options;
+    const { database, deviceId, clock, transport, pinPepper, appVersion } = this.#options;
     return { ...database, deviceId, clock, transport, pinPepper, appVersion, enrollment: requireEnrollment(database.db), schemaVersion: this.#schemaVersion };
   }
 
-  async #pushAll(): Promise<PushSummary> {
+  /** `drained`: the push stopped because nothing was left to send (not at its bound of rounds). */
+  async #pushAll(): Promise<{ summary: PushSummary; drained: boolean }> {
     const deps = this.#deps();
     const summary: PushSummary = { batches: 0, sent: 0, acknowledged: [], failed: [], conflicts: 0 };
     // Rounds enough for what is pending now even in the smallest batches; entries made while
@@ -177,7 +177,7 @@ export class SyncClient {
     const rounds = Math.ceil(this.outbox().pending / this.#pacer.smallest) + 1;
     for (let round = 0; round < rounds; round++) {
       const report = await pushBatch(deps, this.#pacer);
-      if (!report) break;
+      if (!report) return { summary, drained: true };
       this.#link.pushed(report.roundTripMs);
       this.#options.onBatch?.(report);
       summary.batches++;
@@ -194,7 +194,7 @@ export class SyncClient {
         );
       }
     }
-    return summary;
+    return { summary, drained: false };
   }
 
   async #pullAll(): Promise<PullSummary> {
