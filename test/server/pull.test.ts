@@ -9,8 +9,8 @@ import {
   SOUTH,
   SOUTH_INSPECTOR,
   call,
+  changesFrom,
   enrollDevice,
-  type EventStream,
   openEventStream,
   seedOrganisation,
   startTestServer,
@@ -198,15 +198,6 @@ describe('pull', () => {
     expect((await server.database.db.select().from(records)).length).toBeGreaterThan(0);
   });
 });
-
-/** The first `changes` event telling of commits at `at` or later (the office tells those before in earlier ones). */
-async function changesFrom(stream: EventStream, at: number): Promise<unknown> {
-  for (let skipped = 0; skipped < 10; skipped++) {
-    const { data } = await stream.next('changes');
-    if (data.at >= at) return data;
-  }
-  throw new Error(`no changes event from ${at}`);
-}
 
 describe('live notification', () => {
   it('tells a connected device when an office edit or a push for its site commits, and who made it, on this and on another server instance', async () => {

@@ -317,3 +317,12 @@ export async function openEventStream(server: Pick<TestServer, 'url'>, credentia
     close: () => abort.abort(),
   };
 }
+
+/** The first `changes` event telling of commits at `at` or later (a stream may still hear of earlier ones first: notifications cross instances through the database, and a site's window may hold pushes). */
+export async function changesFrom(stream: EventStream, at: number): Promise<unknown> {
+  for (let skipped = 0; skipped < 10; skipped++) {
+    const { data } = await stream.next('changes');
+    if (data.at >= at) return data;
+  }
+  throw new Error(`no changes event from ${at}`);
+}
