@@ -43,6 +43,13 @@ export const pushRequestSchema = z.strictObject({
    * result, never by refusing the request.
    */
   entries: z.array(z.unknown()).min(1).max(MAX_PUSH_ENTRIES),
+  /**
+   * True: answer only for the entries the office did not simply take (see `leanResults`). Every
+   * entry it leaves out was accepted as sent and is anchored by the receipt, whose head hash
+   * vouches for the whole chain up to it; echoing each entry's hash and "applied" cost a
+   * per-answer inspection entry half the bytes of the entry itself (issue 7).
+   */
+  leanAnswer: z.boolean().optional(),
 });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 
@@ -64,7 +71,10 @@ export type EntryResult = z.infer<typeof entryResultSchema>;
 
 
 export const pushResponseSchema = z.strictObject({
-  /** One result per entry sent, in the same order. A resent entry gets its stored result again. */
+  /**
+   * One result per entry sent, in the same order (a lean answer: only those `leanResults` keeps).
+   * A resent entry gets its stored result again.
+   */
   results: z.array(entryResultSchema),
   /** Canonical state of every record the entries touched (records that exist on the server). */
   records: z.array(canonicalRecordSchema),
@@ -78,6 +88,45 @@ export const pushResponseSchema = z.strictObject({
   clock: z.strictObject({ correctionMs: z.number().int(), flag: z.enum(['clock-inconsistent', 'clock-skew']).nullable() }),
 });
 export type PushResponse = z.infer<typeof pushResponseSchema>;
+
+/** An entry the office took exactly as sent: acknowledged, accepted, every field applied, nothing to say. */
+function plainlyAccepted(result: EntryResult): boolean {
+  return (
+    result.acknowledged &&
+    result.outcome === 'accepted' &&
+    result.reason === undefined &&
+    result.message === undefined &&
+    (result.fields ?? []).every((field) => field.outcome === 'applied' && field.reason === undefined)
+  );
+}
+
+/** The results a lean answer carries: those of entries not plainly accepted. */
+export function leanResults(results: readonly EntryResult[]): EntryResult[] {
+  return results.filter((result) => !plainlyAccepted(result));
+}
+
+/**
+ * One result per sent entry from a lean answer: the ones it carries, matched by sequence number in
+ * order, and "accepted" for each entry it leaves out, which the receipt must anchor. Null when the
+ * answer cannot be for these entries (a result for an entry not sent, out of order, or an entry
+ * left out that the receipt does not cover).
+ */
+export function expandLeanResults(sent: readonly { seq: number; hash: string }[], carried: readonly EntryResult[], receipt: Pick<AnchorReceipt, 'seq'>): EntryResult[] | null {
+  const results: EntryResult[] = [];
+  let next = 0;
+  for (const { seq, hash } of sent) {
+    const result = carried[next];
+    if (result?.seq === seq) {
+      results.push(result);
+      next++;
+    } else if (seq <= receipt.seq) {
+      results.push({ seq, hash, outcome: 'accepted', acknowledged: true });
+    } else {
+      return null;
+    }
+  }
+  return next === carried.length ? results : null;
+}
 
 export function signAnchorReceipt(payload: AnchorReceiptPayload, serverSigner: Signer): AnchorReceipt {
   const { deviceId, seq, head, serverTime } = payload;

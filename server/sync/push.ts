@@ -6,7 +6,7 @@ import type { FieldOperation, JournalEnvelope } from '../../protocol/journal.js'
 import { recordTypeSpec } from '../../protocol/records/index.js';
 import { type ChainState, type OpenSession, verifyParsedEntry } from '../../protocol/verify.js';
 import { type DeviceClockReading, type EntryTimeFlag, type TimePolicy, nextAnchoredTime, placeEntry, readDeviceClock } from '../../protocol/time.js';
-import { type EntryResult, type PushRequest, type PushResponse, signAnchorReceipt, unlinkEntries } from '../../protocol/wire.js';
+import { type EntryResult, type PushRequest, type PushResponse, leanResults, signAnchorReceipt, unlinkEntries } from '../../protocol/wire.js';
 import type { OfficeFaults, ServiceContext } from '../context.js';
 import { assertNotRevoked } from '../auth.js';
 import type { OfficeDb } from '../db/connect.js';
@@ -57,7 +57,7 @@ export async function pushEntries(
     : await transactionWithRetry(context.database.db, settle);
   if (settled.forks > 0) context.logger.warn({ deviceId: device.id, forks: settled.forks }, 'device presented a forked chain; flagged');
   return {
-    results: settled.results,
+    results: request.leanAnswer ? leanResults(settled.results) : settled.results,
     records: settled.records.map((record) => canonicalFor(record, clientVersion)),
     receipt: signAnchorReceipt({ deviceId: device.id, seq: settled.chain.lastSeq, head: settled.chain.head, serverTime: receivedAt }, context.serverSigner),
     time: { receivedAt, repliedAt: Math.max(receivedAt, context.clock.now()) },

@@ -78,6 +78,39 @@ describe('push', () => {
     expect(mixed.body.receipt.seq).toBe(4);
   });
 
+  it('answers a device that asks for a lean answer only for the entries it did not simply take, under the same receipt', async () => {
+    const { chain, credential, serverPublicKey } = await enrolledChain('dev-push-lean');
+    note(chain);
+    note(chain);
+    // What is tried: the device leaves it to the receipt to vouch for entries taken as sent.
+    const taken = await push(credential, chain.deviceId, chain.entries, { leanAnswer: true });
+    expect(taken.status).toBe(200);
+    const answer = pushResponseSchema.parse(taken.body);
+    expect(answer.results).toEqual([]);
+    expect(answer.receipt).toMatchObject({ seq: 3, head: chain.entries[2]!.hash });
+    expect(verifyAnchorReceipt(answer.receipt, serverPublicKey)).toBe(true);
+    expect(answer.records.map((record) => record.id)).toEqual([`note-${chain.deviceId}-2`, `note-${chain.deviceId}-3`]);
+
+    // An entry the office refuses is still answered in full, and so is the one after it that cannot chain.
+    const honest = note(chain);
+    const tampered: JournalEntry = structuredClone(honest);
+    if (tampered.body.kind !== 'record') throw new Error('expected a record entry');
+    tampered.body.ops = [{ op: 'set', field: 'body', value: 'written after signing' }];
+    const after = note(chain);
+    const refused = await push(credential, chain.deviceId, [tampered, after], { leanAnswer: true });
+    expect(refused.body.results).toEqual([
+      expect.objectContaining({ seq: 4, acknowledged: false, reason: 'hash-mismatch' }),
+      expect.objectContaining({ seq: 5, acknowledged: false }),
+    ]);
+    expect(refused.body.receipt.seq).toBe(3);
+    // A full answer, as older apps ask for it, still lists every entry.
+    const full = await push(credential, chain.deviceId, [honest, after]);
+    expect(full.body.results.map((result: { seq: number; outcome: string }) => [result.seq, result.outcome])).toEqual([
+      [4, 'accepted'],
+      [5, 'accepted'],
+    ]);
+  });
+
   it('stores each entry verbatim with device time, server-received time and their gap', async () => {
     const { chain, credential } = await enrolledChain('dev-push-times');
     const entry = note(chain);

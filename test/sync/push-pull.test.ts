@@ -268,6 +268,29 @@ describe('push and pull between devices and the office', () => {
     expect(readAnchor(kiosk.core.database.db)).toMatchObject({ seq: kiosk.core.status().journal.lastSeq });
   });
 
+  it('applies nothing from a lean answer that names an entry it was not sent', async () => {
+    const cab = await world.addDevice('cab-lean-stranger');
+    cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
+    const id = cab.core.perform(noteCreate('reefer at -18')).record.id;
+    // Someone between the device and the office adds a result for an entry of their own.
+    const client = cab.core.syncClient({
+      post: async (path, body, headers) => {
+        const response = await cab.transport.post(path, body, headers);
+        if (path !== PUSH) return response;
+        const answer = response.body as { results: unknown[] };
+        answer.results.push({ seq: 999, hash: 'ab'.repeat(32), outcome: 'accepted', acknowledged: true });
+        return response;
+      },
+      events: (path, headers, handlers) => cab.transport.events(path, headers, handlers),
+    });
+
+    expect(await rejection(client.sync())).toMatchObject({ code: 'bad-response' });
+    expect(cab.core.status().outbox).toMatchObject({ pending: 2, acknowledged: 0 });
+    expect(cab.core.getRecord('note', id)).toMatchObject({ syncState: 'local', serverVersion: null });
+    await cab.client.sync();
+    expect(cab.core.getRecord('note', id)).toMatchObject({ syncState: 'synced', serverVersion: 1 });
+  });
+
   it('applies nothing from an answer whose receipt the enrolled office key did not sign', async () => {
     const cab = await world.addDevice('cab-forged');
     cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);

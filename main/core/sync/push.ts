@@ -16,6 +16,7 @@ import {
   type AnchorReceipt,
   type CanonicalRecord,
   type EntryResult,
+  expandLeanResults,
   linkEntries,
   MAX_PUSH_BODY_BYTES,
   MAX_PUSH_ENTRIES,
@@ -143,7 +144,7 @@ export async function pushBatch(deps: PushDeps, pacer: PushPacer): Promise<PushB
   const entries = nextBatch(db, pacer.size);
   if (entries.length === 0) return null;
   const sentAt = clock.now();
-  const request = { schemaVersion, deviceId, sentAt, clockSample: readClockSample(db), ...(appVersion ? { appVersion } : {}), entries: linkEntries(entries) };
+  const request = { schemaVersion, deviceId, sentAt, clockSample: readClockSample(db), ...(appVersion ? { appVersion } : {}), entries: linkEntries(entries), leanAnswer: true };
   let response: PushResponse;
   try {
     response = await callOffice(transport, '/v1/sync/push', request, pushResponseSchema, deviceHeaders(enrollment.credential, schemaVersion), {
@@ -155,20 +156,24 @@ export async function pushBatch(deps: PushDeps, pacer: PushPacer): Promise<PushB
   }
   const answeredAt = clock.now();
   pacer.answered(entries.length, answeredAt - sentAt);
-  checkAnswer(db, entries, response, enrollment);
+  const results = checkAnswer(db, entries, response, enrollment);
   return sqlite.transaction(() => {
     recordClockSample(db, sentAt, response.time, answeredAt);
-    return { ...applyAnswer(db, entries, response, answeredAt), roundTripMs: answeredAt - sentAt };
+    return { ...applyAnswer(db, entries, results, response, answeredAt), roundTripMs: answeredAt - sentAt };
   })();
 }
 
-function checkAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: PushResponse, enrollment: StoredEnrollment): void {
-  const { results, receipt } = response;
+/** One result per entry sent, once the answer is known to be for them and its receipt verifies. */
+function checkAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: PushResponse, enrollment: StoredEnrollment): EntryResult[] {
+  const { receipt } = response;
+  const results = expandLeanResults(
+    entries.map((entry) => ({ seq: entry.body.seq, hash: entry.hash })),
+    response.results,
+    receipt,
+  );
   // The office computes the hash of what reached it (linked entries carry none): an entry it took
   // must hash as sent; one altered on the way is refused with the hash of what arrived.
-  const mismatch =
-    results.length !== entries.length || results.some((result, i) => result.seq !== entries[i]!.body.seq || (result.acknowledged && result.hash !== entries[i]!.hash));
-  if (mismatch) throw new SyncError('bad-response', 'the office answered for other entries than the ones sent; nothing was applied', true);
+  if (!results || results.some((result, i) => result.acknowledged && result.hash !== entries[i]!.hash)) throw new SyncError('bad-response', 'the office answered for other entries than the ones sent; nothing was applied', true);
   if (receipt.deviceId !== enrollment.deviceId || !verifyAnchorReceipt(receipt, hexToBytes(enrollment.serverPublicKey))) {
     throw new SyncError('bad-receipt', 'the anchor receipt is not signed by the office this device enrolled with; nothing was applied', false);
   }
@@ -188,9 +193,10 @@ function checkAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: P
   if (anchored && anchored.hash !== receipt.head) {
     throw new SyncError('bad-receipt', `the office's chain head at entry ${receipt.seq} is not this device's`, false);
   }
+  return results;
 }
 
-function applyAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: PushResponse, now: number): Omit<PushBatchReport, 'roundTripMs'> {
+function applyAnswer(db: DeviceDb, entries: readonly JournalEntry[], results: readonly EntryResult[], response: PushResponse, now: number): Omit<PushBatchReport, 'roundTripMs'> {
   const report: Omit<PushBatchReport, 'roundTripMs'> = { sent: entries.length, acknowledged: [], failed: [], notAcknowledged: [], conflicts: 0, receipt: response.receipt };
   const canonical = new Map(response.records.map((record) => [recordKey(record.type, record.id), record]));
   const touched = new Map<string, { type: string; id: string; acknowledged: boolean }>();
@@ -198,7 +204,7 @@ function applyAnswer(db: DeviceDb, entries: readonly JournalEntry[], response: P
   const states = readOutboxStates(db, entries.map((entry) => entry.body.seq));
   const toAcknowledge: number[] = [];
   for (const [i, entry] of entries.entries()) {
-    const result = response.results[i]!;
+    const result = results[i]!;
     const { body } = entry;
     // Settled by an earlier answer (a second client of the same device): settled once only.
     if (states.get(body.seq) !== 'pending') continue;
