@@ -13,6 +13,7 @@ import { prepareOnce } from './statements.js';
 export type SyncStateKey =
   | 'enrollment'
   | 'pull.cursor'
+  | 'pull.wholeRecords'
   | 'anchor'
   | 'sync.lastSuccessAt'
   | 'clock.sample'

@@ -23,6 +23,8 @@ export const pullRequestSchema = z.strictObject({
   limit: z.number().int().positive().max(MAX_PULL_LIMIT).optional(),
   /** The device's queue and build, for the office's fleet page. */
   health: deviceHealthSchema.optional(),
+  /** The device applies `recordDelta` changes (older apps are sent records whole). */
+  deltas: z.boolean().optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
@@ -40,12 +42,34 @@ export const syncedOperatorSchema = z.strictObject({
 });
 export type SyncedOperator = z.infer<typeof syncedOperatorSchema>;
 
+const valuesSchema = z.record(z.string(), z.unknown());
+
 /**
- * A record change is the record's state at one version; the versions of a record arrive in
- * order, each exactly once. An operator change is the operator's state when the page was read.
+ * A record's change from a version the device was told of before (protocol/record-delta.ts). The
+ * device applies it only to its copy at `baseVersion` with no unsent work on it; any other copy
+ * fetches the record whole.
+ */
+export const recordDeltaSchema = z.strictObject({
+  type: identifier,
+  id: identifier,
+  version: z.number().int().positive(),
+  baseVersion: z.number().int().positive(),
+  deleted: z.boolean(),
+  pendingReview: z.boolean(),
+  set: valuesSchema,
+  unset: z.array(z.string()),
+  entries: z.record(z.string(), z.strictObject({ set: valuesSchema, unset: z.array(z.string()) })),
+});
+export type RecordDelta = z.infer<typeof recordDeltaSchema>;
+
+/**
+ * A record change is the record's state at one version, whole or as a delta; the versions of a
+ * record arrive in order, each at most once. An operator change is the operator's state when the
+ * page was read.
  */
 export const changeSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('record'), record: canonicalRecordSchema }),
+  z.strictObject({ kind: z.literal('recordDelta'), delta: recordDeltaSchema }),
   z.strictObject({ kind: z.literal('operator'), operator: syncedOperatorSchema }),
 ]);
 export type Change = z.infer<typeof changeSchema>;

@@ -418,7 +418,11 @@ export const changes = pgTable(
     version: integer('version'),
     operatorId: text('operator_id'),
   },
-  (table) => [primaryKey({ columns: [table.siteId, table.id] })],
+  (table) => [
+    primaryKey({ columns: [table.siteId, table.id] }),
+    // The version of a record a site's devices were last told of before a cursor: the base a pull's delta is against.
+    index('changes_record_idx').on(table.siteId, table.recordType, table.recordId, table.id),
+  ],
 );
 
 export const counters = pgTable('counters', {

@@ -1,6 +1,7 @@
-import { DEFAULT_PULL_LIMIT, type Change, type PullRequest, type PullResponse } from '../../protocol/wire.js';
+import { deltaWeight, diffFields, fieldsWeight } from '../../protocol/record-delta.js';
+import { type CanonicalRecord, DEFAULT_PULL_LIMIT, type Change, type PullRequest, type PullResponse } from '../../protocol/wire.js';
 import type { OfficeDb } from '../db/connect.js';
-import { type ChangeRow, readChangesAfter } from '../db/queries/changes.js';
+import { type ChangeRow, readChangesAfter, readToldVersions, type ToldVersion } from '../db/queries/changes.js';
 import { recordKey } from '../db/queries/records.js';
 import { type Device, findSite } from '../db/queries/identity.js';
 import { canonicalFor } from './canonical.js';
@@ -12,6 +13,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
  * nor repeats a change. A page sends each record once, at the last version the page holds, and
  * leaves out what the device already holds: the current version of a record it wrote itself,
  * which its push answer carried (the office answers a resent push with the current state too).
+ * A device that takes deltas gets a record it was told of before as what changed since.
  */
 export async function pullChanges(db: OfficeDb, device: Device, request: PullRequest, clientVersion: number): Promise<Omit<PullResponse, 'time'>> {
   const afterId = decodeCursor(request.cursor);
@@ -20,8 +22,10 @@ export async function pullChanges(db: OfficeDb, device: Device, request: PullReq
   const page = rows.slice(0, limit);
   const site = await findSite(db, device.siteId);
   if (!site) throw new Error(`device ${device.id} belongs to site ${device.siteId}, which does not exist`);
+  const sent = leanPage(page, device);
+  const told = request.deltas ? await readToldVersions(db, device.siteId, afterId, sent.flatMap((row) => (row.record ? [row.record] : []))) : new Map<string, ToldVersion>();
   return {
-    changes: leanPage(page, device).flatMap((row) => toChange(row, clientVersion)),
+    changes: sent.flatMap((row) => toChange(row, clientVersion, told)),
     cursor: encodeCursor(page.at(-1)?.id ?? afterId),
     hasMore: rows.length > limit,
     site: { pinMinLength: site.pinMinLength },
@@ -40,11 +44,24 @@ function leanPage(page: readonly ChangeRow[], device: Device): ChangeRow[] {
   });
 }
 
-function toChange(row: ChangeRow, clientVersion: number): Change[] {
-  if (row.record) return [{ kind: 'record', record: canonicalFor(row.record, clientVersion) }];
+function toChange(row: ChangeRow, clientVersion: number, told: ReadonlyMap<string, ToldVersion>): Change[] {
+  if (row.record) {
+    const record = canonicalFor(row.record, clientVersion);
+    const base = told.get(recordKey(record.type, record.id));
+    return [base && base.version < record.version ? againstBase(record, base, clientVersion) : { kind: 'record', record }];
+  }
   if (row.operator) {
     const { id, badgeId, displayName, role, pinVerifier, active } = row.operator;
     return [{ kind: 'operator', operator: { operatorId: id, badgeId, displayName, role, pinVerifier, active } }];
   }
   return [];
+}
+
+/** The record as a delta against the version the device was told of, unless the delta would carry most of it anyway. */
+function againstBase(record: CanonicalRecord, base: ToldVersion, clientVersion: number): Change {
+  const baseFields = canonicalFor({ ...record, fields: base.fields }, clientVersion).fields;
+  const { set, unset, entries } = diffFields(baseFields, record.fields);
+  if (deltaWeight({ set, unset, entries }) * 2 >= fieldsWeight(record.fields)) return { kind: 'record', record };
+  const { type, id, version, deleted, pendingReview } = record;
+  return { kind: 'recordDelta', delta: { type, id, version, baseVersion: base.version, deleted, pendingReview, set, unset, entries } };
 }

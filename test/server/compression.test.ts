@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FetchTransport } from '../../main/core/sync/transport.js';
 import { CURRENT_SCHEMA_VERSION } from '../../protocol/wire.js';
@@ -41,7 +41,7 @@ function post(path: string, body: string | Buffer, headers: Record<string, strin
 }
 
 describe('compressed bodies', () => {
-  it('takes a gzip-compressed push, and answers brotli or gzip as the device accepts, plain otherwise, the same JSON each way', async () => {
+  it('takes a gzip- or brotli-compressed push, and answers brotli or gzip as the device accepts, plain otherwise, the same JSON each way', async () => {
     const plain = pushBody();
     const compressed = gzipSync(plain);
     expect(compressed.length).toBeLessThan(plain.length / 2);
@@ -50,14 +50,17 @@ describe('compressed bodies', () => {
     expect(brotli.status).toBe(200);
     const gzipped = await post('/v1/sync/push', compressed, { 'content-encoding': 'gzip', 'accept-encoding': 'gzip' });
     const identity = await post('/v1/sync/push', plain, { 'accept-encoding': 'identity' });
-    expect([brotli.encoding, gzipped.encoding, identity.encoding]).toEqual(['br', 'gzip', null]);
-    const answers = [brotliDecompressSync(brotli.raw), gunzipSync(gzipped.raw), identity.raw].map((bytes) => JSON.parse(bytes.toString('utf8')));
+    // The same push brotli-compressed, as the device sends it.
+    const sentBrotli = await post('/v1/sync/push', brotliCompressSync(plain), { 'content-encoding': 'br', 'accept-encoding': 'identity' });
+    expect([brotli.encoding, gzipped.encoding, identity.encoding, sentBrotli.encoding]).toEqual(['br', 'gzip', null, null]);
+    const answers = [brotliDecompressSync(brotli.raw), gunzipSync(gzipped.raw), identity.raw, sentBrotli.raw].map((bytes) => JSON.parse(bytes.toString('utf8')));
     expect(answers[0].results).toHaveLength(device.chain.entries.length);
     expect(answers[0].results.every((result: { acknowledged: boolean }) => result.acknowledged)).toBe(true);
     // The resends are answered identically, whatever the encoding (the office stamps aside).
     const withoutStamps = ({ time: _time, ...rest }: { time: unknown }) => rest;
     expect(withoutStamps(answers[1])).toEqual(withoutStamps(answers[0]));
     expect(withoutStamps(answers[2])).toEqual(withoutStamps(answers[0]));
+    expect(withoutStamps(answers[3])).toEqual(withoutStamps(answers[0]));
     expect(brotli.raw.length).toBeLessThan(identity.raw.length / 3);
   });
 
@@ -68,13 +71,16 @@ describe('compressed bodies', () => {
     const inflated = await post('/v1/sync/pull', bomb, { 'content-encoding': 'gzip' });
     expect(inflated.status).toBe(413);
     expect(JSON.parse(inflated.raw.toString('utf8'))).toMatchObject({ code: 'payload-too-large' });
+    const brotliBomb = brotliCompressSync(Buffer.concat([Buffer.from('{"schemaVersion":1,"cursor":"'), Buffer.alloc(16 * 1024 * 1024, 0x61), Buffer.from('"}')]));
+    expect(brotliBomb.length).toBeLessThan(64 * 1024);
+    expect((await post('/v1/sync/pull', brotliBomb, { 'content-encoding': 'br' })).status).toBe(413);
     const unknown = await post('/v1/sync/push', Buffer.from(pushBody()), { 'content-encoding': 'compress' });
     expect(unknown.status).toBe(415);
     expect(JSON.parse(unknown.raw.toString('utf8'))).toMatchObject({ code: 'unsupported-media-type' });
     expect(await countRows(server.database)).toEqual(before);
   });
 
-  it('the device sends a large body gzip-compressed and a small one plain, and reads compressed answers', async () => {
+  it('the device sends a large body brotli-compressed and a small one plain, and reads compressed answers', async () => {
     const received: { encoding: string | undefined; accept: string | undefined; json: unknown }[] = [];
     const capture = createServer((request: IncomingMessage, response) => {
       const chunks: Buffer[] = [];
@@ -82,7 +88,7 @@ describe('compressed bodies', () => {
       request.on('end', () => {
         const body = Buffer.concat(chunks);
         const encoding = request.headers['content-encoding'];
-        received.push({ encoding, accept: request.headers['accept-encoding'], json: JSON.parse((encoding === 'gzip' ? gunzipSync(body) : body).toString('utf8')) });
+        received.push({ encoding, accept: request.headers['accept-encoding'], json: JSON.parse((encoding === 'br' ? brotliDecompressSync(body) : body).toString('utf8')) });
         response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(gzipSync(JSON.stringify({ ok: true })));
       });
     });
@@ -94,7 +100,7 @@ describe('compressed bodies', () => {
       expect((await transport.post('/v1/sync/push', large, {})).body).toEqual({ ok: true });
       expect((await transport.post('/v1/sync/pull', small, {})).body).toEqual({ ok: true });
       expect(received).toEqual([
-        { encoding: 'gzip', accept: 'br, gzip', json: large },
+        { encoding: 'br', accept: 'br, gzip', json: large },
         { encoding: undefined, accept: 'br, gzip', json: small },
       ]);
     } finally {

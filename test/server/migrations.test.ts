@@ -55,7 +55,7 @@ async function rows<T>(database: OfficeDatabase, query: string): Promise<T[]> {
 }
 
 /** Which test covers each migration: a new migration without a case here fails the guard below. */
-const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health', '0008_reported_defects_indexes', '0009_device_reports', '0010_device_versions_and_sync_times', '0011_attachments_unfinished_index'];
+const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health', '0008_reported_defects_indexes', '0009_device_reports', '0010_device_versions_and_sync_times', '0011_attachments_unfinished_index', '0012_changes_record_index'];
 
 describe('office migrations', () => {
   it('each migration after the first three has an upgrade test with real rows', () => {
@@ -274,6 +274,30 @@ describe('office migrations', () => {
     ]);
     expect(await rows(database, "SELECT indexdef FROM pg_indexes WHERE indexname = 'attachments_unfinished_idx' AND schemaname = current_schema()")).toEqual([
       { indexdef: expect.stringMatching(/\(uploader_device_id\) WHERE \(stored_at IS NULL\)/) },
+    ]);
+  });
+
+  it('0012 keeps the change feed as it was and finds the last version a site was told of by record', async () => {
+    const database = await openFresh();
+    await database.migrate(migrationsThrough('0011_attachments_unfinished_index'));
+    await database.db.execute(sql`
+      INSERT INTO changes (id, site_id, kind, record_type, record_id, version, operator_id)
+      VALUES (1, 'site-north', 'record', 'workOrder', 'wo-1', 1, NULL), (2, 'site-north', 'operator', NULL, NULL, NULL, 'op-ines'),
+             (3, 'site-north', 'record', 'workOrder', 'wo-1', 4, NULL), (3, 'site-south', 'record', 'workOrder', 'wo-1', 4, NULL)`);
+
+    await database.migrate();
+
+    expect(await rows(database, 'SELECT id::int AS id, site_id, kind, record_id, version, operator_id FROM changes ORDER BY site_id, id')).toEqual([
+      { id: 1, site_id: 'site-north', kind: 'record', record_id: 'wo-1', version: 1, operator_id: null },
+      { id: 2, site_id: 'site-north', kind: 'operator', record_id: null, version: null, operator_id: 'op-ines' },
+      { id: 3, site_id: 'site-north', kind: 'record', record_id: 'wo-1', version: 4, operator_id: null },
+      { id: 3, site_id: 'site-south', kind: 'record', record_id: 'wo-1', version: 4, operator_id: null },
+    ]);
+    expect(
+      await rows(database, "SELECT version FROM changes WHERE site_id = 'site-north' AND record_type = 'workOrder' AND record_id = 'wo-1' AND id <= 2 ORDER BY id DESC LIMIT 1"),
+    ).toEqual([{ version: 1 }]);
+    expect(await rows(database, "SELECT indexdef FROM pg_indexes WHERE indexname = 'changes_record_idx' AND schemaname = current_schema()")).toEqual([
+      { indexdef: expect.stringMatching(/\(site_id, record_type, record_id, id\)/) },
     ]);
   });
 });

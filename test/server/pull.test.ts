@@ -199,6 +199,48 @@ describe('pull', () => {
   });
 });
 
+describe('pull deltas', () => {
+  async function pullWithDeltas(credential: string, cursor: string | null, deltas = true): Promise<PullResponse> {
+    const answer = await call(server, 'POST', '/v1/sync/pull', { token: credential, body: { schemaVersion: CURRENT_SCHEMA_VERSION, cursor, deltas } });
+    if (answer.status !== 200) throw new Error(`pull: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return pullResponseSchema.parse(answer.body);
+  }
+  const changeOf = (page: PullResponse, id: string) => page.changes.find((change) => (change.kind === 'record' ? change.record.id : change.kind === 'recordDelta' ? change.delta.id : null) === id);
+
+  it('sends a record the device was told of as what changed since that version, a record new to it whole, and whole to a device that does not ask', async () => {
+    const { credential } = await enrollDevice(server, new TestChain('dev-pull-deltas'));
+    await officeWorkOrder('wo-delta-told', { siteId: NORTH, title: 'Replace mud flap', location: 'Bay 2' });
+    const { cursor } = await pullAll(credential);
+
+    await call(server, 'PATCH', '/v1/office/work-orders/wo-delta-told', { token: dispatcherToken, body: { set: { statusNote: 'Flap in stock' } } });
+    await call(server, 'PATCH', '/v1/office/work-orders/wo-delta-told', { token: dispatcherToken, body: { set: { location: 'Bay 5' } } });
+    await officeWorkOrder('wo-delta-new', { siteId: NORTH, title: 'Check fifth wheel' });
+
+    const page = await pullWithDeltas(credential, cursor);
+    // Both edits in one delta, against the version the device was told of.
+    expect(changeOf(page, 'wo-delta-told')).toEqual({
+      kind: 'recordDelta',
+      delta: { type: 'workOrder', id: 'wo-delta-told', version: 3, baseVersion: 1, deleted: false, pendingReview: false, set: { statusNote: 'Flap in stock', location: 'Bay 5' }, unset: [], entries: {} },
+    });
+    expect(changeOf(page, 'wo-delta-new')).toMatchObject({ kind: 'record', record: { id: 'wo-delta-new', version: 1 } });
+
+    const whole = await pullWithDeltas(credential, cursor, false);
+    expect(changeOf(whole, 'wo-delta-told')).toMatchObject({ kind: 'record', record: { version: 3, fields: { statusNote: 'Flap in stock', location: 'Bay 5', title: 'Replace mud flap' } } });
+    // From the start, nothing was told before: every record whole.
+    expect((await pullAll(credential)).changes.every((change) => change.kind !== 'recordDelta')).toBe(true);
+  });
+
+  it('sends a record whole when most of it changed', async () => {
+    const { credential } = await enrollDevice(server, new TestChain('dev-pull-deltas-most'));
+    await officeWorkOrder('wo-delta-most', { siteId: NORTH, title: 'Tarp', location: 'Gate' });
+    const { cursor } = await pullAll(credential);
+    const set = { title: 'Tarp and straps', location: 'Bay 9', statusNote: 'Straps frayed', assignee: 'op-ines', priority: 'high', dueDate: 1_800_000_000_000, description: 'Both straps' };
+    const edited = await call(server, 'PATCH', '/v1/office/work-orders/wo-delta-most', { token: dispatcherToken, body: { set } });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    expect(changeOf(await pullWithDeltas(credential, cursor), 'wo-delta-most')).toMatchObject({ kind: 'record', record: { version: 2, fields: { title: 'Tarp and straps' } } });
+  });
+});
+
 describe('live notification', () => {
   it('tells a connected device when an office edit or a push for its site commits, and who made it, on this and on another server instance', async () => {
     const north = new TestChain('dev-live-north');

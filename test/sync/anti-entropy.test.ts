@@ -24,7 +24,7 @@ class LosingPullTransport implements SyncTransport {
     if (path !== '/v1/sync/pull' || response.status !== 200 || this.pagesToLose === 0) return response;
     this.pagesToLose--;
     const page = response.body as { changes: { kind: string }[] };
-    return { ...response, body: { ...page, changes: page.changes.filter((change) => change.kind !== 'record') } };
+    return { ...response, body: { ...page, changes: page.changes.filter((change) => change.kind === 'operator') } };
   }
 
   events(path: string, headers: Record<string, string>, handlers: EventStreamHandlers): EventStream {

@@ -5,7 +5,6 @@ import { deleteRecordRow, readSyncValue, writeSyncValue } from '../../../db/quer
 import { recordTypeSpec, type RecordType } from '../../../protocol/records/index.js';
 import { bucketLeaves, differingBuckets, STATE_BUCKETS, type StateSummary } from '../../../protocol/state-hash.js';
 import {
-  fetchRecordsSchema,
   MAX_FETCH_RECORDS,
   MAX_STATE_EXCLUDED,
   stateBucketsSchema,
@@ -15,6 +14,7 @@ import {
 import { type LocalState, localState, type RecordRef } from '../record-state.js';
 import { callOffice, deviceHeaders } from './api.js';
 import { SyncError } from './errors.js';
+import { fetchCanonical, refKey } from './records-fetch.js';
 import { settleRecord } from './settle.js';
 import type { PullDeps } from './pull.js';
 
@@ -155,13 +155,13 @@ function stateRequest(deps: StateCheckDeps, local: LocalState): StateRequest {
 async function differingRecords(deps: StateCheckDeps, compared: { local: LocalState; office: StateSummary }, buckets: number[]): Promise<RecordRef[]> {
   const perBucket = Math.max(1, compared.office.records / STATE_BUCKETS);
   const bucketsPerRequest = Math.max(1, Math.floor(RECORDS_PER_BUCKET_REQUEST / perBucket));
-  const mine = new Map(bucketLeaves(compared.local.leaves, buckets).map((leaf) => [keyOf(leaf), leaf]));
+  const mine = new Map(bucketLeaves(compared.local.leaves, buckets).map((leaf) => [refKey(leaf), leaf]));
   const suspects = new Map<string, RecordRef>();
   for (let start = 0; start < buckets.length; start += bucketsPerRequest) {
     const request = { ...stateRequest(deps, compared.local), buckets: buckets.slice(start, start + bucketsPerRequest) };
     const theirs = await callOffice(deps.transport, '/v1/sync/state/buckets', request, stateBucketsSchema, headers(deps));
     for (const leaf of theirs.records) {
-      const key = keyOf(leaf);
+      const key = refKey(leaf);
       const held = mine.get(key);
       mine.delete(key);
       // A record type this build does not know stays at the office (the app could not show it).
@@ -186,14 +186,13 @@ export async function fetchRecords(
   const totals = { refetched: 0, dropped: 0 };
   for (let start = 0; start < refs.length; start += MAX_FETCH_RECORDS) {
     const chunk = refs.slice(start, start + MAX_FETCH_RECORDS);
-    const { records } = await callOffice(deps.transport, '/v1/sync/records', { schemaVersion: deps.schemaVersion, keys: chunk }, fetchRecordsSchema, headers(deps));
-    const canonical = new Map(records.map((record) => [keyOf(record), record]));
+    const canonical = await fetchCanonical(deps, chunk);
     const now = clock.now();
     sqlite.transaction(() => {
       for (const ref of chunk) {
         const held = readRecord(db, ref.type, ref.id);
         if (held && held.syncState !== 'synced') continue;
-        const record = canonical.get(keyOf(ref));
+        const record = canonical.get(refKey(ref));
         if (!record) {
           if (held) {
             deleteRecordRow(db, ref.type, ref.id);
@@ -230,8 +229,4 @@ function writeDiagnostics(db: DeviceDb, diagnostics: StateCheckDiagnostics): voi
 
 function headers(deps: Pick<StateCheckDeps, 'enrollment' | 'schemaVersion'>): Record<string, string> {
   return deviceHeaders(deps.enrollment.credential, deps.schemaVersion);
-}
-
-function keyOf(ref: { type: string; id: string }): string {
-  return `${ref.type}\u0000${ref.id}`;
 }

@@ -1,10 +1,12 @@
+import { z } from 'zod';
 import type { DeviceDb, Sqlite } from '../../../db/open.js';
-import { removeOperator, writeSyncValue } from '../../../db/queries/sync.js';
-import { type Change, DEFAULT_PULL_LIMIT, type DeviceHealth, pullResponseSchema } from '../../../protocol/wire.js';
+import { readSyncValue, removeOperator, writeSyncValue } from '../../../db/queries/sync.js';
+import { type Change, DEFAULT_PULL_LIMIT, type DeviceHealth, MAX_FETCH_RECORDS, pullResponseSchema } from '../../../protocol/wire.js';
 import type { Clock } from '../ports.js';
 import { storeOfficeOperator } from '../sessions.js';
 import { callOffice, deviceHeaders } from './api.js';
-import { settleRecord } from './settle.js';
+import { fetchCanonical, refKey } from './records-fetch.js';
+import { settleRecord, settleRecordDelta } from './settle.js';
 import { readPullCursor, recordClockSample, type StoredEnrollment } from './state.js';
 import type { SyncTransport } from './transport.js';
 
@@ -44,7 +46,7 @@ export async function pullPage(deps: PullDeps, limit = DEFAULT_PULL_LIMIT): Prom
   const response = await callOffice(
     transport,
     '/v1/sync/pull',
-    { schemaVersion, cursor, limit, ...(deps.health ? { health: deps.health() } : {}) },
+    { schemaVersion, cursor, limit, deltas: true, ...(deps.health ? { health: deps.health() } : {}) },
     pullResponseSchema,
     deviceHeaders(enrollment.credential, schemaVersion),
   );
@@ -53,10 +55,12 @@ export async function pullPage(deps: PullDeps, limit = DEFAULT_PULL_LIMIT): Prom
     const report: PullPageReport = { records: 0, operators: 0, hasMore: response.hasMore };
     const now = answeredAt;
     recordClockSample(db, sentAt, response.time, answeredAt);
+    const wanted: WantedRecord[] = [];
     for (const change of response.changes) {
-      applyChange(db, change, now, pinPepper);
-      report[change.kind === 'record' ? 'records' : 'operators']++;
+      if (!applyChange(db, change, now, pinPepper)) wanted.push(wholeRecordOf(change));
+      report[change.kind === 'operator' ? 'operators' : 'records']++;
     }
+    if (wanted.length > 0) writeSyncValue(db, 'pull.wholeRecords', [...readWholeRecordsWanted(db), ...wanted]);
     writeSyncValue(db, 'site.pinMinLength', response.site.pinMinLength);
     writeSyncValue(db, 'pull.cursor', response.cursor);
     return report;
@@ -64,15 +68,54 @@ export async function pullPage(deps: PullDeps, limit = DEFAULT_PULL_LIMIT): Prom
   for (const change of response.changes) {
     if (change.kind === 'operator' && !change.operator.active) deps.onOperatorRemoved?.(change.operator.operatorId);
   }
+  await fetchWholeRecords(deps);
   return applied;
 }
 
-function applyChange(db: DeviceDb, change: Change, now: number, pinPepper: Uint8Array): void {
+const wantedSchema = z.array(z.strictObject({ type: z.string(), id: z.string() }));
+type WantedRecord = z.infer<typeof wantedSchema>[number];
+
+function readWholeRecordsWanted(db: DeviceDb): WantedRecord[] {
+  return wantedSchema.safeParse(readSyncValue(db, 'pull.wholeRecords')).data ?? [];
+}
+
+function wholeRecordOf(change: Change): WantedRecord {
+  if (change.kind !== 'recordDelta') throw new Error(`a ${change.kind} change is always applied`);
+  return { type: change.delta.type, id: change.delta.id };
+}
+
+/**
+ * Fetches whole the records whose delta the device could not apply (its copy was another version,
+ * or held unsent work). The list is kept with the page that named them, so a fetch cut short is
+ * done by the next pull; the records' later versions still arrive in order.
+ */
+async function fetchWholeRecords(deps: PullDeps): Promise<void> {
+  const { db, sqlite, clock } = deps;
+  const wanted = readWholeRecordsWanted(db);
+  for (let start = 0; start < wanted.length; start += MAX_FETCH_RECORDS) {
+    const chunk = wanted.slice(start, start + MAX_FETCH_RECORDS);
+    const canonical = await fetchCanonical(deps, chunk);
+    const now = clock.now();
+    sqlite.transaction(() => {
+      for (const ref of chunk) {
+        const record = canonical.get(refKey(ref));
+        // No longer shared with this site: its removal reaches the device as any other would.
+        if (record) settleRecord(db, ref.type, ref.id, record, now);
+      }
+      writeSyncValue(db, 'pull.wholeRecords', readWholeRecordsWanted(db).slice(chunk.length));
+    })();
+  }
+}
+
+/** Applies a change; false when it is a delta the device's copy cannot take. */
+function applyChange(db: DeviceDb, change: Change, now: number, pinPepper: Uint8Array): boolean {
   if (change.kind === 'record') {
     settleRecord(db, change.record.type, change.record.id, change.record, now);
-    return;
+    return true;
   }
+  if (change.kind === 'recordDelta') return settleRecordDelta(db, change.delta, now);
   const { operatorId, badgeId, displayName, role, pinVerifier, active } = change.operator;
   if (active) storeOfficeOperator(db, { operatorId, badgeId, displayName, role, pinVerifier }, pinPepper);
   else removeOperator(db, operatorId);
+  return true;
 }

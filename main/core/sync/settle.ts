@@ -4,7 +4,8 @@ import { readRecord, type StoredRecord, writeRecord } from '../../../db/queries/
 import { deleteRecordRow, listPendingRecordEntries } from '../../../db/queries/sync.js';
 import { applyAction, emptyValue, type RecordState } from '../../../protocol/operations.js';
 import { type RecordType, type RecordTypeSpec, recordTypeSpec } from '../../../protocol/records/index.js';
-import type { CanonicalRecord } from '../../../protocol/wire.js';
+import { applyFieldsDelta } from '../../../protocol/record-delta.js';
+import type { CanonicalRecord, RecordDelta } from '../../../protocol/wire.js';
 
 /**
  * Who changed a record that arrived by sync: the office or another device. The office's audit
@@ -57,6 +58,22 @@ export function settleRecord(db: DeviceDb, type: string, id: string, canonical: 
     updatedBy: changed ? REMOTE_AUTHOR : local.updatedBy,
   };
   writeRecord(db, settled);
+}
+
+/**
+ * Settles a record from a pull's delta when the copy is the version the delta is against, with no
+ * unsent work on it (its fields are then exactly that version's). False: the copy is another
+ * version, or holds unsent work, and the record must be fetched whole. Call inside a transaction.
+ */
+export function settleRecordDelta(db: DeviceDb, delta: RecordDelta, now: number): boolean {
+  if (!recordTypeSpec(delta.type)) return true;
+  const recordType = delta.type as RecordType;
+  const local = readRecord(db, recordType, delta.id);
+  if (local?.serverVersion != null && local.serverVersion >= delta.version) return true;
+  if (!local || local.serverVersion !== delta.baseVersion || listPendingRecordEntries(db, recordType, delta.id).length > 0) return false;
+  const { type, id, version, deleted, pendingReview } = delta;
+  settleRecord(db, type, id, { type, id, version, deleted, pendingReview, fields: applyFieldsDelta(local.fields, delta) }, now);
+  return true;
 }
 
 /** The canonical fields this build knows, each present (a field the office left out is empty). */

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { OfficeDb } from '../connect.js';
 import { insertRows } from './batches.js';
+import { recordKey } from './records.js';
 import { changes, counters, operators, recordVersions, recordWrites, records } from '../schema.js';
 
 /** The change feed devices pull from. */
@@ -100,4 +101,35 @@ export async function readChangesAfter(db: OfficeDb, siteId: string, afterId: nu
         : null,
     operator: row.kind === 'operator' ? row.operator : null,
   }));
+}
+
+export interface ToldVersion {
+  version: number;
+  fields: Record<string, unknown>;
+  deleted: boolean;
+}
+
+/**
+ * For each record, the last version the site's feed told of at or before change `atId`, as it was:
+ * what a device that has pulled up to there holds (unless it has since heard of a later one).
+ * Records the feed had not told of by then are left out.
+ */
+export async function readToldVersions(db: OfficeDb, siteId: string, atId: number, keys: readonly { type: string; id: string }[]): Promise<Map<string, ToldVersion>> {
+  const told = new Map<string, ToldVersion>();
+  if (keys.length === 0 || atId <= 0) return told;
+  const types = keys.map((key) => key.type);
+  const ids = keys.map((key) => key.id);
+  const result = (await db.execute(sql`
+    SELECT k.type, k.id, v.version, v.fields, v.deleted
+    FROM unnest(${sql.param(types)}::text[], ${sql.param(ids)}::text[]) AS k(type, id)
+    CROSS JOIN LATERAL (
+      SELECT c.version FROM ${changes} c
+      WHERE c.site_id = ${siteId} AND c.record_type = k.type AND c.record_id = k.id AND c.id <= ${atId}
+      ORDER BY c.id DESC LIMIT 1
+    ) last
+    JOIN ${recordVersions} v ON v.type = k.type AND v.id = k.id AND v.version = last.version`)) as unknown as {
+    rows: { type: string; id: string; version: number; fields: Record<string, unknown>; deleted: boolean }[];
+  };
+  for (const row of result.rows) told.set(recordKey(row.type, row.id), { version: Number(row.version), fields: row.fields, deleted: row.deleted });
+  return told;
 }

@@ -1,0 +1,2 @@
+-- The version of a record a site's devices were last told of before a pull's cursor: the base of the pull's deltas.
+CREATE INDEX "changes_record_idx" ON "changes" USING btree ("site_id","record_type","record_id","id");
