@@ -51,7 +51,7 @@ import { discardFailedEntry, type FailedEntry, listFailedEntries, retryFailedEnt
 import { type EnrollmentInfo, publicEnrollment, readAnchor, readEnrollment, requireEnrollment } from './sync/state.js';
 import { checkState, fetchRecords, readStateCheckDiagnostics, type StateCheckDiagnostics, stateCheckDue, type StateCheckReport } from './sync/anti-entropy.js';
 import { RETENTION_WINDOW_MS } from '../../protocol/state-hash.js';
-import { CURRENT_SCHEMA_VERSION } from '../../protocol/wire.js';
+import { CURRENT_SCHEMA_VERSION, type DeviceKind } from '../../protocol/wire.js';
 import type { BinaryTransport, SyncTransport } from './sync/transport.js';
 import { type AttachmentUploadOptions, readLastUploadPass, type UploadPassReport, type UploadSummary, uploadAttachments } from './sync/attachment-upload.js';
 import { type ConflictFilter, type ConflictRow, listConflicts, markConflictSeen } from '../../db/queries/sync.js';
@@ -108,6 +108,8 @@ export class DeviceCore {
   readonly #pinPepper: Uint8Array;
   readonly #maintenancePolicy: MaintenancePolicy;
   #sessionNotice: string | null = null;
+  /** Read once (every action asks, for the lock): an enrollment is made once, by `enroll`, and never rewritten. */
+  #enrolledKind: DeviceKind | 'not-enrolled' | null = null;
   #maintaining: Promise<MaintenanceReport> | null = null;
 
   private constructor(
@@ -137,7 +139,10 @@ export class DeviceCore {
       policy,
       pinPepper,
       // Until enrolled, the stricter kiosk lock: the device may well be shared.
-      deviceKind: () => readEnrollment(database.db)?.kind ?? 'kiosk',
+      deviceKind: () => {
+        this.#enrolledKind ??= readEnrollment(database.db)?.kind ?? 'not-enrolled';
+        return this.#enrolledKind === 'not-enrolled' ? 'kiosk' : this.#enrolledKind;
+      },
     });
     this.attachments = new AttachmentStore({ db: database.db, sqlite: database.sqlite, databasePath: database.path, databaseKey, clock, random });
   }
@@ -322,8 +327,12 @@ export class DeviceCore {
   }
 
   /** Registers this device with the office using an administrator's one-time token. */
-  enroll(options: EnrollOptions): Promise<EnrollmentInfo> {
-    return enrollDevice({ db: this.database.db, deviceId: this.deviceId, deviceSigner: this.#deviceSigner, clock: this.#clock }, options);
+  async enroll(options: EnrollOptions): Promise<EnrollmentInfo> {
+    try {
+      return await enrollDevice({ db: this.database.db, deviceId: this.deviceId, deviceSigner: this.#deviceSigner, clock: this.#clock }, options);
+    } finally {
+      this.#enrolledKind = null;
+    }
   }
 
   enrollment(): EnrollmentInfo | null {
