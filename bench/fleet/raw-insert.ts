@@ -110,7 +110,8 @@ async function rowsOf(db: OfficeDb, deviceId: string): Promise<Batch[]> {
     const [first, last] = [slice[0]!.seq, slice.at(-1)!.seq];
     const batchWrites = writes.filter((write) => write.seq !== null && write.seq >= first && write.seq <= last);
     const batchVersions = batchWrites.flatMap((write) => versionsOfWrite.get(write.id) ?? []);
-    const touched = [...new Set(batchWrites.map((write) => write.recordId))];
+    // In key order, as the office locks them: two batches upserting shared work orders in different orders deadlock.
+    const touched = [...new Set(batchWrites.map((write) => write.recordId))].sort();
     batches.push({
       journal: slice,
       writes: batchWrites,
