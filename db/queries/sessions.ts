@@ -21,6 +21,12 @@ export function closeSessionRow(db: DeviceDb, sessionId: string, closeSeq: numbe
   db.update(sessions).set({ closeSeq, closedAt, closeReason: reason }).where(eq(sessions.sessionId, sessionId)).run();
 }
 
+/** A session's device-signed certificate, while the device keeps it (see pruneFoldedSessions). */
+export function findSessionCertificate(db: DeviceDb, sessionId: string): SignedCertificate | null {
+  const row = db.select({ certificate: sessions.certificate }).from(sessions).where(eq(sessions.sessionId, sessionId)).get();
+  return row ? (JSON.parse(row.certificate) as SignedCertificate) : null;
+}
+
 /** The session whose entries a checkpoint at `seq` must carry: the last one opened at or before it. */
 export function sessionInForce(db: DeviceDb, seq: number): { certificate: SignedCertificate; closed: boolean } | null {
   const latest = db.select().from(sessions).where(lte(sessions.openSeq, seq)).orderBy(desc(sessions.openSeq)).limit(1).get();

@@ -4,6 +4,7 @@ import {
   type ChainVerdict,
   type JournalEntry,
   type RecordType,
+  type SignedCertificate,
   type SignedCheckpoint,
   type Signer,
   bytesToHex,
@@ -26,7 +27,7 @@ import {
   type StoredRecord,
   type TimedRecord,
 } from '../../db/queries/records.js';
-import { findOperatorById, type OperatorRow } from '../../db/queries/sessions.js';
+import { findOperatorById, findSessionCertificate, type OperatorRow } from '../../db/queries/sessions.js';
 import { device } from '../../db/schema.js';
 import { type AttachmentContent, AttachmentStore, type GarbageCollection, type StoredAttachment } from './attachments.js';
 import {
@@ -276,6 +277,11 @@ export class DeviceCore {
 
   recordHistory(type: RecordType, id: string): JournalEntry[] {
     return listRecordHistory(this.database.db, type, id);
+  }
+
+  /** A session's device-signed certificate; null once compaction folded the session away. */
+  sessionCertificate(sessionId: string): SignedCertificate | null {
+    return findSessionCertificate(this.database.db, sessionId);
   }
 
   journal(range?: { fromSeq?: number; toSeq?: number; limit?: number }): JournalEntry[] {

@@ -12,6 +12,8 @@ export type CoreErrorCode =
   | 'unknown-attachment'
   | 'attachment-too-large'
   | 'attachment-damaged'
+  /** The record is not one a signed receipt can be printed of (not submitted, or its signed history left the device). */
+  | 'receipt-unavailable'
   /** The device cannot sync: it is not enrolled, or does not know its office. */
   | 'sync-unavailable';
 

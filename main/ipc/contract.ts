@@ -272,6 +272,11 @@ export interface FailedEntryView {
   failedAt: number;
 }
 
+export interface ReceiptPdfView {
+  fileName: string;
+  pdfBase64: string;
+}
+
 /** Base64 takes four characters for every three bytes. */
 const MAX_ATTACHMENT_BASE64_LENGTH = Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4;
 const MAX_ATTACHMENT_MB = MAX_ATTACHMENT_BYTES / (1024 * 1024);
@@ -340,6 +345,11 @@ export const ipcContract = {
   'repairs.toReview': { input: noInput, output: answers<RepairToReviewView[]>() },
   /** The signed-in driver has reviewed a certification (refused if its office signature does not hold). */
   'repairs.review': { input: z.strictObject({ recordId: identifier }), output: answers<PerformedAction>() },
+  /** The signed receipt (PDF) of a submitted inspection or interchange; refused (receipt-unavailable) for one not submitted. */
+  'receipts.pdf': {
+    input: z.strictObject({ recordType: z.enum(['inspection', 'equipmentInterchange'], 'a receipt is printed of an inspection or an equipment interchange'), recordId: identifier }),
+    output: answers<ReceiptPdfView>(),
+  },
   'device.status': { input: noInput, output: answers<DeviceStatusView>() },
   'journal.verify': { input: noInput, output: answers<JournalVerification>() },
   'templates.list': { input: noInput, output: answers<ChecklistTemplate[]>() },

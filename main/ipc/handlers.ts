@@ -5,6 +5,7 @@ import type { DeviceSync } from '../core/sync/device-sync.js';
 import { CoreError } from '../core/errors.js';
 import { type SessionInfo, SignInRefused } from '../core/sessions.js';
 import { workOrderDoneCautions } from '../core/work-order-done.js';
+import { deviceReceipt } from '../receipts/device-receipt.js';
 import { plainIssue } from '../../protocol/text.js';
 import {
   ipcContract,
@@ -163,6 +164,11 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
       return core.repairsToReview();
     },
     'repairs.review': ({ recordId }) => core.reviewRepairs(recordId),
+    'receipts.pdf': async ({ recordType, recordId }) => {
+      requireSignedIn('print receipts');
+      const { fileName, pdf } = await deviceReceipt(core, recordType, recordId, { templates: templates(), site: core.enrollment()?.siteId ?? options.unenrolledSiteId });
+      return { fileName, pdfBase64: Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).toString('base64') };
+    },
     'device.status': () => {
       const status = core.status();
       const enrollment = core.enrollment();
