@@ -85,7 +85,7 @@ export default tseslint.config(
               message: 'The console reaches the office only through its HTTP API; it shares protocol/ alone.',
             },
             {
-              regex: '(^|/)protocol/(?!(field-operations|text|office-access|maintenance|app-version)\\.js$|records/|wire/(records|review|audit|office|events|dispatch|shapes|outcomes|errors|console|maintenance)\\.js$)',
+              regex: '(^|/)protocol/(?!(field-operations|text|office-access|maintenance|app-version)\\.js$|records/|wire/(records|review|audit|office|events|dispatch|shapes|outcomes|errors|console|maintenance|updates)\\.js$)',
               message: 'The console may use only the browser-safe protocol modules (wire schemas without cryptography, record types): the rest need Node.',
             },
           ],

@@ -5,6 +5,7 @@ import { reviewItemPageSchema } from '../protocol/wire/review.js';
 import { maintenanceQueueSchema } from '../protocol/wire/maintenance.js';
 import { conflictRatesSchema, deviceListSchema, syncHealthSchema } from '../protocol/wire/office.js';
 import { auditSearchResultSchema, recordHistorySchema, type AuditSearchQuery } from '../protocol/wire/audit.js';
+import { updateFeedStatusSchema } from '../protocol/wire/updates.js';
 import { request } from './api.js';
 
 /**
@@ -58,6 +59,11 @@ export const maintenanceQuery = (siteId: string | undefined) =>
     queryFn: ({ signal }) => request('GET', path('/v1/office/maintenance', { siteId }), maintenanceQueueSchema, { signal }),
     placeholderData: keepPreviousData,
   });
+
+export const updateFeedQuery = queryOptions({
+  queryKey: [OFFICE, 'updates'],
+  queryFn: ({ signal }) => request('GET', '/v1/admin/updates', updateFeedStatusSchema, { signal }),
+});
 
 export const devicesQuery = (siteId: string | undefined) =>
   queryOptions({

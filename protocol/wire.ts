@@ -31,3 +31,4 @@ export * from './wire/audit.js';
 export * from './wire/attachments.js';
 export * from './wire/state.js';
 export * from './wire/console.js';
+export * from './wire/updates.js';

@@ -5,6 +5,7 @@ import type { ApiError } from '../protocol/wire.js';
 import { isDatabaseUnavailable } from './db/errors.js';
 import { ApiFailure, RETRY_AFTER_SECONDS, unavailable } from './errors.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerUpdateRoutes } from './routes/updates.js';
 import { registerAttachmentRoutes } from './routes/attachments.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerConsoleRoutes } from './routes/console.js';
@@ -113,6 +114,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   registerKpiRoutes(app, context);
   registerAuditRoutes(app, context);
   registerAttachmentRoutes(app, context);
+  await registerUpdateRoutes(app, context);
   await registerConsoleRoutes(app, context);
   return app;
 }

@@ -27,6 +27,8 @@ const envSchema = z.object({
     .default('public'),
   WAYPOST_DATA_DIR: z.string().min(1).optional(),
   WAYPOST_ATTACHMENTS_DIR: z.string().min(1).optional(),
+  // electron-builder's output for the desktop app (latest.yml, the installer, its block map), served as the fleet's update feed.
+  WAYPOST_UPDATES_DIR: z.string().min(1).optional(),
   WAYPOST_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').max(200).optional(),
   WAYPOST_SERVER_KEY: z
     .string()
@@ -68,6 +70,8 @@ export interface ServiceConfig {
   shutdownTimeoutMs: number;
   /** Attachments on local disk: WAYPOST_ATTACHMENTS_DIR, else `attachments` in the data directory. */
   attachmentsDir?: string;
+  /** The desktop update feed's files: WAYPOST_UPDATES_DIR, else `updates` in the data directory; none: no feed. */
+  updatesDir?: string;
   /** Console session cookies Secure (and `__Host-` named) even on requests that came over plain HTTP. */
   consoleSecureCookies: boolean;
   consoleDir: string;
@@ -131,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     maxClockSkewMs: e.WAYPOST_MAX_CLOCK_SKEW_MS,
     shutdownTimeoutMs: e.WAYPOST_SHUTDOWN_TIMEOUT_MS,
     attachmentsDir: e.WAYPOST_ATTACHMENTS_DIR ?? (e.WAYPOST_DATA_DIR ? join(e.WAYPOST_DATA_DIR, 'attachments') : undefined),
+    updatesDir: e.WAYPOST_UPDATES_DIR ?? (e.WAYPOST_DATA_DIR ? join(e.WAYPOST_DATA_DIR, 'updates') : undefined),
     consoleSecureCookies: e.WAYPOST_CONSOLE_SECURE_COOKIES === 'true',
     consoleDir: resolve(e.WAYPOST_CONSOLE_DIR),
   };

@@ -72,6 +72,8 @@ export interface ServerSettings {
   consoleDir?: string;
   /** Console sessions and sign-in; unset ones take `DEFAULT_CONSOLE_SETTINGS`. */
   console?: Partial<ConsoleSettings>;
+  /** electron-builder's output for the desktop app, served as the fleet's update feed; without it the feed offers nothing. */
+  updatesDir?: string;
 }
 
 /** What every route module gets: the injected dependencies plus the live-notification hub. */

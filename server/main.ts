@@ -44,6 +44,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
         readyTimeoutMs: config.readyTimeoutMs,
         console: { secureCookies: config.consoleSecureCookies },
         consoleDir: config.consoleDir,
+        updatesDir: config.updatesDir,
       },
       syncAdmission: new SyncAdmission(config.syncAdmission),
     });

@@ -7,6 +7,7 @@ import { type DeviceSummary, createdEnrollmentTokenSchema, deviceSummarySchema }
 import { errorMessage, request } from '../api.js';
 import { formatDateTime, formatDuration } from '../format.js';
 import { devicesQuery, directoryQuery, OFFICE } from '../queries.js';
+import { DesktopUpdates } from './DesktopUpdates.js';
 import { FleetCharts } from './FleetCharts.js';
 import { QrCode } from './QrCode.js';
 import { SiteFilter } from '../SiteFilter.js';
@@ -96,6 +97,7 @@ export function FleetScreen() {
       </section>
       {devices.data ? <FleetCharts devices={all} now={now} siteId={search.siteId} /> : null}
       <EnrollDevice sites={directory.data?.sites ?? []} />
+      <DesktopUpdates />
     </div>
   );
 }

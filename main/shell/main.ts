@@ -20,6 +20,7 @@ import { type CoreOfficeConfig, type CoreSecrets, messagePortAsCorePort } from '
 import { type CoreProcessHandle, CoreRelay } from '../core-process/relay.js';
 import { systemRandomness } from '../core/ports.js';
 import { IPC_CHANNEL } from '../ipc/channel.js';
+import type { SyncStatusView } from '../ipc/contract.js';
 import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, resolveAppRequest } from './app-protocol.js';
 import { APP_RESPONSE_HEADERS } from './csp.js';
 import { FORBIDDEN_SENDER, type IpcSender, senderMayCall } from './ipc-sender.js';
@@ -179,7 +180,10 @@ async function start(): Promise<void> {
     return cannotUnlock(error as Error);
   }
   const log = (message: string, error?: unknown) => (error === undefined ? console.warn(message) : console.error(message, error));
-  const updater = startUpdater(process.env.WAYPOST_UPDATE_URL, log);
+  const updater = startUpdater(process.env.WAYPOST_UPDATE_URL, log, async () => {
+    const status = await relay.invoke('sync.status', undefined);
+    return !status.ok || (status.value as SyncStatusView).syncing;
+  });
   const relay = new CoreRelay({
     launch: launchCore,
     startWith: () => ({

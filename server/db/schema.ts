@@ -496,3 +496,19 @@ export const attachmentChunks = pgTable(
   },
   (table) => [primaryKey({ columns: [table.stored, table.name, table.byteOffset] })],
 );
+
+/**
+ * The share of installations offered each desktop release of the office's update feed, as an
+ * administrator set it (server/routes/updates.ts); a release without a row is offered to all.
+ */
+export const updateRollouts = pgTable(
+  'update_rollouts',
+  {
+    version: text('version').primaryKey(),
+    percentage: integer('percentage').notNull(),
+    setAt: epoch('set_at').notNull(),
+    /** The office user who set it. */
+    setBy: text('set_by').notNull(),
+  },
+  (table) => [check('update_rollouts_percentage', sql`${table.percentage} BETWEEN 0 AND 100`)],
+);

@@ -55,7 +55,7 @@ async function rows<T>(database: OfficeDatabase, query: string): Promise<T[]> {
 }
 
 /** Which test covers each migration: a new migration without a case here fails the guard below. */
-const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health', '0008_reported_defects_indexes', '0009_device_reports', '0010_device_versions_and_sync_times', '0011_attachments_unfinished_index', '0012_changes_record_index'];
+const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health', '0008_reported_defects_indexes', '0009_device_reports', '0010_device_versions_and_sync_times', '0011_attachments_unfinished_index', '0012_changes_record_index', '0013_update_rollouts'];
 
 describe('office migrations', () => {
   it('each migration after the first three has an upgrade test with real rows', () => {
@@ -275,6 +275,24 @@ describe('office migrations', () => {
     expect(await rows(database, "SELECT indexdef FROM pg_indexes WHERE indexname = 'attachments_unfinished_idx' AND schemaname = current_schema()")).toEqual([
       { indexdef: expect.stringMatching(/\(uploader_device_id\) WHERE \(stored_at IS NULL\)/) },
     ]);
+  });
+
+  it('0013 keeps the devices and their required builds, and holds one rollout share per release within 0 to 100', async () => {
+    const database = await openFresh();
+    await database.migrate(migrationsThrough('0012_changes_record_index'));
+    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
+    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+    await database.db.execute(sql`
+      INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head, required_app_version)
+      VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)}, '0.3.0')`);
+
+    await database.migrate();
+
+    expect(await rows(database, 'SELECT id, required_app_version FROM devices')).toEqual([{ id: 'cab-7', required_app_version: '0.3.0' }]);
+    await database.db.execute(sql`INSERT INTO update_rollouts (version, percentage, set_at, set_by) VALUES ('0.3.0', 25, 10, 'user-ada')`);
+    await expect(database.db.execute(sql`INSERT INTO update_rollouts (version, percentage, set_at, set_by) VALUES ('0.4.0', 101, 11, 'user-ada')`)).rejects.toThrow();
+    await expect(database.db.execute(sql`INSERT INTO update_rollouts (version, percentage, set_at, set_by) VALUES ('0.3.0', 50, 12, 'user-ada')`)).rejects.toThrow();
+    expect(await rows(database, 'SELECT version, percentage FROM update_rollouts')).toEqual([{ version: '0.3.0', percentage: 25 }]);
   });
 
   it('0012 keeps the change feed as it was and finds the last version a site was told of by record', async () => {

@@ -47,6 +47,8 @@ export interface TestServerOptions {
   console?: Partial<ConsoleSettings>;
   /** How every instance makes and checks console passwords (to count the checks). */
   passwordHasher?: PasswordHasher;
+  /** The desktop update feed's directory. */
+  updatesDir?: string;
   /** Where the office logs (silent, or WAYPOST_TEST_LOG_LEVEL, by default). */
   logger?: pino.Logger;
 }
@@ -78,6 +80,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         eventKeepAliveMs: options.eventKeepAliveMs,
         console: options.console,
         consoleDir: options.consoleDir,
+        updatesDir: options.updatesDir,
       },
       syncAdmission: instances.length === 0 ? options.syncAdmission : undefined,
       passwordHasher: options.passwordHasher,

@@ -5,7 +5,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditExportLineSchema } from '../../protocol/wire.js';
 import { billingLineCreate, noteCreate, update } from '../support/actions.js';
-import { CLERK, INSPECTOR } from '../support/device.js';
+import { CLERK, INSPECTOR, tempDir } from '../support/device.js';
 import { type ConsoleAccount, consoleAccount } from '../support/console.js';
 import { NORTH, SOUTH_INSPECTOR } from '../support/server.js';
 import { performInspection, signaturePng } from '../support/inspection.js';
@@ -37,7 +37,10 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
   const pages: Page[] = [];
 
   beforeAll(async () => {
-    world = await SyncWorld.start({ consoleDir: await buildConsole() });
+    // A desktop build in the office's update feed, for the administrator's rollout share.
+    const updatesDir = tempDir('waypost-console-updates-');
+    writeFileSync(join(updatesDir, 'latest.yml'), "version: 0.9.0\nfiles:\n  - url: Waypost-Setup-0.9.0.exe\npath: Waypost-Setup-0.9.0.exe\nreleaseDate: '2026-11-30T09:12:44.120Z'\n");
+    world = await SyncWorld.start({ consoleDir: await buildConsole(), updatesDir });
     cab = await world.addDevice('cab-1');
     kiosk = await world.addDevice('kiosk-1');
     cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
@@ -337,6 +340,16 @@ describe.skipIf(skipBrowserTests)('office console in the browser', () => {
     await expect(again.core.enroll({ transport: world.http(), token, kind: 'kiosk', label: 'kiosk-again' })).rejects.toThrow(/used/);
     fresh.core.close();
     again.core.close();
+
+    // The desktop release in the office's feed, offered to a third of the fleet first.
+    const updates = page.getByRole('region', { name: 'Desktop updates' });
+    await updates.getByText(/Release 0\.9\.0 built .* is offered to every installation/).waitFor();
+    await updates.getByLabel('Offer it to (% of installations)').fill('30');
+    await updates.getByRole('button', { name: 'Set share' }).click();
+    await updates.getByText(/is offered to 30% of installations \(set /).waitFor();
+    expect(await (await fetch(`${world.server.url}/updates/desktop/latest.yml`)).text()).toMatch(/stagingPercentage: 30\n$/);
+    await updates.scrollIntoViewIfNeeded();
+    await screenshot(page, 'console-13b-fleet-desktop-updates');
 
     await page.reload();
     const quietRow = devices.getByRole('row').filter({ hasText: 'cab-quiet' });
