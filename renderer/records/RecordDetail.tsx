@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { HistoryEntryView, RecordDetailView, RecordLinkView, RecordValueView, SearchableRecordType } from '../../main/ipc/contract.js';
+import type { HistoryEntryView, IpcInput, RecordDetailView, RecordLinkView, RecordValueView, SearchableRecordType } from '../../main/ipc/contract.js';
 import { call } from '../api.js';
 import { errorMessage } from '../messages.js';
 import { Alert, Badge } from '../components.js';
@@ -107,11 +107,14 @@ export function RecordDetail({ record, onBack, onOpen, onCorrect }: Props) {
             .
           </p>
         ) : null}
-        {onCorrect && detail.correctable ? (
+        {(onCorrect && detail.correctable) || receiptOf(record, row.status) ? (
           <div className="actions">
-            <button type="button" className="button button--primary" onClick={onCorrect}>
-              Correct this {detail.kind.toLowerCase()}
-            </button>
+            {onCorrect && detail.correctable ? (
+              <button type="button" className="button button--primary" onClick={onCorrect}>
+                Correct this {detail.kind.toLowerCase()}
+              </button>
+            ) : null}
+            {receiptOf(record, row.status) ? <ReceiptButton record={receiptOf(record, row.status)!} /> : null}
           </div>
         ) : null}
       </section>
@@ -153,6 +156,44 @@ export function RecordDetail({ record, onBack, onOpen, onCorrect }: Props) {
         </ol>
       </section>
     </div>
+  );
+}
+
+type ReceiptRef = IpcInput<'receipts.pdf'>;
+
+/** Submitted inspections and interchanges have a signed receipt; other records none. */
+function receiptOf(record: RecordRef, status: string | null | undefined): ReceiptRef | null {
+  if (status !== 'submitted') return null;
+  return record.recordType === 'inspection' || record.recordType === 'equipmentInterchange' ? { recordType: record.recordType, recordId: record.recordId } : null;
+}
+
+/** Saves the signed receipt PDF through the browser's own download: the renderer has no file system. */
+function ReceiptButton({ record }: { record: ReceiptRef }) {
+  const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  const download = () => {
+    setState({ busy: true, error: null });
+    call('receipts.pdf', record).then(
+      ({ fileName, pdfBase64 }) => {
+        const bytes = Uint8Array.from(atob(pdfBase64), (character) => character.charCodeAt(0));
+        const url = URL.createObjectURL(new Blob([bytes], { type: 'application/pdf' }));
+        const link = document.createElement('a');
+        link.href = url;
+        link.download = fileName;
+        link.click();
+        // The click starts the download from the URL at once; the next task may let it go.
+        setTimeout(() => URL.revokeObjectURL(url), 0);
+        setState({ busy: false, error: null });
+      },
+      (failure: unknown) => setState({ busy: false, error: errorMessage(failure) }),
+    );
+  };
+  return (
+    <>
+      <button type="button" className="button" onClick={download} disabled={state.busy}>
+        {state.busy ? 'Making the receipt…' : 'Receipt (PDF)'}
+      </button>
+      {state.error ? <Alert tone="error">{state.error}</Alert> : null}
+    </>
   );
 }
 
