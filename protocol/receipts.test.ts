@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToHex } from './crypto/hash.js';
 import { hashEntryBody, type RecordEntryBody, signCertificate } from './journal.js';
-import { RECEIPT_FORMAT_VERSION, type ReceiptFailureCode, type ReceiptPayload, type ReceiptVerdict, printable, receiptLines, verifyReceipt } from './receipts.js';
+import {
+  RECEIPT_FORMAT_VERSION,
+  type ReceiptFailureCode,
+  type ReceiptPayload,
+  type ReceiptVerdict,
+  type SealVerdict,
+  printable,
+  receiptLines,
+  receiptQrText,
+  verifyReceipt,
+  verifyReceiptQr,
+} from './receipts.js';
 import { TestChain } from '../test/support/chain-fixtures.js';
 
 /**
@@ -53,7 +64,7 @@ function interchangeReceipt(chain = new TestChain('dev-gate-1')): { payload: Rec
   };
 }
 
-function expectRefused(verdict: ReceiptVerdict, code: ReceiptFailureCode, message: RegExp): void {
+function expectRefused(verdict: ReceiptVerdict | SealVerdict, code: ReceiptFailureCode, message: RegExp): void {
   if (verdict.ok) throw new Error(`expected ${code}, but the receipt verified`);
   expect(verdict.failure.code).toBe(code);
   expect(verdict.failure.message).toMatch(message);
@@ -129,6 +140,32 @@ describe('verifyReceipt', () => {
     expectRefused(verifyReceipt(payload, { printed: page }), 'printed-mismatch', /the page reads ".*Condition: good.*" where the record prints ".*Condition: fair/);
     expectRefused(verifyReceipt(undefined), 'payload-missing', /no receipt payload/);
     expectRefused(verifyReceipt({ ...payload, v: 2 }), 'payload-malformed', /^the receipt payload is malformed: v:/);
+  });
+
+  it('checks the QR code alone: who submitted which record on which device, by the same rule', () => {
+    const { payload } = interchangeReceipt();
+    const scanned = receiptQrText(payload);
+    expect(verifyReceiptQr(scanned)).toEqual({
+      ok: true,
+      seal: {
+        recordType: 'equipmentInterchange',
+        recordId: 'eir-1',
+        deviceId: 'dev-gate-1',
+        devicePublicKey: payload.devicePublicKey,
+        operatorId: 'op-gus',
+        seq: 5,
+        hash: payload.entries[3]!.hash,
+        submittedAt: payload.entries[3]!.body.deviceTime,
+      },
+    });
+    expectRefused(verifyReceiptQr(scanned.replace('"seq":5', '"seq":6')), 'hash-mismatch', /^entry 6: entry content does not match its hash/);
+    const other = new TestChain('dev-gate-2');
+    const forged = { ...payload, sessions: [signCertificate(payload.sessions[0]!.certificate, other.deviceSigner)] };
+    expectRefused(verifyReceiptQr(receiptQrText(forged)), 'bad-certificate', /not signed by the device identity key/);
+    expectRefused(verifyReceiptQr(scanned, { devicePublicKey: bytesToHex(other.device.devicePublicKey) }), 'device-key-mismatch', /not the key/);
+    const notSubmit = { ...payload, entries: payload.entries.slice(0, 3) };
+    expectRefused(verifyReceiptQr(receiptQrText(notSubmit)), 'wrong-record', /is not the submit/);
+    expectRefused(verifyReceiptQr('https://example.test/receipt'), 'payload-missing', /not a Waypost receipt code/);
   });
 
   it('prints only what a standard PDF font draws', () => {

@@ -72,7 +72,8 @@ export type ReceiptFailureCode =
   | 'no-certificate'
   | 'incomplete-history'
   | 'replay-failed'
-  | 'printed-mismatch';
+  | 'printed-mismatch'
+  | 'qr-mismatch';
 
 export interface ReceiptFailure {
   code: ReceiptFailureCode;
@@ -177,26 +178,31 @@ function checkEntries(receipt: ReceiptPayload, device: DeviceIdentity): ReceiptF
     }
     if (body.seq <= previousSeq) return { code: 'not-in-order', seq: body.seq, message: `entry ${body.seq} comes after entry ${previousSeq}` };
     previousSeq = body.seq;
-
-    const signed = certificates.get(body.sessionId);
-    if (!signed) return { code: 'no-certificate', seq: body.seq, message: `no session certificate for session ${body.sessionId} of entry ${body.seq}` };
-    const session = certifiedSession(signed, false, device);
-    if (typeof session === 'string') {
-      return { code: 'bad-certificate', seq: body.seq, message: `${session} (certificate not by device ${device.deviceId})` };
-    }
-    if (signed.certificate.firstSeq > body.seq) {
-      return { code: 'bad-certificate', seq: body.seq, message: `entry ${body.seq} is older than session ${body.sessionId}, which starts at ${signed.certificate.firstSeq}` };
-    }
-    // One entry, checked as the chain verifier checks it, from a chain state that ends just before
-    // it: hash, canonical signature, the session's key and operator. The link to the entry before
-    // is the one thing taken from the entry itself, since the receipt does not hold that entry.
-    const verdict = verifyParsedEntry({ lastSeq: body.seq - 1, head: body.prevHash, session }, entry, device);
-    if (!verdict.ok) {
-      const code = FAILURES_BY_CHAIN_CODE[verdict.failure.code] ?? 'bad-signature';
-      return { code, seq: body.seq, message: `entry ${body.seq}: ${verdict.failure.message}` };
-    }
+    const failure = checkSignedEntry(entry, certificates.get(body.sessionId), device);
+    if (failure) return failure;
   }
   return { ok: true };
+}
+
+/** One entry, signed by the session `signed` certifies, that certificate by the device's key. */
+function checkSignedEntry(entry: JournalEntry, signed: SignedCertificate | undefined, device: DeviceIdentity): ReceiptFailure | null {
+  const { body } = entry;
+  if (!signed || signed.certificate.sessionId !== body.sessionId) {
+    return { code: 'no-certificate', seq: body.seq, message: `no session certificate for session ${body.sessionId} of entry ${body.seq}` };
+  }
+  const session = certifiedSession(signed, false, device);
+  if (typeof session === 'string') {
+    return { code: 'bad-certificate', seq: body.seq, message: `${session} (certificate not by device ${device.deviceId})` };
+  }
+  if (signed.certificate.firstSeq > body.seq) {
+    return { code: 'bad-certificate', seq: body.seq, message: `entry ${body.seq} is older than session ${body.sessionId}, which starts at ${signed.certificate.firstSeq}` };
+  }
+  // Checked as the chain verifier checks an entry, from a chain state that ends just before it:
+  // hash, canonical signature, the session's key and operator. The link to the entry before is
+  // the one thing taken from the entry itself, since a receipt does not hold that entry.
+  const verdict = verifyParsedEntry({ lastSeq: body.seq - 1, head: body.prevHash, session }, entry, device);
+  if (verdict.ok) return null;
+  return { code: FAILURES_BY_CHAIN_CODE[verdict.failure.code] ?? 'bad-signature', seq: body.seq, message: `entry ${body.seq}: ${verdict.failure.message}` };
 }
 
 function replay(receipt: ReceiptPayload): ReceiptFailure | { fields: RecordFields } {
@@ -384,15 +390,67 @@ export function printable(value: string): string {
     .replace(/[^\x20-\x7e]/g, '?');
 }
 
+const QR_PREFIX = 'WAYPOST-RECEIPT:';
+
 /**
- * The QR code's text: the submit entry with its session certificate and the device key, enough for
- * a phone to check who submitted which record when, and on which device, from the paper alone.
- * The whole record needs the entries attached to the PDF.
+ * What the QR code carries: the submit entry with its session certificate and the device key,
+ * enough for anyone holding only the paper to check who submitted which record when, and on
+ * which device (verifyReceiptQr). What the record held needs the entries attached to the PDF.
  */
+export const receiptSealSchema = z.strictObject({
+  v: z.literal(RECEIPT_FORMAT_VERSION),
+  k: hex32,
+  c: signedCertificateSchema,
+  e: journalEntrySchema,
+});
+
 export function receiptQrText(payload: ReceiptPayload): string {
   const submit = payload.entries.at(-1)!;
   const certificate = payload.sessions.find((signed) => signed.certificate.sessionId === submit.body.sessionId);
-  return `WAYPOST-RECEIPT:${canonicalize({ v: RECEIPT_FORMAT_VERSION, k: payload.devicePublicKey, c: certificate ?? null, e: submit })}`;
+  return `${QR_PREFIX}${canonicalize({ v: RECEIPT_FORMAT_VERSION, k: payload.devicePublicKey, c: certificate, e: submit })}`;
+}
+
+/** What a QR code alone proves: who submitted which record, on which device, when. */
+export type ReceiptSeal = Pick<VerifiedReceipt, 'recordType' | 'recordId' | 'deviceId' | 'devicePublicKey' | 'operatorId' | 'seq' | 'hash' | 'submittedAt'>;
+export type SealVerdict = { ok: true; seal: ReceiptSeal } | { ok: false; failure: ReceiptFailure };
+
+/** Checks a scanned QR code's text by the same rule as an entry of a receipt's payload. */
+export function verifyReceiptQr(scanned: string, options: Pick<ReceiptCheckOptions, 'devicePublicKey'> = {}): SealVerdict {
+  if (!scanned.startsWith(QR_PREFIX)) return { ok: false, failure: { code: 'payload-missing', message: 'the text is not a Waypost receipt code' } };
+  let json: unknown;
+  try {
+    json = JSON.parse(scanned.slice(QR_PREFIX.length));
+  } catch {
+    return { ok: false, failure: { code: 'payload-malformed', message: 'the receipt code is not JSON' } };
+  }
+  const parsed = receiptSealSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, failure: { code: 'payload-malformed', message: `the receipt code is malformed: ${parsed.error.issues[0]?.path.join('.') || 'code'}: ${parsed.error.issues[0]?.message ?? 'invalid'}` } };
+  const { k, c, e } = parsed.data;
+  if (options.devicePublicKey !== undefined && options.devicePublicKey.toLowerCase() !== k) {
+    return { ok: false, failure: { code: 'device-key-mismatch', message: `the code names device key ${k}, not the key ${options.devicePublicKey} given for the device` } };
+  }
+  const devicePublicKey = hexToBytes(k);
+  const keyProblem = publicKeyProblem(devicePublicKey);
+  if (keyProblem) return { ok: false, failure: { code: 'weak-device-key', message: `the device key is refused: it ${keyProblem}` } };
+  const { body } = e;
+  if (body.kind !== 'record' || body.action !== 'submit' || !(RECEIPT_RECORD_TYPES as readonly string[]).includes(body.recordType)) {
+    return { ok: false, failure: { code: 'wrong-record', seq: body.seq, message: `entry ${body.seq} is not the submit of an inspection or interchange` } };
+  }
+  const failure = checkSignedEntry(e, c, { deviceId: body.deviceId, devicePublicKey });
+  if (failure) return { ok: false, failure };
+  return {
+    ok: true,
+    seal: {
+      recordType: body.recordType as ReceiptRecordType,
+      recordId: body.recordId,
+      deviceId: body.deviceId,
+      devicePublicKey: k,
+      operatorId: body.operatorId,
+      seq: body.seq,
+      hash: e.hash,
+      submittedAt: body.deviceTime,
+    },
+  };
 }
 
 /** The payload's entries of one record, create to submit, from a device's history of it (which may hold more after). */

@@ -10,6 +10,7 @@ import {
   PDFString,
   type PDFFont,
   type PDFImage,
+  type PDFOperator,
   type PDFPage,
   StandardFonts,
   decodePDFRawStream,
@@ -27,6 +28,7 @@ import {
   type ReceiptLine,
   type ReceiptPayload,
   type ReceiptVerdict,
+  type SealVerdict,
   localTime,
   receiptLines,
   receiptQrText,
@@ -155,24 +157,33 @@ function wrap(text: string, font: PDFFont, size: number, width: () => number): s
 
 /** Drawn as vector squares, one rectangle per run of dark modules: sharp at any printer's resolution. */
 function drawQr(page: PDFPage, text: string): void {
+  page.pushOperators(pushGraphicsState(), setFillingGrayscaleColor(0), ...qrRectangles(text), fill(), popGraphicsState());
+}
+
+function qrRectangles(text: string): PDFOperator[] {
   const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
   const module = QR_SIZE / modules.size;
   const left = PAGE_WIDTH - MARGIN - QR_SIZE;
   const top = PAGE_HEIGHT - MARGIN;
-  const runs = [];
+  const dark = (row: number, column: number) => modules.data[row * modules.size + column] === 1;
+  const runs: PDFOperator[] = [];
   for (let row = 0; row < modules.size; row++) {
-    let column = 0;
-    while (column < modules.size) {
-      if (!modules.data[row * modules.size + column]) {
-        column++;
-        continue;
-      }
+    for (let column = 0; column < modules.size; column++) {
+      if (!dark(row, column)) continue;
       const start = column;
-      while (column < modules.size && modules.data[row * modules.size + column]) column++;
-      runs.push(rectangle(left + start * module, top - (row + 1) * module, (column - start) * module, module));
+      while (column + 1 < modules.size && dark(row, column + 1)) column++;
+      runs.push(rectangle(left + start * module, top - (row + 1) * module, (column - start + 1) * module, module));
     }
   }
-  page.pushOperators(pushGraphicsState(), setFillingGrayscaleColor(0), ...runs, fill(), popGraphicsState());
+  return runs;
+}
+
+/**
+ * The QR code on the first page is the one of this payload: a page whose code was swapped for
+ * another receipt's would send a reader who scans it to another record than the one printed.
+ */
+function qrMatches(operators: string, payload: ReceiptPayload): boolean {
+  return operators.includes(qrRectangles(receiptQrText(payload)).map(String).join('\n'));
 }
 
 export interface ReadReceipt {
@@ -180,17 +191,20 @@ export interface ReadReceipt {
   payload: unknown;
   /** The text drawn on the pages, in the order drawn. */
   printed: string[];
+  /** The first page's content operators (where the QR code is drawn). */
+  firstPage: string;
 }
 
 export async function readReceiptPdf(bytes: Uint8Array): Promise<ReadReceipt> {
   const document = await PDFDocument.load(bytes, { updateMetadata: false });
-  const printed = document.getPages().flatMap((page) => pageText(document, page));
+  const pages = document.getPages().map((page) => pageOperators(document, page));
+  const read = { printed: pages.flatMap(shownText), firstPage: pages[0] ?? '' };
   const attached = attachment(document, RECEIPT_ATTACHMENT_NAME);
-  if (attached === undefined) return { payload: undefined, printed };
+  if (attached === undefined) return { payload: undefined, ...read };
   try {
-    return { payload: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(attached)), printed };
+    return { payload: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(attached)), ...read };
   } catch {
-    return { payload: null, printed };
+    return { payload: null, ...read };
   }
 }
 
@@ -204,7 +218,11 @@ export async function verifyReceiptPdf(bytes: Uint8Array, options: Omit<ReceiptC
   }
   if (read.payload === undefined) return { ok: false, failure: { code: 'payload-missing', message: `the PDF has no ${RECEIPT_ATTACHMENT_NAME} attached: it is not a Waypost receipt` } };
   if (read.payload === null) return { ok: false, failure: { code: 'payload-malformed', message: `the attached ${RECEIPT_ATTACHMENT_NAME} is not JSON` } };
-  return verifyReceipt(read.payload, { ...options, printed: read.printed });
+  const verdict = verifyReceipt(read.payload, { ...options, printed: read.printed });
+  if (verdict.ok && !qrMatches(read.firstPage, read.payload as ReceiptPayload)) {
+    return { ok: false, failure: { code: 'qr-mismatch', message: 'the QR code printed on the page is not the one of the signed entries attached' } };
+  }
+  return verdict;
 }
 
 /** The verdict as the CLI prints it. */
@@ -220,17 +238,30 @@ export function describeVerdict(verdict: ReceiptVerdict, pinned = false): string
   ].join('\n');
 }
 
-/** Strings shown by `Tj` in the page's content, as pdf-lib writes them for a standard font (hex, WinAnsi). */
-function pageText(document: PDFDocument, page: PDFPage): string[] {
+/** A page's content operators, decoded, as pdf-lib wrote them. */
+function pageOperators(document: PDFDocument, page: PDFPage): string {
   const contents = page.node.Contents();
   const streams = contents instanceof PDFArray ? contents.asArray().map((ref) => document.context.lookup(ref)) : [contents];
-  const shown: string[] = [];
-  for (const stream of streams) {
-    if (!(stream instanceof PDFRawStream)) continue;
-    const operators = Buffer.from(decodePDFRawStream(stream).decode()).toString('latin1');
-    for (const match of operators.matchAll(/<([0-9A-Fa-f]*)>\s*Tj/g)) shown.push(Buffer.from(match[1]!, 'hex').toString('latin1'));
-  }
-  return shown;
+  return streams
+    .filter((stream): stream is PDFRawStream => stream instanceof PDFRawStream)
+    .map((stream) => Buffer.from(decodePDFRawStream(stream).decode()).toString('latin1'))
+    .join('\n');
+}
+
+/** What a scanned QR code says, as the CLI prints it. */
+export function describeSealVerdict(verdict: SealVerdict, pinned = false): string {
+  if (!verdict.ok) return `invalid: ${verdict.failure.code}: ${verdict.failure.message}`;
+  const { seal } = verdict;
+  return [
+    `valid: submit of ${RECEIPT_TITLES[seal.recordType]} ${seal.recordId} signed by operator ${seal.operatorId} on device ${seal.deviceId}, entry ${seal.seq}, ${localTime(seal.submittedAt, 0)}`,
+    '  The code proves who submitted the record and when; what it held is checked with the PDF.',
+    pinned ? '  The device key is the one given.' : `  Device key ${seal.devicePublicKey}: pin it with --device-key (from the office that enrolled the device).`,
+  ].join('\n');
+}
+
+/** Strings shown by `Tj`, as pdf-lib writes them for a standard font (hex, WinAnsi). */
+function shownText(operators: string): string[] {
+  return [...operators.matchAll(/<([0-9A-Fa-f]*)>\s*Tj/g)].map((match) => Buffer.from(match[1]!, 'hex').toString('latin1'));
 }
 
 function attachment(document: PDFDocument, name: string): Uint8Array | undefined {

@@ -5,12 +5,14 @@ import { PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
 import { SEED_CHECKLIST_TEMPLATES } from '../../protocol/checklists.js';
 import { canonicalize } from '../../protocol/canonical.js';
 import { hashEntryBody, type RecordEntryBody } from '../../protocol/journal.js';
-import { RECEIPT_ATTACHMENT_NAME, type ReceiptPayload, verifyReceipt } from '../../protocol/receipts.js';
+import QRCode from 'qrcode';
+import { RECEIPT_ATTACHMENT_NAME, type ReceiptPayload, receiptQrText, verifyReceipt } from '../../protocol/receipts.js';
+import { VALID_CREATES } from '../support/actions.js';
 import { deviceReceipt, receiptPayload } from '../../main/receipts/device-receipt.js';
 import { readReceiptPdf, verifyReceiptPdf } from '../../main/receipts/receipt-pdf.js';
 import { runVerifyReceipt } from '../../scripts/verify-receipt.js';
 import { INSPECTOR, openTestDevice, tempDir, type TestDevice } from '../support/device.js';
-import { INSPECTION_TEMPLATE, performInspection } from '../support/inspection.js';
+import { INSPECTION_TEMPLATE, performInspection, signaturePng } from '../support/inspection.js';
 
 /**
  * A submitted inspection printed as a signed receipt by a real device core, and checked the way
@@ -119,6 +121,55 @@ describe('signed receipts of inspections', () => {
     expect(pinned.code).toBe(1);
     expect(pinned.output).toMatch(/^invalid: device-key-mismatch/);
     expect((await runCli(pdf, '--device-key', Buffer.from(device.core.devicePublicKey).toString('hex'))).code).toBe(0);
+  });
+
+  it('refuses a page whose QR code is not the one of the attached entries, and checks a scanned code alone', async () => {
+    const recordId = submittedInspection();
+    const { pdf } = await deviceReceipt(device.core, 'inspection', recordId, options);
+    const payload = receiptPayload(device.core, 'inspection', recordId, options);
+    const scanned = receiptQrText(payload);
+    // A phone scans it at the size printed: at most version 30 (137 modules on 2.5 in).
+    expect(QRCode.create(scanned, { errorCorrectionLevel: 'M' }).version).toBeLessThanOrEqual(30);
+
+    const document = await PDFDocument.load(pdf);
+    const page = document.getPage(0);
+    const { firstPage } = await readReceiptPdf(pdf);
+    const firstRun = /^.* re$/m.exec(firstPage)![0];
+    const moved = firstPage.replace(firstRun, firstRun.replace(/^(\S+)/, (x) => String(Number(x) + 1)));
+    page.node.set(PDFName.of('Contents'), document.context.register(document.context.flateStream(moved)));
+    const swapped = await runCli(await document.save());
+    expect(swapped.code).toBe(1);
+    expect(swapped.output).toBe('invalid: qr-mismatch: the QR code printed on the page is not the one of the signed entries attached');
+
+    const lines: string[] = [];
+    expect(await runVerifyReceipt(['--qr', scanned], (line) => lines.push(line))).toBe(0);
+    expect(lines.join('\n')).toMatch(new RegExp(`^valid: submit of Driver Vehicle Inspection Report ${recordId} signed by operator op-ines on device ${device.core.deviceId}`));
+  });
+
+  it('prints an equipment interchange with its parties, condition, damage marks and both signatures', async () => {
+    const from = device.core.putAttachment('image/png', signaturePng('from')).sha256;
+    const to = device.core.putAttachment('image/png', signaturePng('to')).sha256;
+    const recordId = device.core.perform({ recordType: 'equipmentInterchange', action: 'create', ops: VALID_CREATES.equipmentInterchange }).record.id;
+    device.core.perform({
+      recordType: 'equipmentInterchange',
+      recordId,
+      action: 'update',
+      ops: [
+        { op: 'set', field: 'condition', value: 'damaged' },
+        { op: 'add', field: 'damages', member: 'right door seal torn' },
+        { op: 'set', field: 'fromSignature', value: from },
+        { op: 'set', field: 'toSignature', value: to },
+      ],
+    });
+    device.core.perform({ recordType: 'equipmentInterchange', recordId, action: 'submit', ops: [] });
+
+    const { fileName, pdf } = await deviceReceipt(device.core, 'equipmentInterchange', recordId, options);
+    expect(fileName).toBe('EIR DCLZ-402211 2026-11-22.pdf');
+    const page = (await readReceiptPdf(pdf)).printed.join(' ');
+    for (const line of ['Equipment Interchange Receipt', 'From carrier: Blue Line Drayage', 'To carrier: Harbor Haulers', 'Condition: damaged', 'left marker lamp broken', 'right door seal torn', `From carrier signature: image ${from}`, `To carrier signature: image ${to}`]) {
+      expect(page).toContain(line);
+    }
+    expect(await verifyReceiptPdf(pdf)).toMatchObject({ ok: true, receipt: { recordType: 'equipmentInterchange', recordId } });
   });
 
   it('will not print a receipt of an inspection that is not submitted', async () => {
