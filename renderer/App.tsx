@@ -6,6 +6,7 @@ import { Alert, useTicking } from './components.js';
 import { DevicePanel } from './device/DevicePanel.js';
 import { GateScreen } from './gate/GateScreen.js';
 import { InspectionScreen } from './inspection/InspectionScreen.js';
+import { InterchangeScreen } from './interchange/InterchangeScreen.js';
 import { RecordsScreen } from './records/RecordsScreen.js';
 import type { InspectionFor } from './inspection/StartInspection.js';
 import { SignIn } from './SignIn.js';
@@ -17,11 +18,12 @@ import { SyncStatusProvider, useSync } from './sync/SyncStatus.js';
 import './sync/sync.css';
 import { WorkOrdersScreen } from './work-orders/WorkOrdersScreen.js';
 
-type Tab = 'work-orders' | 'gate' | 'inspection' | 'records' | 'sync' | 'device';
+type Tab = 'work-orders' | 'gate' | 'inspection' | 'interchange' | 'records' | 'sync' | 'device';
 
 const TABS: Record<OperatorRole, { id: Tab; label: string }[]> = {
   'gate-clerk': [
     { id: 'gate', label: 'Gate' },
+    { id: 'interchange', label: 'Interchange' },
     { id: 'records', label: 'Records' },
     { id: 'sync', label: 'Sync' },
     { id: 'device', label: 'Device' },
@@ -29,6 +31,7 @@ const TABS: Record<OperatorRole, { id: Tab; label: string }[]> = {
   inspector: [
     { id: 'inspection', label: 'Inspections' },
     { id: 'work-orders', label: 'Work orders' },
+    { id: 'interchange', label: 'Interchange' },
     { id: 'records', label: 'Records' },
     { id: 'sync', label: 'Sync' },
     { id: 'device', label: 'Device' },
@@ -198,7 +201,7 @@ function Workspace({ session, onSession, onSignedOut }: { session: SessionView; 
               <strong className="topbar__name">{session.displayName}</strong>
               <span className="muted">
                 {ROLE_LABELS[session.role]}
-                {siteId ? ` · ${siteId}` : ''}
+                {siteId ? <span className="topbar__site"> · {siteId}</span> : null}
               </span>
             </span>
             <DisplayMenu />
@@ -222,6 +225,7 @@ function Workspace({ session, onSession, onSignedOut }: { session: SessionView; 
         ) : null}
         {tab === 'gate' && siteId ? <GateScreen siteId={siteId} correctId={correctGateEvent} onCorrectDone={() => setCorrectGateEvent(null)} /> : null}
         {tab === 'inspection' ? <InspectionScreen startFor={inspectFor} onStartedFor={() => setInspectFor(null)} /> : null}
+        {tab === 'interchange' ? <InterchangeScreen /> : null}
         {tab === 'records' ? (
           <RecordsScreen
             role={session.role}

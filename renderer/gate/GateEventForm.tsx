@@ -5,9 +5,9 @@ import { call } from '../api.js';
 import { explain } from '../messages.js';
 import { Alert, Choice, TextField } from '../components.js';
 import { PhotoPicker } from '../attachments/PhotoPicker.js';
+import { ContainerNumberField } from '../ContainerNumberField.js';
 import { formatDateTime, formatTime, startOfToday } from '../format.js';
 import {
-  checkContainerInput,
   createOperations,
   EMPTY_FORM,
   formFromEvent,
@@ -42,7 +42,6 @@ export function GateEventForm({ mode, siteId, onAttempt, onSaved, onCancel }: Pr
   const [errors, setErrors] = useState<GateEventFormErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const container = checkContainerInput(form.containerNumber);
 
   const update = <K extends keyof FormValues>(name: K, value: FormValues[K]) => {
     setForm((current) => ({ ...current, [name]: value }));
@@ -111,17 +110,7 @@ export function GateEventForm({ mode, siteId, onAttempt, onSaved, onCancel }: Pr
         <TextField label="Truck plate" required autoCapitalize value={form.truckPlate} error={errors.truckPlate} onChange={(value) => update('truckPlate', value)} />
         <TextField label="Carrier" required value={form.carrier} error={errors.carrier} onChange={(value) => update('carrier', value)} />
         <TextField label="Driver" value={form.driverName} error={errors.driverName} onChange={(value) => update('driverName', value)} />
-        <TextField
-          label="Container number"
-          autoCapitalize
-          scanned="next"
-          placeholder="e.g. CSQU 305438 3"
-          value={form.containerNumber}
-          error={errors.containerNumber ?? (container.state === 'invalid' ? container.message : undefined)}
-          hint={container.state === 'valid' ? `✓ Valid container number ${container.value}` : container.state === 'typing' ? container.message : undefined}
-          hintTone={container.state === 'valid' ? 'ok' : 'neutral'}
-          onChange={(value) => update('containerNumber', value)}
-        />
+        <ContainerNumberField value={form.containerNumber} error={errors.containerNumber} onChange={(value) => update('containerNumber', value)} />
         <TextField label="Chassis number" autoCapitalize scanned="next" value={form.chassisNumber} error={errors.chassisNumber} onChange={(value) => update('chassisNumber', value)} />
         <TextField
           label="Seal numbers"

@@ -1,7 +1,6 @@
 import type { RecordView } from '../../main/ipc/contract.js';
 import type { FieldOperation } from '../../protocol/actions.js';
-import { checkContainerNumber } from '../../protocol/iso6346.js';
-import { sentence } from '../format.js';
+import { checkContainerInput } from '../container-number.js';
 
 /** A gate event as the clerk sees it (protocol/records/gate-event.ts holds the rules). */
 export interface GateEvent {
@@ -74,22 +73,6 @@ export function formFromEvent(event: GateEvent): GateEventForm {
     sealNumbers: event.sealNumbers.join(', '),
     photos: event.photos,
   };
-}
-
-export type ContainerCheck = { state: 'empty' } | { state: 'typing'; message: string } | { state: 'invalid'; message: string } | { state: 'valid'; value: string };
-
-const CONTAINER_LENGTH = 11;
-/** The start of a well-shaped number, so the clerk is not told it is wrong halfway through typing it. */
-const CONTAINER_PREFIX = /^(?:[A-Z]{0,3}|[A-Z]{3}[UJZ]\d{0,6})$/i;
-
-/** Live feedback while the clerk types, in the words of the same check the core runs. */
-export function checkContainerInput(text: string): ContainerCheck {
-  const compact = text.replace(/[\s-]/g, '');
-  if (compact === '') return { state: 'empty' };
-  const result = checkContainerNumber(compact);
-  if (result.ok) return { state: 'valid', value: result.value };
-  const message = sentence(result.reason);
-  return compact.length < CONTAINER_LENGTH && CONTAINER_PREFIX.test(compact) ? { state: 'typing', message } : { state: 'invalid', message };
 }
 
 export function parseSealNumbers(text: string): string[] {

@@ -1,6 +1,5 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { ChecklistItem, ChecklistTemplate } from '../../protocol/checklists.js';
-import type { FieldOperation } from '../../protocol/actions.js';
 import { call } from '../api.js';
 import { explain } from '../messages.js';
 import { useDraft } from '../drafts.js';
@@ -8,9 +7,9 @@ import { LONG_TEXT_MAX, SHORT_TEXT_MAX } from '../../protocol/records/define.js'
 import { sentence } from '../format.js';
 import { Alert, Choice, TextField } from '../components.js';
 import { attachPng } from '../attachments/attachments.js';
-import { AttachmentImage } from '../attachments/AttachmentImage.js';
 import { PhotoPicker } from '../attachments/PhotoPicker.js';
-import { SignaturePad } from '../attachments/SignaturePad.js';
+import { SignatureField } from '../attachments/SignatureField.js';
+import { useRecordActions } from '../record-actions.js';
 import { checklistProgress, readInspection, submitProblems, type ChecklistAnswer, type ChecklistResult, type Inspection } from './inspection.js';
 
 interface Props {
@@ -46,35 +45,17 @@ function parseTypedText(value: unknown): TypedText | null {
 export function InspectionForm({ initial, template, onClose }: Props) {
   const [inspection, setInspection] = useState(initial);
   const [saved, setSaved] = useState<string | null>(null);
-  const [errors, setErrors] = useState<Partial<Record<Place, string>>>({});
   const typed = useDraft<TypedText>(`inspection.${initial.id}`, { defect: '', remarks: initial.remarks ?? '' }, parseTypedText);
   const { defect, remarks } = typed.value;
   const setDefect = (value: string) => typed.set((current) => ({ ...current, defect: value }));
   const setRemarks = (value: string) => typed.set((current) => ({ ...current, remarks: value }));
-  const [resigning, setResigning] = useState(false);
-  // Actions go to the core one at a time, in the order the inspector made them.
-  const queue = useRef<Promise<unknown>>(Promise.resolve());
-
-  function perform(place: Place, action: 'update', ops: FieldOperation[]): Promise<number | null> {
-    const run = async () => {
-      setErrors({});
-      try {
-        const { seq, record } = await call('records.perform', { recordType: 'inspection', recordId: inspection.id, action, ops });
-        setInspection(readInspection(record));
-        setSaved(`Saved · journal entry ${seq}`);
-        return seq;
-      } catch (failure) {
-        setErrors({ [place]: explain(failure).message });
-        return null;
-      }
-    };
-    const next = queue.current.then(run);
-    queue.current = next;
-    return next;
-  }
+  const { perform, errors, setErrors, settled } = useRecordActions<Place>('inspection', initial.id, (record, seq) => {
+    setInspection(readInspection(record));
+    setSaved(`Saved · journal entry ${seq}`);
+  });
 
   const answer = (item: ChecklistItem, value: ChecklistAnswer) =>
-    void perform('checklist', 'update', [{ op: 'set', field: 'items', key: item.id, value: value.note?.trim() ? value : { result: value.result } }]);
+    void perform('checklist', [{ op: 'set', field: 'items', key: item.id, value: value.note?.trim() ? value : { result: value.result } }]);
 
   function addDefect(event: FormEvent) {
     event.preventDefault();
@@ -82,23 +63,22 @@ export function InspectionForm({ initial, template, onClose }: Props) {
     if (!text) return setErrors({ defects: 'Describe the defect first.' });
     // A defect list is a set: the same words again would add nothing, so say so instead.
     if (inspection.defects.some((listed) => listed.toLowerCase() === text.toLowerCase())) return setErrors({ defects: 'That defect is already listed.' });
-    void perform('defects', 'update', [{ op: 'add', field: 'defects', member: text }]).then((seq) => seq !== null && setDefect(''));
+    void perform('defects', [{ op: 'add', field: 'defects', member: text }]).then((seq) => seq !== null && setDefect(''));
   }
 
-  async function sign(pngDataUrl: string) {
+  async function sign(pngDataUrl: string): Promise<boolean> {
     let signature: string;
     try {
       signature = await attachPng(pngDataUrl);
     } catch (failure) {
       setErrors({ submit: explain(failure).message });
-      return;
+      return false;
     }
-    const seq = await perform('submit', 'update', [{ op: 'set', field: 'signature', value: signature }]);
-    if (seq !== null) setResigning(false);
+    return (await perform('submit', [{ op: 'set', field: 'signature', value: signature }])) !== null;
   }
 
   async function submit() {
-    await queue.current;
+    await settled();
     setErrors({});
     try {
       const [submitted, workOrder] = await call('inspections.submit', { recordId: inspection.id, submittedAt: Date.now() });
@@ -151,7 +131,7 @@ export function InspectionForm({ initial, template, onClose }: Props) {
           {inspection.defects.map((text) => (
             <li key={text} className="chip">
               {text}
-              <button type="button" className="chip__remove" aria-label={`Remove defect ${text}`} onClick={() => void perform('defects', 'update', [{ op: 'remove', field: 'defects', member: text }])}>
+              <button type="button" className="chip__remove" aria-label={`Remove defect ${text}`} onClick={() => void perform('defects', [{ op: 'remove', field: 'defects', member: text }])}>
                 ×
               </button>
             </li>
@@ -176,8 +156,8 @@ export function InspectionForm({ initial, template, onClose }: Props) {
         <PhotoPicker
           label="Defect photos"
           photos={inspection.photos}
-          onAdd={(sha256) => perform('photos', 'update', [{ op: 'add', field: 'photos', member: sha256 }])}
-          onRemove={(sha256) => void perform('photos', 'update', [{ op: 'remove', field: 'photos', member: sha256 }])}
+          onAdd={(sha256) => perform('photos', [{ op: 'add', field: 'photos', member: sha256 }])}
+          onRemove={(sha256) => void perform('photos', [{ op: 'remove', field: 'photos', member: sha256 }])}
         />
         {errorAt('photos')}
         <TextField
@@ -187,23 +167,13 @@ export function InspectionForm({ initial, template, onClose }: Props) {
           maxLength={LONG_TEXT_MAX}
           error={errors.remarks}
           onChange={setRemarks}
-          onBlur={() => remarks !== (inspection.remarks ?? '') && void perform('remarks', 'update', [{ op: 'set', field: 'remarks', value: remarks }])}
+          onBlur={() => remarks !== (inspection.remarks ?? '') && void perform('remarks', [{ op: 'set', field: 'remarks', value: remarks }])}
         />
       </section>
 
       <section className="card" aria-labelledby="submit-heading">
         <h2 id="submit-heading">Sign and submit</h2>
-        {inspection.signature && !resigning ? (
-          <div className="signature">
-            <AttachmentImage className="signature__image" sha256={inspection.signature} alt="Inspector signature" />
-            <p>Signed.</p>
-            <button type="button" className="button" onClick={() => setResigning(true)}>
-              Sign again
-            </button>
-          </div>
-        ) : (
-          <SignaturePad label="Inspector signature" onAccept={sign} />
-        )}
+        <SignatureField label="Inspector signature" signed={inspection.signature} onSign={sign} />
         {problems.length > 0 ? (
           <Alert tone="info">
             Before submitting:

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkContainerInput, createOperations, EMPTY_FORM, formFromEvent, type GateEvent, updateOperations, validateForm } from '../../renderer/gate/gate-event.js';
+import { checkContainerInput } from '../../renderer/container-number.js';
+import { createOperations, EMPTY_FORM, formFromEvent, type GateEvent, updateOperations, validateForm } from '../../renderer/gate/gate-event.js';
 
 /** The gate form's rules, as a clerk typing into it meets them (the core checks everything again). */
 const SHAPE = 'A container number is 3 letters, U/J/Z, 6 digits and a check digit';
