@@ -129,7 +129,7 @@ export const operators = sqliteTable(
     operatorId: text('operator_id').primaryKey(),
     badgeId: text('badge_id').notNull(),
     displayName: text('display_name').notNull(),
-    role: text('role', { enum: ['inspector', 'gate-clerk'] }).notNull(),
+    role: text('role', { enum: ['inspector', 'gate-clerk', 'supervisor'] }).notNull(),
     /** The office's verifier peppered with the key store's PIN pepper (protocol/pin.ts), never the office's hash itself. */
     pinVerifier: text('pin_verifier').notNull(),
   },

@@ -36,9 +36,18 @@ const TABS: Record<OperatorRole, { id: Tab; label: string }[]> = {
     { id: 'sync', label: 'Sync' },
     { id: 'device', label: 'Device' },
   ],
+  supervisor: [
+    { id: 'work-orders', label: 'Work orders' },
+    { id: 'gate', label: 'Gate' },
+    { id: 'inspection', label: 'Inspections' },
+    { id: 'interchange', label: 'Interchange' },
+    { id: 'records', label: 'Records' },
+    { id: 'sync', label: 'Sync' },
+    { id: 'device', label: 'Device' },
+  ],
 };
 
-const ROLE_LABELS: Record<OperatorRole, string> = { 'gate-clerk': 'Gate clerk', inspector: 'Inspector' };
+const ROLE_LABELS: Record<OperatorRole, string> = { 'gate-clerk': 'Gate clerk', inspector: 'Inspector', supervisor: 'Supervisor' };
 
 /** How often the screen asks the core when the session locks (it may have been used from elsewhere, or locked). */
 const SESSION_CHECK_MS = 5_000;
@@ -229,9 +238,9 @@ function Workspace({ session, onSession, onSignedOut }: { session: SessionView; 
         {tab === 'records' ? (
           <RecordsScreen
             role={session.role}
-            // Only the gate screen corrects records today, and only gate clerks have it.
+            // Only the gate screen corrects records today: whoever has it can correct from here.
             corrections={
-              session.role === 'gate-clerk'
+              tabs.some(({ id }) => id === 'gate')
                 ? {
                     gateEvent: (recordId) => {
                       setCorrectGateEvent(recordId);
@@ -243,7 +252,7 @@ function Workspace({ session, onSession, onSignedOut }: { session: SessionView; 
           />
         ) : null}
         {tab === 'sync' ? <SyncScreen /> : null}
-        {tab === 'device' ? <DevicePanel /> : null}
+        {tab === 'device' ? <DevicePanel role={session.role} /> : null}
       </main>
     </div>
   );

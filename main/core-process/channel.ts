@@ -60,7 +60,9 @@ export type FromCore =
   /** The core cannot open its data (wrong key, damaged file): starting again would not help; it waits for 'stop'. */
   | { type: 'failed'; message: string }
   | { type: 'answer'; id: number; result: IpcResult }
-  | { type: 'update-required' };
+  | { type: 'update-required' }
+  /** A supervisor closed the app from a kiosk (app.close): the shell lets the window go and quits. */
+  | { type: 'close-authorized' };
 
 /** What a call gets while the core process is being started again after it stopped unexpectedly. */
 export const CORE_RESTARTING: IpcResult<never> = {

@@ -26,6 +26,8 @@ export interface CoreRelayOptions {
   /** The core cannot open its data: it is not started again. */
   onFailed(message: string): void;
   onUpdateRequired?(): void;
+  /** A supervisor closed the app (on a kiosk the only way out). */
+  onCloseAuthorized?(): void;
   /** Time and timers (injectable so restart delays need no waiting in tests). */
   now?(): number;
   setTimer?(run: () => void, ms: number): unknown;
@@ -160,6 +162,9 @@ export class CoreRelay {
       }
       case 'update-required':
         this.#options.onUpdateRequired?.();
+        return;
+      case 'close-authorized':
+        this.#options.onCloseAuthorized?.();
         return;
     }
   }

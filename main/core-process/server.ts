@@ -48,7 +48,12 @@ export function serveCore(port: CorePort, options: CoreServerOptions): () => voi
         log('idle lock failed', error);
       }
     }, IDLE_CHECK_MS);
-    const handle = createIpcHandler(core, { unenrolledSiteId: config.unenrolledSiteId, sync: () => sync.current(), logError: log });
+    const handle = createIpcHandler(core, {
+      unenrolledSiteId: config.unenrolledSiteId,
+      sync: () => sync.current(),
+      logError: log,
+      onCloseApp: () => post({ type: 'close-authorized' }),
+    });
     running = { core, handle, sync, idleCheck };
     post({ type: 'ready' });
   };

@@ -15,7 +15,9 @@ export type CoreErrorCode =
   /** The record is not one a signed receipt can be printed of (not submitted, or its signed history left the device). */
   | 'receipt-unavailable'
   /** The device cannot sync: it is not enrolled, or does not know its office. */
-  | 'sync-unavailable';
+  | 'sync-unavailable'
+  /** The signed-in operator's role does not allow it (only a supervisor closes a gate kiosk). */
+  | 'not-allowed';
 
 /** An error the user can be told about; the action it interrupted wrote nothing. */
 export class CoreError extends Error {

@@ -23,7 +23,7 @@ function answers<T>(): Answers<T> {
   return {} as Answers<T>;
 }
 
-export type OperatorRole = 'inspector' | 'gate-clerk';
+export type OperatorRole = 'inspector' | 'gate-clerk' | 'supervisor';
 
 export interface SessionView {
   sessionId: string;
@@ -351,6 +351,8 @@ export const ipcContract = {
     output: answers<ReceiptPdfView>(),
   },
   'device.status': { input: noInput, output: answers<DeviceStatusView>() },
+  /** Closes the app: on a gate kiosk only for a signed-in supervisor (the kiosk window refuses any other way out). */
+  'app.close': { input: noInput, output: answers<{ closing: true }>() },
   'journal.verify': { input: noInput, output: answers<JournalVerification>() },
   'templates.list': { input: noInput, output: answers<ChecklistTemplate[]>() },
   'attachments.put': {

@@ -29,6 +29,8 @@ export interface IpcHandlerOptions {
   logError?: (message: string, error: unknown) => void;
   /** The device's sync, once it runs (enrolled, office known); null or absent while it does not. */
   sync?: () => DeviceSync | null;
+  /** Told once `app.close` is allowed: the shell lets the window close and quits. */
+  onCloseApp?: () => void;
 }
 
 /** One renderer call: never throws, always answers with an IpcResult. */
@@ -94,8 +96,14 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
     if (!session) throw new CoreError('not-signed-in', `sign in to ${toDo}`);
     return session;
   };
+  const roleOf = (session: SessionInfo) => core.operator(session.operatorId)?.role ?? null;
   /** A shared kiosk's inbox is per operator: each sees and marks seen only the items of their own changes. */
   const ownConflicts = (unseenOnly?: boolean) => core.conflicts({ unseenOnly, operatorId: requireSignedIn('see the conflict inbox').operatorId });
+  /** A supervisor sees everyone's, to follow up; marking seen stays with whoever made the change. */
+  const visibleConflicts = (unseenOnly?: boolean) => {
+    const session = requireSignedIn('see the conflict inbox');
+    return roleOf(session) === 'supervisor' ? core.conflicts({ unseenOnly }) : ownConflicts(unseenOnly);
+  };
   const sync = options.sync ?? (() => null);
   const naming: NamingContext = {
     record: (type, id) => (recordTypeSpec(type) ? (core.getRecord(type as RecordType, id)?.fields ?? null) : null),
@@ -207,11 +215,21 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
     },
     'conflicts.list': ({ unseenOnly }) => {
       const operatorId = requireSignedIn('see the conflict inbox').operatorId;
-      return ownConflicts(unseenOnly).map((row) => conflictView(row, operatorId, naming));
+      return visibleConflicts(unseenOnly).map((row) => conflictView(row, operatorId, naming));
     },
     'conflicts.markSeen': ({ id }) => {
       if (!ownConflicts().some((conflict) => conflict.id === id)) throw new CoreError('invalid-input', `there is no conflict ${id} in your inbox`, 'id');
       return { marked: core.markConflictSeen(id) };
+    },
+    'app.close': () => {
+      const session = requireSignedIn('close Waypost');
+      if (core.enrollment()?.kind === 'kiosk' && roleOf(session) !== 'supervisor') {
+        throw new CoreError('not-allowed', 'only a supervisor can close Waypost on a gate kiosk: sign in with a supervisor badge');
+      }
+      // Signed out first: the journal shows who closed it and when.
+      core.sessions.end('sign-out');
+      options.onCloseApp?.();
+      return { closing: true };
     },
     'failed.list': () => {
       requireSignedIn('see changes the office rejected');

@@ -9,6 +9,7 @@ import {
   ipcMain,
   MessageChannelMain,
   net,
+  powerMonitor,
   protocol,
   safeStorage,
   session,
@@ -29,7 +30,7 @@ import { setAsideUnreadableData, unlockFailureNotice } from './key-recovery.js';
 import { SafeStorageKeyStore } from './safe-storage-keystore.js';
 import { watchMachineEvents } from './machine-events.js';
 import { startUpdater } from './updater.js';
-import { windowOptions } from './window-options.js';
+import { windowMayClose, windowOptions } from './window-options.js';
 
 /**
  * The Electron shell: one locked-down window served from app://waypost, one IPC channel relayed to
@@ -46,6 +47,8 @@ const CORE_ENTRY = fileURLToPath(new URL('./core-process.js', import.meta.url));
 const UNENROLLED_SITE_ID = process.env.WAYPOST_SITE_ID ?? 'site-unassigned';
 
 let appWindow: BrowserWindow | null = null;
+/** How the kiosk window may be let go (window-options.ts windowMayClose). */
+const closing = { bySupervisor: false, machineShuttingDown: false };
 
 /** The device's secrets, unsealed here (only the main process has safeStorage) and handed to the core at each start. */
 function unsealSecrets(): CoreSecrets {
@@ -128,6 +131,13 @@ function createWindow(): BrowserWindow {
   // A kiosk comes back by itself after a power cut or a reboot; a development run registers nothing.
   if (app.isPackaged) app.setLoginItemSettings({ openAtLogin: kind === 'kiosk' });
   window.removeMenu();
+  window.on('close', (event) => {
+    if (!windowMayClose(kind, closing)) event.preventDefault();
+  });
+  // Windows is logging off or shutting down: a window that refused to close would hold it up.
+  window.on('query-session-end', () => {
+    closing.machineShuttingDown = true;
+  });
   window.once('ready-to-show', () => window.show());
   void window.loadURL(APP_INDEX_URL);
   return window;
@@ -200,6 +210,13 @@ async function start(): Promise<void> {
     // Never start over an unreadable database: say what is wrong and leave the files alone.
     onFailed: (message) => fail('Waypost cannot open its data', message),
     onUpdateRequired: () => updater.updateRequired(),
+    onCloseAuthorized: () => {
+      closing.bySupervisor = true;
+      app.quit();
+    },
+  });
+  powerMonitor.on('shutdown', () => {
+    closing.machineShuttingDown = true;
   });
   const stopTriggers = watchMachineEvents(relay);
   ipcMain.handle(IPC_CHANNEL, (event, method: unknown, input: unknown) => (senderMayCall(describeSender(event)) ? relay.invoke(method, input) : FORBIDDEN_SENDER));

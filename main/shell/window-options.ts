@@ -17,6 +17,15 @@ export interface WindowOptionsInput {
   kind: DeviceKind;
 }
 
+/**
+ * Whether the window may close now. A gate kiosk's window refuses (Alt+F4, the taskbar) until a
+ * supervisor closed the app from it, or the machine is shutting down (refusing would hold Windows
+ * up); a cab laptop's closes like any window.
+ */
+export function windowMayClose(kind: DeviceKind, closing: { bySupervisor: boolean; machineShuttingDown: boolean }): boolean {
+  return kind !== 'kiosk' || closing.bySupervisor || closing.machineShuttingDown;
+}
+
 export function windowOptions({ preload, devTools, kind }: WindowOptionsInput) {
   const kiosk = kind === 'kiosk';
   return {

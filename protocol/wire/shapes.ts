@@ -11,7 +11,8 @@ export const base64Signature = z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'expect
 export const deviceKindSchema = z.enum(['cab', 'kiosk']);
 export type DeviceKind = z.infer<typeof deviceKindSchema>;
 
-export const operatorRoleSchema = z.enum(['inspector', 'gate-clerk']);
+/** A supervisor works every screen, sees every operator's conflicts, and alone may close a gate kiosk. */
+export const operatorRoleSchema = z.enum(['inspector', 'gate-clerk', 'supervisor']);
 export type OperatorRole = z.infer<typeof operatorRoleSchema>;
 
 export const MIN_PIN_LENGTH = 4;

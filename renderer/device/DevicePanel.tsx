@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { DeviceStatusView, JournalVerification } from '../../main/ipc/contract.js';
+import type { DeviceStatusView, JournalVerification, OperatorRole } from '../../main/ipc/contract.js';
 import { call } from '../api.js';
 import { errorMessage } from '../messages.js';
 import { Alert } from '../components.js';
@@ -7,7 +7,7 @@ import { formatDateTime, plural, sentence, shortHash } from '../format.js';
 import { useSync } from '../sync/SyncStatus.js';
 
 /** What the device holds and whether its signed journal is intact: for the operator and for support calls. */
-export function DevicePanel() {
+export function DevicePanel({ role }: { role: OperatorRole }) {
   const [status, setStatus] = useState<DeviceStatusView | null>(null);
   const [verification, setVerification] = useState<JournalVerification | null>(null);
   const [verifying, setVerifying] = useState(false);
@@ -82,7 +82,45 @@ export function DevicePanel() {
         </button>
       </div>
       {verification ? <VerificationResult verification={verification} /> : null}
+      {status?.enrollment?.kind === 'kiosk' ? <CloseKiosk role={role} /> : null}
     </section>
+  );
+}
+
+/** A gate kiosk has no other way out: its window refuses to close until a supervisor closes it here. */
+function CloseKiosk({ role }: { role: OperatorRole }) {
+  const [confirming, setConfirming] = useState(false);
+  const [closing, setClosing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  if (role !== 'supervisor') return <p className="muted">Only a supervisor can close Waypost on this kiosk.</p>;
+  async function close() {
+    setError(null);
+    try {
+      await call('app.close', {});
+      setClosing(true);
+    } catch (failure) {
+      setError(errorMessage(failure));
+    }
+  }
+  if (closing) return <Alert tone="success">Waypost is closing. Everything is saved; the next operator signs in when it starts again.</Alert>;
+  return (
+    <div className="actions" role="group" aria-label="Close Waypost">
+      {error ? <Alert tone="error">{error}</Alert> : null}
+      {confirming ? (
+        <>
+          <button type="button" className="button button--primary" onClick={() => void close()}>
+            Yes, close Waypost
+          </button>
+          <button type="button" className="button button--quiet" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </>
+      ) : (
+        <button type="button" className="button" onClick={() => setConfirming(true)}>
+          Close Waypost…
+        </button>
+      )}
+    </div>
   );
 }
 

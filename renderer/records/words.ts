@@ -11,6 +11,11 @@ export const ROLE_RECORDS: Record<OperatorRole, readonly { type: SearchableRecor
     { type: 'gateEvent', label: 'Gate events' },
     { type: 'equipmentInterchange', label: 'Interchanges' },
   ],
+  supervisor: [
+    { type: 'inspection', label: 'Inspections' },
+    { type: 'gateEvent', label: 'Gate events' },
+    { type: 'equipmentInterchange', label: 'Interchanges' },
+  ],
 };
 
 export const SYNC_WORDS: Record<RecordSyncView, { tag: string; tone: 'muted' | 'in' | 'warn'; sentence: string }> = {

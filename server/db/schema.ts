@@ -159,7 +159,7 @@ export const operators = pgTable(
       .references(() => sites.id),
     badgeId: text('badge_id').notNull(),
     displayName: text('display_name').notNull(),
-    role: text('role', { enum: ['inspector', 'gate-clerk'] }).notNull(),
+    role: text('role', { enum: ['inspector', 'gate-clerk', 'supervisor'] }).notNull(),
     pinVerifier: text('pin_verifier').notNull(),
     active: boolean('active').notNull().default(true),
     updatedAt: epoch('updated_at').notNull(),

@@ -7,6 +7,7 @@ import { CLERK, INSPECTOR, openTestDevice, SeededRandomness } from '../support/d
 import { noteCreate, update } from '../support/actions.js';
 import { FakeTimers } from '../sync/support/timers.js';
 import { type FieldDevice, SyncWorld } from '../sync/support/world.js';
+import { call, NORTH } from '../support/server.js';
 
 /**
  * The sync methods of the IPC contract as the renderer calls them: the status badge, "sync now",
@@ -194,5 +195,35 @@ describe('on an enrolled device', () => {
     for (const method of ['conflicts.list', 'failed.list', 'sync.now']) {
       await expectRefused(method, {}, 'not-signed-in', /sign in/);
     }
+  });
+
+  it("shows a supervisor every operator's conflicts as someone else's, and lets only a supervisor close the kiosk", async () => {
+    let closeAllowed = 0;
+    const closing = createIpcHandler(kiosk.core, { unenrolledSiteId: 'site-oak', sync: () => sync, onCloseApp: () => closeAllowed++ });
+    const created = await call(world.server, 'POST', '/v1/admin/operators', {
+      token: world.server.adminToken,
+      body: { id: 'op-sue', siteId: NORTH, badgeId: 'SUP-1', displayName: 'Sue Supervisor', role: 'supervisor', pin: '8642' },
+    });
+    expect(created.status).toBe(201);
+    await expectValue(closing('session.signIn', { badgeId: INSPECTOR.badgeId, pin: INSPECTOR.pin }));
+    await expectValue(closing('sync.now', {}));
+
+    // What is tried: the inspector closing the kiosk, and nobody signed in.
+    expect(await closing('app.close', {})).toMatchObject({ ok: false, error: { code: 'not-allowed', message: expect.stringMatching(/only a supervisor/) } });
+    await expectValue(closing('session.signOut', {}));
+    expect(await closing('app.close', {})).toMatchObject({ ok: false, error: { code: 'not-signed-in' } });
+    expect(closeAllowed).toBe(0);
+
+    await expectValue(closing('session.signIn', { badgeId: 'sup-1', pin: '8642' }));
+    const inbox = await expectValue(closing('conflicts.list', {}));
+    expect(inbox).toContainEqual(expect.objectContaining({ recordTitle: 'Work order “Reefer check”', yours: false }));
+    // Marking an item seen stays with whoever made the change.
+    expect(await closing('conflicts.markSeen', { id: inbox[0].id })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+
+    expect(await expectValue(closing('app.close', {}))).toEqual({ closing: true });
+    expect(closeAllowed).toBe(1);
+    // Signed out first, so the journal says who closed it.
+    expect(kiosk.core.sessions.current).toBeNull();
+    expect(kiosk.core.journal().at(-1)?.body).toMatchObject({ kind: 'session.close', operatorId: 'op-sue' });
   });
 });

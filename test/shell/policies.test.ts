@@ -5,7 +5,7 @@ import { APP_INDEX_URL, APP_ORIGIN } from '../../main/shell/app-protocol.js';
 import { CONTENT_SECURITY_POLICY, APP_RESPONSE_HEADERS } from '../../main/shell/csp.js';
 import { senderMayCall } from '../../main/shell/ipc-sender.js';
 import { decideNavigation, decidePermission, decideWindowOpen } from '../../main/shell/navigation.js';
-import { windowOptions } from '../../main/shell/window-options.js';
+import { windowMayClose, windowOptions } from '../../main/shell/window-options.js';
 
 /**
  * The shell's security decisions, each a pure function main.ts wires to Electron: what the page
@@ -176,6 +176,15 @@ describe('the window', () => {
     expect(kiosk).toMatchObject({ kiosk: true, fullscreen: true, frame: false, resizable: false, movable: false, minimizable: false, autoHideMenuBar: true });
     // The same locked-down page either way.
     expect(kiosk.webPreferences).toEqual(windowOptions({ preload: 'p', devTools: false, kind: 'cab' }).webPreferences);
+  });
+
+  it('closes a gate kiosk only once a supervisor closed the app or the machine shuts down; a cab laptop whenever asked', () => {
+    const asked = { bySupervisor: false, machineShuttingDown: false };
+    // What is tried: Alt+F4 or the taskbar on a kiosk, with nobody or a clerk signed in.
+    expect(windowMayClose('kiosk', asked)).toBe(false);
+    expect(windowMayClose('kiosk', { ...asked, bySupervisor: true })).toBe(true);
+    expect(windowMayClose('kiosk', { ...asked, machineShuttingDown: true })).toBe(true);
+    expect(windowMayClose('cab', asked)).toBe(true);
   });
 });
 
