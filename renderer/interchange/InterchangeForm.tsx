@@ -84,15 +84,17 @@ export function InterchangeForm({ initial, onClose }: Props) {
     setTextErrors((current) => ({ ...current, [name]: undefined }));
   };
 
+  /** A typed field as the record would take it, or why it cannot. */
+  function checkTyped(name: TypedField): { ok: true; value: string } | { ok: false; message: string } {
+    const text = typed.value[name];
+    if (name === 'equipmentNumber') return checkEquipmentNumber(interchange.equipmentType, text);
+    if (name === 'conditionNote') return { ok: true, value: text.trim() };
+    return checkParty(text, name === 'fromCarrier' ? 'delivering' : 'receiving');
+  }
+
   /** Saves a typed field as its own action when it is left, if it changed and holds what the record takes. */
   function leave(name: TypedField) {
-    const text = typed.value[name];
-    const checked =
-      name === 'equipmentNumber'
-        ? checkEquipmentNumber(interchange.equipmentType, text)
-        : name === 'conditionNote'
-          ? ({ ok: true, value: text.trim() } as const)
-          : checkParty(text, name === 'fromCarrier' ? 'delivering' : 'receiving');
+    const checked = checkTyped(name);
     if (!checked.ok) return setTextErrors((current) => ({ ...current, [name]: checked.message }));
     const place: Place = name === 'conditionNote' ? 'condition' : 'identity';
     if (checked.value !== (interchange[name] ?? '')) void perform(place, [{ op: 'set', field: name, value: checked.value }]);
@@ -113,7 +115,8 @@ export function InterchangeForm({ initial, onClose }: Props) {
     setSubmitting(true);
     // A field left by pressing Submit is saved first.
     await settled();
-    const unsaved = (Object.keys(textErrors) as TypedField[]).some((name) => textErrors[name]);
+    // Text the record would not take stays unsaved: submitting would record what it replaced.
+    const unsaved = (Object.keys(typed.value) as TypedField[]).some((name) => !checkTyped(name).ok);
     if (unsaved || Object.keys(submitProblems(latest.current)).length > 0) {
       setSubmitting(false);
       setAttempts((count) => count + 1);

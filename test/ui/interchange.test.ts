@@ -196,6 +196,13 @@ describe.skipIf(skipBrowserTests)('equipment interchange in the browser', () => 
     await page.getByText('Both carriers must sign the interchange.').waitFor();
     await sign("Receiving clerk's signature");
     await page.getByText('Both carriers must sign the interchange.').waitFor({ state: 'detached' });
+    // A party emptied just before Submit is not recorded, nor is the interchange submitted with the old one.
+    await page.getByLabel('Receiving party').fill('');
+    await page.getByRole('button', { name: 'Submit interchange' }).click();
+    await page.getByText('Enter the receiving party').waitFor();
+    await page.getByText('Not submitted: one thing is missing, marked above.').waitFor();
+    expect(interchanges()[0]!.fields).toMatchObject({ status: 'draft', toCarrier: 'Demo yard' });
+    await page.getByLabel('Receiving party').fill('Demo yard');
     await page.getByRole('button', { name: 'Submit interchange' }).click();
     await page.getByRole('status').filter({ hasText: /^Submitted the interchange of CSQU3054383 \(journal entry \d+\)/ }).waitFor();
     await page.getByRole('list', { name: 'Interchanges submitted today' }).getByText('CSQU3054383').waitFor();
