@@ -54,6 +54,19 @@ async function rows<T>(database: OfficeDatabase, query: string): Promise<T[]> {
   return ((await database.db.execute(sql.raw(query))) as unknown as { rows: T[] }).rows;
 }
 
+/** The organisation and site every upgraded row hangs from. */
+async function insertNorthYard(database: OfficeDatabase): Promise<void> {
+  await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
+  await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+}
+
+/** A cab enrolled at the north yard, with the columns every migration's devices table has. */
+async function insertCab7(database: OfficeDatabase): Promise<void> {
+  await database.db.execute(sql`
+    INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head)
+    VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)})`);
+}
+
 /** Which test covers each migration: a new migration without a case here fails the guard below. */
 const COVERED = ['0003_site_pin_policy_anchored_time', '0004_attachment_chunks', '0005_records_audience_index', '0006_console_sign_in', '0007_device_health', '0008_reported_defects_indexes', '0009_device_reports', '0010_device_versions_and_sync_times', '0011_attachments_unfinished_index', '0012_changes_record_index', '0013_update_rollouts'];
 
@@ -67,9 +80,7 @@ describe('office migrations', () => {
     await database.migrate(migrationsThrough('0002_review_attachments'));
     await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
     await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2), ('site-south', 'org-1', 'South yard', 3)`);
-    await database.db.execute(sql`
-      INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head)
-      VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)})`);
+    await insertCab7(database);
 
     await database.migrate();
 
@@ -87,9 +98,7 @@ describe('office migrations', () => {
     await database.migrate(migrationsThrough('0003_site_pin_policy_anchored_time'));
     await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
     await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at, pin_min_length) VALUES ('site-north', 'org-1', 'North yard', 2, 6)`);
-    await database.db.execute(sql`
-      INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head)
-      VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)})`);
+    await insertCab7(database);
     await database.db.execute(sql`
       INSERT INTO attachments (organisation_id, sha256, size, mime_type, uploader_device_id, created_at, stored_at)
       VALUES ('org-1', ${'01'.repeat(32)}, 2048, 'image/jpeg', 'cab-7', 10, 20), ('org-1', ${'02'.repeat(32)}, 4096, 'image/png', 'cab-7', 30, NULL)`);
@@ -162,8 +171,7 @@ describe('office migrations', () => {
   it('0007 keeps every device with no health told yet and no clock correction, and takes what a device tells', async () => {
     const database = await openFresh();
     await database.migrate(migrationsThrough('0006_console_sign_in'));
-    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
-    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+    await insertNorthYard(database);
     await database.db.execute(sql`
       INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head, last_seen_at)
       VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)}, 40)`);
@@ -183,8 +191,7 @@ describe('office migrations', () => {
   it('0008 indexes the inspections that report defects and the certifications by inspection, keeping every record, and the maintenance queue reads them', async () => {
     const database = await openFresh();
     await database.migrate(migrationsThrough('0007_device_health'));
-    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
-    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+    await insertNorthYard(database);
     const record = (type: string, id: string, fields: object) =>
       sql`INSERT INTO records (type, id, site_id, audience, version, fields, field_states, deleted, pending_review, created_at, updated_at)
           VALUES (${type}, ${id}, 'site-north', '{site-north}'::text[], 1, ${JSON.stringify(fields)}::jsonb, '{}', false, false, 1, 1)`;
@@ -216,8 +223,7 @@ describe('office migrations', () => {
   it('0009 keeps every device and what it last told, with no history yet, and then keeps reports of the devices it has', async () => {
     const database = await openFresh();
     await database.migrate(migrationsThrough('0008_reported_defects_indexes'));
-    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
-    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+    await insertNorthYard(database);
     await database.db.execute(sql`
       INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head, last_seen_at, health_reported_at, pending_entries, failed_entries)
       VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)}, 40, 40, 3, 0)`);
@@ -235,8 +241,7 @@ describe('office migrations', () => {
   it('0010 keeps every device and report, with no schema version or required build yet, and then keeps both and the devices\' link times', async () => {
     const database = await openFresh();
     await database.migrate(migrationsThrough('0009_device_reports'));
-    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
-    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+    await insertNorthYard(database);
     await database.db.execute(sql`
       INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head, health_reported_at, app_version, pending_entries, failed_entries)
       VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)}, 40, '0.4.2', 3, 0)`);
@@ -257,11 +262,8 @@ describe('office migrations', () => {
   it('0011 keeps every attachment, finished or not, and indexes only the unfinished ones by their device', async () => {
     const database = await openFresh();
     await database.migrate(migrationsThrough('0010_device_versions_and_sync_times'));
-    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
-    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
-    await database.db.execute(sql`
-      INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head)
-      VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)})`);
+    await insertNorthYard(database);
+    await insertCab7(database);
     await database.db.execute(sql`
       INSERT INTO attachments (organisation_id, sha256, size, mime_type, uploader_device_id, created_at, stored_at)
       VALUES ('org-1', ${'01'.repeat(32)}, 1000, 'image/jpeg', 'cab-7', 5, 6), ('org-1', ${'02'.repeat(32)}, 2000, 'image/jpeg', 'cab-7', 7, NULL)`);
@@ -280,8 +282,7 @@ describe('office migrations', () => {
   it('0013 keeps the devices and their required builds, and holds one rollout share per release within 0 to 100', async () => {
     const database = await openFresh();
     await database.migrate(migrationsThrough('0012_changes_record_index'));
-    await database.db.execute(sql`INSERT INTO organisations (id, name, created_at) VALUES ('org-1', 'Harbor Haulage', 1)`);
-    await database.db.execute(sql`INSERT INTO sites (id, organisation_id, name, created_at) VALUES ('site-north', 'org-1', 'North yard', 2)`);
+    await insertNorthYard(database);
     await database.db.execute(sql`
       INSERT INTO devices (id, site_id, kind, label, public_key, credential_hash, enrolled_at, chain_seq, chain_head, required_app_version)
       VALUES ('cab-7', 'site-north', 'cab', 'Cab 7', ${'ab'.repeat(32)}, 'credential-hash', 4, 12, ${'cd'.repeat(32)}, '0.3.0')`);

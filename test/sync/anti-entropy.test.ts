@@ -3,7 +3,7 @@ import { DeviceSync } from '../../main/core/sync/device-sync.js';
 import { STATE_CHECK_INTERVAL_MS, STATE_CHECK_MIN_GAP_MS, type StateCheckDiagnostics, stateCheckDue } from '../../main/core/sync/anti-entropy.js';
 import type { DeviceStatusView, IpcResult } from '../../main/ipc/contract.js';
 import { createIpcHandler } from '../../main/ipc/handlers.js';
-import type { EventStream, EventStreamHandlers, SyncTransport, TransportResponse } from '../../main/core/sync/transport.js';
+import type { TransportResponse } from '../../main/core/sync/transport.js';
 import { deviceHeaders } from '../../main/core/sync/api.js';
 import { readEnrollment } from '../../main/core/sync/state.js';
 import { STATE_BUCKETS } from '../../protocol/state-hash.js';
@@ -12,23 +12,19 @@ import { CLERK, INSPECTOR, SeededRandomness } from '../support/device.js';
 import { SOUTH, SOUTH_INSPECTOR } from '../support/server.js';
 import { gateEventCreate, noteCreate, submit, update } from '../support/actions.js';
 import { FakeTimers } from './support/timers.js';
+import { PassThroughTransport } from './support/pass-through.js';
 import { type FieldDevice, SyncWorld } from './support/world.js';
 
 /** A pull answer whose record changes are lost on the way (a proxy, a bug): the cursor moves past them. */
-class LosingPullTransport implements SyncTransport {
+class LosingPullTransport extends PassThroughTransport {
   pagesToLose = 0;
-  constructor(private readonly inner: SyncTransport) {}
 
-  async post(path: string, body: unknown, headers: Record<string, string>): Promise<TransportResponse> {
-    const response = await this.inner.post(path, body, headers);
+  override async post(path: string, body: unknown, headers: Record<string, string>): Promise<TransportResponse> {
+    const response = await super.post(path, body, headers);
     if (path !== '/v1/sync/pull' || response.status !== 200 || this.pagesToLose === 0) return response;
     this.pagesToLose--;
     const page = response.body as { changes: { kind: string }[] };
     return { ...response, body: { ...page, changes: page.changes.filter((change) => change.kind === 'operator') } };
-  }
-
-  events(path: string, headers: Record<string, string>, handlers: EventStreamHandlers): EventStream {
-    return this.inner.events(path, headers, handlers);
   }
 }
 

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { networkError } from '../../main/core/sync/errors.js';
-import type { EventStream, EventStreamHandlers, PostOptions, SyncTransport, TransportResponse } from '../../main/core/sync/transport.js';
+import type { PostOptions, TransportResponse } from '../../main/core/sync/transport.js';
 import type { Change } from '../../protocol/wire.js';
 import { update } from '../support/actions.js';
 import { INSPECTOR } from '../support/device.js';
 import { inspectionAnswers, inspectionCreate } from '../support/inspection.js';
+import { PassThroughTransport } from './support/pass-through.js';
 import { type FieldDevice, SyncWorld } from './support/world.js';
 
 /**
@@ -14,14 +15,12 @@ import { type FieldDevice, SyncWorld } from './support/world.js';
  */
 
 /** Notes the changes of every pull page and the records fetched whole; can cut the next fetch. */
-class WatchedOffice implements SyncTransport {
+class WatchedOffice extends PassThroughTransport {
   changes: Change[] = [];
   fetchedWhole: string[] = [];
   failNextFetch = false;
 
-  constructor(private readonly inner: SyncTransport) {}
-
-  async post(path: string, body: unknown, headers: Record<string, string>, options?: PostOptions): Promise<TransportResponse> {
+  override async post(path: string, body: unknown, headers: Record<string, string>, options?: PostOptions): Promise<TransportResponse> {
     if (path === '/v1/sync/records') {
       if (this.failNextFetch) {
         this.failNextFetch = false;
@@ -29,13 +28,9 @@ class WatchedOffice implements SyncTransport {
       }
       this.fetchedWhole.push(...(body as { keys: { id: string }[] }).keys.map((key) => key.id));
     }
-    const response = await this.inner.post(path, body, headers, options);
+    const response = await super.post(path, body, headers, options);
     if (path === '/v1/sync/pull' && response.status === 200) this.changes.push(...(response.body as { changes: Change[] }).changes);
     return response;
-  }
-
-  events(path: string, headers: Record<string, string>, handlers: EventStreamHandlers): EventStream {
-    return this.inner.events(path, headers, handlers);
   }
 }
 

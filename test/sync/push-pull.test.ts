@@ -273,15 +273,8 @@ describe('push and pull between devices and the office', () => {
     cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
     const id = cab.core.perform(noteCreate('reefer at -18')).record.id;
     // Someone between the device and the office adds a result for an entry of their own.
-    const client = cab.core.syncClient({
-      post: async (path, body, headers) => {
-        const response = await cab.transport.post(path, body, headers);
-        if (path !== PUSH) return response;
-        const answer = response.body as { results: unknown[] };
-        answer.results.push({ seq: 999, hash: 'ab'.repeat(32), outcome: 'accepted', acknowledged: true });
-        return response;
-      },
-      events: (path, headers, handlers) => cab.transport.events(path, headers, handlers),
+    const client = withPushAnswerAltered(cab, (answer: { results: unknown[] }) => {
+      answer.results.push({ seq: 999, hash: 'ab'.repeat(32), outcome: 'accepted', acknowledged: true });
     });
 
     expect(await rejection(client.sync())).toMatchObject({ code: 'bad-response' });
@@ -296,15 +289,8 @@ describe('push and pull between devices and the office', () => {
     cab.core.signIn(INSPECTOR.badgeId, INSPECTOR.pin);
     const id = cab.core.perform(noteCreate('seal 77 intact')).record.id;
     // Someone between the device and the office answers with a receipt of their own making.
-    const client = cab.core.syncClient({
-      post: async (path, body, headers) => {
-        const response = await cab.transport.post(path, body, headers);
-        if (path !== PUSH) return response;
-        const answer = response.body as { receipt: { signature: string } };
-        answer.receipt.signature = `${answer.receipt.signature.startsWith('A') ? 'B' : 'A'}${answer.receipt.signature.slice(1)}`;
-        return response;
-      },
-      events: (path, headers, handlers) => cab.transport.events(path, headers, handlers),
+    const client = withPushAnswerAltered(cab, (answer: { receipt: { signature: string } }) => {
+      answer.receipt.signature = `${answer.receipt.signature.startsWith('A') ? 'B' : 'A'}${answer.receipt.signature.slice(1)}`;
     });
 
     expect(await rejection(client.sync())).toMatchObject({ code: 'bad-receipt' });
@@ -318,3 +304,15 @@ describe('push and pull between devices and the office', () => {
     expect(verifyAnchorReceipt(readAnchor(cab.core.database.db)!, hexToBytes(cab.core.enrollment()!.serverPublicKey))).toBe(true);
   });
 });
+
+/** A sync client of `cab` whose push answers someone between it and the office alters on the way. */
+function withPushAnswerAltered<Answer>(cab: FieldDevice, alter: (answer: Answer) => void) {
+  return cab.core.syncClient({
+    post: async (path, body, headers) => {
+      const response = await cab.transport.post(path, body, headers);
+      if (path === PUSH) alter(response.body as Answer);
+      return response;
+    },
+    events: (path, headers, handlers) => cab.transport.events(path, headers, handlers),
+  });
+}
