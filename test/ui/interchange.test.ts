@@ -18,6 +18,7 @@ import { buildRenderer, launchBrowser, openPage, pageProblems, screenshot, SCREE
  */
 const CLERK = DEMO_OPERATORS.find((operator) => operator.role === 'gate-clerk')!;
 const INSPECTOR = DEMO_OPERATORS.find((operator) => operator.role === 'inspector')!;
+const SUPERVISOR = DEMO_OPERATORS.find((operator) => operator.role === 'supervisor')!;
 const CAB = { width: 1024, height: 768 };
 const DAMAGE_PHOTO = makePng({ width: 64, height: 48, rgb: [140, 60, 30], text: 'rear door' });
 
@@ -296,6 +297,18 @@ describe.skipIf(skipBrowserTests)('equipment interchange in the browser', () => 
     await page.getByRole('heading', { name: 'Record an equipment interchange' }).waitFor();
     await expectFieldSized();
     await screenshot(page, '60-interchange-inspector-1024-dark');
+    expect(pageProblems(page)).toEqual([]);
+  });
+
+  it("gives a supervisor every screen, and the top bar with all seven tabs still fits at 1024 px", async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(SUPERVISOR);
+    const tabs = await page.getByRole('navigation', { name: 'Screens' }).getByRole('button').allTextContents();
+    expect(tabs.map((name) => name.replace(/\d+$/, '').trim())).toEqual(['Work orders', 'Gate', 'Inspections', 'Interchange', 'Records', 'Sync', 'Device']);
+    await tab('Interchange').click();
+    await page.getByRole('heading', { name: 'Record an equipment interchange' }).waitFor();
+    await expectFieldSized();
+    await screenshot(page, '61-supervisor-1024-dark');
     expect(pageProblems(page)).toEqual([]);
   });
 });
