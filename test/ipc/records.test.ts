@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createIpcHandler, type IpcHandler } from '../../main/ipc/handlers.js';
+import { describe, expect, it } from 'vitest';
 import type { HistoryEntryView, IpcResult, RecordDetailView, RecordSearchView } from '../../main/ipc/contract.js';
 import { insertConflict, markFailed, writeSyncValue } from '../../db/queries/sync.js';
 import { RETENTION_WINDOW_MS } from '../../protocol/state-hash.js';
 import { storeFootprint } from '../support/core-assertions.js';
-import { CLERK, INSPECTOR, openTestDevice, type TestDevice } from '../support/device.js';
+import { CLERK, INSPECTOR } from '../support/device.js';
+import { useIpcTestDevice } from '../support/ipc-device.js';
 import { gateEventCreate, submit, update, VALID_CREATES } from '../support/actions.js';
 import { signaturePng } from '../support/inspection.js';
 
@@ -20,17 +20,7 @@ const DAY = 24 * HOUR;
 const TODAY = Date.UTC(2026, 10, 22);
 const YESTERDAY = TODAY - DAY;
 
-let device: TestDevice;
-let handle: IpcHandler;
-
-beforeEach(() => {
-  device = openTestDevice();
-  handle = createIpcHandler(device.core, { unenrolledSiteId: 'site-oak' });
-});
-
-afterEach(() => {
-  device.core.close();
-});
+const ipc = useIpcTestDevice();
 
 async function expectValue<T>(result: Promise<IpcResult>): Promise<T> {
   const settled = await result;
@@ -39,17 +29,17 @@ async function expectValue<T>(result: Promise<IpcResult>): Promise<T> {
 }
 
 async function signIn(operator: { badgeId: string; pin: string }): Promise<void> {
-  await expectValue(handle('session.signIn', { badgeId: operator.badgeId, pin: operator.pin }));
+  await expectValue(ipc.handle('session.signIn', { badgeId: operator.badgeId, pin: operator.pin }));
 }
 
 function gateEvent(truckPlate: string, recordedAt: number, containerNumber = 'CSQU3054383'): string {
   const create = gateEventCreate({ truckPlate, containerNumber });
   const ops = create.ops.map((op) => (op.field === 'recordedAt' ? { ...op, value: recordedAt } : op));
-  return device.core.perform({ ...create, ops }).record.id;
+  return ipc.device.core.perform({ ...create, ops }).record.id;
 }
 
 function search(input: Record<string, unknown>): Promise<RecordSearchView> {
-  return expectValue<RecordSearchView>(handle('records.search', input));
+  return expectValue<RecordSearchView>(ipc.handle('records.search', input));
 }
 
 const titles = (found: RecordSearchView) => found.rows.map((row) => row.title);
@@ -76,7 +66,7 @@ describe('records.search', () => {
 
   it('finds equipment interchanges by equipment number, at the time the equipment changed hands', async () => {
     await signIn(CLERK);
-    device.core.perform({ recordType: 'equipmentInterchange', action: 'create', ops: VALID_CREATES.equipmentInterchange });
+    ipc.device.core.perform({ recordType: 'equipmentInterchange', action: 'create', ops: VALID_CREATES.equipmentInterchange });
     const found = await search({ recordType: 'equipmentInterchange', text: 'dclz402211', from: TODAY, to: TODAY + DAY });
     expect(found.rows.map((row) => [row.title, row.at])).toEqual([['Interchange of DCLZ 402211', TODAY + 9 * HOUR]]);
   });
@@ -84,7 +74,7 @@ describe('records.search', () => {
   it('answers each row with its title, local time, who recorded it, its state and its sync state in a word', async () => {
     await signIn(CLERK);
     const id = gateEvent('7ABC123', TODAY + 8 * HOUR);
-    device.core.perform(submit('gateEvent', id));
+    ipc.device.core.perform(submit('gateEvent', id));
     const [row] = (await search({ recordType: 'gateEvent', from: TODAY, to: TODAY + DAY })).rows;
     expect(row).toEqual({
       recordType: 'gateEvent',
@@ -100,15 +90,15 @@ describe('records.search', () => {
 
   it('lists inspections at their submission, drafts at their start, and finds them by unit number', async () => {
     await signIn(INSPECTOR);
-    const draft = device.core.perform({ recordType: 'inspection', action: 'create', ops: VALID_CREATES.inspection }).record.id;
-    const submitted = device.core.perform({
+    const draft = ipc.device.core.perform({ recordType: 'inspection', action: 'create', ops: VALID_CREATES.inspection }).record.id;
+    const submitted = ipc.device.core.perform({
       recordType: 'inspection',
       action: 'create',
       ops: VALID_CREATES.inspection.map((op) => (op.op === 'set' && op.field === 'equipmentNumber' ? { ...op, value: 'CHZ-5521' } : op)),
     }).record.id;
-    const { sha256 } = device.core.putAttachment('image/png', signaturePng('records'));
-    device.core.perform(update('inspection', submitted, { signature: sha256 }));
-    device.core.submitInspection(submitted, TODAY + 10 * HOUR);
+    const { sha256 } = ipc.device.core.putAttachment('image/png', signaturePng('records'));
+    ipc.device.core.perform(update('inspection', submitted, { signature: sha256 }));
+    ipc.device.core.submitInspection(submitted, TODAY + 10 * HOUR);
 
     const found = await search({ recordType: 'inspection', from: TODAY, to: TODAY + DAY });
     expect(found.rows.map((row) => [row.recordId, row.at, row.status])).toEqual([
@@ -130,8 +120,8 @@ describe('records.search', () => {
 
   it("says from when records are kept on an enrolled device: the kiosk's 30 days", async () => {
     await signIn(CLERK);
-    writeSyncValue(device.core.database.db, 'enrollment', {
-      deviceId: device.core.deviceId,
+    writeSyncValue(ipc.device.core.database.db, 'enrollment', {
+      deviceId: ipc.device.core.deviceId,
       kind: 'kiosk',
       siteId: 'site-oak',
       organisationId: 'org-1',
@@ -139,7 +129,7 @@ describe('records.search', () => {
       serverPublicKey: 'c'.repeat(64),
       enrolledAt: 1,
     });
-    expect((await search({ recordType: 'gateEvent', from: TODAY, to: TODAY + DAY })).keptSince).toBe(device.clock.now() - RETENTION_WINDOW_MS.kiosk);
+    expect((await search({ recordType: 'gateEvent', from: TODAY, to: TODAY + DAY })).keptSince).toBe(ipc.device.clock.now() - RETENTION_WINDOW_MS.kiosk);
   });
 
   it('refuses malformed searches with a clear error, naming the field, and writes nothing', async () => {
@@ -161,33 +151,33 @@ describe('records.search', () => {
       [{ ...valid, everything: true }, /everything/],
     ];
     for (const [input, message] of refusals) {
-      const before = storeFootprint(device.core);
-      expect(await handle('records.search', input)).toEqual({ ok: false, error: expect.objectContaining({ code: 'invalid-input', message: expect.stringMatching(message) }) });
-      expect(storeFootprint(device.core)).toEqual(before);
+      const before = storeFootprint(ipc.device.core);
+      expect(await ipc.handle('records.search', input)).toEqual({ ok: false, error: expect.objectContaining({ code: 'invalid-input', message: expect.stringMatching(message) }) });
+      expect(storeFootprint(ipc.device.core)).toEqual(before);
     }
-    const refused = await handle('records.search', { ...valid, text: 'X'.repeat(65) });
+    const refused = await ipc.handle('records.search', { ...valid, text: 'X'.repeat(65) });
     expect(!refused.ok && refused.error.field).toBe('text');
   });
 
   it('refuses to search or open records before sign-in', async () => {
-    expect(await handle('records.search', { recordType: 'gateEvent', from: TODAY, to: TODAY + DAY })).toEqual({
+    expect(await ipc.handle('records.search', { recordType: 'gateEvent', from: TODAY, to: TODAY + DAY })).toEqual({
       ok: false,
       error: expect.objectContaining({ code: 'not-signed-in' }),
     });
-    expect(await handle('records.open', { recordType: 'gateEvent', recordId: 'gate-1' })).toEqual({ ok: false, error: expect.objectContaining({ code: 'not-signed-in' }) });
+    expect(await ipc.handle('records.open', { recordType: 'gateEvent', recordId: 'gate-1' })).toEqual({ ok: false, error: expect.objectContaining({ code: 'not-signed-in' }) });
   });
 });
 
 describe('records.open', () => {
   it('answers every field of an inspection by its label: checklist answers by item, photos, signature, submission time', async () => {
     await signIn(INSPECTOR);
-    const id = device.core.perform({ recordType: 'inspection', action: 'create', ops: [...VALID_CREATES.inspection, { op: 'set', field: 'odometer', value: 120500 }] }).record.id;
-    const photo = device.core.putAttachment('image/png', signaturePng('defect photo')).sha256;
-    const signature = device.core.putAttachment('image/png', signaturePng('inspector')).sha256;
-    device.core.perform({ recordType: 'inspection', recordId: id, action: 'update', ops: [{ op: 'add', field: 'photos', member: photo }, { op: 'set', field: 'signature', value: signature }] });
-    device.core.submitInspection(id, TODAY + 9 * HOUR);
+    const id = ipc.device.core.perform({ recordType: 'inspection', action: 'create', ops: [...VALID_CREATES.inspection, { op: 'set', field: 'odometer', value: 120500 }] }).record.id;
+    const photo = ipc.device.core.putAttachment('image/png', signaturePng('defect photo')).sha256;
+    const signature = ipc.device.core.putAttachment('image/png', signaturePng('inspector')).sha256;
+    ipc.device.core.perform({ recordType: 'inspection', recordId: id, action: 'update', ops: [{ op: 'add', field: 'photos', member: photo }, { op: 'set', field: 'signature', value: signature }] });
+    ipc.device.core.submitInspection(id, TODAY + 9 * HOUR);
 
-    const opened = await expectValue<RecordDetailView>(handle('records.open', { recordType: 'inspection', recordId: id }));
+    const opened = await expectValue<RecordDetailView>(ipc.handle('records.open', { recordType: 'inspection', recordId: id }));
     expect(opened.row).toMatchObject({ title: 'Inspection of TRK-104', at: TODAY + 9 * HOUR, who: INSPECTOR.displayName, sync: 'on-device', status: 'submitted' });
     expect(opened.kind).toBe('Inspection');
     const field = (name: string) => opened.fields.find((shown) => shown.field === name);
@@ -220,21 +210,21 @@ describe('records.open', () => {
       { label: 'Steering mechanism', result: 'pass', note: null },
     ]);
     expect(opened.correctable).toBe(true);
-    expect(await expectValue(handle('records.open', { recordType: 'inspection', recordId: 'inspection-gone' }))).toBeNull();
+    expect(await expectValue(ipc.handle('records.open', { recordType: 'inspection', recordId: 'inspection-gone' }))).toBeNull();
   });
 
   it('links a gate event and its correction both ways; a corrected event is not correctable again', async () => {
     await signIn(CLERK);
     const original = gateEvent('7ABC123', YESTERDAY + 15 * HOUR);
-    device.core.perform(submit('gateEvent', original));
+    ipc.device.core.perform(submit('gateEvent', original));
     const create = gateEventCreate({ truckPlate: '7ABC123', carrier: 'Harbor Haulers' });
-    const correction = device.core.perform({ ...create, ops: [...create.ops, { op: 'set', field: 'correctsId', value: original }] }).record.id;
+    const correction = ipc.device.core.perform({ ...create, ops: [...create.ops, { op: 'set', field: 'correctsId', value: original }] }).record.id;
 
-    const opened = await expectValue<RecordDetailView>(handle('records.open', { recordType: 'gateEvent', recordId: original }));
+    const opened = await expectValue<RecordDetailView>(ipc.handle('records.open', { recordType: 'gateEvent', recordId: original }));
     expect(opened.correctedBy).toEqual([{ recordType: 'gateEvent', recordId: correction, title: 'Gate-in of 7ABC123', openable: true }]);
     expect(opened.correctable).toBe(false);
     expect(opened.fields.find((shown) => shown.field === 'direction')).toEqual({ field: 'direction', label: 'Direction', value: { kind: 'text', text: 'Gate in' } });
-    const fix = await expectValue<RecordDetailView>(handle('records.open', { recordType: 'gateEvent', recordId: correction }));
+    const fix = await expectValue<RecordDetailView>(ipc.handle('records.open', { recordType: 'gateEvent', recordId: correction }));
     expect(fix.row.correction).toBe(true);
     expect(fix.fields.find((shown) => shown.field === 'correctsId')?.value).toEqual({
       kind: 'record',
@@ -246,11 +236,11 @@ describe('records.open', () => {
 
   it('refuses an id that is not an id, and a record type it does not open', async () => {
     await signIn(CLERK);
-    expect(await handle('records.open', { recordType: 'gateEvent', recordId: '../../etc/passwd' })).toEqual({
+    expect(await ipc.handle('records.open', { recordType: 'gateEvent', recordId: '../../etc/passwd' })).toEqual({
       ok: false,
       error: expect.objectContaining({ code: 'invalid-input', field: 'recordId' }),
     });
-    expect(await handle('records.open', { recordType: 'note', recordId: 'note-1' })).toEqual({
+    expect(await ipc.handle('records.open', { recordType: 'note', recordId: 'note-1' })).toEqual({
       ok: false,
       error: expect.objectContaining({ code: 'invalid-input', message: 'recordType: must be an inspection, a gate event or an equipment interchange' }),
     });
@@ -260,21 +250,21 @@ describe('records.open', () => {
 describe('records.history', () => {
   it('says who changed what, in labels, and what the office made of each change', async () => {
     await signIn(INSPECTOR);
-    const created = device.core.perform({ recordType: 'inspection', action: 'create', ops: VALID_CREATES.inspection.slice(0, 3) });
+    const created = ipc.device.core.perform({ recordType: 'inspection', action: 'create', ops: VALID_CREATES.inspection.slice(0, 3) });
     const id = created.record.id;
-    const horn = device.core.perform({ recordType: 'inspection', recordId: id, action: 'update', ops: [{ op: 'set', field: 'items', key: 'horn', value: { result: 'pass' } }] });
-    const remarks = device.core.perform(update('inspection', id, { remarks: 'Cab light flickers' }));
-    const odometer = device.core.perform(update('inspection', id, { odometer: 120500 }));
-    const photo = device.core.putAttachment('image/png', signaturePng('photo')).sha256;
-    const photos = device.core.perform({ recordType: 'inspection', recordId: id, action: 'update', ops: [{ op: 'add', field: 'photos', member: photo }] });
+    const horn = ipc.device.core.perform({ recordType: 'inspection', recordId: id, action: 'update', ops: [{ op: 'set', field: 'items', key: 'horn', value: { result: 'pass' } }] });
+    const remarks = ipc.device.core.perform(update('inspection', id, { remarks: 'Cab light flickers' }));
+    const odometer = ipc.device.core.perform(update('inspection', id, { odometer: 120500 }));
+    const photo = ipc.device.core.putAttachment('image/png', signaturePng('photo')).sha256;
+    const photos = ipc.device.core.perform({ recordType: 'inspection', recordId: id, action: 'update', ops: [{ op: 'add', field: 'photos', member: photo }] });
 
     // As a push would leave them: the create accepted, the horn merged, the remarks rejected; the rest not sent yet.
-    const { db } = device.core.database;
-    device.core.acknowledge([created.seq, horn.seq]);
-    insertConflict(db, { seq: horn.seq, operatorId: INSPECTOR.operatorId, recordType: 'inspection', recordId: id, outcome: 'merged', whatHappened: 'combined', createdAt: device.clock.now() });
-    markFailed(db, remarks.seq, { reason: 'policy-rejected', message: 'remarks are closed on this unit' }, device.clock.now());
+    const { db } = ipc.device.core.database;
+    ipc.device.core.acknowledge([created.seq, horn.seq]);
+    insertConflict(db, { seq: horn.seq, operatorId: INSPECTOR.operatorId, recordType: 'inspection', recordId: id, outcome: 'merged', whatHappened: 'combined', createdAt: ipc.device.clock.now() });
+    markFailed(db, remarks.seq, { reason: 'policy-rejected', message: 'remarks are closed on this unit' }, ipc.device.clock.now());
 
-    const history = await expectValue<HistoryEntryView[]>(handle('records.history', { recordType: 'inspection', recordId: id }));
+    const history = await expectValue<HistoryEntryView[]>(ipc.handle('records.history', { recordType: 'inspection', recordId: id }));
     expect(history.map((entry) => [entry.action, entry.operatorName, entry.office])).toEqual([
       ['create', INSPECTOR.displayName, { outcome: 'accepted', message: null }],
       ['update', INSPECTOR.displayName, { outcome: 'merged', message: null }],
