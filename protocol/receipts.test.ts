@@ -87,9 +87,9 @@ describe('verifyReceipt', () => {
     });
     const page = receiptLines(verdict.receipt).map((line) => line.text);
     expect(page).toContain('Equipment Interchange Receipt');
-    expect(page).toContain('From carrier: Blue Line Drayage');
-    expect(page).toContain('Note: Scuffed "landing gear" - works');
-    expect(page).toContain('Interchanged: 2026-11-22 10:00 (UTC+01:00)');
+    expect(page).toContain('Delivering party: Blue Line Drayage');
+    expect(page).toContain('Condition note: Scuffed "landing gear" - works');
+    expect(page).toContain('Handed over at: 2026-11-22 10:00 (UTC+01:00)');
     expect(verifyReceipt(payload, { printed: page }).ok).toBe(true);
   });
 
@@ -136,8 +136,8 @@ describe('verifyReceipt', () => {
     const { payload } = interchangeReceipt();
     const verdict = verifyReceipt(payload);
     if (!verdict.ok) throw new Error(verdict.failure.message);
-    const page = receiptLines(verdict.receipt).map((line) => line.text.replace('Condition: fair', 'Condition: good'));
-    expectRefused(verifyReceipt(payload, { printed: page }), 'printed-mismatch', /the page reads ".*Condition: good.*" where the record prints ".*Condition: fair/);
+    const page = receiptLines(verdict.receipt).map((line) => line.text.replace('Condition: Fair', 'Condition: Good'));
+    expectRefused(verifyReceipt(payload, { printed: page }), 'printed-mismatch', /the page reads ".*Condition: Good.*" where the record prints ".*Condition: Fair/);
     expectRefused(verifyReceipt(undefined), 'payload-missing', /no receipt payload/);
     expectRefused(verifyReceipt({ ...payload, v: 2 }), 'payload-malformed', /^the receipt payload is malformed: v:/);
   });

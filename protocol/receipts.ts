@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fieldPresentation, fieldWords } from './records/presentation.js';
 import { canonicalize } from './canonical.js';
 import { publicKeyProblem } from './crypto/ed25519.js';
 import { hexToBytes } from './crypto/hash.js';
@@ -299,12 +300,13 @@ function inspectionLines(fields: RecordFields, context: ReceiptContext, line: Li
   const answered = [...labelled, ...unlisted];
   const failedItems = answered.filter((item) => answers[item.id]!.result === 'fail');
   const written = stringList(fields.defects);
+  const label = (field: string) => fieldPresentation('inspection', field).label;
   return [
-    line(`Unit: ${String(fields.equipmentNumber)}`),
-    ...optional('Odometer', fields.odometer),
-    ...optional('Checklist', context.checklistTitle ?? fields.templateId),
-    ...optional('Work order', fields.workOrderId),
-    ...optional('Corrects', fields.correctsId),
+    line(`${label('equipmentNumber')}: ${String(fields.equipmentNumber)}`),
+    ...optional(label('odometer'), fields.odometer),
+    ...optional(label('templateId'), context.checklistTitle ?? fields.templateId),
+    ...optional(label('workOrderId'), fields.workOrderId),
+    ...optional(label('correctsId'), fields.correctsId),
     line('Checklist answers', 'heading'),
     ...answered.map((item) => {
       const answer = answers[item.id]!;
@@ -315,40 +317,43 @@ function inspectionLines(fields: RecordFields, context: ReceiptContext, line: Li
     ...(failedItems.length + written.length === 0
       ? [line('No defects reported.')]
       : [...failedItems.map((item) => line(`${item.label}${answers[item.id]!.note?.trim() ? `: ${answers[item.id]!.note!.trim()}` : ''}`)), ...written.map((defect) => line(defect))]),
-    ...optional('Remarks', fields.remarks),
-    ...optional('Photos', stringList(fields.photos).length || null),
+    ...optional(label('remarks'), fields.remarks),
+    ...optional(label('photos'), stringList(fields.photos).length || null),
     line('Signature', 'heading'),
-    line(`Driver signature: image ${String(fields.signature)}`),
+    line(`${label('signature')}: image ${String(fields.signature)}`),
   ];
 }
 
 function interchangeLines(fields: RecordFields, context: ReceiptContext, line: LineMaker, optional: OptionalLine): ReceiptLine[] {
   const damages = stringList(fields.damages);
+  const label = (field: string) => fieldPresentation('equipmentInterchange', field).label;
+  const words = (field: string) => fieldWords('equipmentInterchange', field, fields[field]);
   return [
-    line(`Unit: ${String(fields.equipmentType)} ${String(fields.equipmentNumber)}`),
-    line(`Interchanged: ${localTime(fields.interchangedAt as number, context.utcOffsetMinutes)}`),
-    ...optional('Corrects', fields.correctsId),
+    line(`${label('equipmentNumber')}: ${words('equipmentType')} ${String(fields.equipmentNumber)}`),
+    line(`${label('interchangedAt')}: ${localTime(fields.interchangedAt as number, context.utcOffsetMinutes)}`),
+    ...optional(label('correctsId'), fields.correctsId),
     line('Parties', 'heading'),
-    line(`From carrier: ${String(fields.fromCarrier)}`),
-    line(`To carrier: ${String(fields.toCarrier)}`),
-    line('Condition', 'heading'),
-    line(`Condition: ${String(fields.condition)}`),
-    ...optional('Note', fields.conditionNote),
-    line('Damage marks', 'heading'),
+    line(`${label('fromCarrier')}: ${String(fields.fromCarrier)}`),
+    line(`${label('toCarrier')}: ${String(fields.toCarrier)}`),
+    line(label('condition'), 'heading'),
+    line(`${label('condition')}: ${words('condition')}`),
+    ...optional(label('conditionNote'), fields.conditionNote),
+    line(label('damages'), 'heading'),
     ...(damages.length === 0 ? [line('No damage marked.')] : damages.map((damage) => line(damage))),
-    ...optional('Photos', stringList(fields.photos).length || null),
+    ...optional(label('photos'), stringList(fields.photos).length || null),
     line('Signatures', 'heading'),
-    line(`From carrier signature: image ${String(fields.fromSignature)}`),
-    line(`To carrier signature: image ${String(fields.toSignature)}`),
+    line(`${label('fromSignature')}: image ${String(fields.fromSignature)}`),
+    line(`${label('toSignature')}: image ${String(fields.toSignature)}`),
   ];
 }
 
 /** The signature images a receipt prints, as the record names them. */
 export function receiptSignatures(receipt: Pick<VerifiedReceipt, 'recordType' | 'fields'>): ReceiptSignature[] {
-  const named = (label: string, value: unknown) => (typeof value === 'string' ? [{ label, sha256: value }] : []);
-  return receipt.recordType === 'inspection'
-    ? named('Driver signature', receipt.fields.signature)
-    : [...named('From carrier signature', receipt.fields.fromSignature), ...named('To carrier signature', receipt.fields.toSignature)];
+  const named = (field: string) => {
+    const value = receipt.fields[field];
+    return typeof value === 'string' ? [{ label: fieldPresentation(receipt.recordType, field).label, sha256: value }] : [];
+  };
+  return receipt.recordType === 'inspection' ? named('signature') : [...named('fromSignature'), ...named('toSignature')];
 }
 
 function stringList(value: unknown): string[] {

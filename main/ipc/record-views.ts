@@ -1,6 +1,7 @@
 import type { FieldOperation } from '../../protocol/actions.js';
 import type { ChecklistTemplate } from '../../protocol/checklists.js';
 import { RECORD_TYPES, type RecordType } from '../../protocol/records/index.js';
+import { fieldPresentation } from '../../protocol/records/presentation.js';
 import type { StoredRecord, TimedRecord } from '../../db/queries/records.js';
 import { type ConflictRow, readOutboxStates } from '../../db/queries/sync.js';
 import type { DeviceCore } from '../core/device-core.js';
@@ -28,76 +29,6 @@ export interface RecordViewContext extends NamingContext {
   operatorName(operatorId: string): string | null;
   /** Ids of records with a change the office rejected and nobody has retried or discarded yet. */
   rejected: ReadonlySet<string>;
-}
-
-/** How a field reads: its label, and what its value is when it is more than words (`words` names an enum's values). */
-interface Shown {
-  label: string;
-  as?: 'time' | 'number' | 'photos' | 'signature' | 'checklist' | 'template' | 'workOrder' | 'correction';
-  words?: Readonly<Record<string, string>>;
-}
-
-type FieldNames<T extends SearchableRecordType> = keyof (typeof RECORD_TYPES)[T]['fields'];
-
-const STATUS: Shown = { label: 'Status', words: { draft: 'Draft', submitted: 'Submitted' } };
-const CORRECTS: Shown = { label: 'Corrects', as: 'correction' };
-
-/** Every field of each type the Records screens open: a field added to the registry does not compile until it has its label. */
-const SHOWN: { [T in SearchableRecordType]: Record<FieldNames<T>, Shown> } = {
-  inspection: {
-    workOrderId: { label: 'Work order', as: 'workOrder' },
-    templateId: { label: 'Checklist', as: 'template' },
-    equipmentNumber: { label: 'Unit / trailer number' },
-    odometer: { label: 'Odometer (miles)', as: 'number' },
-    items: { label: 'Checklist answers', as: 'checklist' },
-    defects: { label: 'Defects' },
-    photos: { label: 'Defect photos', as: 'photos' },
-    signature: { label: 'Inspector signature', as: 'signature' },
-    remarks: { label: 'Remarks' },
-    status: STATUS,
-    submittedAt: { label: 'Submitted at', as: 'time' },
-    correctsId: CORRECTS,
-  },
-  gateEvent: {
-    siteId: { label: 'Site' },
-    direction: { label: 'Direction', words: { in: 'Gate in', out: 'Gate out' } },
-    truckPlate: { label: 'Truck plate' },
-    carrier: { label: 'Carrier' },
-    driverName: { label: 'Driver' },
-    containerNumber: { label: 'Container number' },
-    chassisNumber: { label: 'Chassis number' },
-    sealNumbers: { label: 'Seal numbers' },
-    photos: { label: 'Photos', as: 'photos' },
-    recordedAt: { label: 'Passed the gate at', as: 'time' },
-    status: STATUS,
-    correctsId: CORRECTS,
-  },
-  equipmentInterchange: {
-    equipmentType: { label: 'Equipment', words: { trailer: 'Trailer', container: 'Container', chassis: 'Chassis' } },
-    equipmentNumber: { label: 'Equipment number' },
-    // In the words of the interchange form, so what was typed under a label is found under it.
-    fromCarrier: { label: 'Delivering party' },
-    toCarrier: { label: 'Receiving party' },
-    condition: { label: 'Condition', words: { good: 'Good', fair: 'Fair', damaged: 'Damaged' } },
-    conditionNote: { label: 'Condition note' },
-    damages: { label: 'Damage marks' },
-    photos: { label: 'Photos', as: 'photos' },
-    fromSignature: { label: "Delivering driver's signature", as: 'signature' },
-    toSignature: { label: "Receiving clerk's signature", as: 'signature' },
-    interchangedAt: { label: 'Handed over at', as: 'time' },
-    status: STATUS,
-    correctsId: CORRECTS,
-  },
-};
-
-function isSearchable(type: string): type is SearchableRecordType {
-  return (SEARCHABLE_RECORD_TYPES as readonly string[]).includes(type);
-}
-
-/** How `field` of a `type` record reads; a type the Records screens do not open, or a field this build does not know, shows by its name. */
-function shownField(type: string, field: string): Shown {
-  const labels = isSearchable(type) ? (SHOWN[type] as Record<string, Shown>) : null;
-  return (labels && Object.hasOwn(labels, field) ? labels[field] : undefined) ?? { label: field };
 }
 
 export function recordRowView(type: SearchableRecordType, { record, at }: TimedRecord, context: RecordViewContext): RecordRowView {
@@ -129,7 +60,7 @@ export function recordDetailView(
   return {
     row,
     kind: RECORD_TYPES[type].label,
-    fields: Object.keys(RECORD_TYPES[type].fields).map((field) => ({ field, label: shownField(type, field).label, value: valueView(type, field, fields[field], fields, context) })),
+    fields: Object.keys(RECORD_TYPES[type].fields).map((field) => ({ field, label: fieldPresentation(type, field).label, value: valueView(type, field, fields[field], fields, context) })),
     correctedBy: corrections.map(({ record }) => linkView(type, record.id, context)),
     correctable: row.status === 'submitted' && corrections.length === 0,
   };
@@ -137,7 +68,7 @@ export function recordDetailView(
 
 /** A field's value as the screen shows it; `fields` is the whole record (a checklist's answers need its template). */
 function valueView(type: RecordType, field: string, value: unknown, fields: Record<string, unknown> | null, context: NamingContext): RecordValueView {
-  const { as, words } = shownField(type, field);
+  const { as, words } = fieldPresentation(type, field);
   switch (as) {
     case 'time':
       return { kind: 'time', at: typeof value === 'number' ? value : null };
@@ -191,6 +122,10 @@ function answerView(label: string, answer: unknown): ChecklistAnswerView {
   };
 }
 
+function isSearchable(type: string): type is SearchableRecordType {
+  return (SEARCHABLE_RECORD_TYPES as readonly string[]).includes(type);
+}
+
 function linkView(type: RecordType, id: string, context: NamingContext): RecordLinkView {
   const fields = context.record(type, id);
   const title = recordTitle(type, fields);
@@ -234,7 +169,7 @@ export function recordHistoryView(core: DeviceCore, type: RecordType, id: string
 }
 
 function changeView(type: RecordType, op: FieldOperation, fields: Record<string, unknown> | null, context: NamingContext): HistoryEntryView['changes'][number] {
-  const { label, as } = shownField(type, op.op === 'tombstone' ? '' : op.field);
+  const { label, as } = fieldPresentation(type, op.op === 'tombstone' ? '' : op.field);
   switch (op.op) {
     case 'set':
       if (op.key === undefined) return { label, change: 'set', value: valueView(type, op.field, op.value, fields, context) };

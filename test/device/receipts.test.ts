@@ -166,7 +166,7 @@ describe('signed receipts of inspections', () => {
     const { fileName, pdf } = await deviceReceipt(device.core, 'equipmentInterchange', recordId, options);
     expect(fileName).toBe('EIR DCLZ-402211 2026-11-22.pdf');
     const page = (await readReceiptPdf(pdf)).printed.join(' ');
-    for (const line of ['Equipment Interchange Receipt', 'From carrier: Blue Line Drayage', 'To carrier: Harbor Haulers', 'Condition: damaged', 'left marker lamp broken', 'right door seal torn', `From carrier signature: image ${from}`, `To carrier signature: image ${to}`]) {
+    for (const line of ['Equipment Interchange Receipt', 'Delivering party: Blue Line Drayage', 'Receiving party: Harbor Haulers', 'Condition: Damaged', 'left marker lamp broken', 'right door seal torn', `Delivering driver's signature: image ${from}`, `Receiving clerk's signature: image ${to}`]) {
       expect(page).toContain(line);
     }
     expect(await verifyReceiptPdf(pdf)).toMatchObject({ ok: true, receipt: { recordType: 'equipmentInterchange', recordId } });
