@@ -1,11 +1,9 @@
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { DEMO_OPERATORS } from '../../scripts/demo-operators.js';
-import { startDevHost, type DevHost } from '../../scripts/dev-host-server.js';
-import { tempDir } from '../support/device.js';
 import { makePng } from '../support/png.js';
-import { buildRenderer, launchBrowser, openPage, pageProblems, screenshot, SCREENSHOTS, skipBrowserTests } from './browser.js';
+import { expectTargetsAtLeast, expectTopBarFits, openPage, pageProblems, screenshot, SCREENSHOTS, scribbleSignature, signIn, skipBrowserTests, useBrowserOnDevHost } from './browser.js';
 
 /**
  * Records in the real UI, on a 1024 × 768 cab screen: an inspector submits an inspection with a
@@ -30,24 +28,11 @@ const CHASSIS_ITEMS = [
 ];
 
 describe.skipIf(skipBrowserTests)('records in the browser', () => {
-  let host: DevHost;
-  let browser: Browser;
-  let page: Page;
+  const ui = useBrowserOnDevHost(CAB);
 
-  beforeAll(async () => {
-    host = await startDevHost({ port: 0, dataDir: tempDir('waypost-ui-'), rendererDir: await buildRenderer(), siteId: 'yard-7' });
-    browser = await launchBrowser();
-    page = await openPage(browser, CAB);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await host?.close();
-  });
-
-  const tab = (name: string) => page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name, exact: true });
-  const rows = () => page.getByRole('list', { name: 'Records found' }).getByRole('listitem');
-  const row = (title: string) => page.getByRole('button', { name: new RegExp(`^${title} `) });
+  const tab = (name: string) => ui.page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name, exact: true });
+  const rows = () => ui.page.getByRole('list', { name: 'Records found' }).getByRole('listitem');
+  const row = (title: string) => ui.page.getByRole('button', { name: new RegExp(`^${title} `) });
   /** The width of the image once the browser has decoded it (a placeholder is not an image). */
   const decodedWidth = (image: Locator) =>
     image.evaluate((element) => {
@@ -55,122 +40,98 @@ describe.skipIf(skipBrowserTests)('records in the browser', () => {
       return decodable.decode().then(() => decodable.naturalWidth);
     });
 
-  async function signIn(operator: { badgeId: string; pin: string }, on = page): Promise<void> {
-    await on.getByLabel('Badge ID').fill(operator.badgeId);
-    await on.getByLabel('PIN').fill(operator.pin);
-    await on.getByRole('button', { name: 'Sign in' }).click();
-    await on.getByRole('button', { name: 'Sign out' }).waitFor();
-  }
-
   /** Every control `within` is at least 52 px each way, and the top bar fits the cab screen with "Sign out" on it. */
   async function expectCabSized(on: Page, within: Locator): Promise<void> {
-    for (const control of await within.getByRole('button').all()) {
-      const box = (await control.boundingBox())!;
-      const name = (await control.textContent()) ?? '';
-      expect(Math.round(box.height), name).toBeGreaterThanOrEqual(52);
-      expect(Math.round(box.width), name).toBeGreaterThanOrEqual(52);
-    }
+    await expectTargetsAtLeast(await within.getByRole('button').all(), 52);
     for (const input of await within.locator('input').all()) expect(Math.round((await input.boundingBox())!.height)).toBeGreaterThanOrEqual(52);
-    const signOut = (await on.getByRole('button', { name: 'Sign out' }).boundingBox())!;
-    expect(signOut.x + signOut.width).toBeLessThanOrEqual(CAB.width);
-    const overflow = await on.evaluate(() => {
-      const root = (globalThis as any).document.documentElement;
-      return root.scrollWidth - root.clientWidth;
-    });
-    expect(overflow).toBe(0);
+    await expectTopBarFits(on);
   }
 
   it('submits an inspection with a failed item, a defect photo and a signature', async () => {
-    await page.goto(host.url);
-    await signIn(INSPECTOR);
-    await page.getByRole('radio', { name: 'Intermodal equipment (chassis) inspection' }).click();
-    await page.getByLabel('Unit / trailer number').fill('chz-5521');
-    await page.getByRole('button', { name: 'Start inspection' }).click();
-    const brakes = page.getByRole('listitem').filter({ has: page.getByRole('radiogroup', { name: 'Brakes', exact: true }) });
+    await ui.page.goto(ui.host.url);
+    await signIn(ui.page, INSPECTOR);
+    await ui.page.getByRole('radio', { name: 'Intermodal equipment (chassis) inspection' }).click();
+    await ui.page.getByLabel('Unit / trailer number').fill('chz-5521');
+    await ui.page.getByRole('button', { name: 'Start inspection' }).click();
+    const brakes = ui.page.getByRole('listitem').filter({ has: ui.page.getByRole('radiogroup', { name: 'Brakes', exact: true }) });
     await brakes.getByRole('radio', { name: 'Fail' }).click();
     await brakes.getByLabel('What is wrong (required)').fill('Air leak at the rear chamber');
-    for (const label of CHASSIS_ITEMS) await page.getByRole('radiogroup', { name: label, exact: true }).getByRole('radio', { name: 'Pass' }).click();
-    await page.getByText('8 of 8 items answered · 1 failed').waitFor();
-    await page.getByLabel('Attach photo').setInputFiles({ name: 'king-pin.png', mimeType: 'image/png', buffer: Buffer.from(DEFECT_PHOTO) });
-    await page.getByRole('list', { name: 'Defect photos' }).getByAltText('Defect photos 1').waitFor();
+    for (const label of CHASSIS_ITEMS) await ui.page.getByRole('radiogroup', { name: label, exact: true }).getByRole('radio', { name: 'Pass' }).click();
+    await ui.page.getByText('8 of 8 items answered · 1 failed').waitFor();
+    await ui.page.getByLabel('Attach photo').setInputFiles({ name: 'king-pin.png', mimeType: 'image/png', buffer: Buffer.from(DEFECT_PHOTO) });
+    await ui.page.getByRole('list', { name: 'Defect photos' }).getByAltText('Defect photos 1').waitFor();
 
-    const pad = page.getByRole('img', { name: 'Inspector signature: sign here' });
-    await pad.scrollIntoViewIfNeeded();
-    const box = (await pad.boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.6);
-    await page.mouse.down();
-    for (let step = 1; step <= 12; step++) await page.mouse.move(box.x + box.width * (0.1 + step * 0.06), box.y + box.height * (step % 2 ? 0.3 : 0.7), { steps: 3 });
-    await page.mouse.up();
-    await page.getByRole('button', { name: 'Accept signature' }).click();
-    await page.getByText('Signed.').waitFor();
-    await page.getByRole('button', { name: 'Submit inspection' }).click();
-    await page.getByText(/^Submitted the inspection of CHZ-5521/).waitFor();
+    await scribbleSignature(ui.page, 'Inspector signature');
+    await ui.page.getByRole('button', { name: 'Accept signature' }).click();
+    await ui.page.getByText('Signed.').waitFor();
+    await ui.page.getByRole('button', { name: 'Submit inspection' }).click();
+    await ui.page.getByText(/^Submitted the inspection of CHZ-5521/).waitFor();
     // Another of today's inspections, still a draft, which the search must leave out.
-    await page.getByRole('radio', { name: 'Driver vehicle inspection — power unit' }).click();
-    await page.getByLabel('Unit / trailer number').fill('trk-200');
-    await page.getByRole('button', { name: 'Start inspection' }).click();
-    await page.getByRole('button', { name: 'Back to list' }).click();
+    await ui.page.getByRole('radio', { name: 'Driver vehicle inspection — power unit' }).click();
+    await ui.page.getByLabel('Unit / trailer number').fill('trk-200');
+    await ui.page.getByRole('button', { name: 'Start inspection' }).click();
+    await ui.page.getByRole('button', { name: 'Back to list' }).click();
   });
 
   it("lists today's inspections under Records, newest first, with time, who and sync state, and fits the cab screen", async () => {
     await tab('Records').click();
-    await page.getByRole('heading', { name: /^Inspections today · / }).waitFor();
+    await ui.page.getByRole('heading', { name: /^Inspections today · / }).waitFor();
     await rows().nth(1).waitFor();
     expect(await rows().allTextContents()).toEqual([
       expect.stringMatching(/^Inspection of TRK-200\d.* · Ivan InspectorSaved on this deviceDraft$/),
       expect.stringMatching(/^Inspection of CHZ-5521\d.* · Ivan InspectorSaved on this deviceSubmitted$/),
     ]);
-    await page.getByText('Older records are kept at the office.').waitFor();
+    await ui.page.getByText('Older records are kept at the office.').waitFor();
     // Read at a glance: what each row says is in the app's 18 px text, its title larger.
     const fontSize = (locator: Locator) => locator.evaluate((element) => (globalThis as any).getComputedStyle(element).fontSize as string);
     expect(await fontSize(rows().first().getByText('Ivan Inspector'))).toBe('18px');
     expect(parseFloat(await fontSize(rows().first().getByText('Inspection of TRK-200')))).toBeGreaterThan(18);
     expect(await tab('Records').getAttribute('aria-current')).toBe('page');
-    await expectCabSized(page, page.getByRole('main'));
-    await screenshot(page, '50-records-today');
+    await expectCabSized(ui.page, ui.page.getByRole('main'));
+    await screenshot(ui.page, '50-records-today');
   });
 
   it('finds the inspection by its unit number typed in lower case, with spaces', async () => {
-    await page.getByLabel('Search by unit number').fill('chz 5521');
+    await ui.page.getByLabel('Search by unit number').fill('chz 5521');
     await rows().filter({ hasText: 'TRK-200' }).waitFor({ state: 'detached' });
     expect(await rows().count()).toBe(1);
     await row('Inspection of CHZ-5521').waitFor();
-    await screenshot(page, '51-records-search');
+    await screenshot(ui.page, '51-records-search');
   });
 
   it('opens it read-only: labelled fields and answers, the photo full size, the signature and its history', async () => {
     await row('Inspection of CHZ-5521').click();
-    await page.getByRole('heading', { name: 'Inspection of CHZ-5521' }).waitFor();
-    const details = page.getByRole('region', { name: 'Details' });
+    await ui.page.getByRole('heading', { name: 'Inspection of CHZ-5521' }).waitFor();
+    const details = ui.page.getByRole('region', { name: 'Details' });
     const detail = (label: string) => details.locator(`dt:text-is("${label}") + dd`);
     expect(await detail('Unit / trailer number').textContent()).toBe('CHZ-5521');
     expect(await detail('Checklist').textContent()).toBe('Intermodal equipment (chassis) inspection');
     expect(await detail('Status').textContent()).toBe('Submitted');
     expect(await detail('Odometer (miles)').textContent()).toBe('None');
     expect(await detail('Submitted at').textContent()).toMatch(/\d/);
-    await page.getByText('Saved on this device; it goes to the office at the next sync.').waitFor();
+    await ui.page.getByText('Saved on this device; it goes to the office at the next sync.').waitFor();
     // Read-only: nothing on it to answer or type into.
-    expect(await page.getByRole('radio').count()).toBe(0);
-    expect(await page.getByRole('textbox').count()).toBe(0);
+    expect(await ui.page.getByRole('radio').count()).toBe(0);
+    expect(await ui.page.getByRole('textbox').count()).toBe(0);
 
-    const answers = page.getByRole('list', { name: 'Checklist answers' }).getByRole('listitem');
+    const answers = ui.page.getByRole('list', { name: 'Checklist answers' }).getByRole('listitem');
     expect(await answers.count()).toBe(8);
     expect(await answers.first().textContent()).toBe('BrakesFailAir leak at the rear chamber');
     expect(await answers.filter({ hasText: 'King pin upper coupling device' }).textContent()).toBe('King pin upper coupling devicePass');
 
-    const thumbnail = page.getByRole('button', { name: 'Open Defect photos 1 full size' });
+    const thumbnail = ui.page.getByRole('button', { name: 'Open Defect photos 1 full size' });
     expect(await decodedWidth(thumbnail.getByAltText('Defect photos 1'))).toBe(PHOTO_WIDTH);
     await thumbnail.click();
-    const viewer = page.getByRole('dialog', { name: 'Defect photos 1' });
+    const viewer = ui.page.getByRole('dialog', { name: 'Defect photos 1' });
     expect(await decodedWidth(viewer.getByAltText('Defect photos 1, full size'))).toBe(PHOTO_WIDTH);
     // The window as the inspector sees it: the dialog is over what is on screen, not the whole page.
-    await page.screenshot({ path: join(SCREENSHOTS, '52-record-photo-full-size.png') });
+    await ui.page.screenshot({ path: join(SCREENSHOTS, '52-record-photo-full-size.png') });
     await viewer.getByRole('button', { name: 'Close' }).click();
     await viewer.waitFor({ state: 'hidden' });
 
-    expect(await decodedWidth(page.getByRole('region', { name: 'Inspector signature' }).getByAltText('Inspector signature'))).toBe(720);
+    expect(await decodedWidth(ui.page.getByRole('region', { name: 'Inspector signature' }).getByAltText('Inspector signature'))).toBe(720);
 
-    const history = page.getByRole('list', { name: 'History' }).locator(':scope > li');
+    const history = ui.page.getByRole('list', { name: 'History' }).locator(':scope > li');
     const entries = await history.allTextContents();
     expect(entries[0]).toMatch(/^Created .* by Ivan Inspector/);
     expect(entries[0]).toContain('Unit / trailer number: CHZ-5521');
@@ -178,30 +139,30 @@ describe.skipIf(skipBrowserTests)('records in the browser', () => {
     expect(entries.some((entry) => entry.includes('Defect photos: added a photo'))).toBe(true);
     expect(entries.some((entry) => entry.includes('Inspector signature: a signature'))).toBe(true);
     expect(entries.at(-1)).toMatch(/^Submitted .* by Ivan Inspector.*Not sent to the office yet$/);
-    await expectCabSized(page, page.getByRole('main'));
-    await screenshot(page, '53-record-inspection');
+    await expectCabSized(ui.page, ui.page.getByRole('main'));
+    await screenshot(ui.page, '53-record-inspection');
   });
 
   it('says plainly when a search finds nothing', async () => {
-    await page.getByRole('button', { name: 'Back to records' }).first().click();
+    await ui.page.getByRole('button', { name: 'Back to records' }).first().click();
     // The search and the day are as they were left.
-    expect(await page.getByLabel('Search by unit number').inputValue()).toBe('chz 5521');
-    await page.getByLabel('Search by unit number').fill('zzz999');
-    await page.getByText(/^No inspections match “ZZZ999” today\. Check the number, or search all days\.$/).waitFor();
+    expect(await ui.page.getByLabel('Search by unit number').inputValue()).toBe('chz 5521');
+    await ui.page.getByLabel('Search by unit number').fill('zzz999');
+    await ui.page.getByText(/^No inspections match “ZZZ999” today\. Check the number, or search all days\.$/).waitFor();
     expect(await rows().count()).toBe(0);
-    await screenshot(page, '54-records-no-match');
-    expect(pageProblems(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await screenshot(ui.page, '54-records-no-match');
+    expect(pageProblems(ui.page)).toEqual([]);
+    await ui.page.getByRole('button', { name: 'Sign out' }).click();
   });
 
   it("finds yesterday's gate event by its plate, opens it, and reaches its correction", async () => {
-    const clerk = await openPage(browser, CAB);
+    const clerk = await openPage(ui.browser, CAB);
     const now = new Date();
     const yesterday = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1, 15, 20);
     // The kiosk's clock on yesterday afternoon: the truck passed the gate then.
     await clerk.clock.setFixedTime(yesterday);
-    await clerk.goto(host.url);
-    await signIn(CLERK, clerk);
+    await clerk.goto(ui.host.url);
+    await signIn(clerk, CLERK);
     await clerk.getByLabel('Truck plate').fill('4xyz789');
     await clerk.getByLabel('Carrier').fill('Harbor Haulers');
     await clerk.getByLabel('Container number').fill('MSCU 123456 6');
@@ -212,7 +173,7 @@ describe.skipIf(skipBrowserTests)('records in the browser', () => {
     await clerk.getByRole('button', { name: 'Sign out' }).click();
 
     await clerk.clock.setFixedTime(now);
-    await signIn(CLERK, clerk);
+    await signIn(clerk, CLERK);
     await clerk.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name: 'Records', exact: true }).click();
     const search = clerk.getByLabel('Search by plate, container or chassis number');
     await search.fill('4XYZ 789');

@@ -1,9 +1,7 @@
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_OPERATORS } from '../../scripts/demo-operators.js';
-import { startDevHost, type DevHost } from '../../scripts/dev-host-server.js';
-import { tempDir } from '../support/device.js';
-import { buildRenderer, launchBrowser, openPage, pageProblems, screenshot, skipBrowserTests } from './browser.js';
+import { expectNoWhite, expectTopBarFits, pageProblems, screenshot, signIn, skipBrowserTests, useBrowserOnDevHost } from './browser.js';
 
 /**
  * Day, Sunlight and Night on a 1024 × 768 cab laptop: chosen from the sign-in screen and from the
@@ -62,16 +60,11 @@ function coloursIn(element: any): Colours {
 const coloursOf = (locator: Locator) => locator.evaluate(coloursIn);
 
 describe.skipIf(skipBrowserTests)('display themes in the browser', () => {
-  let host: DevHost;
-  let browser: Browser;
-  let page: Page;
+  const ui = useBrowserOnDevHost(CAB);
 
   beforeAll(async () => {
-    host = await startDevHost({ port: 0, dataDir: tempDir('waypost-ui-'), rendererDir: await buildRenderer(), siteId: 'yard-7' });
-    browser = await launchBrowser();
-    page = await openPage(browser, CAB);
     // The theme the first painted frame has (callbacks of the first frame run just before it paints).
-    await page.addInitScript(() => {
+    await ui.page.addInitScript(() => {
       const scope = globalThis as any;
       scope.requestAnimationFrame(() => {
         scope.firstFrameTheme = scope.document.documentElement.dataset.theme ?? null;
@@ -79,25 +72,20 @@ describe.skipIf(skipBrowserTests)('display themes in the browser', () => {
     });
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await host?.close();
-  });
-
-  const themeGroup = () => page.getByRole('radiogroup', { name: 'Theme' });
+  const themeGroup = () => ui.page.getByRole('radiogroup', { name: 'Theme' });
   const themeRadio = (label: string) => themeGroup().getByRole('radio', { name: label, exact: true });
-  const displayButton = () => page.getByRole('button', { name: 'Display', exact: true });
-  const shownTheme = () => page.evaluate(() => (globalThis as any).document.documentElement.dataset.theme as string | undefined);
-  const firstFrameTheme = () => page.evaluate(() => (globalThis as any).firstFrameTheme as string | null);
+  const displayButton = () => ui.page.getByRole('button', { name: 'Display', exact: true });
+  const shownTheme = () => ui.page.evaluate(() => (globalThis as any).document.documentElement.dataset.theme as string | undefined);
+  const firstFrameTheme = () => ui.page.evaluate(() => (globalThis as any).firstFrameTheme as string | null);
 
   async function reload(): Promise<void> {
-    await page.reload();
-    await page.locator('main').first().waitFor();
+    await ui.page.reload();
+    await ui.page.locator('main').first().waitFor();
   }
 
   /** Text, field edges and the primary button, in whatever theme is on screen. */
   async function expectReadable(samples: { text: Locator[]; input: Locator; primary: Locator; pageBackground: boolean }): Promise<void> {
-    const root = await coloursOf(page.locator('html'));
+    const root = await coloursOf(ui.page.locator('html'));
     expect(contrast(root.text, root.page)).toBeGreaterThanOrEqual(4.5);
     for (const text of samples.text) {
       const colours = await coloursOf(text);
@@ -112,38 +100,13 @@ describe.skipIf(skipBrowserTests)('display themes in the browser', () => {
     expect(contrast(primary.text, primary.behind), `primary ${primary.text} on ${primary.behind}`).toBeGreaterThanOrEqual(4.5);
   }
 
-  /** Night: nothing on screen is painted pure white, neither a background nor words. */
-  async function expectNoWhite(): Promise<void> {
-    const white = await page.evaluate(() => {
-      const document = (globalThis as any).document;
-      const view = document.defaultView;
-      const found: string[] = [];
-      for (const element of document.querySelectorAll('body *')) {
-        const style = view.getComputedStyle(element);
-        const box = element.getBoundingClientRect();
-        // A filtered element is shown as its filter makes it (the signature pad keeps a white PNG, shown dimmed).
-        if (box.width === 0 || box.height === 0 || style.visibility === 'hidden' || style.filter !== 'none') continue;
-        if (style.backgroundColor === 'rgb(255, 255, 255)' || (style.color === 'rgb(255, 255, 255)' && element.textContent.trim())) found.push(element.outerHTML.slice(0, 100));
-      }
-      return found;
-    });
-    expect(white).toEqual([]);
-  }
-
-  async function signIn(): Promise<void> {
-    await page.getByLabel('Badge ID').fill(INSPECTOR.badgeId);
-    await page.getByLabel('PIN').fill(INSPECTOR.pin);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Start an inspection' }).waitFor();
-  }
-
   async function openDisplayMenu(): Promise<void> {
     await displayButton().click();
     await themeGroup().waitFor();
   }
 
   it('starts in Day, with the theme choice on the sign-in screen', async () => {
-    await page.goto(host.url);
+    await ui.page.goto(ui.host.url);
     await themeGroup().waitFor();
     expect(await shownTheme()).toBe('day');
     expect(await themeRadio('Day').getAttribute('aria-checked')).toBe('true');
@@ -160,28 +123,28 @@ describe.skipIf(skipBrowserTests)('display themes in the browser', () => {
       await themeRadio(label).click();
       expect(await shownTheme()).toBe(theme);
       const samples = {
-        text: [page.getByText('Badge ID', { exact: true }), page.getByRole('heading', { name: 'Sign in' }), page.getByText('Theme', { exact: true })],
-        input: page.getByLabel('Badge ID'),
-        primary: page.getByRole('button', { name: 'Sign in' }),
+        text: [ui.page.getByText('Badge ID', { exact: true }), ui.page.getByRole('heading', { name: 'Sign in' }), ui.page.getByText('Theme', { exact: true })],
+        input: ui.page.getByLabel('Badge ID'),
+        primary: ui.page.getByRole('button', { name: 'Sign in' }),
         // The sign-in card stands on a gradient in Day and Night: the field's edge is read against the card.
         pageBackground: false,
       };
       await expectReadable(samples);
-      if (theme === 'night') await expectNoWhite();
+      if (theme === 'night') await expectNoWhite(ui.page);
 
       await reload();
       expect(await shownTheme()).toBe(theme);
       expect(await themeRadio(label).getAttribute('aria-checked')).toBe('true');
       expect(await firstFrameTheme()).toBe(theme);
       await expectReadable(samples);
-      await screenshot(page, `40-theme-sign-in-${theme}`);
+      await screenshot(ui.page, `40-theme-sign-in-${theme}`);
     });
   }
 
   it('changes the theme with the arrow keys on the sign-in screen, with a bolder focus ring in Sunlight', async () => {
     await themeRadio('Day').click();
     await themeRadio('Day').focus();
-    await page.keyboard.press('ArrowRight');
+    await ui.page.keyboard.press('ArrowRight');
     expect(await shownTheme()).toBe('sunlight');
     const focused = themeRadio('Sunlight');
     expect(await focused.evaluate((radio) => radio === (globalThis as any).document.activeElement)).toBe(true);
@@ -190,7 +153,7 @@ describe.skipIf(skipBrowserTests)('display themes in the browser', () => {
       return { width: style.outlineWidth, color: style.outlineColor, style: style.outlineStyle };
     });
     expect(ring).toEqual({ width: '4px', color: 'rgb(0, 0, 0)', style: 'solid' });
-    await page.keyboard.press('ArrowLeft');
+    await ui.page.keyboard.press('ArrowLeft');
     expect(await shownTheme()).toBe('day');
     // One stop on Tab for the group, as with every other choice.
     expect(await themeRadio('Night').getAttribute('tabindex')).toBe('-1');
@@ -198,20 +161,17 @@ describe.skipIf(skipBrowserTests)('display themes in the browser', () => {
 
   it('signs in in the theme chosen at sign-in, and fits the top bar at 1024 × 768 with the display menu', async () => {
     await themeRadio('Night').click();
-    await signIn();
+    await signIn(ui.page, INSPECTOR);
+    await ui.page.getByRole('heading', { name: 'Start an inspection' }).waitFor();
     expect(await shownTheme()).toBe('night');
-    const signOut = page.getByRole('button', { name: 'Sign out' });
+    const signOut = ui.page.getByRole('button', { name: 'Sign out' });
     for (const control of [signOut, displayButton()]) {
       const box = (await control.boundingBox())!;
       expect(box.x + box.width).toBeLessThanOrEqual(CAB.width);
       expect(box.height).toBeGreaterThanOrEqual(52);
       expect(box.width).toBeGreaterThanOrEqual(52);
     }
-    const overflow = await page.evaluate(() => {
-      const root = (globalThis as any).document.documentElement;
-      return root.scrollWidth - root.clientWidth;
-    });
-    expect(overflow).toBe(0);
+    await expectTopBarFits(ui.page);
     // No theme choice in the bar itself: it is one button away.
     expect(await themeGroup().count()).toBe(0);
   });
@@ -221,37 +181,37 @@ describe.skipIf(skipBrowserTests)('display themes in the browser', () => {
       await openDisplayMenu();
       await themeRadio(label).click();
       expect(await shownTheme()).toBe(theme);
-      const menu = (await page.getByRole('dialog', { name: 'Display' }).boundingBox())!;
+      const menu = (await ui.page.getByRole('dialog', { name: 'Display' }).boundingBox())!;
       expect(menu.x).toBeGreaterThanOrEqual(0);
       expect(menu.x + menu.width).toBeLessThanOrEqual(CAB.width);
-      if (theme === 'day') await screenshot(page, '43-theme-display-menu');
-      await page.keyboard.press('Escape');
+      if (theme === 'day') await screenshot(ui.page, '43-theme-display-menu');
+      await ui.page.keyboard.press('Escape');
       await themeGroup().waitFor({ state: 'hidden' });
 
       const samples = {
         text: [
-          page.getByRole('heading', { name: 'Start an inspection' }),
-          page.locator('label', { hasText: 'Unit / trailer number' }),
-          page.getByText('No inspection in progress.'),
-          page.getByRole('button', { name: 'Inspections', exact: true }),
-          page.getByRole('button', { name: 'Sign out' }),
-          page.getByTestId('sync-badge').locator('.sync-badge__label'),
+          ui.page.getByRole('heading', { name: 'Start an inspection' }),
+          ui.page.locator('label', { hasText: 'Unit / trailer number' }),
+          ui.page.getByText('No inspection in progress.'),
+          ui.page.getByRole('button', { name: 'Inspections', exact: true }),
+          ui.page.getByRole('button', { name: 'Sign out' }),
+          ui.page.getByTestId('sync-badge').locator('.sync-badge__label'),
         ],
-        input: page.getByLabel('Unit / trailer number'),
-        primary: page.getByRole('button', { name: 'Start inspection' }),
+        input: ui.page.getByLabel('Unit / trailer number'),
+        primary: ui.page.getByRole('button', { name: 'Start inspection' }),
         pageBackground: true,
       };
       await expectReadable(samples);
-      if (theme === 'night') await expectNoWhite();
-      await screenshot(page, `41-theme-start-${theme}`);
+      if (theme === 'night') await expectNoWhite(ui.page);
+      await screenshot(ui.page, `41-theme-start-${theme}`);
 
       await reload();
-      await page.getByRole('heading', { name: 'Start an inspection' }).waitFor();
+      await ui.page.getByRole('heading', { name: 'Start an inspection' }).waitFor();
       expect(await shownTheme()).toBe(theme);
       expect(await firstFrameTheme()).toBe(theme);
       await openDisplayMenu();
       expect(await themeRadio(label).getAttribute('aria-checked')).toBe('true');
-      await page.keyboard.press('Escape');
+      await ui.page.keyboard.press('Escape');
       await expectReadable(samples);
     });
   }
@@ -259,51 +219,51 @@ describe.skipIf(skipBrowserTests)('display themes in the browser', () => {
   it('opens the display menu from the keyboard onto the chosen theme; the arrow keys change it and Escape goes back to the button', async () => {
     expect(await shownTheme()).toBe('night');
     await displayButton().focus();
-    await page.keyboard.press('Enter');
+    await ui.page.keyboard.press('Enter');
     await themeGroup().waitFor();
     expect(await themeRadio('Night').evaluate((radio) => radio === (globalThis as any).document.activeElement)).toBe(true);
-    await page.keyboard.press('ArrowRight');
+    await ui.page.keyboard.press('ArrowRight');
     expect(await shownTheme()).toBe('day');
     expect(await themeRadio('Day').evaluate((radio) => radio === (globalThis as any).document.activeElement)).toBe(true);
-    await page.keyboard.press('ArrowLeft');
+    await ui.page.keyboard.press('ArrowLeft');
     expect(await shownTheme()).toBe('night');
-    await page.keyboard.press('Escape');
+    await ui.page.keyboard.press('Escape');
     await themeGroup().waitFor({ state: 'hidden' });
     expect(await displayButton().evaluate((button) => button === (globalThis as any).document.activeElement)).toBe(true);
   });
 
   it('shows an inspection checklist and its signature pad readably in every theme', async () => {
-    await page.getByRole('radio', { name: 'Driver vehicle inspection — power unit' }).click();
-    await page.getByLabel('Unit / trailer number').fill('trk-311');
-    await page.getByRole('button', { name: 'Start inspection' }).click();
-    const answer = (item: string, result: string) => page.getByRole('radiogroup', { name: item, exact: true }).getByRole('radio', { name: result, exact: true });
+    await ui.page.getByRole('radio', { name: 'Driver vehicle inspection — power unit' }).click();
+    await ui.page.getByLabel('Unit / trailer number').fill('trk-311');
+    await ui.page.getByRole('button', { name: 'Start inspection' }).click();
+    const answer = (item: string, result: string) => ui.page.getByRole('radiogroup', { name: item, exact: true }).getByRole('radio', { name: result, exact: true });
     await answer('Parking brake', 'Fail').click();
     await answer('Horn', 'Pass').click();
     await answer('Tires', 'N/A').click();
-    await page.getByText('3 of 11 items answered · 1 failed').waitFor();
+    await ui.page.getByText('3 of 11 items answered · 1 failed').waitFor();
     for (const { theme, label } of THEMES) {
       await openDisplayMenu();
       await themeRadio(label).click();
-      await page.keyboard.press('Escape');
+      await ui.page.keyboard.press('Escape');
       for (const [item, result] of [['Parking brake', 'Fail'], ['Horn', 'Pass'], ['Tires', 'N/A']] as const) {
         const chosen = await coloursOf(answer(item, result));
         expect(contrast(chosen.text, chosen.behind), `${theme} ${result}`).toBeGreaterThanOrEqual(4.5);
       }
-      const defect = page.getByLabel('New defect');
+      const defect = ui.page.getByLabel('New defect');
       const hint = await defect.evaluate((input) => (globalThis as any).getComputedStyle(input, '::placeholder').color as string);
       expect(contrast(hint, (await coloursOf(defect)).behind), `${theme} placeholder ${hint}`).toBeGreaterThanOrEqual(4.5);
-      const submit = await coloursOf(page.getByRole('button', { name: 'Submit inspection' }));
+      const submit = await coloursOf(ui.page.getByRole('button', { name: 'Submit inspection' }));
       expect(contrast(submit.text, submit.behind), `${theme} disabled submit`).toBeGreaterThanOrEqual(4.5);
-      if (theme === 'night') await expectNoWhite();
-      await screenshot(page, `42-theme-inspection-${theme}`);
+      if (theme === 'night') await expectNoWhite(ui.page);
+      await screenshot(ui.page, `42-theme-inspection-${theme}`);
     }
   });
 
   it('shows the theme chosen when signed in on the sign-in screen after signing out', async () => {
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await ui.page.getByRole('button', { name: 'Sign out' }).click();
     await themeGroup().waitFor();
     expect(await shownTheme()).toBe('night');
     expect(await themeRadio('Night').getAttribute('aria-checked')).toBe('true');
-    expect(pageProblems(page)).toEqual([]);
+    expect(pageProblems(ui.page)).toEqual([]);
   });
 });
