@@ -1,8 +1,7 @@
-import { useState, type FormEvent } from 'react';
-import { useDraft } from '../drafts.js';
+import type { FormEvent } from 'react';
+import { useDraftForm } from '../draft-form.js';
 import type { PerformedAction } from '../../main/ipc/contract.js';
 import { call } from '../api.js';
-import { explain } from '../messages.js';
 import { Alert, Choice, TextField } from '../components.js';
 import { PhotoPicker } from '../attachments/PhotoPicker.js';
 import { ContainerNumberField } from '../ContainerNumberField.js';
@@ -14,7 +13,6 @@ import {
   parseFormDraft,
   type GateEvent,
   type GateEventForm as FormValues,
-  type GateEventFormErrors,
   updateOperations,
   validateForm,
 } from './gate-event.js';
@@ -38,35 +36,18 @@ const DIRECTIONS = [
 export function GateEventForm({ mode, siteId, onAttempt, onSaved, onCancel }: Props) {
   const draftName = mode.kind === 'new' ? 'gate-event.new' : `gate-event.${mode.kind}.${mode.kind === 'edit' ? mode.event.id : mode.original.id}`;
   const initial = mode.kind === 'new' ? EMPTY_FORM : formFromEvent(mode.kind === 'edit' ? mode.event : mode.original);
-  const { value: form, set: setForm, clear: clearDraft, restored } = useDraft(draftName, initial, parseFormDraft);
-  const [errors, setErrors] = useState<GateEventFormErrors>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { form, setForm, clearDraft, restored, errors, setErrors, formError, setFormError, busy, update, save } = useDraftForm<FormValues>(draftName, initial, parseFormDraft);
 
-  const update = <K extends keyof FormValues>(name: K, value: FormValues[K]) => {
-    setForm((current) => ({ ...current, [name]: value }));
-    setErrors((current) => ({ ...current, [name]: undefined }));
-  };
-
-  async function save(event: FormEvent) {
+  async function record(event: FormEvent) {
     event.preventDefault();
     onAttempt();
     const problems = validateForm(form);
     setErrors(problems);
     setFormError(null);
     if (Object.values(problems).some(Boolean)) return;
-    setBusy(true);
-    try {
-      const performed = await perform();
-      clearDraft();
+    await save(perform, (performed) => {
       if (performed) onSaved(savedMessage(performed));
-    } catch (error) {
-      const problem = explain(error);
-      if (problem.field && problem.field in form) setErrors({ [problem.field]: problem.message });
-      else setFormError(problem.message);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   function perform(): Promise<PerformedAction> | null {
@@ -94,7 +75,7 @@ export function GateEventForm({ mode, siteId, onAttempt, onSaved, onCancel }: Pr
   const saveLabel = mode.kind === 'new' ? `Record gate-${form.direction}` : mode.kind === 'edit' ? 'Save changes' : 'Record correction';
 
   return (
-    <form className="card gate-form" onSubmit={save} noValidate aria-label={title}>
+    <form className="card gate-form" onSubmit={record} noValidate aria-label={title}>
       <h2>{title}</h2>
       {restored ? <Alert tone="info">Your unsaved entries were kept while you were away: check them and save.</Alert> : null}
       {mode.kind === 'correct' ? (

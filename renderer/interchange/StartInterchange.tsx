@@ -1,11 +1,10 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, type FormEvent } from 'react';
 import { call } from '../api.js';
-import { explain } from '../messages.js';
-import { useDraft } from '../drafts.js';
+import { useDraftForm } from '../draft-form.js';
 import { Alert, Choice, TextField } from '../components.js';
 import { ContainerNumberField } from '../ContainerNumberField.js';
 import { SHORT_TEXT_MAX } from '../../protocol/records/define.js';
-import { EMPTY_START, equipmentTypeLabel, EQUIPMENT_TYPES, parseStartDraft, startInterchange, type StartForm, type StartFormErrors } from './interchange.js';
+import { EMPTY_START, equipmentTypeLabel, EQUIPMENT_TYPES, parseStartDraft, startInterchange, type StartForm } from './interchange.js';
 
 interface Props {
   /** The operator is starting one: an earlier success message no longer applies. */
@@ -13,21 +12,19 @@ interface Props {
   onStarted: (interchangeId: string) => void;
 }
 
+/** The two sides of the handover, asked for alike. */
+const PARTIES = [
+  { name: 'fromCarrier', label: 'Delivering party', placeholder: 'Hands it over' },
+  { name: 'toCarrier', label: 'Receiving party', placeholder: 'Takes it over' },
+] as const;
+
 /**
  * Who hands what to whom: the interchange's identity, recorded in one action as a draft. The type
  * cannot change afterwards (it decides how the number is checked), so it is chosen here.
  */
 export function StartInterchange({ onAttempt, onStarted }: Props) {
-  const { value: form, set: setForm, clear: clearDraft, restored } = useDraft('interchange.new', EMPTY_START, parseStartDraft);
-  const [errors, setErrors] = useState<StartFormErrors>({});
-  const [formError, setFormError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { form, restored, errors, setErrors, formError, setFormError, busy, update, save } = useDraftForm<StartForm>('interchange.new', EMPTY_START, parseStartDraft);
   const typeLabel = useId();
-
-  const update = <K extends keyof StartForm>(name: K, value: StartForm[K]) => {
-    setForm((current) => ({ ...current, [name]: value }));
-    setErrors((current) => ({ ...current, [name]: undefined }));
-  };
 
   async function start(event: FormEvent) {
     event.preventDefault();
@@ -36,18 +33,10 @@ export function StartInterchange({ onAttempt, onStarted }: Props) {
     const started = startInterchange(form, Date.now());
     if (!started.ok) return setErrors(started.errors);
     setErrors({});
-    setBusy(true);
-    try {
-      const { record } = await call('records.perform', { recordType: 'equipmentInterchange', action: 'create', ops: started.ops });
-      clearDraft();
-      onStarted(record.id);
-    } catch (error) {
-      const problem = explain(error);
-      if (problem.field && problem.field in form) setErrors({ [problem.field]: problem.message });
-      else setFormError(problem.message);
-    } finally {
-      setBusy(false);
-    }
+    await save(
+      () => call('records.perform', { recordType: 'equipmentInterchange', action: 'create', ops: started.ops }),
+      ({ record }) => onStarted(record.id),
+    );
   }
 
   return (
@@ -75,24 +64,18 @@ export function StartInterchange({ onAttempt, onStarted }: Props) {
         />
       )}
       <div className="field-grid">
-        <TextField
-          label="Delivering party"
-          required
-          maxLength={SHORT_TEXT_MAX}
-          placeholder="Hands it over"
-          value={form.fromCarrier}
-          error={errors.fromCarrier}
-          onChange={(value) => update('fromCarrier', value)}
-        />
-        <TextField
-          label="Receiving party"
-          required
-          maxLength={SHORT_TEXT_MAX}
-          placeholder="Takes it over"
-          value={form.toCarrier}
-          error={errors.toCarrier}
-          onChange={(value) => update('toCarrier', value)}
-        />
+        {PARTIES.map(({ name, label, placeholder }) => (
+          <TextField
+            key={name}
+            label={label}
+            required
+            maxLength={SHORT_TEXT_MAX}
+            placeholder={placeholder}
+            value={form[name]}
+            error={errors[name]}
+            onChange={(value) => update(name, value)}
+          />
+        ))}
       </div>
       {formError ? <Alert tone="error">{formError}</Alert> : null}
       <div className="actions">
