@@ -196,7 +196,7 @@ function Workspace({ session, onSession, onSignedOut }: { session: SessionView; 
                 {id === 'sync' && syncAttention > 0 ? (
                   <>
                     {' '}
-                    <span className="tabs__count">
+                    <span className="count-pill tabs__count">
                       {syncAttention}
                       <span className="visually-hidden"> to look at</span>
                     </span>

@@ -185,3 +185,18 @@ export function useTicking(running: boolean): number {
   }, [running]);
   return Date.now();
 }
+
+/** The top of a draft record's form: what it is, a line about it, and the way back to the list of drafts. */
+export function FormHeader({ title, summary, headingId, onBack }: { title: ReactNode; summary: ReactNode; headingId?: string; onBack: () => void }) {
+  return (
+    <div className="card__header">
+      <div>
+        <h2 id={headingId}>{title}</h2>
+        <p className="muted">{summary}</p>
+      </div>
+      <button type="button" className="button" onClick={onBack}>
+        Back to list
+      </button>
+    </div>
+  );
+}

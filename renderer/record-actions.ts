@@ -4,14 +4,17 @@ import type { RecordType } from '../protocol/records/index.js';
 import type { FieldOperation } from '../protocol/actions.js';
 import { call } from './api.js';
 import { explain } from './messages.js';
+import { attachPng } from './attachments/attachments.js';
 
 /**
  * Actions on one draft record, each tap or field its own journaled action: sent to the core one at a
  * time in the order the operator made them, so a quick second tap never overtakes the first. A
  * refusal is kept under the place on the form the action came from, to be shown there.
  */
-export function useRecordActions<Place extends string>(recordType: RecordType, recordId: string, onSaved: (record: RecordView, seq: number) => void) {
+export function useRecordActions<Place extends string>(recordType: RecordType, recordId: string, onSaved: (record: RecordView) => void) {
   const [errors, setErrors] = useState<Partial<Record<Place, string>>>({});
+  // What the operator is told after each saved action.
+  const [saved, setSaved] = useState<string | null>(null);
   const queue = useRef<Promise<unknown>>(Promise.resolve());
 
   const perform = useCallback(
@@ -20,7 +23,8 @@ export function useRecordActions<Place extends string>(recordType: RecordType, r
         setErrors({});
         try {
           const { seq, record } = await call('records.perform', { recordType, recordId, action, ops });
-          onSaved(record, seq);
+          onSaved(record);
+          setSaved(`Saved · journal entry ${seq}`);
           return seq;
         } catch (failure) {
           setErrors({ [place]: explain(failure).message } as Partial<Record<Place, string>>);
@@ -37,5 +41,23 @@ export function useRecordActions<Place extends string>(recordType: RecordType, r
   /** Resolves once every action asked for so far has been answered. */
   const settled = useCallback(() => queue.current, []);
 
-  return { perform, errors, setErrors, settled };
+  /** What a photo picker does to the record's photos: each photo added or removed is its own action. */
+  const photoActions = (place: Place) => ({
+    onAdd: (sha256: string) => perform(place, [{ op: 'add', field: 'photos', member: sha256 }]),
+    onRemove: (sha256: string) => void perform(place, [{ op: 'remove', field: 'photos', member: sha256 }]),
+  });
+
+  /** Stores a drawn signature and sets it on the record's `field`; whether it took. A refusal shows at `place`. */
+  async function sign(place: Place, field: string, pngDataUrl: string): Promise<boolean> {
+    let signature: string;
+    try {
+      signature = await attachPng(pngDataUrl);
+    } catch (failure) {
+      setErrors({ [place]: explain(failure).message } as Partial<Record<Place, string>>);
+      return false;
+    }
+    return (await perform(place, [{ op: 'set', field, value: signature }])) !== null;
+  }
+
+  return { perform, errors, setErrors, settled, saved, photoActions, sign };
 }

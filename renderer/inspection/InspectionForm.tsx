@@ -5,8 +5,7 @@ import { explain } from '../messages.js';
 import { useDraft } from '../drafts.js';
 import { LONG_TEXT_MAX, SHORT_TEXT_MAX } from '../../protocol/records/define.js';
 import { sentence } from '../format.js';
-import { Alert, Choice, TextField } from '../components.js';
-import { attachPng } from '../attachments/attachments.js';
+import { Alert, Choice, FormHeader, TextField } from '../components.js';
 import { PhotoPicker } from '../attachments/PhotoPicker.js';
 import { SignatureField } from '../attachments/SignatureField.js';
 import { useRecordActions } from '../record-actions.js';
@@ -44,15 +43,11 @@ function parseTypedText(value: unknown): TypedText | null {
 
 export function InspectionForm({ initial, template, onClose }: Props) {
   const [inspection, setInspection] = useState(initial);
-  const [saved, setSaved] = useState<string | null>(null);
   const typed = useDraft<TypedText>(`inspection.${initial.id}`, { defect: '', remarks: initial.remarks ?? '' }, parseTypedText);
   const { defect, remarks } = typed.value;
   const setDefect = (value: string) => typed.set((current) => ({ ...current, defect: value }));
   const setRemarks = (value: string) => typed.set((current) => ({ ...current, remarks: value }));
-  const { perform, errors, setErrors, settled } = useRecordActions<Place>('inspection', initial.id, (record, seq) => {
-    setInspection(readInspection(record));
-    setSaved(`Saved · journal entry ${seq}`);
-  });
+  const { perform, errors, setErrors, settled, saved, photoActions, sign } = useRecordActions<Place>('inspection', initial.id, (record) => setInspection(readInspection(record)));
 
   const answer = (item: ChecklistItem, value: ChecklistAnswer) =>
     void perform('checklist', [{ op: 'set', field: 'items', key: item.id, value: value.note?.trim() ? value : { result: value.result } }]);
@@ -64,17 +59,6 @@ export function InspectionForm({ initial, template, onClose }: Props) {
     // A defect list is a set: the same words again would add nothing, so say so instead.
     if (inspection.defects.some((listed) => listed.toLowerCase() === text.toLowerCase())) return setErrors({ defects: 'That defect is already listed.' });
     void perform('defects', [{ op: 'add', field: 'defects', member: text }]).then((seq) => seq !== null && setDefect(''));
-  }
-
-  async function sign(pngDataUrl: string): Promise<boolean> {
-    let signature: string;
-    try {
-      signature = await attachPng(pngDataUrl);
-    } catch (failure) {
-      setErrors({ submit: explain(failure).message });
-      return false;
-    }
-    return (await perform('submit', [{ op: 'set', field: 'signature', value: signature }])) !== null;
   }
 
   async function submit() {
@@ -97,21 +81,21 @@ export function InspectionForm({ initial, template, onClose }: Props) {
   return (
     <div className="inspection-form">
       <section className="card">
-        <div className="card__header">
-          <div>
-            <h2>
+        <FormHeader
+          title={
+            <>
               {template.title} · <span className="mono">{inspection.equipmentNumber}</span>
-            </h2>
-            <p className="muted">
+            </>
+          }
+          summary={
+            <>
               {progress.answered} of {progress.total} items answered
               {progress.failed > 0 ? ` · ${progress.failed} failed` : ''}
               {inspection.odometer !== null ? ` · odometer ${inspection.odometer.toLocaleString()} mi` : ''}
-            </p>
-          </div>
-          <button type="button" className="button" onClick={() => onClose(null)}>
-            Back to list
-          </button>
-        </div>
+            </>
+          }
+          onBack={() => onClose(null)}
+        />
         <p className="muted" aria-live="polite">
           {saved ?? 'Each answer is saved as soon as you give it.'}
         </p>
@@ -156,8 +140,7 @@ export function InspectionForm({ initial, template, onClose }: Props) {
         <PhotoPicker
           label="Defect photos"
           photos={inspection.photos}
-          onAdd={(sha256) => perform('photos', [{ op: 'add', field: 'photos', member: sha256 }])}
-          onRemove={(sha256) => void perform('photos', [{ op: 'remove', field: 'photos', member: sha256 }])}
+          {...photoActions('photos')}
         />
         {errorAt('photos')}
         <TextField
@@ -173,7 +156,7 @@ export function InspectionForm({ initial, template, onClose }: Props) {
 
       <section className="card" aria-labelledby="submit-heading">
         <h2 id="submit-heading">Sign and submit</h2>
-        <SignatureField label="Inspector signature" signed={inspection.signature} onSign={sign} />
+        <SignatureField label="Inspector signature" signed={inspection.signature} onSign={(png) => sign('submit', 'signature', png)} />
         {problems.length > 0 ? (
           <Alert tone="info">
             Before submitting:

@@ -1,10 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import { explain } from '../messages.js';
 import { useDraft } from '../drafts.js';
 import { useRecordActions } from '../record-actions.js';
-import { Alert, Badge, Choice, TextField } from '../components.js';
+import { Alert, Badge, Choice, FormHeader, TextField } from '../components.js';
 import { ContainerNumberField } from '../ContainerNumberField.js';
-import { attachPng } from '../attachments/attachments.js';
 import { PhotoPicker } from '../attachments/PhotoPicker.js';
 import { SignatureField } from '../attachments/SignatureField.js';
 import { LONG_TEXT_MAX, SHORT_TEXT_MAX } from '../../protocol/records/define.js';
@@ -64,11 +62,9 @@ export function InterchangeForm({ initial, onClose }: Props) {
   const [interchange, setInterchange] = useState(initial);
   // What the record holds once every action asked for is answered, for the submit that waits for them.
   const latest = useRef(initial);
-  const [saved, setSaved] = useState<string | null>(null);
-  const { perform, errors, setErrors, settled } = useRecordActions<Place>('equipmentInterchange', initial.id, (record, seq) => {
+  const { perform, errors, settled, saved, photoActions, sign } = useRecordActions<Place>('equipmentInterchange', initial.id, (record) => {
     latest.current = readInterchange(record);
     setInterchange(latest.current);
-    setSaved(`Saved · journal entry ${seq}`);
   });
   const typed = useDraft<TypedText>(`interchange.${initial.id}`, textsOf(initial), parseTypedText);
   const [textErrors, setTextErrors] = useState<Partial<Record<TypedField, string>>>({});
@@ -98,17 +94,6 @@ export function InterchangeForm({ initial, onClose }: Props) {
     if (!checked.ok) return setTextErrors((current) => ({ ...current, [name]: checked.message }));
     const place: Place = name === 'conditionNote' ? 'condition' : 'identity';
     if (checked.value !== (interchange[name] ?? '')) void perform(place, [{ op: 'set', field: name, value: checked.value }]);
-  }
-
-  async function sign(field: 'fromSignature' | 'toSignature', pngDataUrl: string): Promise<boolean> {
-    let signature: string;
-    try {
-      signature = await attachPng(pngDataUrl);
-    } catch (failure) {
-      setErrors({ signatures: explain(failure).message });
-      return false;
-    }
-    return (await perform('signatures', [{ op: 'set', field, value: signature }])) !== null;
   }
 
   async function submit() {
@@ -153,19 +138,20 @@ export function InterchangeForm({ initial, onClose }: Props) {
   return (
     <div className="interchange-form" ref={formRef}>
       <section className="card" aria-labelledby="interchange-heading">
-        <div className="card__header">
-          <div>
-            <h2 id="interchange-heading">
+        <FormHeader
+          headingId="interchange-heading"
+          title={
+            <>
               Interchange of <span className="mono">{interchange.equipmentNumber}</span>
-            </h2>
-            <p className="muted">
+            </>
+          }
+          summary={
+            <>
               <Badge tone="muted">{typeName}</Badge> {interchange.fromCarrier} → {interchange.toCarrier}
-            </p>
-          </div>
-          <button type="button" className="button" onClick={() => onClose(null)}>
-            Back to list
-          </button>
-        </div>
+            </>
+          }
+          onBack={() => onClose(null)}
+        />
         {keptUnsaved ? <Alert tone="info">Text you had typed and not saved was kept while you were away.</Alert> : null}
         <div className="field-grid">
           {interchange.equipmentType === 'container' ? (
@@ -225,8 +211,7 @@ export function InterchangeForm({ initial, onClose }: Props) {
         <PhotoPicker
           label="Photos"
           photos={interchange.photos}
-          onAdd={(sha256) => perform('photos', [{ op: 'add', field: 'photos', member: sha256 }])}
-          onRemove={(sha256) => void perform('photos', [{ op: 'remove', field: 'photos', member: sha256 }])}
+          {...photoActions('photos')}
         />
         {shownAt('photos')}
       </section>
@@ -235,8 +220,8 @@ export function InterchangeForm({ initial, onClose }: Props) {
         <h2 id="interchange-signatures-heading">Signatures</h2>
         <p className="muted">Each signs for the unit in the condition recorded above.</p>
         <div className="interchange-signatures">
-          <SignatureField label="Delivering driver's signature" signed={interchange.fromSignature} onSign={(png) => sign('fromSignature', png)} />
-          <SignatureField label="Receiving clerk's signature" signed={interchange.toSignature} onSign={(png) => sign('toSignature', png)} />
+          <SignatureField label="Delivering driver's signature" signed={interchange.fromSignature} onSign={(png) => sign('signatures', 'fromSignature', png)} />
+          <SignatureField label="Receiving clerk's signature" signed={interchange.toSignature} onSign={(png) => sign('signatures', 'toSignature', png)} />
         </div>
         {shownAt('signatures')}
       </section>
@@ -306,7 +291,7 @@ function DamageMarks({ damages, onAdd, onRemove }: DamageProps) {
               onClick={() => pick(each)}
             >
               {SIDE_LABELS[each]}
-              {counts[each] > 0 ? <span className="unit-diagram__count">{counts[each]}</span> : null}
+              {counts[each] > 0 ? <span className="count-pill unit-diagram__count">{counts[each]}</span> : null}
             </button>
           ))}
         </div>
