@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judge, parseReport } from './findings.js';
+import { judge, parseReport, TornReport } from './findings.js';
 
 const REPORT = [
   'issue, severity, confidence, filename, location, sample, description, url',
@@ -19,6 +19,15 @@ describe('the security scan', () => {
     ]);
     expect(findings[1]!.sample).toBe('const window = new BrowserWindow(windowOptions({ preload, devTools: x }));');
     expect(() => parseReport('')).toThrow(/no header/);
+  });
+
+  it('refuses a torn report, its header written over its rows, so that the scan is made again instead of read wrong', () => {
+    const [header, first, second] = REPORT.split('\n');
+    // What is tried: the header write landing after the rows' append, over their start.
+    const torn = `${header}\n${first!.slice(header!.length + 1)}\n${second}\n`;
+    expect(() => parseReport(torn)).toThrow(TornReport);
+    expect(() => parseReport(`${first}\n${header}\n`)).toThrow(/first line is not the header/);
+    expect(() => parseReport(`${header}\n${second}\nNODE_INTEGRATION_JS_CHECK,"HIGH","CERTAIN"\n`)).toThrow(/line 3 is not a whole finding/);
   });
 
   it('fails on a HIGH or MEDIUM finding no allowance explains, never on LOW, and on an allowance that matches nothing', () => {

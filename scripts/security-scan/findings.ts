@@ -22,11 +22,32 @@ export interface Allowance {
 
 export const BLOCKING_SEVERITIES = ['HIGH', 'MEDIUM'] as const;
 
+const SEVERITIES = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH'];
+const REPORT_COLUMNS = 8;
+
+/**
+ * Electronegativity 1.10 writes its header and its rows with two writes it does not wait for, so
+ * now and then the header lands over the rows: a report whose lines are not each a whole finding
+ * is torn, and must be made again rather than read.
+ */
+export class TornReport extends Error {
+  constructor(reason: string) {
+    super(`the electronegativity report is torn: ${reason}`);
+    this.name = 'TornReport';
+  }
+}
+
 /** The report's CSV (header line first; fields quoted with "" escapes where they hold commas). */
 export function parseReport(csv: string): Finding[] {
   const rows = csvRows(csv).filter((row) => row.some((cell) => cell.trim() !== ''));
   const [header, ...records] = rows;
-  if (!header || header[0]?.trim() !== 'issue') throw new Error('the electronegativity report has no header line');
+  if (!header) throw new Error('the electronegativity report has no header line');
+  if (header[0]?.trim() !== 'issue' || header.length !== REPORT_COLUMNS) throw new TornReport(`its first line is not the header: ${header.join(',').slice(0, 80)}`);
+  for (const [index, row] of records.entries()) {
+    if (row.length !== REPORT_COLUMNS || !/^[A-Z0-9_]+$/.test(row[0]!.trim()) || !SEVERITIES.includes(row[1]!.trim())) {
+      throw new TornReport(`line ${index + 2} is not a whole finding: ${row.join(',').slice(0, 80)}`);
+    }
+  }
   return records.map(([check = '', severity = '', confidence = '', file = '', location = '', sample = '']) => ({
     check: check.trim(),
     severity: severity.trim(),

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { type Allowance, judge, parseReport } from './findings.js';
+import { type Allowance, type Finding, judge, parseReport, TornReport } from './findings.js';
 
 /**
  * `npm run security-scan`: electronegativity over the only code that touches Electron (the shell
@@ -20,19 +20,33 @@ const require = createRequire(import.meta.url);
 const electronVersion = (JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')) as { version: string }).version;
 const tool = join(ROOT, 'node_modules', '.bin', 'electronegativity');
 
+/** A torn report (findings.ts TornReport) is made again, a bounded number of times. */
+const SCAN_ATTEMPTS = 4;
+
+function scan(scanDir: string): Finding[] {
+  for (let attempt = 1; ; attempt++) {
+    rmSync(REPORT, { force: true });
+    const run = spawnSync(tool, ['-i', scanDir, '-e', electronVersion, '-x', 'AvailableSecurityFixesGlobalCheck', '-o', REPORT, '-v', 'false'], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    if (run.status !== 0 || !existsSync(REPORT)) {
+      throw new Error(`electronegativity did not produce a report (exit ${run.status}): ${run.stderr || run.stdout || run.error?.message}`);
+    }
+    try {
+      return parseReport(readFileSync(REPORT, 'utf8'));
+    } catch (error) {
+      if (!(error instanceof TornReport) || attempt >= SCAN_ATTEMPTS) throw error;
+      process.stdout.write(`${error.message}; scanning again (${attempt} of ${SCAN_ATTEMPTS})\n`);
+    }
+  }
+}
+
 const scanDir = mkdtempSync(join(tmpdir(), 'waypost-scan-'));
 try {
   for (const path of SCANNED) cpSync(join(ROOT, path), join(scanDir, path), { recursive: true });
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
-  rmSync(REPORT, { force: true });
-  const run = spawnSync(tool, ['-i', scanDir, '-e', electronVersion, '-x', 'AvailableSecurityFixesGlobalCheck', '-o', REPORT, '-v', 'false'], {
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  if (run.status !== 0 || !existsSync(REPORT)) {
-    throw new Error(`electronegativity did not produce a report (exit ${run.status}): ${run.stderr || run.stdout || run.error?.message}`);
-  }
-  const findings = parseReport(readFileSync(REPORT, 'utf8')).map((finding) => ({ ...finding, file: finding.file.startsWith(scanDir) ? relative(scanDir, finding.file) : finding.file }));
+  const findings = scan(scanDir).map((finding) => ({ ...finding, file: finding.file.startsWith(scanDir) ? relative(scanDir, finding.file) : finding.file }));
   writeFileSync(REPORT, ['check,severity,confidence,file,location', ...findings.map((f) => [f.check, f.severity, f.confidence, f.file, f.location].join(','))].join('\n') + '\n');
   const allowed = JSON.parse(readFileSync(join(ROOT, 'build', 'electronegativity-allow.json'), 'utf8')) as Allowance[];
   const { unexplained, stale } = judge(findings, allowed);
