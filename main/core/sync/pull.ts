@@ -57,7 +57,8 @@ export async function pullPage(deps: PullDeps, limit = DEFAULT_PULL_LIMIT): Prom
     recordClockSample(db, sentAt, response.time, answeredAt);
     const wanted: WantedRecord[] = [];
     for (const change of response.changes) {
-      if (!applyChange(db, change, now, pinPepper)) wanted.push(wholeRecordOf(change));
+      const unapplied = applyChange(db, change, now, pinPepper);
+      if (unapplied) wanted.push(unapplied);
       report[change.kind === 'operator' ? 'operators' : 'records']++;
     }
     if (wanted.length > 0) writeSyncValue(db, 'pull.wholeRecords', [...readWholeRecordsWanted(db), ...wanted]);
@@ -77,11 +78,6 @@ type WantedRecord = z.infer<typeof wantedSchema>[number];
 
 function readWholeRecordsWanted(db: DeviceDb): WantedRecord[] {
   return wantedSchema.safeParse(readSyncValue(db, 'pull.wholeRecords')).data ?? [];
-}
-
-function wholeRecordOf(change: Change): WantedRecord {
-  if (change.kind !== 'recordDelta') throw new Error(`a ${change.kind} change is always applied`);
-  return { type: change.delta.type, id: change.delta.id };
 }
 
 /**
@@ -107,15 +103,18 @@ async function fetchWholeRecords(deps: PullDeps): Promise<void> {
   }
 }
 
-/** Applies a change; false when it is a delta the device's copy cannot take. */
-function applyChange(db: DeviceDb, change: Change, now: number, pinPepper: Uint8Array): boolean {
+/** Applies a change; returns the record to fetch whole when it is a delta the device's copy cannot take. */
+function applyChange(db: DeviceDb, change: Change, now: number, pinPepper: Uint8Array): WantedRecord | null {
   if (change.kind === 'record') {
     settleRecord(db, change.record.type, change.record.id, change.record, now);
-    return true;
+    return null;
   }
-  if (change.kind === 'recordDelta') return settleRecordDelta(db, change.delta, now);
+  if (change.kind === 'recordDelta') {
+    const { type, id } = change.delta;
+    return settleRecordDelta(db, change.delta, now) ? null : { type, id };
+  }
   const { operatorId, badgeId, displayName, role, pinVerifier, active } = change.operator;
   if (active) storeOfficeOperator(db, { operatorId, badgeId, displayName, role, pinVerifier }, pinPepper);
   else removeOperator(db, operatorId);
-  return true;
+  return null;
 }
