@@ -100,10 +100,8 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
   /** A shared kiosk's inbox is per operator: each sees and marks seen only the items of their own changes. */
   const ownConflicts = (unseenOnly?: boolean) => core.conflicts({ unseenOnly, operatorId: requireSignedIn('see the conflict inbox').operatorId });
   /** A supervisor sees everyone's, to follow up; marking seen stays with whoever made the change. */
-  const visibleConflicts = (unseenOnly?: boolean) => {
-    const session = requireSignedIn('see the conflict inbox');
-    return roleOf(session) === 'supervisor' ? core.conflicts({ unseenOnly }) : ownConflicts(unseenOnly);
-  };
+  const visibleConflicts = (session: SessionInfo, unseenOnly?: boolean) =>
+    core.conflicts(roleOf(session) === 'supervisor' ? { unseenOnly } : { unseenOnly, operatorId: session.operatorId });
   const sync = options.sync ?? (() => null);
   const naming: NamingContext = {
     record: (type, id) => (recordTypeSpec(type) ? (core.getRecord(type as RecordType, id)?.fields ?? null) : null),
@@ -214,8 +212,8 @@ function bindImplementations(core: DeviceCore, options: IpcHandlerOptions): Impl
       return syncStatusView(core, await running.syncNow());
     },
     'conflicts.list': ({ unseenOnly }) => {
-      const operatorId = requireSignedIn('see the conflict inbox').operatorId;
-      return visibleConflicts(unseenOnly).map((row) => conflictView(row, operatorId, naming));
+      const session = requireSignedIn('see the conflict inbox');
+      return visibleConflicts(session, unseenOnly).map((row) => conflictView(row, session.operatorId, naming));
     },
     'conflicts.markSeen': ({ id }) => {
       if (!ownConflicts().some((conflict) => conflict.id === id)) throw new CoreError('invalid-input', `there is no conflict ${id} in your inbox`, 'id');
